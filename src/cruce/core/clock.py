@@ -1,0 +1,12 @@
+"""An injectable clock so that tests can fix time; everything is timezone-aware UTC."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,27 @@
+"""Settings are read once at the edge (CLI/API start-up) and passed down; no module reads the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CRUCE_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=lambda: Path.home() / ".local" / "share" / "cruce")
+    database_url: str | None = None
+    alert_threshold: float = 0.80
+    workers: int = 2
+
+    def resolved_database_url(self) -> str:
+        """The configured database, or a SQLite file in the data directory (the embedded default)."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'cruce.db'}"
+
+    def ensure_data_dir(self) -> Path:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir

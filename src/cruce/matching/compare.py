@@ -1,0 +1,196 @@
+"""Token similarity and one-to-one alignment of a presented name with a listed name.
+
+Each token pair gets a similarity in [0, 1] with the reason it was given (same, nickname, sounds alike, typo,
+initial...). Tokens are then paired greedily, best pair first, each token used once, so that a repeated common
+token cannot be counted twice and every unpaired token is visible to the scorer and to the reviewer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz.distance import OSA
+
+from cruce.matching.names import GIVEN_ROLES, UNMATCHED_PENALTY, NameTokens, Role
+from cruce.matching.phonetic import skeleton, sound_key
+from cruce.matching.variants import NICKNAMES
+
+MIN_TOKEN_SIMILARITY = 0.7
+INITIAL_SIMILARITY = 0.8
+UNMATCHED_QUERY_PENALTY = 0.9
+UNMATCHED_QUERY_INITIAL_PENALTY = 0.3
+
+_ARTICLE_PREFIXES = ("al", "el", "ul")
+
+
+def _allowed_edits(shorter: int) -> int:
+    if shorter <= 3:
+        return 0
+    if shorter <= 8:
+        return 1
+    return 2
+
+
+def _has_vowel(token: str) -> bool:
+    return any(c in "aeiou" for c in token)
+
+
+def _gender_pair(a: str, b: str) -> bool:
+    """Mario/Maria, Fernando/Fernanda: one letter apart, but different people."""
+    return len(a) == len(b) and a[:-1] == b[:-1] and {a[-1], b[-1]} == {"a", "o"}
+
+
+@lru_cache(maxsize=500_000)
+def token_similarity(a: str, b: str) -> tuple[float, str]:
+    """Similarity of two normalised tokens and a short reason; (0.0, "") when they are not alike."""
+    if a == b:
+        return 1.0, "same"
+    if b in NICKNAMES.get(a, ()) or a in NICKNAMES.get(b, ()):
+        return 0.92, "nickname"
+    la, lb = len(a), len(b)
+    if la == 1 or lb == 1:
+        return (INITIAL_SIMILARITY, "initial") if a[0] == b[0] else (0.0, "")
+    if _gender_pair(a, b):
+        return 0.55, "other gender form"
+    shorter = min(la, lb)
+    if shorter >= 3 and sound_key(a) == sound_key(b):
+        return 0.93, "sounds alike"
+    edits = OSA.distance(a, b, score_cutoff=2)
+    if edits <= _allowed_edits(shorter):
+        return (0.9 if edits == 1 else 0.8), f"{edits} letter{'s' if edits > 1 else ''} differ"
+    skel_a, skel_b = skeleton(a), skeleton(b)
+    if shorter >= 3 and len(skel_a) >= 3 and skel_a == skel_b and (a[0] == b[0] or not _has_vowel(a) or not _has_vowel(b)):
+        return 0.85, "same consonants"
+    if shorter >= 4:
+        sound_edits = OSA.distance(sound_key(a), sound_key(b), score_cutoff=1)
+        if shorter >= 6 and sound_edits <= 1:
+            return 0.8, "sounds nearly alike"
+        if a.startswith(b) or b.startswith(a):
+            return 0.75, "truncated"
+    for prefix in _ARTICLE_PREFIXES:
+        if la > 4 and a.startswith(prefix) and len(a) - 2 >= 3:
+            sim, why = token_similarity(a[2:], b)
+            if sim:
+                return sim, why
+        if lb > 4 and b.startswith(prefix) and len(b) - 2 >= 3:
+            sim, why = token_similarity(a, b[2:])
+            if sim:
+                return sim, why
+    return 0.0, ""
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    query: str
+    listed: str
+    role: Role
+    similarity: float
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class Alignment:
+    """The result of aligning two names: the score and everything a reviewer needs to check it."""
+
+    score: float
+    pairs: tuple[Pair, ...]
+    unmatched_query: tuple[str, ...]
+    unmatched_listed: tuple[tuple[str, Role], ...]
+    given_name_conflict: bool
+
+
+class ListedForm:
+    """A listed name prepared once at index build: token weights and unmatched penalties precomputed."""
+
+    __slots__ = ("given_mask", "name", "penalties", "weights")
+
+    def __init__(self, name: NameTokens, weight: dict[str, float], default_weight: float) -> None:
+        self.name = name
+        self.weights = tuple(_token_weight(t, weight, default_weight) for t in name.tokens)
+        self.penalties = tuple(UNMATCHED_PENALTY[r] * w for r, w in zip(name.roles, self.weights, strict=True))
+        self.given_mask = tuple(r in GIVEN_ROLES for r in name.roles)
+
+
+def _token_weight(token: str, weight: dict[str, float], default_weight: float) -> float:
+    value = weight.get(token, default_weight)
+    return min(value, 0.5) if len(token) == 1 else value
+
+
+class QueryForm:
+    """A presented name prepared once per query; caches its similarity to every listed token it meets."""
+
+    __slots__ = ("_rows", "name", "penalties", "weights")
+
+    def __init__(self, name: NameTokens, weight: dict[str, float], default_weight: float) -> None:
+        self.name = name
+        self.weights = tuple(_token_weight(t, weight, default_weight) for t in name.tokens)
+        self.penalties = tuple(
+            (UNMATCHED_QUERY_INITIAL_PENALTY if len(t) == 1 else UNMATCHED_QUERY_PENALTY) * w
+            for t, w in zip(name.tokens, self.weights, strict=True)
+        )
+        self._rows: dict[str, tuple[float, ...]] = {}
+
+    def similarities(self, listed_token: str) -> tuple[float, ...]:
+        row = self._rows.get(listed_token)
+        if row is None:
+            row = self._rows[listed_token] = tuple(token_similarity(q, listed_token)[0] for q in self.name.tokens)
+        return row
+
+
+def score_alignment(query: QueryForm, listed: ListedForm) -> tuple[float, bool, list[tuple[int, int, float]]]:
+    """Score, given-name conflict, and the chosen (query index, listed index, similarity) pairs.
+
+    Matched evidence over matched evidence plus penalties: a pair adds `sim * w` and loses `(1 - sim) * w`;
+    an unpaired token loses its role's penalty (a dropped maternal surname costs little, a missing first
+    given name a lot). Pairs are chosen greedily, best first, each token used once.
+    """
+    candidates: list[tuple[float, int, int]] = []
+    for j, listed_token in enumerate(listed.name.tokens):
+        for i, sim in enumerate(query.similarities(listed_token)):
+            if sim >= MIN_TOKEN_SIMILARITY:
+                candidates.append((sim, -i, -j))
+    if not candidates:
+        return 0.0, False, []
+    candidates.sort(reverse=True)
+    used_q: set[int] = set()
+    used_l: set[int] = set()
+    pairs: list[tuple[int, int, float]] = []
+    gained = lost = 0.0
+    for sim, neg_i, neg_j in candidates:
+        i, j = -neg_i, -neg_j
+        if i in used_q or j in used_l:
+            continue
+        used_q.add(i)
+        used_l.add(j)
+        w = (query.weights[i] + listed.weights[j]) / 2
+        gained += sim * w
+        lost += (1.0 - sim) * w
+        pairs.append((i, j, sim))
+    for i, penalty in enumerate(query.penalties):
+        if i not in used_q:
+            lost += penalty
+    for j, penalty in enumerate(listed.penalties):
+        if j not in used_l:
+            lost += penalty
+    score = gained / (gained + lost)
+    conflict = False
+    if any(listed.given_mask) and not any(listed.given_mask[j] for j in used_l):
+        conflict = any(len(t) > 1 for i, t in enumerate(query.name.tokens) if i not in used_q)
+    return score, conflict, pairs
+
+
+def explain_alignment(query: QueryForm, listed: ListedForm) -> Alignment:
+    """The full account of an alignment, built only for the matches a person will see."""
+    score, conflict, pairs = score_alignment(query, listed)
+    q_tokens, l_tokens, roles = query.name.tokens, listed.name.tokens, listed.name.roles
+    used_q = {i for i, _, _ in pairs}
+    used_l = {j for _, j, _ in pairs}
+    return Alignment(
+        score,
+        tuple(Pair(q_tokens[i], l_tokens[j], roles[j], sim, token_similarity(q_tokens[i], l_tokens[j])[1])
+              for i, j, sim in pairs),
+        tuple(t for i, t in enumerate(q_tokens) if i not in used_q),
+        tuple((t, roles[j]) for j, t in enumerate(l_tokens) if j not in used_l),
+        conflict,
+    )  # fmt: skip

@@ -1,0 +1,143 @@
+"""Candidate generation: an inverted index from token keys to listed names, so no query scans the whole list.
+
+Every listed token is filed under several keys: the token, its Spanish sound key, its consonant skeleton and
+its one-letter deletions (which find any single typo, transposition or dropped letter). A query collects the
+names that share keys with it, weighted by how rare the shared token is, and only the best few are scored.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import defaultdict
+from collections.abc import Sequence
+
+import numpy as np
+
+from cruce.matching.names import NameTokens
+from cruce.matching.phonetic import skeleton, sound_key
+from cruce.matching.variants import NICKNAMES
+
+MIN_DELETE_LENGTH = 5
+MIN_SHARE_OF_BEST = 0.5  # candidates with less than this share of the best index evidence are not scored
+
+
+def token_keys(token: str) -> set[str]:
+    """All keys a token is filed under; the same function serves listed and presented tokens."""
+    keys = {"t" + token}
+    if len(token) >= 3:
+        keys.add("s" + sound_key(token))
+        skel = skeleton(token)
+        if len(skel) >= 3:
+            keys.add("k" + skel)
+    if len(token) >= MIN_DELETE_LENGTH:
+        keys.add("d" + token)
+        keys.update("d" + token[:i] + token[i + 1 :] for i in range(len(token)))
+    if len(token) > 5 and token[:2] in ("al", "el"):
+        keys.add("t" + token[2:])
+    return keys
+
+
+def query_token_keys(token: str) -> set[str]:
+    """A presented token also looks up the formal names its nickname stands for."""
+    keys = token_keys(token)
+    for formal in NICKNAMES.get(token, ()):
+        keys.add("t" + formal)
+    for formal, nicks in _REVERSE_NICKNAMES.items():
+        if token == formal:
+            keys.update("t" + n for n in nicks)
+    return keys
+
+
+_REVERSE_NICKNAMES: dict[str, tuple[str, ...]] = {}
+for _nick, _formals in NICKNAMES.items():
+    for _formal in _formals:
+        _REVERSE_NICKNAMES[_formal] = (*_REVERSE_NICKNAMES.get(_formal, ()), _nick)
+
+
+class NameIndex:
+    """Inverted index over the listed names; also the source of token rarity weights."""
+
+    def __init__(self, names: Sequence[NameTokens]) -> None:
+        postings: dict[str, list[int]] = defaultdict(list)
+        document_frequency: dict[str, int] = defaultdict(int)
+        keys_of: dict[str, set[str]] = {}
+        for name_no, name in enumerate(names):
+            keys: set[str] = set()
+            for token in set(name.tokens):
+                document_frequency[token] += 1
+                token_key_set = keys_of.get(token)
+                if token_key_set is None:
+                    token_key_set = keys_of[token] = token_keys(token)
+                keys |= token_key_set
+            for key in keys:
+                postings[key].append(name_no)
+        self.postings: dict[str, np.ndarray] = {k: np.asarray(v, dtype=np.int32) for k, v in postings.items()}
+        self.size = max(len(names), 1)
+        log_n = math.log(self.size + 1)
+        # Weight in [0.25, 1]: 1 for a token seen once, lower the more names share it.
+        self.weight: dict[str, float] = {
+            token: 0.25 + 0.75 * (math.log((self.size + 1) / df) / log_n) for token, df in document_frequency.items()
+        }
+        self.default_weight = 1.0
+        self._key_cache: dict[str, tuple[np.ndarray, int]] = {}
+        self._local = threading.local()
+
+    def _hits(self, token: str) -> tuple[np.ndarray, int]:
+        """Names the token may stand for, and how many it names exactly (0 = only fuzzy keys found it)."""
+        cached = self._key_cache.get(token)
+        if cached is not None:
+            return cached
+        exact = self.postings.get("t" + token)
+        keys = query_token_keys(token)
+        if exact is not None and len(token) >= 3:
+            # A token found as written only needs sound-alike and nickname keys, not every typo.
+            keys = {k for k in keys if k[0] in "ts"}
+        arrays = [self.postings[k] for k in keys if k in self.postings]
+        if not arrays:
+            hits = np.empty(0, dtype=np.int32)
+        elif len(arrays) == 1:
+            hits = arrays[0]
+        else:
+            hits = np.unique(np.concatenate(arrays))
+        result = (hits, 0 if exact is None else len(exact))
+        if len(self._key_cache) < 100_000:
+            self._key_cache[token] = result
+        return result
+
+    def candidates(self, tokens: Sequence[str], limit: int) -> list[int]:
+        """The `limit` names sharing the most rare evidence with the presented tokens, best first."""
+        common_cutoff = max(200, self.size // 10)
+        found = [(token, *self._hits(token)) for token in dict.fromkeys(tokens)]
+        found = [f for f in found if len(f[1])]
+        if not found:
+            return []
+        # Rare tokens first, so that a very common one can be limited to re-ranking what they found.
+        found.sort(key=lambda f: len(f[1]))
+        rare_exists = len(found[0][1]) <= common_cutoff
+        scores = self._buffer()
+        touched_parts = []
+        for token, hits, _exact in found:
+            token_weight = self.weight.get(token, self.default_weight)
+            if rare_exists and len(hits) > common_cutoff:
+                seen = hits[scores[hits] > 0]
+                scores[seen] += token_weight
+            else:
+                scores[hits] += token_weight
+                touched_parts.append(hits)
+        touched = touched_parts[0] if len(touched_parts) == 1 else np.unique(np.concatenate(touched_parts))
+        values = scores[touched]
+        scores[touched] = 0.0  # leave the buffer clean for the next query
+        if len(touched) > limit:
+            best = np.argpartition(-values, limit)[:limit]
+            touched, values = touched[best], values[best]
+        order = np.argsort(-values, kind="stable")
+        cutoff = float(values[order[0]]) * MIN_SHARE_OF_BEST
+        return [int(touched[k]) for k in order if values[k] >= cutoff]
+
+    def _buffer(self) -> np.ndarray:
+        """A zeroed score array per thread, reused across queries (allocating one per query costs more)."""
+        buffer: np.ndarray | None = getattr(self._local, "scores", None)
+        if buffer is None:
+            buffer = self._local.scores = np.zeros(self.size, dtype=np.float32)
+        return buffer

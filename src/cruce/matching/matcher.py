@@ -1,0 +1,171 @@
+"""The screening matcher: find the listed entities a presented party may be, score them, and say why.
+
+`Matcher(entities).screen(Query("Juan Carlos Hernández"))` returns ranked `Match`es. The score is the name
+alignment score (see `compare.align`) adjusted by birth date, documents, country and gender; every step leaves a
+`Feature` with a sentence, so an inspector can see what the score rests on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from cruce.core.model import AliasQuality, Entity, Schema
+from cruce.matching.compare import Alignment, ListedForm, QueryForm, explain_alignment, score_alignment
+from cruce.matching.features import (
+    Adjustment,
+    birth_date_adjustment,
+    country_adjustment,
+    gender_adjustment,
+    identifier_adjustment,
+)
+from cruce.matching.index import NameIndex
+from cruce.matching.names import NameTokens, Role, listed_name_tokens, query_name_tokens
+from cruce.matching.types import DEFAULT_ALERT_THRESHOLD, Feature, Match, Query
+
+GIVEN_NAME_CONFLICT_CAP = 0.6
+WEAK_ALIAS_FACTOR = 0.9
+SINGLE_TOKEN_WEAK_ALIAS_CAP = 0.7
+CANDIDATE_NAMES = 25
+MIN_REPORTED_SCORE = 0.3
+
+_COMPATIBLE: dict[Schema, frozenset[Schema]] = {
+    Schema.PERSON: frozenset({Schema.PERSON, Schema.UNKNOWN}),
+    Schema.ORGANIZATION: frozenset({Schema.ORGANIZATION, Schema.UNKNOWN}),
+    Schema.VESSEL: frozenset({Schema.VESSEL, Schema.UNKNOWN}),
+    Schema.AIRCRAFT: frozenset({Schema.AIRCRAFT, Schema.UNKNOWN}),
+    Schema.VEHICLE: frozenset({Schema.VEHICLE, Schema.UNKNOWN}),
+}
+
+
+@dataclass(slots=True)
+class _ListedName:
+    entity_no: int
+    tokens: NameTokens
+    weak: bool
+    form: ListedForm | None = None
+
+
+class Matcher:
+    """Screens queries against a fixed set of listed entities. Build once, screen many times (thread-safe reads)."""
+
+    NAME = "cruce-v1"
+
+    def __init__(self, entities: Iterable[Entity], threshold: float = DEFAULT_ALERT_THRESHOLD) -> None:
+        self.threshold = threshold
+        self.entities: list[Entity] = list(entities)
+        self._names: list[_ListedName] = []
+        for entity_no, entity in enumerate(self.entities):
+            seen: set[tuple[str, ...]] = set()
+            for name in entity.names:
+                tokens = listed_name_tokens(name, entity.schema)
+                if not tokens.tokens or tokens.tokens in seen:
+                    continue
+                seen.add(tokens.tokens)
+                self._names.append(_ListedName(entity_no, tokens, name.quality is AliasQuality.WEAK))
+        self.index = NameIndex([n.tokens for n in self._names])
+        for listed in self._names:
+            listed.form = ListedForm(listed.tokens, self.index.weight, self.index.default_weight)
+
+    def __len__(self) -> int:
+        return len(self.entities)
+
+    def screen(self, query: Query, top: int = 5) -> list[Match]:
+        """The best `top` entities for the query, highest score first; empty when nothing is alike."""
+        query_tokens = query_name_tokens(query.name, query.schema)
+        if not query_tokens.tokens:
+            return []
+        allowed = _COMPATIBLE.get(query.schema)
+        form = QueryForm(query_tokens, self.index.weight, self.index.default_weight)
+        best: dict[int, tuple[float, _ListedName]] = {}
+        for name_no in self.index.candidates(query_tokens.tokens, CANDIDATE_NAMES):
+            listed = self._names[name_no]
+            entity = self.entities[listed.entity_no]
+            if allowed is not None and entity.schema not in allowed:
+                continue
+            assert listed.form is not None
+            score, conflict, _ = score_alignment(form, listed.form)
+            name_score = self._name_score(score, conflict, listed)
+            previous = best.get(listed.entity_no)
+            if previous is None or name_score > previous[0]:
+                best[listed.entity_no] = (name_score, listed)
+        scored = []
+        for name_score, listed in best.values():
+            if name_score < MIN_REPORTED_SCORE:
+                continue
+            entity = self.entities[listed.entity_no]
+            final, adjustments = self._adjust(query, entity, name_score)
+            scored.append((final, entity.id, name_score, listed, adjustments))
+        scored.sort(key=lambda item: (-item[0], item[1]))
+        matches = []
+        for final, _, name_score, listed, adjustments in scored[:top]:
+            assert listed.form is not None
+            alignment = explain_alignment(form, listed.form)
+            features = (_name_feature(name_score, listed, alignment), *(a.feature for a in adjustments))
+            matches.append(Match(self.entities[listed.entity_no], final, final >= self.threshold,
+                                 listed.tokens.text, features))  # fmt: skip
+        return matches
+
+    def screen_many(self, queries: Sequence[Query], top: int = 5) -> list[list[Match]]:
+        return [self.screen(query, top) for query in queries]
+
+    @staticmethod
+    def _name_score(score: float, conflict: bool, listed: _ListedName) -> float:
+        if conflict:
+            score = min(score, GIVEN_NAME_CONFLICT_CAP)
+        if listed.weak:
+            score = min(score * WEAK_ALIAS_FACTOR, SINGLE_TOKEN_WEAK_ALIAS_CAP) if len(
+                listed.tokens.tokens
+            ) == 1 else score * WEAK_ALIAS_FACTOR
+        return score
+
+    @staticmethod
+    def _adjust(query: Query, entity: Entity, name_score: float) -> tuple[float, list[Adjustment]]:
+        """Apply birth date, document, country and gender evidence to the name score."""
+        found = [
+            birth_date_adjustment(query.birth_date, entity),
+            identifier_adjustment(query.identifiers, entity),
+            country_adjustment(query.countries, entity),
+            gender_adjustment(query.gender, entity) if entity.schema is Schema.PERSON else None,
+        ]
+        adjustments = [a for a in found if a is not None]
+        score = name_score
+        for adjustment in adjustments:
+            score = score * adjustment.factor
+            score = score + (1.0 - score) * adjustment.boost
+        return round(min(max(score, 0.0), 1.0), 4), adjustments
+
+
+def _name_feature(score: float, listed: _ListedName, alignment: Alignment) -> Feature:
+    parts = []
+    for pair in alignment.pairs:
+        if pair.why == "same":
+            parts.append(pair.listed)
+        else:
+            parts.append(f"{pair.query}~{pair.listed} ({pair.why})")
+    detail = f"{round(score, 2)} '{listed.tokens.text}'"
+    if parts:
+        detail += ": " + ", ".join(parts)
+    if alignment.unmatched_query:
+        detail += "; not on list: " + " ".join(alignment.unmatched_query)
+    if alignment.unmatched_listed:
+        detail += "; not given: " + " ".join(
+            f"{t} ({_ROLE_WORDS[role]})" if role is not Role.ORG else t for t, role in alignment.unmatched_listed
+        )
+    if alignment.given_name_conflict:
+        detail += "; given name differs"
+    if listed.weak:
+        detail += "; weak alias"
+    return Feature("name", round(score, 3), detail)
+
+
+_ROLE_WORDS = {
+    Role.FIRST: "given name",
+    Role.GIVEN: "middle name",
+    Role.FAMILY: "surname",
+    Role.FAMILY2: "second surname",
+    Role.UNKNOWN: "name part",
+    Role.ORG: "word",
+}
+
+__all__ = ["Matcher"]

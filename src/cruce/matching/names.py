@@ -1,0 +1,175 @@
+"""Names as the matcher sees them: cleaned tokens, each with a role (first given name, paternal surname...).
+
+Roles let the scorer forgive what people really drop (a maternal surname, a middle name) and refuse what makes a
+different person (another given name with the same two surnames).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+from cruce.core.model import Name, Schema
+from cruce.matching.text import tokenize
+from cruce.matching.variants import (
+    AMBIGUOUS_TITLES,
+    BRANCH_WORDS,
+    LEGAL_FORMS,
+    ORG_SYNONYMS,
+    PARTICLES,
+    TITLES,
+    VARIANT_KEY,
+)
+
+
+class Role(IntEnum):
+    """What a token is within its name; its value indexes `UNMATCHED_PENALTY`."""
+
+    FIRST = 0  # first given name
+    GIVEN = 1  # middle / second given name
+    FAMILY = 2  # paternal (first) surname
+    FAMILY2 = 3  # maternal surname, married name
+    UNKNOWN = 4  # a person name whose structure the list does not give
+    ORG = 5  # a word of an organization or vessel name
+
+
+# How much an unmatched listed token counts against a match, relative to its weight.
+UNMATCHED_PENALTY = (1.0, 0.3, 1.0, 0.3, 0.6, 1.0)
+GIVEN_ROLES = frozenset({Role.FIRST, Role.GIVEN})
+
+_ARABIC_COMPOUND_PREFIXES = ("abdul", "abdel", "abdal", "abdol", "abdoul", "abdur", "abdar", "abdus", "abdas")
+
+
+@dataclass(frozen=True, slots=True)
+class NameTokens:
+    """A name reduced to comparable tokens; `tokens` and `roles` run in parallel."""
+
+    text: str
+    tokens: tuple[str, ...]
+    roles: tuple[Role, ...]
+
+
+def canonical_token(token: str) -> str:
+    """One spelling for transliteration variants (mohammed -> muhammad); other tokens pass unchanged."""
+    return VARIANT_KEY.get(token, token)
+
+
+def _split_arabic_compounds(tokens: list[str]) -> list[str]:
+    """`abdulrahman` and `abdul rahman` -> `abd rahman`, so that every spelling aligns token by token."""
+    out: list[str] = []
+    for token in tokens:
+        for prefix in _ARABIC_COMPOUND_PREFIXES:
+            if token == prefix:
+                out.append("abd")
+                break
+            if token.startswith(prefix) and len(token) - len(prefix) >= 3:
+                out.extend(("abd", token[len(prefix) :]))
+                break
+        else:
+            out.append(token)
+    return out
+
+
+def _drop_titles(tokens: list[str]) -> list[str]:
+    """Remove honorifics from the front (Dr., Lic., Sheikh...) and the end (Jr.), keeping at least one token."""
+    start = 0
+    while start < len(tokens) - 1 and tokens[start] in TITLES:
+        if tokens[start] in AMBIGUOUS_TITLES and len(tokens) - start <= 2:
+            break
+        start += 1
+    end = len(tokens)
+    while end - start > 1 and tokens[end - 1] in {"jr", "sr", "junior", "esq", "ii", "iii", "iv"}:
+        end -= 1
+    return tokens[start:end]
+
+
+def person_tokens(text: str) -> list[str]:
+    tokens = _drop_titles(tokenize(text))
+    tokens = _split_arabic_compounds(tokens)
+    kept = [canonical_token(t) for t in tokens if t not in PARTICLES]
+    return kept or [canonical_token(t) for t in tokens]
+
+
+def _join_acronyms(tokens: list[str]) -> list[str]:
+    """`s a de c v` (from S.A. de C.V.) -> `sa de cv`: letters of a dotted acronym become one token."""
+    out: list[str] = []
+    run = ""
+    for token in tokens:
+        if len(token) == 1 and token.isalpha():
+            run += token
+            continue
+        if run:
+            out.append(run)
+            run = ""
+        out.append(token)
+    if run:
+        out.append(run)
+    return out
+
+
+def org_tokens(text: str) -> list[str]:
+    tokens = [ORG_SYNONYMS.get(t, t) for t in _join_acronyms(tokenize(text))]
+    kept = [canonical_token(t) for t in tokens if t not in LEGAL_FORMS and t not in PARTICLES]
+    return kept or tokens
+
+
+def _roles_from_split(family: str, given: str) -> tuple[list[str], list[Role]]:
+    family_tokens = person_tokens(family)
+    given_tokens = person_tokens(given) if given.strip() else []
+    tokens = family_tokens + given_tokens
+    roles = [Role.FAMILY if i == 0 else Role.FAMILY2 for i in range(len(family_tokens))]
+    roles += [Role.FIRST if i == 0 else Role.GIVEN for i in range(len(given_tokens))]
+    return tokens, roles
+
+
+def listed_name_tokens(name: Name, schema: Schema) -> NameTokens:
+    """Tokens and roles of a name on a list, using the list's own surname split when it gives one."""
+    if schema is Schema.PERSON:
+        if name.family is not None:
+            tokens, roles = _roles_from_split(name.family, name.given or "")
+            if tokens:
+                return NameTokens(name.text, tuple(tokens), tuple(roles))
+        if "," in name.text:
+            family, _, given = name.text.partition(",")
+            tokens, roles = _roles_from_split(family, given)
+            if tokens:
+                return NameTokens(name.text, tuple(tokens), tuple(roles))
+        tokens = person_tokens(name.text)
+        roles = [Role.UNKNOWN] * len(tokens)
+        if len(tokens) >= 2:
+            roles[0] = Role.FIRST
+            roles[-1] = Role.FAMILY
+        return NameTokens(name.text, tuple(tokens), tuple(roles))
+    tokens = org_tokens(name.text)
+    return NameTokens(name.text, tuple(tokens), tuple(Role.ORG for _ in tokens))
+
+
+def query_name_tokens(text: str, schema: Schema) -> NameTokens:
+    """Tokens of a presented name; its structure is unknown unless written `FAMILY, Given`."""
+    if schema is Schema.PERSON and "," in text:
+        family, _, given = text.partition(",")
+        tokens, roles = _roles_from_split(family, given)
+        if tokens:
+            return NameTokens(text, tuple(tokens), tuple(roles))
+    if schema in (Schema.ORGANIZATION, Schema.VESSEL, Schema.AIRCRAFT, Schema.VEHICLE) or (
+        schema is Schema.UNKNOWN and looks_like_organization(text)
+    ):
+        tokens = org_tokens(text)
+        return NameTokens(text, tuple(tokens), tuple(Role.ORG for _ in tokens))
+    tokens = person_tokens(text)
+    return NameTokens(text, tuple(tokens), tuple(Role.UNKNOWN for _ in tokens))
+
+
+_CORPORATE_MARKERS = frozenset(
+    """llc ltd limited inc incorporated corp corporation co company gmbh plc sa sas sab srl cv rl spa sarl bv
+    nv ag ooo oao zao pjsc jsc fze fzco llp lp pte pty bank banco trading industries group holdings""".split()
+)
+
+
+def looks_like_organization(text: str) -> bool:
+    """A presented name of unknown kind that carries a legal form or a corporate word is a company."""
+    return any(token in _CORPORATE_MARKERS for token in tokenize(text))
+
+
+def is_branch_word(token: str) -> bool:
+    return token in BRANCH_WORDS

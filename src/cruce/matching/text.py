@@ -1,0 +1,95 @@
+"""Turn any Unicode name into lowercase ASCII tokens, robust to the tricks people and OCR play on names.
+
+Order matters: invisible characters go first (they split or hide letters), then compatibility forms (full-width,
+mathematical letters), then look-alike letters from other scripts inside Latin words (homoglyphs), and only then
+transliteration of whole non-Latin words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from anyascii import anyascii
+
+# Cyrillic and Greek letters that look like Latin ones. Applied only to words that mix scripts (a spoofed
+# "Јоsе"), never to a genuinely Cyrillic or Greek word, which is transliterated by sound instead.
+_HOMOGLYPHS = str.maketrans(
+    {
+        "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
+        "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ј": "j", "ԁ": "d", "ԛ": "q", "ԝ": "w",
+        "ё": "e", "ї": "i", "ɡ": "g",
+        "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C",
+        "Т": "T", "У": "Y", "Х": "X", "Ѕ": "S", "І": "I", "Ј": "J", "Ԁ": "D", "Ԛ": "Q", "Ԝ": "W",
+        "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
+        "υ": "u", "χ": "x", "γ": "y",
+        "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N",
+        "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
+        "ı": "i", "ℓ": "l", "０": "0",
+    }
+)  # fmt: skip
+
+# Digits that OCR and leetspeak put in place of letters, applied only inside words that are mostly letters.
+_DIGIT_LOOKALIKES = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a"})
+_WORD = re.compile(r"\w+", re.UNICODE)
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_LETTER_DIGIT_MIX = re.compile(r"(?=.*[a-z])(?=.*[0-9@])[a-z0-9@]+")
+
+
+def _script_of(char: str) -> str:
+    """A coarse script tag: LATIN, CYRILLIC, GREEK, ARABIC, CJK... from the character's Unicode name."""
+    try:
+        name = unicodedata.name(char)
+    except ValueError:
+        return "OTHER"
+    return name.split(" ", 1)[0]
+
+
+def _fold_homoglyphs(word: str) -> str:
+    """Replace look-alike letters in a word that mixes Latin with Cyrillic or Greek letters."""
+    scripts = {_script_of(c) for c in word if c.isalpha()}
+    if "LATIN" in scripts and scripts & {"CYRILLIC", "GREEK"}:
+        return word.translate(_HOMOGLYPHS)
+    return word
+
+
+def _strip_invisible(text: str) -> str:
+    """Drop format, control and combining-only characters that hide inside names (zero-width spaces, BOMs)."""
+    out = []
+    for char in text:
+        category = unicodedata.category(char)
+        if category in ("Cf", "Cc", "Cs", "Co", "Cn"):
+            if char in "\t\n\r":
+                out.append(" ")
+            continue
+        if category == "Zs":
+            out.append(" ")
+            continue
+        out.append(char)
+    return "".join(out)
+
+
+def _fix_digit_lookalikes(token: str) -> str:
+    """`j0se` -> `jose`, but a document number like `a1234567` stays as it is."""
+    digits = sum(c.isdigit() for c in token)
+    if digits and digits * 2 < len(token) and _LETTER_DIGIT_MIX.fullmatch(token):
+        return token.translate(_DIGIT_LOOKALIKES)
+    return token
+
+
+@lru_cache(maxsize=200_000)
+def ascii_fold(text: str) -> str:
+    """Lowercase ASCII with single spaces; punctuation becomes a space, apostrophes vanish (O'Brien -> obrien)."""
+    cleaned = _strip_invisible(text)
+    cleaned = unicodedata.normalize("NFKC", cleaned)
+    cleaned = _WORD.sub(lambda m: _fold_homoglyphs(m.group(0)), cleaned)
+    cleaned = cleaned.replace("'", "").replace("’", "").replace("`", "").replace("ʼ", "").replace("ʻ", "")
+    latin = anyascii(cleaned).lower()
+    latin = latin.replace("'", "")
+    tokens = [_fix_digit_lookalikes(t) for t in latin.split()]
+    return " ".join(_NON_ALNUM.sub(" ", " ".join(tokens)).split())
+
+
+def tokenize(text: str) -> list[str]:
+    return ascii_fold(text).split()
