@@ -32,6 +32,17 @@ def _allowed_edits(shorter: int) -> int:
     return 2
 
 
+def _vowels_dropped(short: str, long: str) -> bool:
+    """`hrnndz` is `hernandez` without its vowels: same first letter, same consonants, in order."""
+    if len(short) >= len(long) or short[0] != long[0]:
+        return False
+    consonants = long[0] + "".join(c for c in long[1:] if c not in "aeiou")
+    if len(consonants) < 2:
+        return False
+    it = iter(long)
+    return all(c in it for c in short) and short[0] + "".join(c for c in short[1:] if c not in "aeiou") == consonants
+
+
 def _has_vowel(token: str) -> bool:
     return any(c in "aeiou" for c in token)
 
@@ -59,6 +70,8 @@ def token_similarity(a: str, b: str) -> tuple[float, str]:
     edits = OSA.distance(a, b, score_cutoff=2)
     if edits <= _allowed_edits(shorter):
         return (0.9 if edits == 1 else 0.8), f"{edits} letter{'s' if edits > 1 else ''} differ"
+    if _vowels_dropped(a, b) or _vowels_dropped(b, a):
+        return 0.85, "vowels dropped"
     skel_a, skel_b = skeleton(a), skeleton(b)
     if shorter >= 3 and len(skel_a) >= 3 and skel_a == skel_b and (a[0] == b[0] or not _has_vowel(a) or not _has_vowel(b)):
         return 0.85, "same consonants"
@@ -103,12 +116,18 @@ class Alignment:
 class ListedForm:
     """A listed name prepared once at index build: token weights and unmatched penalties precomputed."""
 
-    __slots__ = ("given_mask", "name", "penalties", "weights")
+    __slots__ = ("given_mask", "name", "penalties", "penalties_given_found", "weights")
 
     def __init__(self, name: NameTokens, weight: dict[str, float], default_weight: float) -> None:
         self.name = name
         self.weights = tuple(_token_weight(t, weight, default_weight) for t in name.tokens)
         self.penalties = tuple(UNMATCHED_PENALTY[r] * w for r, w in zip(name.roles, self.weights, strict=True))
+        # Once one given name is matched, a missing first given name is forgiven like a middle name
+        # (María Guadalupe goes by Guadalupe).
+        self.penalties_given_found = tuple(
+            UNMATCHED_PENALTY[Role.GIVEN if r is Role.FIRST else r] * w
+            for r, w in zip(name.roles, self.weights, strict=True)
+        )
         self.given_mask = tuple(r in GIVEN_ROLES for r in name.roles)
 
 
@@ -170,12 +189,13 @@ def score_alignment(query: QueryForm, listed: ListedForm) -> tuple[float, bool, 
     for i, penalty in enumerate(query.penalties):
         if i not in used_q:
             lost += penalty
-    for j, penalty in enumerate(listed.penalties):
+    given_found = any(listed.given_mask[j] for j in used_l)
+    for j, penalty in enumerate(listed.penalties_given_found if given_found else listed.penalties):
         if j not in used_l:
             lost += penalty
     score = gained / (gained + lost)
     conflict = False
-    if any(listed.given_mask) and not any(listed.given_mask[j] for j in used_l):
+    if any(listed.given_mask) and not given_found:
         conflict = any(len(t) > 1 for i, t in enumerate(query.name.tokens) if i not in used_q)
     return score, conflict, pairs
 

@@ -64,6 +64,9 @@ class Matcher:
                 seen.add(tokens.tokens)
                 self._names.append(_ListedName(entity_no, tokens, name.quality is AliasQuality.WEAK))
         self.index = NameIndex([n.tokens for n in self._names])
+        self._names_of: list[list[int]] = [[] for _ in self.entities]
+        for name_no, listed in enumerate(self._names):
+            self._names_of[listed.entity_no].append(name_no)
         for listed in self._names:
             listed.form = ListedForm(listed.tokens, self.index.weight, self.index.default_weight)
 
@@ -78,17 +81,21 @@ class Matcher:
         allowed = _COMPATIBLE.get(query.schema)
         form = QueryForm(query_tokens, self.index.weight, self.index.default_weight)
         best: dict[int, tuple[float, _ListedName]] = {}
-        for name_no in self.index.candidates(query_tokens.tokens, CANDIDATE_NAMES):
-            listed = self._names[name_no]
-            entity = self.entities[listed.entity_no]
-            if allowed is not None and entity.schema not in allowed:
+        for candidate_no in self.index.candidates(query_tokens.tokens, CANDIDATE_NAMES):
+            entity_no = self._names[candidate_no].entity_no
+            if entity_no in best:
                 continue
-            assert listed.form is not None
-            score, conflict, _ = score_alignment(form, listed.form)
-            name_score = self._name_score(score, conflict, listed)
-            previous = best.get(listed.entity_no)
-            if previous is None or name_score > previous[0]:
-                best[listed.entity_no] = (name_score, listed)
+            if allowed is not None and self.entities[entity_no].schema not in allowed:
+                continue
+            # Score every name of a candidate entity: the index may have found it through another alias.
+            for name_no in self._names_of[entity_no]:
+                listed = self._names[name_no]
+                assert listed.form is not None
+                score, conflict, _ = score_alignment(form, listed.form)
+                name_score = self._name_score(score, conflict, listed)
+                previous = best.get(entity_no)
+                if previous is None or name_score > previous[0]:
+                    best[entity_no] = (name_score, listed)
         scored = []
         for name_score, listed in best.values():
             if name_score < MIN_REPORTED_SCORE:

@@ -166,9 +166,14 @@ _CORPORATE_MARKERS = frozenset(
 )
 
 
+_ORG_WORDS = frozenset(k for k in ORG_SYNONYMS if len(k) >= 5) | frozenset(
+    v for v in ORG_SYNONYMS.values() if len(v) >= 5
+)
+
+
 def looks_like_organization(text: str) -> bool:
     """A presented name of unknown kind that carries a legal form or a corporate word is a company."""
-    return any(token in _CORPORATE_MARKERS for token in tokenize(text))
+    return any(token in _CORPORATE_MARKERS or token in _ORG_WORDS for token in _join_acronyms(tokenize(text)))
 
 
 def is_branch_word(token: str) -> bool:

@@ -150,7 +150,7 @@ AMBIGUOUS_TITLES: frozenset[str] = frozenset({"don", "sir", "major", "mayor", "g
 
 # Name particles: they join surnames (de la Cruz, bin Laden, van der Berg) and carry little identity.
 PARTICLES: frozenset[str] = frozenset(
-    """de del la las los y e da das do dos di du des le van von der den ter bin ibn bint ben binti ould al el ul
+    """d de del la las los y e da das do dos di du des le van von der den ter bin ibn bint ben binti ould al el ul
     ad ar as ash at az ud""".split()
 )
 
