@@ -86,9 +86,8 @@ def ascii_fold(text: str) -> str:
     cleaned = _WORD.sub(lambda m: _fold_homoglyphs(m.group(0)), cleaned)
     cleaned = cleaned.replace("'", "").replace("’", "").replace("`", "").replace("ʼ", "").replace("ʻ", "")
     latin = anyascii(cleaned).lower()
-    latin = latin.replace("'", "")
-    tokens = [_fix_digit_lookalikes(t) for t in latin.split()]
-    return " ".join(_NON_ALNUM.sub(" ", " ".join(tokens)).split())
+    tokens = _NON_ALNUM.sub(" ", latin.replace("'", "")).split()
+    return " ".join(_fix_digit_lookalikes(t) for t in tokens)
 
 
 def tokenize(text: str) -> list[str]:

@@ -1,0 +1,60 @@
+"""Normalisation and screening must survive any Unicode a traveler's document or a typist can produce."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cruce.core.dates import PartialDate
+from cruce.core.model import Entity, Name, Schema
+from cruce.matching.matcher import Matcher
+from cruce.matching.names import person_tokens, query_name_tokens
+from cruce.matching.text import ascii_fold
+from cruce.matching.types import Query
+
+ANY_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=80)
+NAMEISH = st.text(
+    alphabet=st.characters(categories=("Lu", "Ll", "Lo", "Mn", "Zs", "Pd", "Po", "Cf", "Nd")), max_size=60
+)
+
+_MATCHER = Matcher(
+    [
+        Entity("t:1", Schema.PERSON, (Name("HERNANDEZ LOPEZ, Juan Carlos", family="HERNANDEZ LOPEZ", given="Juan Carlos"),), "t", "1"),
+        Entity("t:2", Schema.ORGANIZATION, (Name("TRANSPORTES GUZMAN S.A. DE C.V."),), "t", "2"),
+        Entity("t:3", Schema.PERSON, (Name("محمد بن سلمان"), Name("Muhammad bin Salman")), "t", "3"),
+    ]
+)  # fmt: skip
+
+
+@given(ANY_TEXT)
+@settings(max_examples=2000, deadline=None)
+def test_fold_is_idempotent_ascii_and_never_raises(text: str) -> None:
+    once = ascii_fold(text)
+    assert ascii_fold(once) == once
+    assert once.isascii()
+    assert once == once.lower()
+    assert "  " not in once and once == once.strip()
+
+
+@given(NAMEISH)
+@settings(max_examples=1000, deadline=None)
+def test_name_tokens_are_stable_under_refolding(text: str) -> None:
+    tokens = person_tokens(text)
+    assert all(t and t.isascii() and " " not in t for t in tokens)
+    assert person_tokens(" ".join(tokens)) == tokens or not tokens
+
+
+@given(ANY_TEXT, st.sampled_from(list(Schema)), st.none() | st.dates().map(lambda d: PartialDate(d.year, d.month, d.day) if 1850 <= d.year <= 2100 else None))
+@settings(max_examples=1500, deadline=None)
+def test_screening_never_raises_and_scores_stay_in_range(text: str, schema: Schema, dob: PartialDate | None) -> None:
+    for match in _MATCHER.screen(Query(text, schema=schema, birth_date=dob), top=3):
+        assert 0.0 <= match.score <= 1.0
+        assert match.alert == (match.score >= _MATCHER.threshold)
+        assert match.features and match.features[0].name == "name"
+
+
+@given(NAMEISH)
+@settings(max_examples=500, deadline=None)
+def test_query_tokens_never_raise(text: str) -> None:
+    for schema in Schema:
+        query_name_tokens(text, schema)
