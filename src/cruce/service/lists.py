@@ -1,0 +1,200 @@
+"""Use cases for keeping watchlists current: import files a person has, or fetch the official ones.
+
+Downloads land in `<data_dir>/downloads/<list>/<UTC timestamp>/` and stay there, so every stored version
+can be traced back to the exact bytes it was read from (the version also records their sha256).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import shutil
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import httpx
+
+from cruce.core.clock import Clock, utc_now
+from cruce.core.errors import CruceError, InputError
+from cruce.lists.base import KNOWN_LISTS, ImportResult, load_list
+from cruce.storage.store import Store, VersionInfo
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT_S = 60.0
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def import_list(store: Store, list_id: str, paths: Sequence[Path | str]) -> tuple[VersionInfo, ImportResult]:
+    """Read `paths` as list `list_id` and store them as its next version, all or nothing."""
+    result = load_list(list_id, [Path(p) for p in paths])
+    version = store.save_import(result)
+    log.info("list_imported list=%s version=%d summary=%r", list_id, version.version, result.summary())
+    return version, result
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    """One file to fetch for a list: where from, and the name to save it under."""
+
+    url: str
+    filename: str
+
+
+def official_downloads(list_id: str, base_url: str | None = None) -> list[Download]:
+    """The publisher's files for a known list, or the same file names under a mirror's `base_url`."""
+    spec = KNOWN_LISTS.get(list_id)
+    if spec is None or spec.generic or not spec.urls:
+        known = ", ".join(sorted(k for k, s in KNOWN_LISTS.items() if s.urls and not s.generic))
+        raise InputError(
+            "unknown_list",
+            f"cruce does not know where to download {list_id!r}; known lists: {known}. "
+            "Import your own files with `cruce lists import` instead.",
+            {"list_id": list_id},
+        )
+    names = spec.files if len(spec.files) == len(spec.urls) else _filenames(spec.urls)
+    if base_url is not None:
+        return [Download(f"{base_url.rstrip('/')}/{name}", name) for name in names]
+    return [Download(url, name) for url, name in zip(spec.urls, names, strict=True)]
+
+
+def update_lists(
+    store: Store,
+    data_dir: Path,
+    list_ids: Sequence[str] | None = None,
+    *,
+    urls: Mapping[str, Sequence[str]] | None = None,
+    base_url: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    clock: Clock = utc_now,
+    force: bool = False,
+) -> list[tuple[VersionInfo, ImportResult]]:
+    """Download each list's files and import them as a new version; returns one entry per list.
+
+    Lists come from `list_ids`, else the keys of `urls`, else every known official list. `urls` gives a
+    list's file URLs explicitly; `base_url` points at a mirror holding the publisher's file names. Lists
+    are handled one after another and each import is its own transaction, so a failure stops the run
+    with a CruceError that names the list and the URL, and keeps the lists already updated.
+
+    When the files are byte for byte those of the list's active version, no new version is written
+    (a daily update would otherwise store identical copies of every list) and the entry holds the active
+    version; `force=True` imports them anyway.
+    """
+    explicit = {k: list(v) for k, v in (urls or {}).items()}
+    if list_ids is not None:
+        chosen = list(list_ids)
+    elif explicit:
+        chosen = list(explicit)
+    else:
+        chosen = sorted(k for k, s in KNOWN_LISTS.items() if s.urls and not s.generic)
+    plans = {
+        list_id: (
+            [Download(u, n) for u, n in zip(explicit[list_id], _filenames(explicit[list_id]), strict=True)]
+            if list_id in explicit
+            else official_downloads(list_id, base_url)
+        )
+        for list_id in chosen
+    }
+    for list_id, downloads in plans.items():
+        if not downloads:
+            raise InputError("no_urls", f"no URLs given for {list_id}", {"list_id": list_id})
+    stamp = _as_stamp(clock)
+    results: list[tuple[VersionInfo, ImportResult]] = []
+    with httpx.Client(timeout=timeout, follow_redirects=True, headers={"User-Agent": "cruce"}) as client:
+        for list_id, downloads in plans.items():
+            folder = _new_folder(data_dir / "downloads" / list_id, stamp)
+            try:
+                paths = [_download(client, d, folder, list_id, timeout) for d in downloads]
+            except BaseException:
+                shutil.rmtree(folder, ignore_errors=True)  # an incomplete set of files is of no use
+                raise
+            active = next((v for v in store.latest_versions() if v.list_id == list_id), None)
+            if not force and active is not None and _same_files(active, paths):
+                log.info("list_unchanged list=%s version=%d", list_id, active.version)
+                results.append((active, load_list(list_id, paths)))
+                continue
+            results.append(import_list(store, list_id, paths))
+    return results
+
+
+def _same_files(version: VersionInfo, paths: Sequence[Path]) -> bool:
+    """True when `paths` have the names and sha256 digests recorded for `version`."""
+    recorded = {f.name: f.sha256 for f in version.source_files}
+    if None in recorded.values() or len(recorded) != len(paths):
+        return False
+    return all(recorded.get(p.name) == hashlib.sha256(p.read_bytes()).hexdigest() for p in paths)
+
+
+def _download(client: httpx.Client, item: Download, folder: Path, list_id: str, timeout: float) -> Path:
+    """Fetch one file to `folder`, via a `.part` file so a broken transfer never looks complete."""
+    target = folder / item.filename
+    partial = target.with_name(target.name + ".part")
+    details = {"list_id": list_id, "url": item.url}
+    host = urlsplit(item.url).netloc or item.url
+    try:
+        with client.stream("GET", item.url) as response:
+            if response.status_code >= 400:
+                raise CruceError(
+                    "download_failed",
+                    f"{item.url} answered HTTP {response.status_code} {response.reason_phrase}; "
+                    f"{list_id} was not updated",
+                    {**details, "status": response.status_code},
+                )
+            with partial.open("wb") as handle:
+                for chunk in response.iter_bytes():
+                    handle.write(chunk)
+    except httpx.TimeoutException as exc:
+        partial.unlink(missing_ok=True)
+        raise CruceError(
+            "network_timeout",
+            f"{host} did not answer within {timeout:g} s while fetching {item.url}; "
+            "try again later or raise --timeout",
+            details,
+        ) from exc
+    except httpx.TransportError as exc:
+        partial.unlink(missing_ok=True)
+        raise CruceError(
+            "network_unreachable",
+            f"cannot reach {host} to fetch {list_id} ({exc.__class__.__name__}: {exc or 'no detail'}); "
+            "check the network or proxy, or download the files by hand and use `cruce lists import`",
+            details,
+        ) from exc
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(target)
+    log.info("list_downloaded list=%s url=%s bytes=%d", list_id, item.url, target.stat().st_size)
+    return target
+
+
+def _filenames(urls: Sequence[str]) -> tuple[str, ...]:
+    """Safe, distinct local names for URLs: each one's last path segment, else `file<n>`."""
+    names: list[str] = []
+    for index, url in enumerate(urls, start=1):
+        segment = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
+        name = _SAFE_NAME.sub("_", segment).strip("._") or f"file{index}"
+        if name in names:
+            name = f"{index}-{name}"
+        names.append(name)
+    return tuple(names)
+
+
+def _as_stamp(clock: Clock) -> str:
+    return clock().astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _new_folder(parent: Path, stamp: str) -> Path:
+    """A fresh folder for this run; a second run within the same second gets a suffix, never a merge."""
+    parent.mkdir(parents=True, exist_ok=True)
+    for attempt in range(1, 1000):
+        folder = parent / (stamp if attempt == 1 else f"{stamp}-{attempt}")
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue
+        return folder
+    raise CruceError("download_failed", f"cannot create a download folder under {parent}")

@@ -1,0 +1,512 @@
+"""The façade the service layer uses to keep watchlists: `open_store(url)` then plain objects in and out.
+
+Versions are immutable. `save_import` writes a new version of a list with a full copy of its entities in
+one transaction, so a crash or a bad row half-way leaves the database exactly as it was. The active version
+of a list is its newest `complete` version; `load_entities()` returns the entities of every active version,
+which is what the screening index is built from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.util import CommandError
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.orm import aliased
+
+from cruce.core.clock import Clock, utc_now
+from cruce.core.errors import InputError, NotFound, StorageError
+from cruce.core.model import Entity, ListInfo
+from cruce.lists.base import DroppedValue, ImportResult, SkippedRow
+from cruce.lists.diff import ListDiff, diff_versions
+from cruce.storage.codec import entity_from_dict, entity_to_dict
+from cruce.storage.tables import EntityRow, ListVersionRow, VersionStatus, WatchlistRow
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+DEFAULT_BATCH_SIZE = 2000
+"""Entities per executemany; bounds memory on big lists while keeping round trips few."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A file a version was imported from, with its digest so a re-download can be recognised."""
+
+    name: str
+    sha256: str | None
+    size_bytes: int | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class VersionInfo:
+    """One stored version of one list. `id` is the database key; `key` (`us-ofac-sdn@3`) is for people."""
+
+    id: int
+    list_id: str
+    version: int
+    imported_at: datetime
+    source_files: tuple[SourceFile, ...]
+    entity_count: int
+    skipped_count: int
+    skipped: tuple[SkippedRow, ...]
+    dropped: tuple[DroppedValue, ...]
+    ignored: Mapping[str, int] = dataclasses.field(hash=False)
+    status: VersionStatus
+    active: bool
+
+    @property
+    def key(self) -> str:
+        return f"{self.list_id}@{self.version}"
+
+
+class Store:
+    """Watchlist storage on one SQLAlchemy engine (SQLite file or PostgreSQL); create it with `open_store`."""
+
+    def __init__(
+        self, engine: Engine, *, clock: Clock = utc_now, batch_size: int = DEFAULT_BATCH_SIZE
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self.engine = engine
+        self._clock = clock
+        self._batch_size = batch_size
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- writing ---------------------------------------------------------------------------------------
+
+    def save_import(self, result: ImportResult) -> VersionInfo:
+        """Store `result` as the next version of its list, all or nothing, and return that version."""
+        info = result.list_info
+        entity_rows = _entity_rows(info.id, result.entities)
+        source_files = [_source_file_json(p) for p in result.source_files]
+        skipped = [_skipped_json(row) for row in result.skipped]
+        dropped = [_dropped_json(value) for value in result.dropped]
+        ignored = {str(reason): int(count) for reason, count in result.ignored.items()}
+        imported_at = _as_utc(self._clock())
+        try:
+            with self.engine.begin() as conn:
+                _upsert_watchlist(conn, info)
+                number = (
+                    conn.scalar(
+                        select(func.max(ListVersionRow.version)).where(ListVersionRow.list_id == info.id)
+                    )
+                    or 0
+                ) + 1
+                version_id = conn.scalar(
+                    insert(ListVersionRow)
+                    .values(
+                        list_id=info.id,
+                        version=number,
+                        imported_at=imported_at,
+                        source_files=source_files,
+                        entity_count=len(entity_rows),
+                        skipped_count=len(skipped),
+                        skipped=skipped,
+                        dropped=dropped,
+                        ignored=ignored,
+                        status=VersionStatus.COMPLETE.value,
+                    )
+                    .returning(ListVersionRow.id)
+                )
+                if version_id is None:  # pragma: no cover - RETURNING always yields the key
+                    raise StorageError("save_failed", "the database returned no id for the new version")
+                for start in range(0, len(entity_rows), self._batch_size):
+                    batch = entity_rows[start : start + self._batch_size]
+                    conn.execute(insert(EntityRow), [{"version_id": version_id, **row} for row in batch])
+        except IntegrityError as exc:
+            raise StorageError(
+                "save_conflict",
+                f"could not store a new version of {info.id}: the database refused it as a conflicting "
+                f"write (most likely another import of {info.id} at the same time); retry: {_reason(exc)}",
+                {"list_id": info.id},
+            ) from exc
+        except SQLAlchemyError as exc:
+            raise StorageError(
+                "save_failed",
+                f"could not store the import of {info.id}; nothing was written: {_reason(exc)}",
+                {"list_id": info.id},
+            ) from exc
+        log.info(
+            "list_version_saved list_id=%s version=%d entities=%d skipped=%d",
+            info.id,
+            number,
+            len(entity_rows),
+            len(skipped),
+        )
+        return self.get_version(version_id)
+
+    def withdraw_version(self, version_id: int) -> VersionInfo:
+        """Take a bad import out of service; the list's previous complete version becomes active again."""
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(ListVersionRow)
+                .where(ListVersionRow.id == version_id)
+                .values(status=VersionStatus.WITHDRAWN.value)
+            )
+            if done.rowcount == 0:
+                raise NotFound("version_not_found", f"no list version with id {version_id}")
+        return self.get_version(version_id)
+
+    # -- reading ---------------------------------------------------------------------------------------
+
+    def watchlists(self) -> list[ListInfo]:
+        """Every list that has ever been imported, by id."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(WatchlistRow).order_by(WatchlistRow.id)).all()
+        return [
+            ListInfo(id=r.id, title=r.title, publisher=r.publisher, format=r.format, url=r.url) for r in rows
+        ]
+
+    def list_versions(self, list_id: str | None = None) -> list[VersionInfo]:
+        """Versions, oldest first within each list; all lists unless `list_id` is given."""
+        query = select(ListVersionRow).order_by(ListVersionRow.list_id, ListVersionRow.version)
+        if list_id is not None:
+            query = query.where(ListVersionRow.list_id == list_id)
+        with self.engine.connect() as conn:
+            active = _active_ids(conn)
+            rows = conn.execute(query).all()
+        return [_version_info(r, active) for r in rows]
+
+    def latest_versions(self) -> list[VersionInfo]:
+        """The active version of every list (what screening runs against), by list id."""
+        with self.engine.connect() as conn:
+            active = _active_ids(conn)
+            if not active:
+                return []
+            rows = conn.execute(
+                select(ListVersionRow).where(ListVersionRow.id.in_(active)).order_by(ListVersionRow.list_id)
+            ).all()
+        return [_version_info(r, active) for r in rows]
+
+    def get_version(self, version_id: int) -> VersionInfo:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(ListVersionRow).where(ListVersionRow.id == version_id)).first()
+            if row is None:
+                raise NotFound("version_not_found", f"no list version with id {version_id}")
+            return _version_info(row, _active_ids(conn))
+
+    def find_version(self, list_id: str, version: int) -> VersionInfo:
+        """Version `version` (1, 2, ...) of `list_id`; NotFound names the versions that do exist."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(ListVersionRow).where(
+                    ListVersionRow.list_id == list_id, ListVersionRow.version == version
+                )
+            ).first()
+            if row is None:
+                existing = conn.scalars(
+                    select(ListVersionRow.version)
+                    .where(ListVersionRow.list_id == list_id)
+                    .order_by(ListVersionRow.version)
+                ).all()
+                hint = (
+                    f"it has versions {', '.join(map(str, existing))}"
+                    if existing
+                    else "it was never imported"
+                )
+                raise NotFound(
+                    "version_not_found",
+                    f"list {list_id} has no version {version}; {hint}",
+                    {"list_id": list_id, "version": version},
+                )
+            return _version_info(row, _active_ids(conn))
+
+    def load_entities(self, version_ids: Sequence[int] | None = None) -> list[Entity]:
+        """Entities of the given versions; by default of the active version of every list."""
+        with self.engine.connect() as conn:
+            ids = sorted(_active_ids(conn)) if version_ids is None else list(version_ids)
+            if not ids:
+                return []
+            rows = conn.execute(
+                select(EntityRow.data)
+                .where(EntityRow.version_id.in_(ids))
+                .order_by(EntityRow.version_id, EntityRow.entity_id)
+            ).scalars()
+            return [entity_from_dict(data) for data in rows]
+
+    def load_version_entities(self, version_id: int) -> list[Entity]:
+        """Entities of one version, by entity id; NotFound when the version does not exist."""
+        self.get_version(version_id)
+        return self.load_entities([version_id])
+
+    def diff(self, list_id: str, from_version: int, to_version: int) -> ListDiff:
+        """What changed in `list_id` between two of its versions (numbers, not ids)."""
+        old = self.find_version(list_id, from_version)
+        new = self.find_version(list_id, to_version)
+        return diff_versions(self.load_entities([old.id]), self.load_entities([new.id]))
+
+
+# -- opening ---------------------------------------------------------------------------------------------
+
+
+def open_store(url: str, *, clock: Clock = utc_now, batch_size: int = DEFAULT_BATCH_SIZE) -> Store:
+    """Connect to `url`, bring its schema up to date (Alembic `upgrade head`) and return a `Store`.
+
+    For SQLite the file's directory is created, and WAL and foreign keys are switched on for every
+    connection. Raises StorageError when the database cannot be reached or migrated.
+    """
+    engine = create_database_engine(url)
+    try:
+        upgrade(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return Store(engine, clock=clock, batch_size=batch_size)
+
+
+def create_database_engine(url: str) -> Engine:
+    """An engine for `url` with cruce's SQLite settings applied; no connection is made yet."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise InputError(
+            "bad_database_url",
+            f"cannot read the database URL {_redact(url)!r}; expected e.g. sqlite:///path/cruce.db "
+            "or postgresql+psycopg://user@host/db",
+        ) from exc
+    is_sqlite = parsed.get_backend_name() == "sqlite"
+    database = parsed.database or ""
+    if is_sqlite and database not in ("", ":memory:") and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = create_engine(parsed, future=True)
+    except (NoSuchModuleError, ModuleNotFoundError) as exc:
+        raise InputError(
+            "bad_database_url",
+            f"no database driver for {parsed.drivername!r} ({exc}); use sqlite:///<file> or, with "
+            "cruce[postgres] installed, postgresql+psycopg://user@host/db",
+        ) from exc
+    if is_sqlite:
+        _tune_sqlite(engine)
+    return engine
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Run the packaged Alembic migrations up to `revision` on `engine`, in one transaction."""
+    where = engine.url.render_as_string(hide_password=True)
+    try:
+        conn = engine.connect()
+    except DBAPIError as exc:
+        raise StorageError(
+            "database_unreachable",
+            f"cannot connect to the database at {where}: {_reason(exc)}; check CRUCE_DATABASE_URL",
+            {"url": where},
+        ) from exc
+    try:
+        with conn, conn.begin():
+            command.upgrade(_alembic_config(conn), revision)
+    except CommandError as exc:
+        # Typically a database migrated by a newer cruce than this one.
+        raise StorageError(
+            "migration_failed",
+            f"the database at {where} has a schema this version of cruce does not know ({exc}); "
+            "upgrade cruce or use another database",
+            {"url": where},
+        ) from exc
+    except SQLAlchemyError as exc:
+        raise StorageError(
+            "migration_failed",
+            f"could not update the database schema at {where}; nothing was changed: {_reason(exc)}",
+            {"url": where},
+        ) from exc
+
+
+def _alembic_config(conn: Connection) -> Config:
+    config = Config()
+    # ConfigParser treats % as interpolation; escape it in case the install path holds one.
+    config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    config.attributes["connection"] = conn
+    return config
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    """WAL so readers never block the importer, enforced foreign keys, and real BEGIN/COMMIT.
+
+    pysqlite opens transactions lazily and on its own terms; taking that over (isolation_level=None and
+    an explicit BEGIN) is what makes `save_import` and the migrations truly atomic on SQLite.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=10000")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+
+# -- row mapping -----------------------------------------------------------------------------------------
+
+
+def _entity_rows(list_id: str, entities: Iterable[Entity]) -> list[dict[str, Any]]:
+    """Rows for the entities table; duplicate ids are refused before anything is written."""
+    seen: Counter[str] = Counter()
+    rows = []
+    for entity in entities:
+        seen[entity.id] += 1
+        rows.append(
+            {
+                "entity_id": entity.id,
+                "schema": entity.schema.value,
+                "caption": entity.caption,
+                "data": entity_to_dict(entity),
+            }
+        )
+    duplicates = sorted(eid for eid, n in seen.items() if n > 1)
+    if duplicates:
+        shown = ", ".join(duplicates[:5]) + (" ..." if len(duplicates) > 5 else "")
+        raise StorageError(
+            "duplicate_entities",
+            f"the import of {list_id} holds {len(duplicates)} entity id(s) more than once ({shown}); "
+            "nothing was written",
+            {"list_id": list_id, "duplicates": duplicates[:50]},
+        )
+    return rows
+
+
+def _upsert_watchlist(conn: Connection, info: ListInfo) -> None:
+    values = {"title": info.title, "publisher": info.publisher, "format": info.format, "url": info.url}
+    exists = conn.scalar(select(WatchlistRow.id).where(WatchlistRow.id == info.id))
+    if exists is None:
+        conn.execute(insert(WatchlistRow).values(id=info.id, **values))
+    else:
+        conn.execute(update(WatchlistRow).where(WatchlistRow.id == info.id).values(**values))
+
+
+def _active_ids(conn: Connection) -> set[int]:
+    """Ids of the newest complete version of each list."""
+    newer = aliased(ListVersionRow)
+    complete = VersionStatus.COMPLETE.value
+    later_exists = (
+        select(newer.id)
+        .where(
+            and_(
+                newer.list_id == ListVersionRow.list_id,
+                newer.status == complete,
+                newer.version > ListVersionRow.version,
+            )
+        )
+        .exists()
+    )
+    query = select(ListVersionRow.id).where(ListVersionRow.status == complete, ~later_exists)
+    return set(conn.scalars(query).all())
+
+
+def _version_info(row: Any, active: set[int]) -> VersionInfo:
+    return VersionInfo(
+        id=row.id,
+        list_id=row.list_id,
+        version=row.version,
+        imported_at=_as_utc(row.imported_at),
+        source_files=tuple(
+            SourceFile(name=f["name"], sha256=f.get("sha256"), size_bytes=f.get("size_bytes"))
+            for f in row.source_files
+        ),
+        entity_count=row.entity_count,
+        skipped_count=row.skipped_count,
+        skipped=tuple(SkippedRow(file=r["file"], line=r["line"], reason=r["reason"]) for r in row.skipped),
+        dropped=tuple(
+            DroppedValue(
+                file=d["file"],
+                line=d["line"],
+                entity_id=d["entity_id"],
+                field=d["field"],
+                value=d["value"],
+                reason=d["reason"],
+            )
+            for d in row.dropped
+        ),
+        ignored=dict(row.ignored),
+        status=VersionStatus(row.status),
+        active=row.id in active,
+    )
+
+
+def _source_file_json(source: str | Path) -> dict[str, Any]:
+    """Name, digest and size of a file the import read; digest unknown if the file is gone already."""
+    path = Path(source)
+    try:
+        digest = hashlib.sha256()
+        size = 0
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+    except OSError:
+        return {"name": path.name, "sha256": None, "size_bytes": None}
+    return {"name": path.name, "sha256": digest.hexdigest(), "size_bytes": size}
+
+
+def _skipped_json(row: SkippedRow) -> dict[str, Any]:
+    return {"file": row.file, "line": row.line, "reason": row.reason}
+
+
+def _dropped_json(value: DroppedValue) -> dict[str, Any]:
+    return {
+        "file": value.file,
+        "line": value.line,
+        "entity_id": value.entity_id,
+        "field": value.field,
+        "value": value.value,
+        "reason": value.reason,
+    }
+
+
+def _as_utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything cruce stores is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _redact(url: str) -> str:
+    """A URL that did not parse, with anything that looks like a password hidden."""
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
