@@ -10,16 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, Indel
 
 from cruce.matching.names import GIVEN_ROLES, UNMATCHED_PENALTY, NameTokens, Role
 from cruce.matching.phonetic import skeleton, sound_key
-from cruce.matching.variants import NICKNAMES
+from cruce.matching.variants import NICKNAMES, VARIANT_KEY
 
 MIN_TOKEN_SIMILARITY = 0.7
 INITIAL_SIMILARITY = 0.8
 UNMATCHED_QUERY_PENALTY = 0.9
 UNMATCHED_QUERY_INITIAL_PENALTY = 0.3
+LEFTOVER_MIN_SIMILARITY = 0.6  # tokens left after alignment still count in part when mostly alike
 
 _ARTICLE_PREFIXES = ("al", "el", "ul")
 
@@ -27,7 +28,7 @@ _ARTICLE_PREFIXES = ("al", "el", "ul")
 def _allowed_edits(shorter: int) -> int:
     if shorter <= 3:
         return 0
-    if shorter <= 8:
+    if shorter <= 5:
         return 1
     return 2
 
@@ -57,6 +58,9 @@ def token_similarity(a: str, b: str) -> tuple[float, str]:
     """Similarity of two normalised tokens and a short reason; (0.0, "") when they are not alike."""
     if a == b:
         return 1.0, "same"
+    variant = VARIANT_KEY.get(a)
+    if variant is not None and variant == VARIANT_KEY.get(b):
+        return 0.95, "spelling variant"
     if b in NICKNAMES.get(a, ()) or a in NICKNAMES.get(b, ()):
         return 0.92, "nickname"
     la, lb = len(a), len(b)
@@ -186,10 +190,18 @@ def score_alignment(query: QueryForm, listed: ListedForm) -> tuple[float, bool, 
         gained += sim * w
         lost += (1.0 - sim) * w
         pairs.append((i, j, sim))
+    if len(used_q) < len(query.weights) and len(used_l) < len(listed.weights):
+        for i, j, sim in _leftover_pairs(query, listed, used_q, used_l):
+            used_q.add(i)
+            used_l.add(j)
+            w = (query.weights[i] + listed.weights[j]) / 2
+            gained += sim * w
+            lost += (1.0 - sim) * w
+            pairs.append((i, j, sim))
     for i, penalty in enumerate(query.penalties):
         if i not in used_q:
             lost += penalty
-    given_found = any(listed.given_mask[j] for j in used_l)
+    given_found = any(listed.given_mask[j] for _, j, sim in pairs if sim >= MIN_TOKEN_SIMILARITY)
     for j, penalty in enumerate(listed.penalties_given_found if given_found else listed.penalties):
         if j not in used_l:
             lost += penalty
@@ -200,6 +212,32 @@ def score_alignment(query: QueryForm, listed: ListedForm) -> tuple[float, bool, 
     return score, conflict, pairs
 
 
+def _leftover_pairs(
+    query: QueryForm, listed: ListedForm, used_q: set[int], used_l: set[int]
+) -> list[tuple[int, int, float]]:
+    """Heavily misspelt tokens (`ammaa` for `amaya`) paired by overall letter overlap, best first."""
+    found: list[tuple[float, int, int]] = []
+    for i, q in enumerate(query.name.tokens):
+        if i in used_q or len(q) < 4:
+            continue
+        for j, t in enumerate(listed.name.tokens):
+            if j in used_l or len(t) < 4 or _gender_pair(q, t):
+                continue
+            sim = Indel.normalized_similarity(q, t, score_cutoff=LEFTOVER_MIN_SIMILARITY)
+            if sim:
+                found.append((sim * 0.9, i, j))
+    found.sort(reverse=True)
+    chosen: list[tuple[int, int, float]] = []
+    taken_q: set[int] = set()
+    taken_l: set[int] = set()
+    for sim, i, j in found:
+        if i not in taken_q and j not in taken_l:
+            taken_q.add(i)
+            taken_l.add(j)
+            chosen.append((i, j, sim))
+    return chosen
+
+
 def explain_alignment(query: QueryForm, listed: ListedForm) -> Alignment:
     """The full account of an alignment, built only for the matches a person will see."""
     score, conflict, pairs = score_alignment(query, listed)
@@ -208,7 +246,8 @@ def explain_alignment(query: QueryForm, listed: ListedForm) -> Alignment:
     used_l = {j for _, j, _ in pairs}
     return Alignment(
         score,
-        tuple(Pair(q_tokens[i], l_tokens[j], roles[j], sim, token_similarity(q_tokens[i], l_tokens[j])[1])
+        tuple(Pair(q_tokens[i], l_tokens[j], roles[j], sim,
+                   token_similarity(q_tokens[i], l_tokens[j])[1] or f"partly alike, {sim:.0%}")
               for i, j, sim in pairs),
         tuple(t for i, t in enumerate(q_tokens) if i not in used_q),
         tuple((t, roles[j]) for j, t in enumerate(l_tokens) if j not in used_l),

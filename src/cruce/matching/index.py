@@ -16,7 +16,7 @@ import numpy as np
 
 from cruce.matching.names import NameTokens
 from cruce.matching.phonetic import skeleton, sound_key
-from cruce.matching.variants import NICKNAMES
+from cruce.matching.variants import NICKNAMES, VARIANT_KEY
 
 MIN_DELETE_LENGTH = 5
 MIN_SHARE_OF_BEST = 0.5  # candidates with less than this share of the best index evidence are not scored
@@ -25,6 +25,9 @@ MIN_SHARE_OF_BEST = 0.5  # candidates with less than this share of the best inde
 def token_keys(token: str) -> set[str]:
     """All keys a token is filed under; the same function serves listed and presented tokens."""
     keys = {"t" + token}
+    variant = VARIANT_KEY.get(token)
+    if variant is not None:
+        keys.add("v" + variant)
     if len(token) >= 3:
         keys.add("s" + sound_key(token))
         skel = skeleton(token)
@@ -92,7 +95,7 @@ class NameIndex:
         keys = query_token_keys(token)
         if exact is not None and len(token) >= 3:
             # A token found as written only needs sound-alike and nickname keys, not every typo.
-            keys = {k for k in keys if k[0] in "ts"}
+            keys = {k for k in keys if k[0] in "tsv"}
         arrays = [self.postings[k] for k in keys if k in self.postings]
         if not arrays:
             hits = np.empty(0, dtype=np.int32)

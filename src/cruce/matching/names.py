@@ -58,6 +58,9 @@ def _split_arabic_compounds(tokens: list[str]) -> list[str]:
     """`abdulrahman` and `abdul rahman` -> `abd rahman`, so that every spelling aligns token by token."""
     out: list[str] = []
     for token in tokens:
+        if token in VARIANT_KEY:  # abdallah, abdullah... are whole names, not abd + allah
+            out.append(token)
+            continue
         for prefix in _ARABIC_COMPOUND_PREFIXES:
             if token == prefix:
                 out.append("abd")
@@ -70,8 +73,31 @@ def _split_arabic_compounds(tokens: list[str]) -> list[str]:
     return out
 
 
+def _join_kunya(tokens: list[str]) -> list[str]:
+    """`abu ali` (father of Ali) is one name, not the given name Ali: join it so it only matches itself."""
+    out: list[str] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token in _KUNYA and index + 1 < len(tokens) and tokens[index + 1] not in PARTICLES:
+            out.append(token[:2] + "u" + tokens[index + 1] if token != "umm" else "umm" + tokens[index + 1])
+            index += 2
+            continue
+        out.append(token)
+        index += 1
+    return out
+
+
+_KUNYA = frozenset({"abu", "abou", "abo", "umm"})
+
+
 def _drop_titles(tokens: list[str]) -> list[str]:
-    """Remove honorifics from the front (Dr., Lic., Sheikh...) and the end (Jr.), keeping at least one token."""
+    """Remove honorifics (Dr., Lic., Sheikh...) and suffixes (Jr.), keeping at least one token.
+
+    Unambiguous titles go wherever they stand (`HAJI ABDUL QAYOUM` is listed surname-first); titles that are
+    also given names (Don, Said) only when they lead a name of several tokens.
+    """
+    tokens = [t for t in tokens if t not in TITLES or t in AMBIGUOUS_TITLES] or tokens
     start = 0
     while start < len(tokens) - 1 and tokens[start] in TITLES:
         if tokens[start] in AMBIGUOUS_TITLES and len(tokens) - start <= 2:
@@ -85,9 +111,9 @@ def _drop_titles(tokens: list[str]) -> list[str]:
 
 def person_tokens(text: str) -> list[str]:
     tokens = _drop_titles(tokenize(text))
-    tokens = _split_arabic_compounds(tokens)
-    kept = [canonical_token(t) for t in tokens if t not in PARTICLES]
-    return kept or [canonical_token(t) for t in tokens]
+    tokens = _join_kunya(_split_arabic_compounds(tokens))
+    kept = [t for t in tokens if t not in PARTICLES]
+    return kept or tokens
 
 
 def _join_acronyms(tokens: list[str]) -> list[str]:
@@ -109,7 +135,7 @@ def _join_acronyms(tokens: list[str]) -> list[str]:
 
 def org_tokens(text: str) -> list[str]:
     tokens = [ORG_SYNONYMS.get(t, t) for t in _join_acronyms(tokenize(text))]
-    kept = [canonical_token(t) for t in tokens if t not in LEGAL_FORMS and t not in PARTICLES]
+    kept = [t for t in tokens if t not in LEGAL_FORMS and t not in PARTICLES]
     return kept or tokens
 
 

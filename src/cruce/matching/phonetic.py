@@ -13,6 +13,8 @@ from functools import lru_cache
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), repl)
     for pattern, repl in (
+        (r"ee", "i"),  # English transliteration: Jaleel/Jalil, Azeez/Aziz
+        (r"oo|ou", "u"),  # Yousuf/Yusuf, Mahmood/Mahmud
         (r"ph", "f"),
         (r"th", "t"),
         (r"kh", "j"),

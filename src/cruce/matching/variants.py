@@ -13,6 +13,7 @@ NICKNAMES: dict[str, tuple[str, ...]] = {
     "paco": ("francisco",), "pancho": ("francisco",), "curro": ("francisco",), "quico": ("francisco",),
     "frank": ("francisco", "franklin", "francis"), "kiko": ("francisco", "enrique"),
     "lupe": ("guadalupe",), "lupita": ("guadalupe",), "pita": ("guadalupe",),
+    "chago": ("santiago",), "yago": ("santiago",), "chagito": ("santiago",),
     "chuy": ("jesus",), "chucho": ("jesus",), "chus": ("jesus",),
     "memo": ("guillermo",), "guille": ("guillermo",), "nacho": ("ignacio",),
     "lalo": ("eduardo",), "edu": ("eduardo",), "beto": ("alberto", "roberto", "humberto", "gilberto", "norberto"),
@@ -159,7 +160,8 @@ LEGAL_FORMS: frozenset[str] = frozenset(
     """sa sas sab sapi sc scs srl s rl cv sl slu spa sarl sprl bv nv ag gmbh kg ohg ug ab oy as asa aps
     plc llc llp lp ltd limited inc incorporated corp corporation co company cia compania comp pte pty
     pvt jsc ojsc cjsc pjsc ooo oao zao pao tov fze fzco fzc fzllc est establishment sociedad anonima
-    responsabilidad limitada capital variable mercantil trading and the of y""".split()
+    responsabilidad limitada capital variable mercantil trading and the of y ltda ltee sac saa eirl sca spr
+    ac iap sapi sofom enr sccl scl ci eu bhd sdn kk""".split()
 )
 
 # Word forms in organization names that mean the same thing.
@@ -181,6 +183,7 @@ ORG_SYNONYMS: dict[str, str] = {
     "constructora": "construction", "construcciones": "construction", "bk": "bank", "banco": "bank",
     "farmacia": "pharmacy", "farmacias": "pharmacy", "pharma": "pharmaceutical", "logistica": "logistics",
     "ctr": "center", "centre": "center", "centro": "center", "inmobiliaria": "realty",
+    "trdg": "trading", "co": "company", "cos": "company", "ltd": "limited",
     "st": "saint", "ste": "saint", "mt": "mount", "ft": "fort",
 }  # fmt: skip
 
