@@ -14,13 +14,13 @@ from rapidfuzz.distance import OSA, Indel
 
 from cruce.matching.names import GIVEN_ROLES, UNMATCHED_PENALTY, NameTokens, Role
 from cruce.matching.phonetic import skeleton, sound_key
-from cruce.matching.variants import NICKNAMES, VARIANT_KEY
+from cruce.matching.variants import VARIANT_KEY, is_nickname_of
 
 MIN_TOKEN_SIMILARITY = 0.7
 INITIAL_SIMILARITY = 0.8
 UNMATCHED_QUERY_PENALTY = 0.9
 UNMATCHED_QUERY_INITIAL_PENALTY = 0.3
-LEFTOVER_MIN_SIMILARITY = 0.6  # tokens left after alignment still count in part when mostly alike
+LEFTOVER_MIN_SIMILARITY = 0.7  # surnames and company words left after alignment count in part when mostly alike
 
 _ARTICLE_PREFIXES = ("al", "el", "ul")
 
@@ -28,7 +28,7 @@ _ARTICLE_PREFIXES = ("al", "el", "ul")
 def _allowed_edits(shorter: int) -> int:
     if shorter <= 3:
         return 0
-    if shorter <= 5:
+    if shorter <= 6:
         return 1
     return 2
 
@@ -61,7 +61,7 @@ def token_similarity(a: str, b: str) -> tuple[float, str]:
     variant = VARIANT_KEY.get(a)
     if variant is not None and variant == VARIANT_KEY.get(b):
         return 0.95, "spelling variant"
-    if b in NICKNAMES.get(a, ()) or a in NICKNAMES.get(b, ()):
+    if is_nickname_of(a, b) or is_nickname_of(b, a):
         return 0.92, "nickname"
     la, lb = len(a), len(b)
     if la == 1 or lb == 1:
@@ -85,16 +85,46 @@ def token_similarity(a: str, b: str) -> tuple[float, str]:
             return 0.8, "sounds nearly alike"
         if a.startswith(b) or b.startswith(a):
             return 0.75, "truncated"
-    for prefix in _ARTICLE_PREFIXES:
-        if la > 4 and a.startswith(prefix) and len(a) - 2 >= 3:
-            sim, why = token_similarity(a[2:], b)
-            if sim:
-                return sim, why
-        if lb > 4 and b.startswith(prefix) and len(b) - 2 >= 3:
-            sim, why = token_similarity(a, b[2:])
-            if sim:
-                return sim, why
+    for prefix in _ARTICLE_PREFIXES:  # `alshanti` is `al-Shanti`: only a close match of the rest counts
+        if la > 5 and a.startswith(prefix) and _same_sound(a[2:], b):
+            return 0.9, "article joined"
+        if lb > 5 and b.startswith(prefix) and _same_sound(a, b[2:]):
+            return 0.9, "article joined"
     return 0.0, ""
+
+
+# Reasons that rest on spelling closeness alone. Between two words the lists already know (Roberto/Alberto,
+# Hernandez/Fernandez) they mean two names, not a typo, and do not count.
+_SPELLING_ONLY = frozenset({"1 letter differ", "2 letters differ", "same consonants", "sounds nearly alike", "truncated"})
+
+
+@lru_cache(maxsize=500_000)
+def presented_similarity(presented: str, listed: str, known: bool) -> tuple[float, str]:
+    """Similarity of a presented token to a listed one, knowing whether the presented token is a listed word.
+
+    A word no list knows is most likely a misspelling, so it may be two letters off; a known word that is only
+    spelt alike is another name.
+    """
+    sim, why = token_similarity(presented, listed)
+    if known:
+        if why not in _SPELLING_ONLY:
+            return sim, why
+        # Transliterations differ in vowels (Ladin/Laden, Usama/Osama); other names differ in consonants.
+        if presented[0] == listed[0] and _consonants(presented) == _consonants(listed):
+            return min(sim, 0.88), "vowels differ"
+        return 0.0, ""
+    if sim == 0.0 and min(len(presented), len(listed)) >= 5 and presented[0] == listed[0]:
+        if OSA.distance(presented, listed, score_cutoff=2) <= 2:
+            return 0.8, "2 letters differ"
+    return sim, why
+
+
+def _consonants(token: str) -> str:
+    return "".join(c for c in token if c not in "aeiouy")
+
+
+def _same_sound(a: str, b: str) -> bool:
+    return a == b or sound_key(a) == sound_key(b) or VARIANT_KEY.get(a, a) == VARIANT_KEY.get(b, b)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,10 +173,11 @@ def _token_weight(token: str, weight: dict[str, float], default_weight: float) -
 class QueryForm:
     """A presented name prepared once per query; caches its similarity to every listed token it meets."""
 
-    __slots__ = ("_rows", "name", "penalties", "weights")
+    __slots__ = ("_rows", "known", "name", "penalties", "weights")
 
     def __init__(self, name: NameTokens, weight: dict[str, float], default_weight: float) -> None:
         self.name = name
+        self.known = tuple(t in weight for t in name.tokens)
         self.weights = tuple(_token_weight(t, weight, default_weight) for t in name.tokens)
         self.penalties = tuple(
             (UNMATCHED_QUERY_INITIAL_PENALTY if len(t) == 1 else UNMATCHED_QUERY_PENALTY) * w
@@ -157,7 +188,10 @@ class QueryForm:
     def similarities(self, listed_token: str) -> tuple[float, ...]:
         row = self._rows.get(listed_token)
         if row is None:
-            row = self._rows[listed_token] = tuple(token_similarity(q, listed_token)[0] for q in self.name.tokens)
+            row = self._rows[listed_token] = tuple(
+                presented_similarity(q, listed_token, known)[0]
+                for q, known in zip(self.name.tokens, self.known, strict=True)
+            )
         return row
 
 
@@ -218,10 +252,11 @@ def _leftover_pairs(
     """Heavily misspelt tokens (`ammaa` for `amaya`) paired by overall letter overlap, best first."""
     found: list[tuple[float, int, int]] = []
     for i, q in enumerate(query.name.tokens):
-        if i in used_q or len(q) < 4:
+        if i in used_q or len(q) < 4 or query.known[i]:
             continue
         for j, t in enumerate(listed.name.tokens):
-            if j in used_l or len(t) < 4 or _gender_pair(q, t):
+            # Given names are never paired this loosely: Alberto/Alvaro, Carolina/Rosalina are other people.
+            if j in used_l or len(t) < 4 or t[0] != q[0] or listed.given_mask[j]:
                 continue
             sim = Indel.normalized_similarity(q, t, score_cutoff=LEFTOVER_MIN_SIMILARITY)
             if sim:
@@ -247,7 +282,7 @@ def explain_alignment(query: QueryForm, listed: ListedForm) -> Alignment:
     return Alignment(
         score,
         tuple(Pair(q_tokens[i], l_tokens[j], roles[j], sim,
-                   token_similarity(q_tokens[i], l_tokens[j])[1] or f"partly alike, {sim:.0%}")
+                   presented_similarity(q_tokens[i], l_tokens[j], query.known[i])[1] or f"partly alike, {sim:.0%}")
               for i, j, sim in pairs),
         tuple(t for i, t in enumerate(q_tokens) if i not in used_q),
         tuple((t, roles[j]) for j, t in enumerate(l_tokens) if j not in used_l),

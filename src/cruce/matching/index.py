@@ -13,12 +13,17 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from cruce.matching.names import NameTokens
 from cruce.matching.phonetic import skeleton, sound_key
-from cruce.matching.variants import NICKNAMES, VARIANT_KEY
+from cruce.matching.variants import NICKNAME_CANONICAL, VARIANT_KEY
 
 MIN_DELETE_LENGTH = 5
+RARE_EXACT = 3  # a token on at most this many names may still be a typo of another: look up its typo keys
+FALLBACK_MIN_LENGTH = 8  # a long token no key finds is searched in the vocabulary within two edits
+LENGTH_TIE_BREAK = 0.02  # among names with equal evidence, prefer those of the query's length
 MIN_SHARE_OF_BEST = 0.5  # candidates with less than this share of the best index evidence are not scored
 
 
@@ -42,20 +47,18 @@ def token_keys(token: str) -> set[str]:
 
 
 def query_token_keys(token: str) -> set[str]:
-    """A presented token also looks up the formal names its nickname stands for."""
+    """A presented token also looks up the formal names its nickname stands for, and the reverse."""
     keys = token_keys(token)
-    for formal in NICKNAMES.get(token, ()):
-        keys.add("t" + formal)
-    for formal, nicks in _REVERSE_NICKNAMES.items():
-        if token == formal:
-            keys.update("t" + n for n in nicks)
+    for formal in NICKNAME_CANONICAL.get(token, ()):
+        keys.update(("t" + formal, "v" + formal))
+    keys.update("t" + nick for nick in _NICKNAMES_OF.get(VARIANT_KEY.get(token, token), ()))
     return keys
 
 
-_REVERSE_NICKNAMES: dict[str, tuple[str, ...]] = {}
-for _nick, _formals in NICKNAMES.items():
+_NICKNAMES_OF: dict[str, tuple[str, ...]] = {}
+for _nick, _formals in NICKNAME_CANONICAL.items():
     for _formal in _formals:
-        _REVERSE_NICKNAMES[_formal] = (*_REVERSE_NICKNAMES.get(_formal, ()), _nick)
+        _NICKNAMES_OF[_formal] = (*_NICKNAMES_OF.get(_formal, ()), _nick)
 
 
 class NameIndex:
@@ -83,6 +86,10 @@ class NameIndex:
             token: 0.25 + 0.75 * (math.log((self.size + 1) / df) / log_n) for token, df in document_frequency.items()
         }
         self.default_weight = 1.0
+        self.name_lengths = np.asarray([len(n.tokens) for n in names], dtype=np.float32)
+        self._vocabulary: dict[int, list[str]] = defaultdict(list)
+        for token in document_frequency:
+            self._vocabulary[len(token)].append(token)
         self._key_cache: dict[str, tuple[np.ndarray, int]] = {}
         self._local = threading.local()
 
@@ -93,9 +100,11 @@ class NameIndex:
             return cached
         exact = self.postings.get("t" + token)
         keys = query_token_keys(token)
-        if exact is not None and len(token) >= 3:
-            # A token found as written only needs sound-alike and nickname keys, not every typo.
+        if exact is not None and len(exact) > RARE_EXACT and len(token) >= 3:
+            # A token many names share as written is a real name: sound-alike and nickname keys suffice.
             keys = {k for k in keys if k[0] in "tsv"}
+        elif exact is None and len(token) >= FALLBACK_MIN_LENGTH:
+            keys |= {"t" + t for t in self._near_tokens(token)}
         arrays = [self.postings[k] for k in keys if k in self.postings]
         if not arrays:
             hits = np.empty(0, dtype=np.int32)
@@ -129,7 +138,7 @@ class NameIndex:
                 scores[hits] += token_weight
                 touched_parts.append(hits)
         touched = touched_parts[0] if len(touched_parts) == 1 else np.unique(np.concatenate(touched_parts))
-        values = scores[touched]
+        values = scores[touched] - LENGTH_TIE_BREAK * np.abs(self.name_lengths[touched] - len(found))
         scores[touched] = 0.0  # leave the buffer clean for the next query
         if len(touched) > limit:
             best = np.argpartition(-values, limit)[:limit]
@@ -137,6 +146,17 @@ class NameIndex:
         order = np.argsort(-values, kind="stable")
         cutoff = float(values[order[0]]) * MIN_SHARE_OF_BEST
         return [int(touched[k]) for k in order if values[k] >= cutoff]
+
+    def _near_tokens(self, token: str) -> list[str]:
+        """Listed tokens within two edits of a long token (for typos the deletion keys cannot reach)."""
+        near: list[str] = []
+        for length in range(len(token) - 2, len(token) + 3):
+            choices = self._vocabulary.get(length)
+            if choices:
+                near.extend(
+                    hit for hit, _score, _ in process.extract(token, choices, scorer=OSA.distance, score_cutoff=2, limit=5)
+                )
+        return near
 
     def _buffer(self) -> np.ndarray:
         """A zeroed score array per thread, reused across queries (allocating one per query costs more)."""

@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+from rapidfuzz.distance import OSA
+
 from cruce.core.model import Name, Schema
 from cruce.matching.text import tokenize
 from cruce.matching.variants import (
-    AMBIGUOUS_TITLES,
+    LEADING_TITLES,
     BRANCH_WORDS,
     LEGAL_FORMS,
     ORG_SYNONYMS,
@@ -94,14 +96,12 @@ _KUNYA = frozenset({"abu", "abou", "abo", "umm"})
 def _drop_titles(tokens: list[str]) -> list[str]:
     """Remove honorifics (Dr., Lic., Sheikh...) and suffixes (Jr.), keeping at least one token.
 
-    Unambiguous titles go wherever they stand (`HAJI ABDUL QAYOUM` is listed surname-first); titles that are
-    also given names (Don, Said) only when they lead a name of several tokens.
+    Honorifics that are never names go wherever they stand; titles and ranks that are also names or surnames
+    (Haji, Don, Coronel) only when they lead a name of three or more tokens.
     """
-    tokens = [t for t in tokens if t not in TITLES or t in AMBIGUOUS_TITLES] or tokens
+    tokens = [t for t in tokens if t not in TITLES] or tokens
     start = 0
-    while start < len(tokens) - 1 and tokens[start] in TITLES:
-        if tokens[start] in AMBIGUOUS_TITLES and len(tokens) - start <= 2:
-            break
+    while len(tokens) - start >= 3 and tokens[start] in LEADING_TITLES:
         start += 1
     end = len(tokens)
     while end - start > 1 and tokens[end - 1] in {"jr", "sr", "junior", "esq", "ii", "iii", "iv"}:
@@ -133,9 +133,24 @@ def _join_acronyms(tokens: list[str]) -> list[str]:
     return out
 
 
+_LONG_LEGAL_FORMS = tuple(sorted(f for f in LEGAL_FORMS if len(f) >= 6))
+
+
+def _is_legal_form(token: str) -> bool:
+    """A legal form, also misspelt (`comeany`, `limiwted`): companies are told apart by their other words."""
+    if token in LEGAL_FORMS:
+        return True
+    if len(token) < 6:
+        return False
+    return any(
+        abs(len(form) - len(token)) <= 2 and OSA.distance(token, form, score_cutoff=2) <= 2
+        for form in _LONG_LEGAL_FORMS
+    )
+
+
 def org_tokens(text: str) -> list[str]:
     tokens = [ORG_SYNONYMS.get(t, t) for t in _join_acronyms(tokenize(text))]
-    kept = [t for t in tokens if t not in LEGAL_FORMS and t not in PARTICLES]
+    kept = [t for t in tokens if t not in PARTICLES and not _is_legal_form(t)]
     return kept or tokens
 
 

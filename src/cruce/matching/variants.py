@@ -13,7 +13,16 @@ NICKNAMES: dict[str, tuple[str, ...]] = {
     "paco": ("francisco",), "pancho": ("francisco",), "curro": ("francisco",), "quico": ("francisco",),
     "frank": ("francisco", "franklin", "francis"), "kiko": ("francisco", "enrique"),
     "lupe": ("guadalupe",), "lupita": ("guadalupe",), "pita": ("guadalupe",),
-    "chago": ("santiago",), "yago": ("santiago",), "chagito": ("santiago",),
+    "chago": ("santiago",), "rudy": ("rodolfo", "rudolph", "rudolf"), "rudi": ("rodolfo", "rudolf"),
+    "tury": ("arturo",), "turi": ("arturo",), "arturito": ("arturo",), "juampa": ("juan", "pablo"),
+    "cheque": ("ezequiel",), "chequel": ("ezequiel",), "eze": ("ezequiel",), "chencha": ("crescencia",),
+    "nano": ("fernando", "mariano"), "chalino": ("rosalino",), "chelito": ("marcelo",),
+    "chito": ("jose",), "seryozha": ("sergei",), "serezha": ("sergei",), 
+    "lesha": ("aleksei",), "alyosha": ("aleksei",), "sanya": ("aleksandr",), "shura": ("aleksandr",),
+    "valya": ("valentin", "valentina"), "tolya": ("anatoly",), "slava": ("vyacheslav", "stanislav"),
+    "grisha": ("grigory",), "zhora": ("georgy",), "styopa": ("stepan",), "fedya": ("fyodor",),
+    "katya": ("yekaterina", "ekaterina"), "masha": ("maria",), "natasha": ("natalya",), "tanya": ("tatyana",),
+    "lena": ("yelena", "elena"), "sveta": ("svetlana",), "ira": ("irina",), "olya": ("olga",), "yago": ("santiago",), "chagito": ("santiago",),
     "chuy": ("jesus",), "chucho": ("jesus",), "chus": ("jesus",),
     "memo": ("guillermo",), "guille": ("guillermo",), "nacho": ("ignacio",),
     "lalo": ("eduardo",), "edu": ("eduardo",), "beto": ("alberto", "roberto", "humberto", "gilberto", "norberto"),
@@ -119,6 +128,11 @@ _VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
     ("andrei", "andrey", "andriy", "andrii"),
     ("nikolai", "nikolay", "mykola", "nicolai"),
     ("yuri", "yury", "yuriy", "iurii", "yurii", "juri"),
+    ("anatoly", "anatoliy", "anatolii", "anatoli"),
+    ("grigory", "grigoriy", "grigori", "hryhoriy"),
+    ("vyacheslav", "viacheslav", "vyacheslaw"),
+    ("yekaterina", "ekaterina", "katerina", "kateryna"),
+    ("yelena", "elena", "olena"),
     ("aleksei", "alexei", "aleksey", "alexey", "oleksii", "oleksiy"),
     ("mikhail", "michail", "mykhailo"),
     ("vladimir", "volodymyr", "wladimir"),
@@ -136,22 +150,24 @@ _VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
 
 VARIANT_KEY: dict[str, str] = {v: group[0] for group in _VARIANT_GROUPS for v in group}
 
-# Tokens that carry no identity: honorifics and titles (English, Spanish, Arabic, Russian...).
+# Honorifics that never are names: dropped wherever they stand.
 TITLES: frozenset[str] = frozenset(
-    """mr mrs ms miss mx dr drs prof professor sir dame lord lady rev reverend fr father sr sra srta snr
-    sheikh shaikh shaykh sheik cheikh haji hajji hadji hajj mullah mulla maulana maulvi mawlawi imam sayyed
-    lic licenciado licenciada ing ingeniero ingeniera arq arquitecto c p cp mtro mtra maestro maestra abog
-    gen general col colonel coronel capt captain capitan cmdr commander comandante lt sgt sargento maj major
-    mayor brig brigadier adm admiral almirante gral hon honorable excmo excma don dona senor senora senorita
-    esq jr junior""".split()
+    """mr mrs ms miss mx dr drs prof professor rev reverend lic licenciado licenciada ing ingeniero ingeniera
+    arq arquitecto mtro mtra abog esq hon honorable excmo excma sra srta snr mullah mulla maulana maulvi
+    mawlawi""".split()
 )
 
-# Titles that are also common given names: removed only when they lead a name of several tokens.
-AMBIGUOUS_TITLES: frozenset[str] = frozenset({"don", "sir", "major", "mayor", "general", "imam", "said", "c", "p"})
+# Titles and ranks that are also names or surnames (Don, Said, Coronel, Haji, Sheikh): dropped only when they
+# lead a name of three or more tokens.
+LEADING_TITLES: frozenset[str] = frozenset(
+    """sir dame lord lady fr father sr sheikh shaikh shaykh sheik cheikh haji hajji hadji hajj imam sayyed
+    gen general col colonel coronel capt captain capitan cmdr commander comandante lt sgt sargento maj major
+    mayor brig brigadier adm admiral almirante gral don dona senor senora senorita""".split()
+)
 
 # Name particles: they join surnames (de la Cruz, bin Laden, van der Berg) and carry little identity.
 PARTICLES: frozenset[str] = frozenset(
-    """d de del la las los y e da das do dos di du des le van von der den ter bin ibn bint ben binti ould al el ul
+    """d de del la las los y e da das do dos di du des le van von der den ter bin ibn bint binti ould al el ul
     ad ar as ash at az ud""".split()
 )
 
@@ -183,12 +199,27 @@ ORG_SYNONYMS: dict[str, str] = {
     "constructora": "construction", "construcciones": "construction", "bk": "bank", "banco": "bank",
     "farmacia": "pharmacy", "farmacias": "pharmacy", "pharma": "pharmaceutical", "logistica": "logistics",
     "ctr": "center", "centre": "center", "centro": "center", "inmobiliaria": "realty",
-    "trdg": "trading", "co": "company", "cos": "company", "ltd": "limited",
+    "trdg": "trading", "dev": "development", "devt": "development", "desarrollo": "development", "co": "company", "cos": "company", "ltd": "limited",
     "st": "saint", "ste": "saint", "mt": "mount", "ft": "fort",
 }  # fmt: skip
 
 # Words that mark a branch or office; with a place name they distinguish otherwise identical companies.
 BRANCH_WORDS: frozenset[str] = frozenset({"branch", "sucursal", "office", "oficina", "filial", "division"})
+
+
+def _canonical_nicknames() -> dict[str, frozenset[str]]:
+    return {
+        nick: frozenset(VARIANT_KEY.get(f, f) for f in formals) for nick, formals in NICKNAMES.items() if formals
+    }
+
+
+NICKNAME_CANONICAL: dict[str, frozenset[str]] = _canonical_nicknames()
+"""Nickname -> the spelling-variant keys of the formal names it stands for (dima -> {dmitry})."""
+
+
+def is_nickname_of(nickname: str, formal: str) -> bool:
+    forms = NICKNAME_CANONICAL.get(nickname)
+    return forms is not None and VARIANT_KEY.get(formal, formal) in forms
 
 
 def nickname_forms(token: str) -> tuple[str, ...]:
