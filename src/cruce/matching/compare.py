@@ -113,7 +113,7 @@ def presented_similarity(presented: str, listed: str, known: bool) -> tuple[floa
         if presented[0] == listed[0] and _consonants(presented) == _consonants(listed):
             return min(sim, 0.88), "vowels differ"
         return 0.0, ""
-    if sim == 0.0 and min(len(presented), len(listed)) >= 5 and presented[0] == listed[0]:
+    if sim == 0.0 and min(len(presented), len(listed)) >= 4 and presented[0] == listed[0]:
         if OSA.distance(presented, listed, score_cutoff=2) <= 2:
             return 0.8, "2 letters differ"
     return sim, why

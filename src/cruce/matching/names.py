@@ -149,8 +149,8 @@ def _is_legal_form(token: str) -> bool:
 
 
 def org_tokens(text: str) -> list[str]:
-    tokens = [ORG_SYNONYMS.get(t, t) for t in _join_acronyms(tokenize(text))]
-    kept = [t for t in tokens if t not in PARTICLES and not _is_legal_form(t)]
+    tokens = _join_acronyms(tokenize(text))
+    kept = [t for t in tokens if t not in PARTICLES and not _is_legal_form(ORG_SYNONYMS.get(t, t))]
     return kept or tokens
 
 

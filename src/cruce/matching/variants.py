@@ -149,6 +149,7 @@ _VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
 )  # fmt: skip
 
 VARIANT_KEY: dict[str, str] = {v: group[0] for group in _VARIANT_GROUPS for v in group}
+"""Spelling -> one key for words that are the same word (transliterations here, organization words below)."""
 
 # Honorifics that never are names: dropped wherever they stand.
 TITLES: frozenset[str] = frozenset(
@@ -202,6 +203,10 @@ ORG_SYNONYMS: dict[str, str] = {
     "trdg": "trading", "dev": "development", "devt": "development", "desarrollo": "development", "co": "company", "cos": "company", "ltd": "limited",
     "st": "saint", "ste": "saint", "mt": "mount", "ft": "fort",
 }  # fmt: skip
+
+for _word, _same in ORG_SYNONYMS.items():
+    VARIANT_KEY.setdefault(_word, _same)
+    VARIANT_KEY.setdefault(_same, _same)
 
 # Words that mark a branch or office; with a place name they distinguish otherwise identical companies.
 BRANCH_WORDS: frozenset[str] = frozenset({"branch", "sucursal", "office", "oficina", "filial", "division"})
