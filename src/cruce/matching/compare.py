@@ -175,9 +175,11 @@ class QueryForm:
 
     __slots__ = ("_rows", "known", "name", "penalties", "weights")
 
-    def __init__(self, name: NameTokens, weight: dict[str, float], default_weight: float) -> None:
+    def __init__(
+        self, name: NameTokens, weight: dict[str, float], default_weight: float, lexicon: frozenset[str] = frozenset()
+    ) -> None:
         self.name = name
-        self.known = tuple(t in weight for t in name.tokens)
+        self.known = tuple(t in weight or t in lexicon for t in name.tokens)
         self.weights = tuple(_token_weight(t, weight, default_weight) for t in name.tokens)
         self.penalties = tuple(
             (UNMATCHED_QUERY_INITIAL_PENALTY if len(t) == 1 else UNMATCHED_QUERY_PENALTY) * w

@@ -20,6 +20,7 @@ from cruce.matching.features import (
     identifier_adjustment,
 )
 from cruce.matching.index import NameIndex
+from cruce.matching.lexicon import common_name_tokens
 from cruce.matching.names import NameTokens, Role, listed_name_tokens, query_name_tokens
 from cruce.matching.types import DEFAULT_ALERT_THRESHOLD, Feature, Match, Query
 
@@ -51,8 +52,14 @@ class Matcher:
 
     NAME = "cruce-v1"
 
-    def __init__(self, entities: Iterable[Entity], threshold: float = DEFAULT_ALERT_THRESHOLD) -> None:
+    def __init__(
+        self,
+        entities: Iterable[Entity],
+        threshold: float = DEFAULT_ALERT_THRESHOLD,
+        lexicon: frozenset[str] | None = None,
+    ) -> None:
         self.threshold = threshold
+        self.lexicon = common_name_tokens() if lexicon is None else lexicon
         self.entities: list[Entity] = list(entities)
         self._names: list[_ListedName] = []
         for entity_no, entity in enumerate(self.entities):
@@ -79,7 +86,7 @@ class Matcher:
         if not query_tokens.tokens:
             return []
         allowed = _COMPATIBLE.get(query.schema)
-        form = QueryForm(query_tokens, self.index.weight, self.index.default_weight)
+        form = QueryForm(query_tokens, self.index.weight, self.index.default_weight, self.lexicon)
         best: dict[int, tuple[float, _ListedName]] = {}
         for candidate_no in self.index.candidates(query_tokens.tokens, CANDIDATE_NAMES):
             entity_no = self._names[candidate_no].entity_no
