@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from rapidfuzz.distance import OSA, Indel
 
-from cruce.matching.names import GIVEN_ROLES, UNMATCHED_PENALTY, NameTokens, Role
+from cruce.matching.names import GIVEN_ROLES, TITLE_WEIGHT, UNMATCHED_PENALTY, NameTokens, Role, is_title
 from cruce.matching.phonetic import skeleton, sound_key
 from cruce.matching.variants import VARIANT_KEY, is_nickname_of
 
@@ -50,7 +50,9 @@ def _has_vowel(token: str) -> bool:
 
 def _gender_pair(a: str, b: str) -> bool:
     """Mario/Maria, Fernando/Fernanda: one letter apart, but different people."""
-    return len(a) == len(b) and a[:-1] == b[:-1] and {a[-1], b[-1]} == {"a", "o"}
+    if len(a) == len(b):
+        return a[:-1] == b[:-1] and {a[-1], b[-1]} == {"a", "o"}
+    return a + "a" == b or b + "a" == a  # Daniel/Daniela, Luis/Luisa
 
 
 @lru_cache(maxsize=500_000)
@@ -86,9 +88,9 @@ def token_similarity(a: str, b: str) -> tuple[float, str]:
         if a.startswith(b) or b.startswith(a):
             return 0.75, "truncated"
     for prefix in _ARTICLE_PREFIXES:  # `alshanti` is `al-Shanti`: only a close match of the rest counts
-        if la > 5 and a.startswith(prefix) and _same_sound(a[2:], b):
+        if la >= 5 and a.startswith(prefix) and _same_sound(a[2:], b):
             return 0.9, "article joined"
-        if lb > 5 and b.startswith(prefix) and _same_sound(a, b[2:]):
+        if lb >= 5 and b.startswith(prefix) and _same_sound(a, b[2:]):
             return 0.9, "article joined"
     return 0.0, ""
 
@@ -112,6 +114,8 @@ def presented_similarity(presented: str, listed: str, known: bool) -> tuple[floa
         # Transliterations differ in vowels (Ladin/Laden, Usama/Osama); other names differ in consonants.
         if presented[0] == listed[0] and _consonants(presented) == _consonants(listed):
             return min(sim, 0.88), "vowels differ"
+        if abs(len(presented) - len(listed)) == 1 and min(len(presented), len(listed)) >= 4 and why == "1 letter differ":
+            return 0.85, "1 letter missing"  # Albero/Alberto, Agusti/Agustin: a dropped letter, not another name
         return 0.0, ""
     if sim == 0.0 and min(len(presented), len(listed)) >= 4 and presented[0] == listed[0]:
         if OSA.distance(presented, listed, score_cutoff=2) <= 2:
@@ -167,6 +171,8 @@ class ListedForm:
 
 def _token_weight(token: str, weight: dict[str, float], default_weight: float) -> float:
     value = weight.get(token, default_weight)
+    if is_title(token):
+        return min(value, TITLE_WEIGHT)
     return min(value, 0.5) if len(token) == 1 else value
 
 
@@ -244,7 +250,7 @@ def score_alignment(query: QueryForm, listed: ListedForm) -> tuple[float, bool, 
     score = gained / (gained + lost)
     conflict = False
     if any(listed.given_mask) and not given_found:
-        conflict = any(len(t) > 1 for i, t in enumerate(query.name.tokens) if i not in used_q)
+        conflict = any(len(t) > 1 and not is_title(t) for i, t in enumerate(query.name.tokens) if i not in used_q)
     return score, conflict, pairs
 
 

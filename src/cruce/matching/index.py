@@ -41,7 +41,7 @@ def token_keys(token: str) -> set[str]:
     if len(token) >= MIN_DELETE_LENGTH:
         keys.add("d" + token)
         keys.update("d" + token[:i] + token[i + 1 :] for i in range(len(token)))
-    if len(token) > 5 and token[:2] in ("al", "el"):
+    if len(token) >= 5 and token[:2] in ("al", "el"):
         keys.add("t" + token[2:])
     return keys
 

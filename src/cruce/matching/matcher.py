@@ -180,6 +180,7 @@ _ROLE_WORDS = {
     Role.FAMILY2: "second surname",
     Role.UNKNOWN: "name part",
     Role.ORG: "word",
+    Role.TITLE: "title",
 }
 
 __all__ = ["Matcher"]

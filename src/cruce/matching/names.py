@@ -33,10 +33,12 @@ class Role(IntEnum):
     FAMILY2 = 3  # maternal surname, married name
     UNKNOWN = 4  # a person name whose structure the list does not give
     ORG = 5  # a word of an organization or vessel name
+    TITLE = 6  # a title or rank that may also be a name (Haji, Sheikh, Coronel): kept, but weighs little
 
 
 # How much an unmatched listed token counts against a match, relative to its weight.
-UNMATCHED_PENALTY = (1.0, 0.3, 1.0, 0.3, 0.6, 1.0)
+UNMATCHED_PENALTY = (1.0, 0.3, 1.0, 0.3, 0.6, 1.0, 0.3)
+TITLE_WEIGHT = 0.15
 GIVEN_ROLES = frozenset({Role.FIRST, Role.GIVEN})
 
 _ARABIC_COMPOUND_PREFIXES = ("abdul", "abdel", "abdal", "abdol", "abdoul", "abdur", "abdar", "abdus", "abdas")
@@ -91,18 +93,17 @@ def _join_kunya(tokens: list[str]) -> list[str]:
 
 
 _KUNYA = frozenset({"abu", "abou", "abo", "umm"})
+_KUNYA_JOINED_FROM = _KUNYA
 
 
 def _drop_titles(tokens: list[str]) -> list[str]:
-    """Remove honorifics (Dr., Lic., Sheikh...) and suffixes (Jr.), keeping at least one token.
+    """Remove honorifics that are never names (Dr., Lic., Mr.) and suffixes (Jr.), keeping at least one token.
 
-    Honorifics that are never names go wherever they stand; titles and ranks that are also names or surnames
-    (Haji, Don, Coronel) only when they lead a name of three or more tokens.
+    Titles and ranks that are also names or surnames (Haji, Sheikh, Don, Coronel) stay, as tokens of little
+    weight (`is_title`), so that a list and a traveler that disagree on them still align.
     """
     tokens = [t for t in tokens if t not in TITLES] or tokens
     start = 0
-    while len(tokens) - start >= 3 and tokens[start] in LEADING_TITLES:
-        start += 1
     end = len(tokens)
     while end - start > 1 and tokens[end - 1] in {"jr", "sr", "junior", "esq", "ii", "iii", "iv"}:
         end -= 1
@@ -110,7 +111,10 @@ def _drop_titles(tokens: list[str]) -> list[str]:
 
 
 def person_tokens(text: str) -> list[str]:
-    tokens = _drop_titles(tokenize(text))
+    tokens = tokenize(text)
+    if len(tokens) >= 2 and all(len(t) == 1 for t in tokens):
+        return ["".join(tokens)]  # G.L.G. is an acronym, not three initials
+    tokens = _drop_titles(tokens)
     tokens = _join_kunya(_split_arabic_compounds(tokens))
     kept = [t for t in tokens if t not in PARTICLES]
     return kept or tokens
@@ -154,12 +158,33 @@ def org_tokens(text: str) -> list[str]:
     return kept or tokens
 
 
+def is_title(token: str) -> bool:
+    return token in LEADING_TITLES
+
+
+def _assign_roles(tokens: list[str], first: Role, rest: Role) -> list[Role]:
+    """`first` for the first token that is not a title, `rest` for the others, TITLE for titles."""
+    roles: list[Role] = []
+    assigned = False
+    for token in tokens:
+        if is_title(token):
+            roles.append(Role.TITLE)
+        elif not assigned:
+            roles.append(first)
+            assigned = True
+        else:
+            roles.append(rest)
+    return roles
+
+
 def _roles_from_split(family: str, given: str) -> tuple[list[str], list[Role]]:
     family_tokens = person_tokens(family)
     given_tokens = person_tokens(given) if given.strip() else []
+    if given_tokens and family_tokens and given_tokens[-1] in _KUNYA_JOINED_FROM:
+        # `HAMMAM, Yahya Abu` is Yahya Abu Hammam: the kunya belongs to the surname.
+        family_tokens[0] = _join_kunya([given_tokens.pop(), family_tokens[0]])[0]
     tokens = family_tokens + given_tokens
-    roles = [Role.FAMILY if i == 0 else Role.FAMILY2 for i in range(len(family_tokens))]
-    roles += [Role.FIRST if i == 0 else Role.GIVEN for i in range(len(given_tokens))]
+    roles = _assign_roles(family_tokens, Role.FAMILY, Role.FAMILY2) + _assign_roles(given_tokens, Role.FIRST, Role.GIVEN)
     return tokens, roles
 
 
@@ -176,10 +201,11 @@ def listed_name_tokens(name: Name, schema: Schema) -> NameTokens:
             if tokens:
                 return NameTokens(name.text, tuple(tokens), tuple(roles))
         tokens = person_tokens(name.text)
-        roles = [Role.UNKNOWN] * len(tokens)
-        if len(tokens) >= 2:
-            roles[0] = Role.FIRST
-            roles[-1] = Role.FAMILY
+        roles = [Role.TITLE if is_title(t) else Role.UNKNOWN for t in tokens]
+        plain = [i for i, role in enumerate(roles) if role is Role.UNKNOWN]
+        if len(plain) >= 2:
+            roles[plain[0]] = Role.FIRST
+            roles[plain[-1]] = Role.FAMILY
         return NameTokens(name.text, tuple(tokens), tuple(roles))
     tokens = org_tokens(name.text)
     return NameTokens(name.text, tuple(tokens), tuple(Role.ORG for _ in tokens))

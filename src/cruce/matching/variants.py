@@ -13,6 +13,10 @@ NICKNAMES: dict[str, tuple[str, ...]] = {
     "paco": ("francisco",), "pancho": ("francisco",), "curro": ("francisco",), "quico": ("francisco",),
     "frank": ("francisco", "franklin", "francis"), "kiko": ("francisco", "enrique"),
     "lupe": ("guadalupe",), "lupita": ("guadalupe",), "pita": ("guadalupe",),
+    "alejo": ("alejandro",), "quino": ("joaquin",), "chimino": ("joaquin",), "agus": ("agustin",),
+    "tin": ("agustin", "martin"), "cris": ("cristian", "cristina", "cristobal"), "rodo": ("rodolfo", "rodrigo"),
+    "herb": ("heriberto", "herbert"), "eri": ("heriberto",), "yeyo": ("sergio", "aurelio"), "nachito": ("ignacio",),
+    "pepillo": ("jose",), "chelis": ("araceli",), "mague": ("magdalena",),
     "chago": ("santiago",), "rudy": ("rodolfo", "rudolph", "rudolf"), "rudi": ("rodolfo", "rudolf"),
     "tury": ("arturo",), "turi": ("arturo",), "arturito": ("arturo",), "juampa": ("juan", "pablo"),
     "cheque": ("ezequiel",), "chequel": ("ezequiel",), "eze": ("ezequiel",), "chencha": ("crescencia",),
@@ -25,7 +29,7 @@ NICKNAMES: dict[str, tuple[str, ...]] = {
     "lena": ("yelena", "elena"), "sveta": ("svetlana",), "ira": ("irina",), "olya": ("olga",), "yago": ("santiago",), "chagito": ("santiago",),
     "chuy": ("jesus",), "chucho": ("jesus",), "chus": ("jesus",),
     "memo": ("guillermo",), "guille": ("guillermo",), "nacho": ("ignacio",),
-    "lalo": ("eduardo",), "edu": ("eduardo",), "beto": ("alberto", "roberto", "humberto", "gilberto", "norberto"),
+    "lalo": ("eduardo",), "edu": ("eduardo",), "beto": ("alberto", "roberto", "humberto", "gilberto", "norberto", "heriberto", "adalberto", "rigoberto"),
     "tono": ("antonio",), "tony": ("antonio", "anthony"), "toni": ("antonio", "antonia"),
     "quique": ("enrique",), "kike": ("enrique",), "rafa": ("rafael",),     "nando": ("fernando", "hernando"), "fer": ("fernando", "fernanda"), "chalo": ("gonzalo", "rosalio"),
     "goyo": ("gregorio",), "fito": ("adolfo", "rodolfo"), "poncho": ("alfonso",), "santi": ("santiago",),
@@ -129,6 +133,13 @@ _VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
     ("nikolai", "nikolay", "mykola", "nicolai"),
     ("yuri", "yury", "yuriy", "iurii", "yurii", "juri"),
     ("anatoly", "anatoliy", "anatolii", "anatoli"),
+    ("yahya", "yehia", "yahia", "yahiya", "yehya", "yahiaa"),
+    ("adnan", "adnane"),
+    ("abbas", "abas"),
+    ("sulayman", "suleiman", "sulaiman", "suleyman", "soliman", "slimane", "sleiman"),
+    ("ayman", "aiman", "eyman"),
+    ("hamid", "hameed", "hamed"),
+    ("rashid", "rasheed", "rachid", "rashed"),
     ("grigory", "grigoriy", "grigori", "hryhoriy"),
     ("vyacheslav", "viacheslav", "vyacheslaw"),
     ("yekaterina", "ekaterina", "katerina", "kateryna"),
@@ -168,7 +179,7 @@ LEADING_TITLES: frozenset[str] = frozenset(
 
 # Name particles: they join surnames (de la Cruz, bin Laden, van der Berg) and carry little identity.
 PARTICLES: frozenset[str] = frozenset(
-    """d de del la las los y e da das do dos di du des le van von der den ter bin ibn bint binti ould al el ul
+    """d de del la las los y e da das do dos di du des le van von der den ter bin ibn ben bint binti ould al el ul
     ad ar as ash at az ud""".split()
 )
 
