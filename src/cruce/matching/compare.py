@@ -79,7 +79,13 @@ def token_similarity(a: str, b: str) -> tuple[float, str]:
     if _vowels_dropped(a, b) or _vowels_dropped(b, a):
         return 0.85, "vowels dropped"
     skel_a, skel_b = skeleton(a), skeleton(b)
-    if shorter >= 3 and len(skel_a) >= 3 and skel_a == skel_b and (a[0] == b[0] or not _has_vowel(a) or not _has_vowel(b)):
+    if (
+        shorter >= 3
+        and abs(la - lb) <= 2
+        and len(skel_a) >= 3
+        and skel_a == skel_b
+        and (a[0] == b[0] or not _has_vowel(a) or not _has_vowel(b))
+    ):
         return 0.85, "same consonants"
     if shorter >= 4:
         sound_edits = OSA.distance(sound_key(a), sound_key(b), score_cutoff=1)
@@ -97,7 +103,9 @@ def token_similarity(a: str, b: str) -> tuple[float, str]:
 
 # Reasons that rest on spelling closeness alone. Between two words the lists already know (Roberto/Alberto,
 # Hernandez/Fernandez) they mean two names, not a typo, and do not count.
-_SPELLING_ONLY = frozenset({"1 letter differ", "2 letters differ", "same consonants", "sounds nearly alike", "truncated"})
+_SPELLING_ONLY = frozenset(
+    {"1 letter differ", "2 letters differ", "same consonants", "sounds nearly alike", "truncated", "vowels dropped"}
+)
 
 
 @lru_cache(maxsize=500_000)
@@ -112,8 +120,13 @@ def presented_similarity(presented: str, listed: str, known: bool) -> tuple[floa
         if why not in _SPELLING_ONLY:
             return sim, why
         # Transliterations differ in vowels (Ladin/Laden, Usama/Osama); other names differ in consonants.
-        if presented[0] == listed[0] and _consonants(presented) == _consonants(listed):
-            return min(sim, 0.88), "vowels differ"
+        if (
+            len(presented) == len(listed)
+            and presented[0] == listed[0]
+            and _consonants(presented) == _consonants(listed)
+            and OSA.distance(presented, listed, score_cutoff=1) == 1
+        ):
+            return min(sim, 0.88), "vowels differ"  # Ladin/Laden; but Salma/Salim are two names
         if abs(len(presented) - len(listed)) == 1 and min(len(presented), len(listed)) >= 4 and why == "1 letter differ":
             return 0.85, "1 letter missing"  # Albero/Alberto, Agusti/Agustin: a dropped letter, not another name
         return 0.0, ""
@@ -148,7 +161,7 @@ class Alignment:
     pairs: tuple[Pair, ...]
     unmatched_query: tuple[str, ...]
     unmatched_listed: tuple[tuple[str, Role], ...]
-    given_name_conflict: bool
+    cap_reason: str
 
 
 class ListedForm:
@@ -203,8 +216,13 @@ class QueryForm:
         return row
 
 
-def score_alignment(query: QueryForm, listed: ListedForm) -> tuple[float, bool, list[tuple[int, int, float]]]:
-    """Score, given-name conflict, and the chosen (query index, listed index, similarity) pairs.
+GIVEN_NAME_DIFFERS = "given name differs"
+
+
+def score_alignment(query: QueryForm, listed: ListedForm) -> tuple[float, str, list[tuple[int, int, float]]]:
+    """Score, a reason to cap it ("" for none), and the chosen (query index, listed index, similarity) pairs.
+
+    The cap: a different given name with the same surnames is another person (GIVEN_NAME_DIFFERS).
 
     Matched evidence over matched evidence plus penalties: a pair adds `sim * w` and loses `(1 - sim) * w`;
     an unpaired token loses its role's penalty (a dropped maternal surname costs little, a missing first
@@ -216,7 +234,7 @@ def score_alignment(query: QueryForm, listed: ListedForm) -> tuple[float, bool, 
             if sim >= MIN_TOKEN_SIMILARITY:
                 candidates.append((sim, -i, -j))
     if not candidates:
-        return 0.0, False, []
+        return 0.0, "", []
     candidates.sort(reverse=True)
     used_q: set[int] = set()
     used_l: set[int] = set()
@@ -248,10 +266,10 @@ def score_alignment(query: QueryForm, listed: ListedForm) -> tuple[float, bool, 
         if j not in used_l:
             lost += penalty
     score = gained / (gained + lost)
-    conflict = False
     if any(listed.given_mask) and not given_found:
-        conflict = any(len(t) > 1 and not is_title(t) for i, t in enumerate(query.name.tokens) if i not in used_q)
-    return score, conflict, pairs
+        if any(len(t) > 1 and not is_title(t) for i, t in enumerate(query.name.tokens) if i not in used_q):
+            return score, GIVEN_NAME_DIFFERS, pairs
+    return score, "", pairs
 
 
 def _leftover_pairs(
@@ -283,7 +301,7 @@ def _leftover_pairs(
 
 def explain_alignment(query: QueryForm, listed: ListedForm) -> Alignment:
     """The full account of an alignment, built only for the matches a person will see."""
-    score, conflict, pairs = score_alignment(query, listed)
+    score, cap_reason, pairs = score_alignment(query, listed)
     q_tokens, l_tokens, roles = query.name.tokens, listed.name.tokens, listed.name.roles
     used_q = {i for i, _, _ in pairs}
     used_l = {j for _, j, _ in pairs}
@@ -294,5 +312,5 @@ def explain_alignment(query: QueryForm, listed: ListedForm) -> Alignment:
               for i, j, sim in pairs),
         tuple(t for i, t in enumerate(q_tokens) if i not in used_q),
         tuple((t, roles[j]) for j, t in enumerate(l_tokens) if j not in used_l),
-        conflict,
+        cap_reason,
     )  # fmt: skip

@@ -11,7 +11,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from cruce.core.model import AliasQuality, Entity, Schema
-from cruce.matching.compare import Alignment, ListedForm, QueryForm, explain_alignment, score_alignment
+from cruce.matching.compare import (
+    GIVEN_NAME_DIFFERS,
+    Alignment,
+    ListedForm,
+    QueryForm,
+    explain_alignment,
+    score_alignment,
+)
 from cruce.matching.features import (
     Adjustment,
     birth_date_adjustment,
@@ -98,8 +105,8 @@ class Matcher:
             for name_no in self._names_of[entity_no]:
                 listed = self._names[name_no]
                 assert listed.form is not None
-                score, conflict, _ = score_alignment(form, listed.form)
-                name_score = self._name_score(score, conflict, listed)
+                score, cap_reason, _ = score_alignment(form, listed.form)
+                name_score = self._name_score(score, cap_reason, listed)
                 previous = best.get(entity_no)
                 if previous is None or name_score > previous[0]:
                     best[entity_no] = (name_score, listed)
@@ -124,8 +131,8 @@ class Matcher:
         return [self.screen(query, top) for query in queries]
 
     @staticmethod
-    def _name_score(score: float, conflict: bool, listed: _ListedName) -> float:
-        if conflict:
+    def _name_score(score: float, cap_reason: str, listed: _ListedName) -> float:
+        if cap_reason == GIVEN_NAME_DIFFERS:
             score = min(score, GIVEN_NAME_CONFLICT_CAP)
         if listed.weak:
             score = min(score * WEAK_ALIAS_FACTOR, SINGLE_TOKEN_WEAK_ALIAS_CAP) if len(
@@ -166,8 +173,8 @@ def _name_feature(score: float, listed: _ListedName, alignment: Alignment) -> Fe
         detail += "; not given: " + " ".join(
             f"{t} ({_ROLE_WORDS[role]})" if role is not Role.ORG else t for t, role in alignment.unmatched_listed
         )
-    if alignment.given_name_conflict:
-        detail += "; given name differs"
+    if alignment.cap_reason:
+        detail += f"; {alignment.cap_reason}"
     if listed.weak:
         detail += "; weak alias"
     return Feature("name", round(score, 3), detail)

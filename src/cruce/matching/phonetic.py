@@ -48,7 +48,7 @@ def sound_key(token: str) -> str:
     key = token
     for pattern, repl in _RULES:
         key = pattern.sub(repl, key)
-    return key.lower()
+    return key  # upper-case marks (C for ch, S for sh) stay distinct from plain letters
 
 
 _VOWELS = re.compile(r"[aeiouy]")
