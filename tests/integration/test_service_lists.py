@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from cruce.core.errors import CruceError, ImportFailed, InputError
+from cruce.core.errors import CruceError, ImportFailedError, InputError
 from cruce.core.model import Schema
 from cruce.service.lists import import_list, official_downloads, update_lists
 from cruce.storage.store import Store, open_store
@@ -99,7 +99,7 @@ def test_import_list_stores_files_from_disk(store: Store, tmp_path: Path) -> Non
 def test_import_of_a_bad_file_stores_nothing(store: Store, tmp_path: Path) -> None:
     bad = tmp_path / "sdn.csv"
     bad.write_text("this is not a watchlist\n", encoding="utf-8")
-    with pytest.raises(ImportFailed):
+    with pytest.raises(ImportFailedError):
         import_list(store, "us-ofac-sdn", [bad])
     assert store.list_versions() == []
 

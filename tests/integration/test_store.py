@@ -15,7 +15,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import event, func, inspect, select, text
 
 from cruce.core.dates import PartialDate
-from cruce.core.errors import InputError, NotFound, StorageError
+from cruce.core.errors import InputError, NotFoundError, StorageError
 from cruce.core.model import Address, AliasQuality, Entity, Identifier, ListInfo, Name, NameKind, Schema
 from cruce.lists.base import DroppedValue, ImportResult, SkippedRow
 from cruce.storage.store import Store, open_store
@@ -252,13 +252,13 @@ def test_withdrawn_version_hands_back_to_the_previous_one(store: Store) -> None:
 
 def test_unknown_versions_are_not_found(store: Store) -> None:
     store.save_import(make_result(SDN, []))
-    with pytest.raises(NotFound, match="has no version 5; it has versions 1"):
+    with pytest.raises(NotFoundError, match="has no version 5; it has versions 1"):
         store.find_version("us-ofac-sdn", 5)
-    with pytest.raises(NotFound, match="never imported"):
+    with pytest.raises(NotFoundError, match="never imported"):
         store.find_version("un-sc", 1)
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFoundError):
         store.load_version_entities(999_999)
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFoundError):
         store.withdraw_version(999_999)
     assert store.load_entities([]) == []
 
@@ -383,5 +383,5 @@ def test_diff_between_two_stored_versions(store: Store) -> None:
     # Backwards works too, and a version compared with itself has no changes.
     assert [e.id for e in store.diff("us-ofac-sdn", 2, 1).added] == ["us-ofac-sdn:7"]
     assert store.diff("us-ofac-sdn", 2, 2).is_empty
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFoundError):
         store.diff("us-ofac-sdn", 1, 3)

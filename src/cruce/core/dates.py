@@ -57,7 +57,9 @@ class PartialDate:
             try:
                 date(self.year, self.month, self.day)
             except ValueError as exc:
-                raise InputError("bad_date", f"{self.year}-{self.month}-{self.day} is not a date: {exc}") from exc
+                raise InputError(
+                    "bad_date", f"{self.year}-{self.month}-{self.day} is not a date: {exc}"
+                ) from exc
 
     @property
     def precision(self) -> str:

@@ -6,7 +6,10 @@ from typing import Any
 
 
 class CruceError(Exception):
-    """Base of every error cruce raises on purpose; the CLI and API turn it into a message, never a traceback."""
+    """Base of every error cruce raises on purpose.
+
+    The CLI and API turn it into a message, never a traceback.
+    """
 
     exit_code = 1
 
@@ -26,11 +29,11 @@ class InputError(CruceError):
     exit_code = 2
 
 
-class ImportFailed(InputError):
+class ImportFailedError(InputError):
     """A list file could not be imported; nothing was stored."""
 
 
-class NotFound(CruceError):
+class NotFoundError(CruceError):
     exit_code = 1
 
 

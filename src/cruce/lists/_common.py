@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from cruce.core.countries import to_iso2
 from cruce.core.dates import PartialDate
-from cruce.core.errors import ImportFailed, InputError
+from cruce.core.errors import ImportFailedError, InputError
 
 T = TypeVar("T")
 
@@ -24,17 +24,17 @@ expanding it into dozens of candidate years that would make every traveler of th
 _EOF_MARK = "\x1a"  # DOS end-of-file byte that OFAC still appends to its CSV files
 
 
-def fail(code: str, path: Path, reason: str, line: int | None = None) -> ImportFailed:
+def fail(code: str, path: Path, reason: str, line: int | None = None) -> ImportFailedError:
     """Build the one error an importer raises: the file (and line) in the message and in the details."""
     where = f"{path.name}:{line}" if line is not None else path.name
     details: dict[str, object] = {"file": path.name, "path": str(path)}
     if line is not None:
         details["line"] = line
-    return ImportFailed(code, f"{where}: {reason}", details)
+    return ImportFailedError(code, f"{where}: {reason}", details)
 
 
 def read_bytes(path: Path) -> bytes:
-    """Read a list file, turning every OS problem into an ImportFailed that names the file."""
+    """Read a list file, turning every OS problem into an ImportFailedError that names the file."""
     _check_file(path)
     try:
         return path.read_bytes()

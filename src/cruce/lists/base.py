@@ -1,9 +1,9 @@
 """The one door into the importers: known lists, format detection, and what an import returns.
 
 An import either returns every entity it could read plus an exact account of what it could not
-(`skipped` rows and `dropped` values, each with file and line), or raises `ImportFailed` when the file as a
-whole is unusable (missing, undecodable, not the format we expect, broken XML/JSON). Nothing is ever
-dropped silently: a person reviewing a list update must be able to see why an entry is missing.
+(`skipped` rows and `dropped` values, each with file and line), or raises `ImportFailedError` when the
+file as a whole is unusable (missing, undecodable, not the format we expect, broken XML/JSON). Nothing is
+ever dropped silently: a person reviewing a list update must be able to see why an entry is missing.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cruce.core.errors import ImportFailed, InputError
+from cruce.core.errors import ImportFailedError, InputError
 from cruce.core.model import Entity, ListInfo
 from cruce.lists._common import fail, read_head
 
@@ -148,7 +148,7 @@ def list_info_for(list_id: str, fmt: str) -> ListInfo:
 def detect_format(path: Path | str) -> str:
     """Which importer reads this file (`ofac-csv`, `un-xml`, `ftm-json`), from its content, not its name.
 
-    Raises ImportFailed when the file is missing or none of the formats fits.
+    Raises ImportFailedError when the file is missing or none of the formats fits.
     """
     path = Path(path)
     head = read_head(path)
@@ -199,11 +199,11 @@ def load_list(list_id: str, paths: Sequence[Path | str]) -> ImportResult:
     found = set(formats.values())
     if len(found) > 1:
         listing = ", ".join(f"{p.name} ({f})" for p, f in formats.items())
-        raise ImportFailed("mixed_formats", f"files for {list_id} are in different formats: {listing}")
+        raise ImportFailedError("mixed_formats", f"files for {list_id} are in different formats: {listing}")
     fmt = found.pop()
     spec = KNOWN_LISTS.get(list_id)
     if spec is not None and not spec.generic and spec.info.format != fmt:
-        raise ImportFailed(
+        raise ImportFailedError(
             "wrong_format",
             f"{list_id} is published as {spec.info.format} but {files[0].name} looks like {fmt}",
             {"file": files[0].name, "expected": spec.info.format, "found": fmt},

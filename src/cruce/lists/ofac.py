@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cruce.core.errors import ImportFailed
+from cruce.core.errors import ImportFailedError
 from cruce.core.model import (
     Address,
     AliasQuality,
@@ -116,7 +116,7 @@ class _Reader:
     def rows(self, path: Path, text: str, role: str) -> Iterator[tuple[int, list[str]]]:
         """Yield (line, cells) for rows of the right width; record the others as skipped.
 
-        Refuses the file (ImportFailed) when most rows are malformed: then it is not this kind of file.
+        Refuses the file (ImportFailedError) when most rows are malformed: then it is not this kind of file.
         """
         width = len(_COLUMNS[role])
         reader = csv.reader(io.StringIO(text, newline=""))
@@ -353,7 +353,7 @@ def read_ofac(info: ListInfo, paths: Sequence[Path]) -> ImportResult:
         by_role[role] = (path, text)
     if PRIMARY not in by_role:
         names = ", ".join(p.name for p in paths)
-        raise ImportFailed(
+        raise ImportFailedError(
             "no_primary",
             f"no primary file (sdn.csv / cons_prim.csv) among the files given: {names}",
             {"files": [p.name for p in paths]},

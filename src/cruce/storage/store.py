@@ -38,7 +38,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModu
 from sqlalchemy.orm import aliased
 
 from cruce.core.clock import Clock, utc_now
-from cruce.core.errors import InputError, NotFound, StorageError
+from cruce.core.errors import InputError, NotFoundError, StorageError
 from cruce.core.model import Entity, ListInfo
 from cruce.lists.base import DroppedValue, ImportResult, SkippedRow
 from cruce.lists.diff import ListDiff, diff_versions
@@ -180,7 +180,7 @@ class Store:
                 .values(status=VersionStatus.WITHDRAWN.value)
             )
             if done.rowcount == 0:
-                raise NotFound("version_not_found", f"no list version with id {version_id}")
+                raise NotFoundError("version_not_found", f"no list version with id {version_id}")
         return self.get_version(version_id)
 
     # -- reading ---------------------------------------------------------------------------------------
@@ -218,11 +218,11 @@ class Store:
         with self.engine.connect() as conn:
             row = conn.execute(select(ListVersionRow).where(ListVersionRow.id == version_id)).first()
             if row is None:
-                raise NotFound("version_not_found", f"no list version with id {version_id}")
+                raise NotFoundError("version_not_found", f"no list version with id {version_id}")
             return _version_info(row, _active_ids(conn))
 
     def find_version(self, list_id: str, version: int) -> VersionInfo:
-        """Version `version` (1, 2, ...) of `list_id`; NotFound names the versions that do exist."""
+        """Version `version` (1, 2, ...) of `list_id`; NotFoundError names the versions that do exist."""
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(ListVersionRow).where(
@@ -240,7 +240,7 @@ class Store:
                     if existing
                     else "it was never imported"
                 )
-                raise NotFound(
+                raise NotFoundError(
                     "version_not_found",
                     f"list {list_id} has no version {version}; {hint}",
                     {"list_id": list_id, "version": version},
@@ -261,7 +261,7 @@ class Store:
             return [entity_from_dict(data) for data in rows]
 
     def load_version_entities(self, version_id: int) -> list[Entity]:
-        """Entities of one version, by entity id; NotFound when the version does not exist."""
+        """Entities of one version, by entity id; NotFoundError when the version does not exist."""
         self.get_version(version_id)
         return self.load_entities([version_id])
 

@@ -8,7 +8,7 @@ import pytest
 from lists_fixtures import FTM_LINES
 
 from cruce.core.dates import PartialDate
-from cruce.core.errors import ImportFailed
+from cruce.core.errors import ImportFailedError
 from cruce.core.model import Address, AliasQuality, Entity, Identifier, Name, NameKind, Schema
 from cruce.lists import ImportResult, SkippedRow, load_list
 
@@ -112,7 +112,7 @@ def test_truncated_json_line_stops_the_import(tmp_path: Path) -> None:
     path = tmp_path / "entities.ftm.json"
     lines = [FTM_LINES[0], FTM_LINES[1], FTM_LINES[2][:40]]
     path.write_text("\n".join(lines), encoding="utf-8")
-    with pytest.raises(ImportFailed) as info:
+    with pytest.raises(ImportFailedError) as info:
         load_list(LIST, [path])
     assert info.value.code == "bad_json"
     assert info.value.details == {"file": "entities.ftm.json", "path": str(path), "line": 3}

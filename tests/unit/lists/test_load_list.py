@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cruce.core.errors import ImportFailed, InputError
+from cruce.core.errors import ImportFailedError, InputError
 from cruce.lists import FORMATS, KNOWN_LISTS, detect_format, load_list
 
 
@@ -40,20 +40,20 @@ def test_detects_each_format(ofac_trio: list[Path], un_file: Path, ftm_file: Pat
 def test_unknown_formats_are_refused(tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "list.dat"
     path.write_text(content, encoding="utf-8")
-    with pytest.raises(ImportFailed, match=message) as info:
+    with pytest.raises(ImportFailedError, match=message) as info:
         detect_format(path)
     assert info.value.details["file"] == "list.dat"
 
 
 def test_known_list_in_the_wrong_format_is_refused(ftm_file: Path) -> None:
-    with pytest.raises(ImportFailed) as info:
+    with pytest.raises(ImportFailedError) as info:
         load_list("un-sc", [ftm_file])
     assert info.value.code == "wrong_format"
     assert "un-sc is published as un-xml" in info.value.message
 
 
 def test_mixed_formats_are_refused(ofac_trio: list[Path], un_file: Path) -> None:
-    with pytest.raises(ImportFailed, match="different formats"):
+    with pytest.raises(ImportFailedError, match="different formats"):
         load_list("my-list", [ofac_trio[0], un_file])
 
 
@@ -70,12 +70,12 @@ def test_no_files(tmp_path: Path) -> None:
 
 
 def test_directory_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ImportFailed, match="is a directory"):
+    with pytest.raises(ImportFailedError, match="is a directory"):
         load_list("us-ofac-sdn", [tmp_path])
 
 
 def test_alias_file_alone_is_refused(ofac_trio: list[Path]) -> None:
-    with pytest.raises(ImportFailed) as info:
+    with pytest.raises(ImportFailedError) as info:
         load_list("us-ofac-sdn", [ofac_trio[1]])
     assert info.value.code == "no_primary"
 

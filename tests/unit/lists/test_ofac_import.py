@@ -8,7 +8,7 @@ import pytest
 from lists_fixtures import ADD_ROWS, ALT_ROWS, SDN_ROWS, E, write_ofac_file
 
 from cruce.core.dates import PartialDate
-from cruce.core.errors import ImportFailed, InputError
+from cruce.core.errors import ImportFailedError, InputError
 from cruce.core.model import Address, AliasQuality, Entity, Identifier, Name, NameKind, Schema
 from cruce.lists import DroppedValue, ImportResult, SkippedRow, load_list
 
@@ -171,7 +171,7 @@ def test_utf8_bom_and_header_row_are_tolerated(tmp_path: Path) -> None:
 def test_undecodable_file_fails_naming_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "sdn.csv"
     path.write_bytes(SDN_ROWS[0].encode() + b"\r\n" + b'2,"BAD \x81 BYTE",-0- ' + b"\r\n")
-    with pytest.raises(ImportFailed) as info:
+    with pytest.raises(ImportFailedError) as info:
         load_list("us-ofac-sdn", [path])
     assert info.value.code == "bad_encoding"
     assert info.value.message.startswith("sdn.csv:2: ")
@@ -180,7 +180,7 @@ def test_undecodable_file_fails_naming_file_and_line(tmp_path: Path) -> None:
 
 
 def test_missing_file_fails_with_its_name(tmp_path: Path) -> None:
-    with pytest.raises(ImportFailed) as info:
+    with pytest.raises(ImportFailedError) as info:
         load_list("us-ofac-sdn", [tmp_path / "sdn.csv"])
     assert info.value.code == "file_missing"
     assert "sdn.csv" in info.value.message
@@ -189,7 +189,7 @@ def test_missing_file_fails_with_its_name(tmp_path: Path) -> None:
 
 def test_alias_file_given_as_primary_is_refused(tmp_path: Path) -> None:
     path = write_ofac_file(tmp_path / "sdn.csv", ALT_ROWS)
-    with pytest.raises(ImportFailed) as info:
+    with pytest.raises(ImportFailedError) as info:
         load_list("us-ofac-sdn", [path])
     assert info.value.code == "wrong_file"
     assert "5 of 5 rows are malformed" in info.value.message
@@ -200,7 +200,7 @@ def test_address_file_with_extra_columns_is_refused(tmp_path: Path) -> None:
     primary = write_ofac_file(tmp_path / "sdn.csv", SDN_ROWS)
     widened = [row + ',"extra"' for row in ADD_ROWS]
     add = write_ofac_file(tmp_path / "add.csv", widened)
-    with pytest.raises(ImportFailed, match=r"add\.csv:1: 4 of 4 rows are malformed"):
+    with pytest.raises(ImportFailedError, match=r"add\.csv:1: 4 of 4 rows are malformed"):
         load_list("us-ofac-sdn", [primary, add])
 
 
@@ -235,14 +235,14 @@ def test_unknown_type_is_kept_as_legal_entity(tmp_path: Path) -> None:
 def test_empty_primary_file_fails(tmp_path: Path) -> None:
     path = tmp_path / "sdn.csv"
     path.write_bytes(b"\r\n\x1a")
-    with pytest.raises(ImportFailed, match=r"sdn\.csv: file is empty"):
+    with pytest.raises(ImportFailedError, match=r"sdn\.csv: file is empty"):
         load_list("us-ofac-sdn", [path])
 
 
 def test_primary_file_with_only_a_header_fails(tmp_path: Path) -> None:
     path = tmp_path / "sdn.csv"
     path.write_bytes(b"ent_num,SDN_Name,SDN_Type,Program,Title,a,b,c,d,e,f,Remarks\r\n")
-    with pytest.raises(ImportFailed) as info:
+    with pytest.raises(ImportFailedError) as info:
         load_list("us-ofac-sdn", [path])
     assert info.value.code == "no_entries"
 
@@ -258,7 +258,7 @@ def test_files_are_told_apart_by_width_when_names_do_not_say(tmp_path: Path) -> 
 def test_two_primary_files_are_refused(tmp_path: Path) -> None:
     one = write_ofac_file(tmp_path / "sdn.csv", SDN_ROWS)
     two = write_ofac_file(tmp_path / "cons_prim.csv", SDN_ROWS)
-    with pytest.raises(ImportFailed, match="two primary files"):
+    with pytest.raises(ImportFailedError, match="two primary files"):
         load_list("us-ofac-sdn", [one, two])
 
 

@@ -8,7 +8,7 @@ import pytest
 from lists_fixtures import UN_XML
 
 from cruce.core.dates import PartialDate
-from cruce.core.errors import ImportFailed
+from cruce.core.errors import ImportFailedError
 from cruce.core.model import Address, AliasQuality, Entity, Identifier, Name, NameKind, Schema
 from cruce.lists import ImportResult, SkippedRow, load_list
 
@@ -93,7 +93,7 @@ def test_broken_xml_fails_with_line(tmp_path: Path) -> None:
     path.write_text(
         UN_XML[: UN_XML.index("</INDIVIDUALS>")] + "<INDIVIDUAL><FIRST_NAME>X</FIRST", encoding="utf-8"
     )
-    with pytest.raises(ImportFailed) as info:
+    with pytest.raises(ImportFailedError) as info:
         load_list("un-sc", [path])
     assert info.value.code == "bad_xml"
     assert info.value.details["file"] == "consolidated.xml"
@@ -104,7 +104,7 @@ def test_broken_xml_fails_with_line(tmp_path: Path) -> None:
 def test_wrong_root_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "other.xml"
     path.write_text("<SANCTIONS><!-- not a CONSOLIDATED_LIST --></SANCTIONS>", encoding="utf-8")
-    with pytest.raises(ImportFailed, match="expected <CONSOLIDATED_LIST>"):
+    with pytest.raises(ImportFailedError, match="expected <CONSOLIDATED_LIST>"):
         load_list("un-sc", [path])
 
 
