@@ -20,6 +20,7 @@ MIN_TOKEN_SIMILARITY = 0.7
 INITIAL_SIMILARITY = 0.8
 UNMATCHED_QUERY_PENALTY = 0.9
 UNMATCHED_QUERY_INITIAL_PENALTY = 0.3
+UNKNOWN_TWO_EDITS = 0.8
 LEFTOVER_MIN_SIMILARITY = 0.7  # surnames and company words left after alignment count in part when mostly alike
 
 _ARTICLE_PREFIXES = ("al", "el", "ul")
@@ -132,7 +133,7 @@ def presented_similarity(presented: str, listed: str, known: bool) -> tuple[floa
         return 0.0, ""
     if sim == 0.0 and min(len(presented), len(listed)) >= 4 and presented[0] == listed[0]:
         if OSA.distance(presented, listed, score_cutoff=2) <= 2:
-            return 0.8, "2 letters differ"
+            return UNKNOWN_TWO_EDITS, "2 letters differ"
     return sim, why
 
 
@@ -190,15 +191,26 @@ def _token_weight(token: str, weight: dict[str, float], default_weight: float) -
 
 
 class QueryForm:
-    """A presented name prepared once per query; caches its similarity to every listed token it meets."""
+    """A presented name prepared once per query; caches its similarity to every listed token it meets.
 
-    __slots__ = ("_rows", "known", "name", "penalties", "weights")
+    `reachable[i]` are the listed tokens that share an index key with presented token i; similarity is only
+    worked out for those (plus initials, truncations and near misspellings of unknown words), which keeps a
+    query to a few dozen comparisons.
+    """
+
+    __slots__ = ("_rows", "known", "name", "penalties", "reachable", "weights")
 
     def __init__(
-        self, name: NameTokens, weight: dict[str, float], default_weight: float, lexicon: frozenset[str] = frozenset()
+        self,
+        name: NameTokens,
+        weight: dict[str, float],
+        default_weight: float,
+        lexicon: frozenset[str] = frozenset(),
+        reachable: tuple[frozenset[str], ...] | None = None,
     ) -> None:
         self.name = name
         self.known = tuple(t in weight or t in lexicon for t in name.tokens)
+        self.reachable = reachable
         self.weights = tuple(_token_weight(t, weight, default_weight) for t in name.tokens)
         self.penalties = tuple(
             (UNMATCHED_QUERY_INITIAL_PENALTY if len(t) == 1 else UNMATCHED_QUERY_PENALTY) * w
@@ -210,10 +222,22 @@ class QueryForm:
         row = self._rows.get(listed_token)
         if row is None:
             row = self._rows[listed_token] = tuple(
-                presented_similarity(q, listed_token, known)[0]
-                for q, known in zip(self.name.tokens, self.known, strict=True)
+                self._similarity(i, q, listed_token) for i, q in enumerate(self.name.tokens)
             )
         return row
+
+    def _similarity(self, i: int, presented: str, listed: str) -> float:
+        known = self.known[i]
+        if self.reachable is not None and listed not in self.reachable[i]:
+            short = len(presented) == 1 or len(listed) == 1
+            prefix = listed.startswith(presented) or presented.startswith(listed)
+            vowel_poor = sum(c in "aeiou" for c in presented) <= 1  # hrnndz, jse: vowels dropped
+            if not (short or prefix or vowel_poor):
+                # Only a misspelling of a word no list knows can still be alike (two letters off).
+                if known or min(len(presented), len(listed)) < 4 or presented[0] != listed[0]:
+                    return 0.0
+                return UNKNOWN_TWO_EDITS if OSA.distance(presented, listed, score_cutoff=2) <= 2 else 0.0
+        return presented_similarity(presented, listed, known)[0]
 
 
 GIVEN_NAME_DIFFERS = "given name differs"

@@ -90,8 +90,29 @@ class NameIndex:
         self._vocabulary: dict[int, list[str]] = defaultdict(list)
         for token in document_frequency:
             self._vocabulary[len(token)].append(token)
+        key_tokens: dict[str, list[str]] = defaultdict(list)
+        for token, token_key_set in keys_of.items():
+            for key in token_key_set:
+                key_tokens[key].append(token)
+        self._key_tokens = dict(key_tokens)
         self._key_cache: dict[str, tuple[np.ndarray, int]] = {}
+        self._reach_cache: dict[str, frozenset[str]] = {}
         self._local = threading.local()
+
+    def reachable(self, token: str) -> frozenset[str]:
+        """Listed tokens that share a key with `token`: the only ones it can be alike to, bar initials,
+        truncations and misspellings of words no list knows, which the scorer checks itself."""
+        cached = self._reach_cache.get(token)
+        if cached is None:
+            found: set[str] = set()
+            for key in query_token_keys(token):
+                found.update(self._key_tokens.get(key, ()))
+            if len(token) >= FALLBACK_MIN_LENGTH and "t" + token not in self.postings:
+                found.update(self._near_tokens(token))
+            cached = frozenset(found)
+            if len(self._reach_cache) < 100_000:
+                self._reach_cache[token] = cached
+        return cached
 
     def _hits(self, token: str) -> tuple[np.ndarray, int]:
         """Names the token may stand for, and how many it names exactly (0 = only fuzzy keys found it)."""

@@ -35,6 +35,7 @@ GIVEN_NAME_CONFLICT_CAP = 0.6
 WEAK_ALIAS_FACTOR = 0.9
 SINGLE_TOKEN_WEAK_ALIAS_CAP = 0.7
 CANDIDATE_NAMES = 25
+OTHER_ALIASES_FROM = 0.4  # a candidate entity scoring at least this has all its other names scored too
 MIN_REPORTED_SCORE = 0.3
 
 _COMPATIBLE: dict[Schema, frozenset[Schema]] = {
@@ -93,23 +94,27 @@ class Matcher:
         if not query_tokens.tokens:
             return []
         allowed = _COMPATIBLE.get(query.schema)
-        form = QueryForm(query_tokens, self.index.weight, self.index.default_weight, self.lexicon)
+        reachable = tuple(self.index.reachable(t) for t in query_tokens.tokens)
+        form = QueryForm(query_tokens, self.index.weight, self.index.default_weight, self.lexicon, reachable)
         best: dict[int, tuple[float, _ListedName]] = {}
         for candidate_no in self.index.candidates(query_tokens.tokens, CANDIDATE_NAMES):
-            entity_no = self._names[candidate_no].entity_no
-            if entity_no in best:
-                continue
+            listed = self._names[candidate_no]
+            entity_no = listed.entity_no
             if allowed is not None and self.entities[entity_no].schema not in allowed:
                 continue
-            # Score every name of a candidate entity: the index may have found it through another alias.
+            name_score = self._score_name(form, listed)
+            previous = best.get(entity_no)
+            if previous is None or name_score > previous[0]:
+                best[entity_no] = (name_score, listed)
+        for entity_no, (name_score, _) in list(best.items()):
+            if name_score < OTHER_ALIASES_FROM:
+                continue
+            # The index found this entity through one name; another of its names may fit the query better.
             for name_no in self._names_of[entity_no]:
                 listed = self._names[name_no]
-                assert listed.form is not None
-                score, cap_reason, _ = score_alignment(form, listed.form)
-                name_score = self._name_score(score, cap_reason, listed)
-                previous = best.get(entity_no)
-                if previous is None or name_score > previous[0]:
-                    best[entity_no] = (name_score, listed)
+                other = self._score_name(form, listed)
+                if other > best[entity_no][0]:
+                    best[entity_no] = (other, listed)
         scored = []
         for name_score, listed in best.values():
             if name_score < MIN_REPORTED_SCORE:
@@ -129,6 +134,11 @@ class Matcher:
 
     def screen_many(self, queries: Sequence[Query], top: int = 5) -> list[list[Match]]:
         return [self.screen(query, top) for query in queries]
+
+    def _score_name(self, form: QueryForm, listed: _ListedName) -> float:
+        assert listed.form is not None
+        score, cap_reason, _ = score_alignment(form, listed.form)
+        return self._name_score(score, cap_reason, listed)
 
     @staticmethod
     def _name_score(score: float, cap_reason: str, listed: _ListedName) -> float:

@@ -7,8 +7,10 @@ different person (another given name with the same two surnames).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from enum import IntEnum
 
+from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from cruce.core.model import Name, Schema
@@ -140,16 +142,14 @@ def _join_acronyms(tokens: list[str]) -> list[str]:
 _LONG_LEGAL_FORMS = tuple(sorted(f for f in LEGAL_FORMS if len(f) >= 6))
 
 
+@lru_cache(maxsize=100_000)
 def _is_legal_form(token: str) -> bool:
     """A legal form, also misspelt (`comeany`, `limiwted`): companies are told apart by their other words."""
     if token in LEGAL_FORMS:
         return True
     if len(token) < 6:
         return False
-    return any(
-        abs(len(form) - len(token)) <= 2 and OSA.distance(token, form, score_cutoff=2) <= 2
-        for form in _LONG_LEGAL_FORMS
-    )
+    return process.extractOne(token, _LONG_LEGAL_FORMS, scorer=OSA.distance, score_cutoff=2) is not None
 
 
 def org_tokens(text: str) -> list[str]:
