@@ -198,7 +198,7 @@ class QueryForm:
     query to a few dozen comparisons.
     """
 
-    __slots__ = ("_rows", "known", "name", "penalties", "reachable", "weights")
+    __slots__ = ("_rows", "known", "name", "penalties", "reachable", "vowel_poor", "weights")
 
     def __init__(
         self,
@@ -211,6 +211,8 @@ class QueryForm:
         self.name = name
         self.known = tuple(t in weight or t in lexicon for t in name.tokens)
         self.reachable = reachable
+        # hrnndz, jse: vowels dropped, so no index key may lead to the listed spelling
+        self.vowel_poor = tuple(sum(c in "aeiou" for c in t) <= 1 for t in name.tokens)
         self.weights = tuple(_token_weight(t, weight, default_weight) for t in name.tokens)
         self.penalties = tuple(
             (UNMATCHED_QUERY_INITIAL_PENALTY if len(t) == 1 else UNMATCHED_QUERY_PENALTY) * w
@@ -231,8 +233,7 @@ class QueryForm:
         if self.reachable is not None and listed not in self.reachable[i]:
             short = len(presented) == 1 or len(listed) == 1
             prefix = listed.startswith(presented) or presented.startswith(listed)
-            vowel_poor = sum(c in "aeiou" for c in presented) <= 1  # hrnndz, jse: vowels dropped
-            if not (short or prefix or vowel_poor):
+            if not (short or prefix or self.vowel_poor[i]):
                 # Only a misspelling of a word no list knows can still be alike (two letters off).
                 if known or min(len(presented), len(listed)) < 4 or presented[0] != listed[0]:
                     return 0.0

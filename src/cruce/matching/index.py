@@ -87,9 +87,10 @@ class NameIndex:
         }
         self.default_weight = 1.0
         self.name_lengths = np.asarray([len(n.tokens) for n in names], dtype=np.float32)
-        self._vocabulary: dict[int, list[str]] = defaultdict(list)
+        self._vocabulary: dict[tuple[int, str], list[str]] = defaultdict(list)
         for token in document_frequency:
-            self._vocabulary[len(token)].append(token)
+            self._vocabulary[len(token), token[0]].append(token)
+        self._near_cache: dict[str, tuple[str, ...]] = {}
         key_tokens: dict[str, list[str]] = defaultdict(list)
         for token, token_key_set in keys_of.items():
             for key in token_key_set:
@@ -168,16 +169,25 @@ class NameIndex:
         cutoff = float(values[order[0]]) * MIN_SHARE_OF_BEST
         return [int(touched[k]) for k in order if values[k] >= cutoff]
 
-    def _near_tokens(self, token: str) -> list[str]:
-        """Listed tokens within two edits of a long token (for typos the deletion keys cannot reach)."""
+    def _near_tokens(self, token: str) -> tuple[str, ...]:
+        """Listed tokens within two edits of a long token, same first letter (typos the deletion keys miss)."""
+        cached = self._near_cache.get(token)
+        if cached is not None:
+            return cached
         near: list[str] = []
         for length in range(len(token) - 2, len(token) + 3):
-            choices = self._vocabulary.get(length)
+            choices = self._vocabulary.get((length, token[0]))
             if choices:
                 near.extend(
-                    hit for hit, _score, _ in process.extract(token, choices, scorer=OSA.distance, score_cutoff=2, limit=5)
+                    hit
+                    for hit, _score, _ in process.extract(
+                        token, choices, scorer=OSA.distance, score_cutoff=2, limit=5
+                    )
                 )
-        return near
+        result = tuple(near)
+        if len(self._near_cache) < 100_000:
+            self._near_cache[token] = result
+        return result
 
     def _buffer(self) -> np.ndarray:
         """A zeroed score array per thread, reused across queries (allocating one per query costs more)."""
