@@ -21,7 +21,9 @@ INITIAL_SIMILARITY = 0.8
 UNMATCHED_QUERY_PENALTY = 0.9
 UNMATCHED_QUERY_INITIAL_PENALTY = 0.3
 UNKNOWN_TWO_EDITS = 0.8
-LEFTOVER_MIN_SIMILARITY = 0.7  # surnames and company words left after alignment count in part when mostly alike
+LEFTOVER_MIN_SIMILARITY = (
+    0.7  # surnames and company words left after alignment count in part when mostly alike
+)
 
 _ARTICLE_PREFIXES = ("al", "el", "ul")
 
@@ -42,7 +44,10 @@ def _vowels_dropped(short: str, long: str) -> bool:
     if len(consonants) < 2:
         return False
     it = iter(long)
-    return all(c in it for c in short) and short[0] + "".join(c for c in short[1:] if c not in "aeiou") == consonants
+    return (
+        all(c in it for c in short)
+        and short[0] + "".join(c for c in short[1:] if c not in "aeiou") == consonants
+    )
 
 
 def _has_vowel(token: str) -> bool:
@@ -105,7 +110,14 @@ def token_similarity(a: str, b: str) -> tuple[float, str]:
 # Reasons that rest on spelling closeness alone. Between two words the lists already know (Roberto/Alberto,
 # Hernandez/Fernandez) they mean two names, not a typo, and do not count.
 _SPELLING_ONLY = frozenset(
-    {"1 letter differ", "2 letters differ", "same consonants", "sounds nearly alike", "truncated", "vowels dropped"}
+    {
+        "1 letter differ",
+        "2 letters differ",
+        "same consonants",
+        "sounds nearly alike",
+        "truncated",
+        "vowels dropped",
+    }
 )
 
 
@@ -128,12 +140,23 @@ def presented_similarity(presented: str, listed: str, known: bool) -> tuple[floa
             and OSA.distance(presented, listed, score_cutoff=1) == 1
         ):
             return min(sim, 0.88), "vowels differ"  # Ladin/Laden; but Salma/Salim are two names
-        if abs(len(presented) - len(listed)) == 1 and min(len(presented), len(listed)) >= 4 and why == "1 letter differ":
-            return 0.85, "1 letter missing"  # Albero/Alberto, Agusti/Agustin: a dropped letter, not another name
+        if (
+            abs(len(presented) - len(listed)) == 1
+            and min(len(presented), len(listed)) >= 4
+            and why == "1 letter differ"
+        ):
+            return (
+                0.85,
+                "1 letter missing",
+            )  # Albero/Alberto, Agusti/Agustin: a dropped letter, not another name
         return 0.0, ""
-    if sim == 0.0 and min(len(presented), len(listed)) >= 4 and presented[0] == listed[0]:
-        if OSA.distance(presented, listed, score_cutoff=2) <= 2:
-            return UNKNOWN_TWO_EDITS, "2 letters differ"
+    if (
+        sim == 0.0
+        and min(len(presented), len(listed)) >= 4
+        and presented[0] == listed[0]
+        and OSA.distance(presented, listed, score_cutoff=2) <= 2
+    ):
+        return UNKNOWN_TWO_EDITS, "2 letters differ"
     return sim, why
 
 
@@ -173,7 +196,9 @@ class ListedForm:
     def __init__(self, name: NameTokens, weight: dict[str, float], default_weight: float) -> None:
         self.name = name
         self.weights = tuple(_token_weight(t, weight, default_weight) for t in name.tokens)
-        self.penalties = tuple(UNMATCHED_PENALTY[r] * w for r, w in zip(name.roles, self.weights, strict=True))
+        self.penalties = tuple(
+            UNMATCHED_PENALTY[r] * w for r, w in zip(name.roles, self.weights, strict=True)
+        )
         # Once one given name is matched, a missing first given name is forgiven like a middle name
         # (María Guadalupe goes by Guadalupe).
         self.penalties_given_found = tuple(
@@ -291,9 +316,11 @@ def score_alignment(query: QueryForm, listed: ListedForm) -> tuple[float, str, l
         if j not in used_l:
             lost += penalty
     score = gained / (gained + lost)
-    if any(listed.given_mask) and not given_found:
-        if any(len(t) > 1 and not is_title(t) for i, t in enumerate(query.name.tokens) if i not in used_q):
-            return score, GIVEN_NAME_DIFFERS, pairs
+    other_names = any(
+        len(t) > 1 and not is_title(t) for i, t in enumerate(query.name.tokens) if i not in used_q
+    )
+    if any(listed.given_mask) and not given_found and other_names:
+        return score, GIVEN_NAME_DIFFERS, pairs
     return score, "", pairs
 
 
@@ -324,6 +351,11 @@ def _leftover_pairs(
     return chosen
 
 
+def _why(query: QueryForm, i: int, listed: str, sim: float) -> str:
+    why = presented_similarity(query.name.tokens[i], listed, query.known[i])[1]
+    return why or f"partly alike, {sim:.0%}"
+
+
 def explain_alignment(query: QueryForm, listed: ListedForm) -> Alignment:
     """The full account of an alignment, built only for the matches a person will see."""
     score, cap_reason, pairs = score_alignment(query, listed)
@@ -332,9 +364,7 @@ def explain_alignment(query: QueryForm, listed: ListedForm) -> Alignment:
     used_l = {j for _, j, _ in pairs}
     return Alignment(
         score,
-        tuple(Pair(q_tokens[i], l_tokens[j], roles[j], sim,
-                   presented_similarity(q_tokens[i], l_tokens[j], query.known[i])[1] or f"partly alike, {sim:.0%}")
-              for i, j, sim in pairs),
+        tuple(Pair(q_tokens[i], l_tokens[j], roles[j], v, _why(query, i, l_tokens[j], v)) for i, j, v in pairs),
         tuple(t for i, t in enumerate(q_tokens) if i not in used_q),
         tuple((t, roles[j]) for j, t in enumerate(l_tokens) if j not in used_l),
         cap_reason,

@@ -56,9 +56,14 @@ def _compare_dates(query: PartialDate, listed: PartialDate) -> tuple[float, floa
     if query.month is None or listed.month is None:
         return 0.15, 1.0, f"birth year {query.year} agrees"
     if query.month != listed.month:
-        if query.day is not None and listed.day is not None and (query.day, query.month) == (
-            listed.month,
-            listed.day,
+        if (
+            query.day is not None
+            and listed.day is not None
+            and (query.day, query.month)
+            == (
+                listed.month,
+                listed.day,
+            )
         ):
             return 0.3, 1.0, f"born {query.iso()}, listed {listed.iso()} (day and month swapped)"
         return 0.0, 0.85, f"born {query.iso()}, listed {listed.iso()} (same year, other month)"
@@ -79,7 +84,7 @@ def birth_date_adjustment(query: PartialDate | None, entity: Entity) -> Adjustme
 
 
 def identifier_adjustment(query_ids: Sequence[Identifier], entity: Entity) -> Adjustment | None:
-    """An exact document match is strong evidence; a different number of the same kind, strong counter-evidence."""
+    """An exact document match is strong evidence; another number of that kind, strong counter-evidence."""
     if not query_ids or not entity.identifiers:
         return None
     listed_by_kind: dict[str, set[str]] = {}
@@ -93,10 +98,14 @@ def identifier_adjustment(query_ids: Sequence[Identifier], entity: Entity) -> Ad
         if not value:
             continue
         if value in all_listed:
-            return Adjustment(0.8, 1.0, Feature("identifier", 0.8, f"{ident.kind} {ident.value} is on the list"))
+            return Adjustment(
+                0.8, 1.0, Feature("identifier", 0.8, f"{ident.kind} {ident.value} is on the list")
+            )
         kind = _COMPARABLE.get(ident.kind, ident.kind)
         if kind in listed_by_kind and kind in ("curp", "rfc", "passport", "national_id", "imo"):
-            conflict = f"{ident.kind} {ident.value} differs from listed {', '.join(sorted(listed_by_kind[kind]))}"
+            conflict = (
+                f"{ident.kind} {ident.value} differs from listed {', '.join(sorted(listed_by_kind[kind]))}"
+            )
     if conflict:
         return Adjustment(0.0, 0.7, Feature("identifier", -0.3, conflict))
     return None
@@ -112,7 +121,9 @@ def country_adjustment(query_countries: Sequence[str], entity: Entity) -> Adjust
     return Adjustment(
         0.0,
         0.95,
-        Feature("country", -0.05, f"country {', '.join(query_countries)} vs listed {', '.join(sorted(listed))}"),
+        Feature(
+            "country", -0.05, f"country {', '.join(query_countries)} vs listed {', '.join(sorted(listed))}"
+        ),
     )
 
 

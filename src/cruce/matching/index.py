@@ -83,7 +83,8 @@ class NameIndex:
         log_n = math.log(self.size + 1)
         # Weight in [0.25, 1]: 1 for a token seen once, lower the more names share it.
         self.weight: dict[str, float] = {
-            token: 0.25 + 0.75 * (math.log((self.size + 1) / df) / log_n) for token, df in document_frequency.items()
+            token: 0.25 + 0.75 * (math.log((self.size + 1) / df) / log_n)
+            for token, df in document_frequency.items()
         }
         self.default_weight = 1.0
         self.name_lengths = np.asarray([len(n.tokens) for n in names], dtype=np.float32)
@@ -170,7 +171,7 @@ class NameIndex:
         return [int(touched[k]) for k in order if values[k] >= cutoff]
 
     def _near_tokens(self, token: str) -> tuple[str, ...]:
-        """Listed tokens within two edits of a long token, same first letter (typos the deletion keys miss)."""
+        """Listed tokens within two edits of a long token, same first letter (typos deletion keys miss)."""
         cached = self._near_cache.get(token)
         if cached is not None:
             return cached

@@ -1,8 +1,8 @@
 """The screening matcher: find the listed entities a presented party may be, score them, and say why.
 
 `Matcher(entities).screen(Query("Juan Carlos Hernández"))` returns ranked `Match`es. The score is the name
-alignment score (see `compare.align`) adjusted by birth date, documents, country and gender; every step leaves a
-`Feature` with a sentence, so an inspector can see what the score rests on.
+alignment score (see `compare.score_alignment`) adjusted by birth date, documents, country and gender;
+every step leaves a `Feature` with a sentence, so an inspector can see what the score rests on.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class _ListedName:
 
 
 class Matcher:
-    """Screens queries against a fixed set of listed entities. Build once, screen many times (thread-safe reads)."""
+    """Screens queries against a fixed set of listed entities. Build once, screen many times (thread-safe)."""
 
     NAME = "cruce-v1"
 
@@ -145,9 +145,11 @@ class Matcher:
         if cap_reason == GIVEN_NAME_DIFFERS:
             score = min(score, GIVEN_NAME_CONFLICT_CAP)
         if listed.weak:
-            score = min(score * WEAK_ALIAS_FACTOR, SINGLE_TOKEN_WEAK_ALIAS_CAP) if len(
-                listed.tokens.tokens
-            ) == 1 else score * WEAK_ALIAS_FACTOR
+            score = (
+                min(score * WEAK_ALIAS_FACTOR, SINGLE_TOKEN_WEAK_ALIAS_CAP)
+                if len(listed.tokens.tokens) == 1
+                else score * WEAK_ALIAS_FACTOR
+            )
         return score
 
     @staticmethod
@@ -181,7 +183,8 @@ def _name_feature(score: float, listed: _ListedName, alignment: Alignment) -> Fe
         detail += "; not on list: " + " ".join(alignment.unmatched_query)
     if alignment.unmatched_listed:
         detail += "; not given: " + " ".join(
-            f"{t} ({_ROLE_WORDS[role]})" if role is not Role.ORG else t for t, role in alignment.unmatched_listed
+            f"{t} ({_ROLE_WORDS[role]})" if role is not Role.ORG else t
+            for t, role in alignment.unmatched_listed
         )
     if alignment.cap_reason:
         detail += f"; {alignment.cap_reason}"

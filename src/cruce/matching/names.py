@@ -1,14 +1,14 @@
 """Names as the matcher sees them: cleaned tokens, each with a role (first given name, paternal surname...).
 
-Roles let the scorer forgive what people really drop (a maternal surname, a middle name) and refuse what makes a
-different person (another given name with the same two surnames).
+Roles let the scorer forgive what people really drop (a maternal surname, a middle name) and refuse what makes
+a different person (another given name with the same two surnames).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from enum import IntEnum
+from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -16,8 +16,8 @@ from rapidfuzz.distance import OSA
 from cruce.core.model import Name, Schema
 from cruce.matching.text import tokenize
 from cruce.matching.variants import (
-    LEADING_TITLES,
     BRANCH_WORDS,
+    LEADING_TITLES,
     LEGAL_FORMS,
     ORG_SYNONYMS,
     PARTICLES,
@@ -184,7 +184,9 @@ def _roles_from_split(family: str, given: str) -> tuple[list[str], list[Role]]:
         # `HAMMAM, Yahya Abu` is Yahya Abu Hammam: the kunya belongs to the surname.
         family_tokens[0] = _join_kunya([given_tokens.pop(), family_tokens[0]])[0]
     tokens = family_tokens + given_tokens
-    roles = _assign_roles(family_tokens, Role.FAMILY, Role.FAMILY2) + _assign_roles(given_tokens, Role.FIRST, Role.GIVEN)
+    roles = _assign_roles(family_tokens, Role.FAMILY, Role.FAMILY2) + _assign_roles(
+        given_tokens, Role.FIRST, Role.GIVEN
+    )
     return tokens, roles
 
 
@@ -228,8 +230,47 @@ def query_name_tokens(text: str, schema: Schema) -> NameTokens:
 
 
 _CORPORATE_MARKERS = frozenset(
-    """llc ltd limited inc incorporated corp corporation co company gmbh plc sa sas sab srl cv rl spa sarl bv
-    nv ag ooo oao zao pjsc jsc fze fzco llp lp pte pty bank banco trading industries group holdings""".split()
+    {
+        "llc",
+        "ltd",
+        "limited",
+        "inc",
+        "incorporated",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "gmbh",
+        "plc",
+        "sa",
+        "sas",
+        "sab",
+        "srl",
+        "cv",
+        "rl",
+        "spa",
+        "sarl",
+        "bv",
+        "nv",
+        "ag",
+        "ooo",
+        "oao",
+        "zao",
+        "pjsc",
+        "jsc",
+        "fze",
+        "fzco",
+        "llp",
+        "lp",
+        "pte",
+        "pty",
+        "bank",
+        "banco",
+        "trading",
+        "industries",
+        "group",
+        "holdings",
+    }
 )
 
 

@@ -1,7 +1,7 @@
 """Phonetic keys tuned for Spanish and for Latin transliterations of Arabic and Slavic names.
 
-Two keys per token: `sound_key` folds spellings a Spanish speaker pronounces alike (v/b, z/s/ce, ll/y, silent h,
-qu/k, ge/je, doubled letters); `skeleton` keeps only consonants, which survives vowel changes of
+Two keys per token: `sound_key` folds spellings a Spanish speaker pronounces alike (v/b, z/s/ce, ll/y, silent
+h, qu/k, ge/je, doubled letters); `skeleton` keeps only consonants, which survives vowel changes of
 transliteration (Muhammad/Mohammed) and names written without vowels.
 """
 

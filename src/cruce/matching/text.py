@@ -1,8 +1,8 @@
 """Turn any Unicode name into lowercase ASCII tokens, robust to the tricks people and OCR play on names.
 
-Order matters: invisible characters go first (they split or hide letters), then compatibility forms (full-width,
-mathematical letters), then look-alike letters from other scripts inside Latin words (homoglyphs), and only then
-transliteration of whole non-Latin words.
+Order matters: invisible characters go first (they split or hide letters), then compatibility forms
+(full-width, mathematical letters), then look-alike letters from other scripts inside Latin words
+(homoglyphs), and only then transliteration of whole non-Latin words.
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ _HOMOGLYPHS = str.maketrans(
 )  # fmt: skip
 
 # Digits that OCR and leetspeak put in place of letters, applied only inside words that are mostly letters.
-_DIGIT_LOOKALIKES = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a"})
+_DIGIT_LOOKALIKES = str.maketrans(
+    {"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a"}
+)
 _WORD = re.compile(r"\w+", re.UNICODE)
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _LETTER_DIGIT_MIX = re.compile(r"(?=.*[a-z])(?=.*[0-9@])[a-z0-9@]+")
@@ -80,7 +82,7 @@ def _fix_digit_lookalikes(token: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def ascii_fold(text: str) -> str:
-    """Lowercase ASCII with single spaces; punctuation becomes a space, apostrophes vanish (O'Brien -> obrien)."""
+    """Lowercase ASCII, single spaces; punctuation becomes a space, apostrophes vanish (O'Brien -> obrien)."""
     cleaned = _strip_invisible(text)
     cleaned = unicodedata.normalize("NFKC", cleaned)
     cleaned = _WORD.sub(lambda m: _fold_homoglyphs(m.group(0)), cleaned)

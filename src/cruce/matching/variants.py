@@ -21,7 +21,7 @@ NICKNAMES: dict[str, tuple[str, ...]] = {
     "tury": ("arturo",), "turi": ("arturo",), "arturito": ("arturo",), "juampa": ("juan", "pablo"),
     "cheque": ("ezequiel",), "chequel": ("ezequiel",), "eze": ("ezequiel",), "chencha": ("crescencia",),
     "nano": ("fernando", "mariano"), "chalino": ("rosalino",), "chelito": ("marcelo",),
-    "chito": ("jose",), "seryozha": ("sergei",), "serezha": ("sergei",), 
+    "chito": ("jose",), "seryozha": ("sergei",), "serezha": ("sergei",),
     "lesha": ("aleksei",), "alyosha": ("aleksei",), "sanya": ("aleksandr",), "shura": ("aleksandr",),
     "valya": ("valentin", "valentina"), "tolya": ("anatoly",), "slava": ("vyacheslav", "stanislav"),
     "grisha": ("grigory",), "zhora": ("georgy",), "styopa": ("stepan",), "fedya": ("fyodor",),
@@ -81,7 +81,7 @@ NICKNAMES: dict[str, tuple[str, ...]] = {
     "fred": ("frederick", "alfred"), "freddy": ("frederick", "alfredo"), "al": ("albert", "alfred", "alan"),
     "sasha": ("alexander", "aleksandr", "alexandra"), "sacha": ("alexander",), "misha": ("mikhail",),
     "volodya": ("vladimir",), "vova": ("vladimir",), "dima": ("dmitry", "dmitri"), "kolya": ("nikolai",),
-    "seryozha": ("sergei",), "zhenya": ("yevgeny", "evgeny"), "vanya": ("ivan",), "petya": ("pyotr",),
+    "zhenya": ("yevgeny", "evgeny"), "vanya": ("ivan",), "petya": ("pyotr",),
     "pasha": ("pavel",), "lyosha": ("aleksei",), "kostya": ("konstantin",), "yura": ("yuri",),
     "jean": ("jean",), "jeannot": ("jean",), "jacques": ("jacques",), "jojo": ("joseph", "georges"),
 }  # fmt: skip
@@ -164,32 +164,236 @@ VARIANT_KEY: dict[str, str] = {v: group[0] for group in _VARIANT_GROUPS for v in
 
 # Honorifics that never are names: dropped wherever they stand.
 TITLES: frozenset[str] = frozenset(
-    """mr mrs ms miss mx dr drs prof professor rev reverend lic licenciado licenciada ing ingeniero ingeniera
-    arq arquitecto mtro mtra abog esq hon honorable excmo excma sra srta snr mullah mulla maulana maulvi
-    mawlawi""".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "drs",
+        "prof",
+        "professor",
+        "rev",
+        "reverend",
+        "lic",
+        "licenciado",
+        "licenciada",
+        "ing",
+        "ingeniero",
+        "ingeniera",
+        "arq",
+        "arquitecto",
+        "mtro",
+        "mtra",
+        "abog",
+        "esq",
+        "hon",
+        "honorable",
+        "excmo",
+        "excma",
+        "sra",
+        "srta",
+        "snr",
+        "mullah",
+        "mulla",
+        "maulana",
+        "maulvi",
+        "mawlawi",
+    ]
 )
 
 # Titles and ranks that are also names or surnames (Don, Said, Coronel, Haji, Sheikh): dropped only when they
 # lead a name of three or more tokens.
 LEADING_TITLES: frozenset[str] = frozenset(
-    """sir dame lord lady fr father sr sheikh shaikh shaykh sheik cheikh haji hajji hadji hajj imam sayyed
-    gen general col colonel coronel capt captain capitan cmdr commander comandante lt sgt sargento maj major
-    mayor brig brigadier adm admiral almirante gral don dona senor senora senorita""".split()
+    [
+        "sir",
+        "dame",
+        "lord",
+        "lady",
+        "fr",
+        "father",
+        "sr",
+        "sheikh",
+        "shaikh",
+        "shaykh",
+        "sheik",
+        "cheikh",
+        "haji",
+        "hajji",
+        "hadji",
+        "hajj",
+        "imam",
+        "sayyed",
+        "gen",
+        "general",
+        "col",
+        "colonel",
+        "coronel",
+        "capt",
+        "captain",
+        "capitan",
+        "cmdr",
+        "commander",
+        "comandante",
+        "lt",
+        "sgt",
+        "sargento",
+        "maj",
+        "major",
+        "mayor",
+        "brig",
+        "brigadier",
+        "adm",
+        "admiral",
+        "almirante",
+        "gral",
+        "don",
+        "dona",
+        "senor",
+        "senora",
+        "senorita",
+    ]
 )
 
 # Name particles: they join surnames (de la Cruz, bin Laden, van der Berg) and carry little identity.
 PARTICLES: frozenset[str] = frozenset(
-    """d de del la las los y e da das do dos di du des le van von der den ter bin ibn ben bint binti ould al el ul
-    ad ar as ash at az ud""".split()
+    [
+        "d",
+        "de",
+        "del",
+        "la",
+        "las",
+        "los",
+        "y",
+        "e",
+        "da",
+        "das",
+        "do",
+        "dos",
+        "di",
+        "du",
+        "des",
+        "le",
+        "van",
+        "von",
+        "der",
+        "den",
+        "ter",
+        "bin",
+        "ibn",
+        "ben",
+        "bint",
+        "binti",
+        "ould",
+        "al",
+        "el",
+        "ul",
+        "ad",
+        "ar",
+        "as",
+        "ash",
+        "at",
+        "az",
+        "ud",
+    ]
 )
 
 # Organization legal forms and filler words, dropped from company names (S.A. de C.V., LLC, GmbH ...).
 LEGAL_FORMS: frozenset[str] = frozenset(
-    """sa sas sab sapi sc scs srl s rl cv sl slu spa sarl sprl bv nv ag gmbh kg ohg ug ab oy as asa aps
-    plc llc llp lp ltd limited inc incorporated corp corporation co company cia compania comp pte pty
-    pvt jsc ojsc cjsc pjsc ooo oao zao pao tov fze fzco fzc fzllc est establishment sociedad anonima
-    responsabilidad limitada capital variable mercantil trading and the of y ltda ltee sac saa eirl sca spr
-    ac iap sapi sofom enr sccl scl ci eu bhd sdn kk""".split()
+    [
+        "sa",
+        "sas",
+        "sab",
+        "sapi",
+        "sc",
+        "scs",
+        "srl",
+        "s",
+        "rl",
+        "cv",
+        "sl",
+        "slu",
+        "spa",
+        "sarl",
+        "sprl",
+        "bv",
+        "nv",
+        "ag",
+        "gmbh",
+        "kg",
+        "ohg",
+        "ug",
+        "ab",
+        "oy",
+        "as",
+        "asa",
+        "aps",
+        "plc",
+        "llc",
+        "llp",
+        "lp",
+        "ltd",
+        "limited",
+        "inc",
+        "incorporated",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "cia",
+        "compania",
+        "comp",
+        "pte",
+        "pty",
+        "pvt",
+        "jsc",
+        "ojsc",
+        "cjsc",
+        "pjsc",
+        "ooo",
+        "oao",
+        "zao",
+        "pao",
+        "tov",
+        "fze",
+        "fzco",
+        "fzc",
+        "fzllc",
+        "est",
+        "establishment",
+        "sociedad",
+        "anonima",
+        "responsabilidad",
+        "limitada",
+        "capital",
+        "variable",
+        "mercantil",
+        "trading",
+        "and",
+        "the",
+        "of",
+        "y",
+        "ltda",
+        "ltee",
+        "sac",
+        "saa",
+        "eirl",
+        "sca",
+        "spr",
+        "ac",
+        "iap",
+        "sapi",
+        "sofom",
+        "enr",
+        "sccl",
+        "scl",
+        "ci",
+        "eu",
+        "bhd",
+        "sdn",
+        "kk",
+    ]
 )
 
 # Word forms in organization names that mean the same thing.
@@ -225,7 +429,9 @@ BRANCH_WORDS: frozenset[str] = frozenset({"branch", "sucursal", "office", "ofici
 
 def _canonical_nicknames() -> dict[str, frozenset[str]]:
     return {
-        nick: frozenset(VARIANT_KEY.get(f, f) for f in formals) for nick, formals in NICKNAMES.items() if formals
+        nick: frozenset(VARIANT_KEY.get(f, f) for f in formals)
+        for nick, formals in NICKNAMES.items()
+        if formals
     }
 
 

@@ -142,7 +142,9 @@ def test_weak_single_word_alias_never_alerts_alone(matcher: Matcher) -> None:
 
 
 def test_every_match_explains_itself(matcher: Matcher) -> None:
-    match = matcher.screen(Query("José de Jesús Amezcua", birth_date=PartialDate(1964, 7, 31), countries=("MX",)))[0]
+    match = matcher.screen(
+        Query("José de Jesús Amezcua", birth_date=PartialDate(1964, 7, 31), countries=("MX",))
+    )[0]
     names = [f.name for f in match.features]
     assert names[0] == "name" and "birth_date" in names and "country" in names
     assert "contreras (second surname)" in match.reasons()
