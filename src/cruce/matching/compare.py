@@ -362,9 +362,12 @@ def explain_alignment(query: QueryForm, listed: ListedForm) -> Alignment:
     q_tokens, l_tokens, roles = query.name.tokens, listed.name.tokens, listed.name.roles
     used_q = {i for i, _, _ in pairs}
     used_l = {j for _, j, _ in pairs}
+    explained = tuple(
+        Pair(q_tokens[i], l_tokens[j], roles[j], v, _why(query, i, l_tokens[j], v)) for i, j, v in pairs
+    )
     return Alignment(
         score,
-        tuple(Pair(q_tokens[i], l_tokens[j], roles[j], v, _why(query, i, l_tokens[j], v)) for i, j, v in pairs),
+        explained,
         tuple(t for i, t in enumerate(q_tokens) if i not in used_q),
         tuple((t, roles[j]) for j, t in enumerate(l_tokens) if j not in used_l),
         cap_reason,
