@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from cruce.core.model import AliasQuality, Entity, Schema
+from cruce.core.model import AliasQuality, Entity, Name, Schema
 from cruce.matching.compare import (
     GIVEN_NAME_DIFFERS,
     Alignment,
@@ -204,3 +204,14 @@ _ROLE_WORDS = {
 }
 
 __all__ = ["Matcher"]
+
+
+def compare_names(presented: str, listed: str, schema: Schema = Schema.PERSON) -> Match | None:
+    """Score one presented name against one listed name (for pairwise checks and tests).
+
+    The listed name is read as lists write it (`FAMILY, Given` for people). Rarity weights cannot come
+    from a single name, so every token weighs the same; screening against real lists uses their weights.
+    """
+    entity = Entity(id="pair:1", schema=schema, names=(Name(listed),), list_id="pair", source_id="1")
+    matches = Matcher([entity]).screen(Query(presented, schema=schema), top=1)
+    return matches[0] if matches else None

@@ -6,7 +6,7 @@ import pytest
 
 from cruce.core.dates import PartialDate
 from cruce.core.model import Identifier, Schema
-from cruce.matching.matcher import Matcher
+from cruce.matching.matcher import Matcher, compare_names
 from cruce.matching.types import DEFAULT_ALERT_THRESHOLD, Query
 
 
@@ -155,3 +155,36 @@ def test_empty_and_garbage_queries_return_nothing(matcher: Matcher) -> None:
     assert matcher.screen(Query("")) == []
     assert matcher.screen(Query("!!! ???")) == []
     assert matcher.screen(Query("\u200b\u200b")) == []
+
+
+@pytest.mark.parametrize(
+    ("presented", "listed", "same"),
+    [
+        (
+            "Grupo Aeroportuario del Pacifico SAB de CV",
+            "GRUPO AEROPORTUARIO DEL PACIFICO, S.A.B. DE C.V.",
+            True,
+        ),
+        ("Acme Intl Trading Co.", "ACME INTERNATIONAL TRADING COMPANY", True),
+        ("Banco Azteca Sucursal Tijuana", "BANCO AZTECA SUCURSAL MEXICALI", False),  # branches, other places
+        ("Transportes Lopez Monterrey", "TRANSPORTES LOPEZ GUADALAJARA", False),
+    ],
+)
+def test_company_pairs(presented: str, listed: str, same: bool) -> None:
+    match = compare_names(presented, listed, Schema.ORGANIZATION)
+    assert (match is not None and match.alert) == same, match.reasons() if match else "no match"
+
+
+@pytest.mark.parametrize(
+    ("presented", "listed", "same"),
+    [
+        ("Juan Carlos Hernández", "HERNANDEZ LOPEZ, Juan Carlos", True),
+        ("Mohamed Abdel Rahman", "ABD AL-RAHMAN, Muhammad", True),
+        ("Jane Smith", "SMITH, John", False),  # relatives sharing a family name
+        ("Roberto Mejia Valencia", "MEJIA VALENCIA, Alberto", False),  # one consonant apart: another name
+        ("Daniela Ortiz", "ORTIZ, Daniel", False),  # other gender form
+    ],
+)
+def test_pairwise_comparison(presented: str, listed: str, same: bool) -> None:
+    match = compare_names(presented, listed)
+    assert (match is not None and match.alert) == same, match.reasons() if match else "no match"
