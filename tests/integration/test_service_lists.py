@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import partial
@@ -208,11 +207,7 @@ def test_the_real_sdn_is_stored_and_read_back_intact(store: Store) -> None:
     files = [WATCHLISTS / f"ofac_sdn_{part}.csv" for part in ("sdn", "alt", "add")]
     if not all(f.exists() for f in files):
         pytest.skip(f"real OFAC files not found in {WATCHLISTS}")
-    started = time.perf_counter()
     version, result = import_list(store, "us-ofac-sdn", files)
-    elapsed = time.perf_counter() - started
     assert version.entity_count == len(result.entities) > 8_000
     loaded = store.load_entities()
     assert sorted(loaded, key=lambda e: e.id) == sorted(result.entities, key=lambda e: e.id)
-    # Parse + store is about 2 s here; the bound leaves room for a busy CI machine.
-    assert elapsed < 15, f"importing the SDN took {elapsed:.1f} s"

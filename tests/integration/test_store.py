@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -333,15 +332,12 @@ def test_duplicate_entity_ids_are_refused_before_writing(store: Store) -> None:
 # -- size -----------------------------------------------------------------------------------------------
 
 
-def test_a_list_the_size_of_the_sdn_imports_quickly(store: Store) -> None:
+def test_a_list_the_size_of_the_sdn_is_stored_whole(store: Store) -> None:
+    # Speed is measured in benchmarks/, not here; this checks that batching loses nothing.
     entities = [full_entity("us-ofac-sdn", str(i), name=f"PARTY {i}, Name") for i in range(9_000)]
-    started = time.perf_counter()
     version = store.save_import(make_result(SDN, entities))
-    elapsed = time.perf_counter() - started
     loaded = store.load_version_entities(version.id)
     assert len(loaded) == 9_000 and version.entity_count == 9_000
-    # The target is < 3 s on SQLite; the bound is looser so a busy CI machine does not flake.
-    assert elapsed < 10, f"saving 9,000 entities took {elapsed:.1f} s"
 
 
 # -- diff -----------------------------------------------------------------------------------------------
