@@ -1,0 +1,587 @@
+"""The `cruce` command: a thin Typer layer over the service functions, with Rich output and progress bars.
+
+Output is laid out for an 80-column terminal and for pipes: lines a user may want to grep or copy (errors,
+skipped rows, diff lines, reasons) are printed whole (`soft_wrap`), never broken by Rich, and text that
+comes from lists or users is escaped so a `[` in a name is never read as Rich markup.
+
+`run()` is the console-script entry. It owns the exit codes: 0 done (and `--help`), 2 bad input (usage
+errors, unreadable files, bad values), 1 failures (database, network, a bug). Every error is one red
+`error:` line on stderr, never a traceback; `CRUCE_DEBUG=1` adds the traceback for unexpected errors.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from typer.core import TyperGroup
+
+from cruce import __version__
+from cruce.core.errors import CruceError, InputError
+from cruce.core.settings import Settings
+
+if TYPE_CHECKING:  # the heavy modules (SQLAlchemy, Alembic, the matcher) load only when a command needs them
+    from typer._click.core import Context as ClickContext
+
+    from cruce.matching.matcher import Matcher
+    from cruce.matching.types import Match
+    from cruce.storage.store import Store
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+SKIPPED_SHOWN = 20
+SHORT_REASON_CHARS = 34
+
+
+class _DefaultToName(TyperGroup):
+    """`cruce screen "Juan Pérez"` screens a name; `cruce screen batch IN.csv` screens a file."""
+
+    def parse_args(self, ctx: ClickContext, args: list[str]) -> list[str]:
+        if not args:
+            _print_help(ctx)
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["name", *args]
+        return super().parse_args(ctx, args)
+
+
+app = typer.Typer(
+    help="cruce: border screening, risk routing and partner intelligence sharing.",
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+lists_app = typer.Typer(help="Import, inspect, compare and update watchlists.")
+screen_app = typer.Typer(
+    cls=_DefaultToName,
+    help='Screen a name (cruce screen "NAME") or a CSV file (cruce screen batch IN.csv).',
+)
+app.add_typer(lists_app, name="lists")
+app.add_typer(screen_app, name="screen")
+
+
+def _print_help(ctx: Any) -> None:
+    """Show the help of `ctx`'s command and stop with status 0 (a bare `cruce` or `cruce lists`)."""
+    text = ctx.get_help()  # Typer's Rich help prints itself and returns ""
+    if text:
+        console.print(text, markup=False)
+    raise typer.Exit(0)
+
+
+@app.callback(invoke_without_command=True)
+def _main(ctx: typer.Context) -> None:
+    if ctx.invoked_subcommand is None:
+        _print_help(ctx)
+
+
+@lists_app.callback(invoke_without_command=True)
+def _lists(ctx: typer.Context) -> None:
+    if ctx.invoked_subcommand is None:
+        _print_help(ctx)
+
+
+def _settings() -> Settings:
+    """Settings from the environment, with a bad value reported as the variable's name and the problem."""
+    from pydantic import ValidationError
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"CRUCE_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise InputError("bad_setting", f"bad setting: {problems}") from exc
+    if not 0.0 < settings.alert_threshold <= 1.0:
+        raise InputError(
+            "bad_setting",
+            f"CRUCE_ALERT_THRESHOLD must be above 0 and at most 1, got {settings.alert_threshold}",
+        )
+    if settings.workers < 1:
+        raise InputError("bad_setting", f"CRUCE_WORKERS must be 1 or more, got {settings.workers}")
+    return settings
+
+
+def _store(settings: Settings) -> Store:
+    from cruce.storage.store import open_store
+
+    settings.ensure_data_dir()
+    return open_store(settings.resolved_database_url())
+
+
+def _progress() -> Progress:
+    """A progress bar on stderr, only on a terminal; no refresh thread, since batch screening forks."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        auto_refresh=False,
+        disable=not err_console.is_terminal,
+    )
+
+
+def _advance(progress: Progress, task: Any) -> Callable[[int], None]:
+    def advance(n: int) -> None:
+        progress.advance(task, n)
+        progress.refresh()
+
+    return advance
+
+
+def _plural(n: int, word: str, words: str | None = None) -> str:
+    """`1 row`, `2 rows`; `words` for irregular plurals (`entity`, `entities`)."""
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"
+
+
+def _entities(n: int) -> str:
+    return _plural(n, "entity", "entities")
+
+
+def _say(text: str) -> None:
+    """A line for stdout that may hold list data: printed whole, never wrapped by Rich."""
+    console.print(text, soft_wrap=True)
+
+
+# ---------------------------------------------------------------- lists
+
+
+@lists_app.command("import")
+def lists_import(
+    files: Annotated[
+        list[Path], typer.Argument(help="The list's files (OFAC: primary, alt, add CSVs).", metavar="FILES")
+    ],
+    list_id: Annotated[
+        str,
+        typer.Option("--list", "-l", help="List id: us-ofac-sdn, us-ofac-cons, un-sc, or your own (FtM)."),
+    ],
+) -> None:
+    """Import a watchlist file set as a new version of the list."""
+    from cruce.service.lists import import_list
+
+    settings = _settings()
+    with _store(settings) as store:
+        started = time.perf_counter()
+        version, result = import_list(store, list_id, files)
+        elapsed = time.perf_counter() - started
+    _say(
+        f"[green]Imported[/green] {escape(version.key)}: {_entities(version.entity_count)}, "
+        f"{_plural(version.skipped_count, 'row')} skipped, in {elapsed:.1f} s"
+    )
+    for skipped in result.skipped[:SKIPPED_SHOWN]:
+        _say(f"  [yellow]skipped[/yellow] {escape(str(skipped))}")
+    if len(result.skipped) > SKIPPED_SHOWN:
+        more = len(result.skipped) - SKIPPED_SHOWN
+        _say(f"  ... and {more} more skipped rows (all are stored with the version)")
+    if result.dropped:
+        _say(f"  {_plural(len(result.dropped), 'unusable value')} left out of imported entities, e.g.:")
+        for dropped in result.dropped[:3]:
+            _say(f"    {escape(str(dropped))}")
+
+
+@lists_app.command("ls")
+def lists_ls(
+    all_versions: Annotated[
+        bool, typer.Option("--all", help="Show every version, not only the active ones.")
+    ] = False,
+) -> None:
+    """Show the imported lists and their versions."""
+    settings = _settings()
+    with _store(settings) as store:
+        versions = store.list_versions() if all_versions else store.latest_versions()
+    if not versions:
+        _say("No list imported yet. Try: cruce lists import --list us-ofac-sdn sdn.csv alt.csv add.csv")
+        return
+    table = Table(
+        title="Watchlists" if all_versions else "Watchlists (active versions)",
+        caption="* active: the version screening uses" if all_versions else None,
+        box=box.SIMPLE_HEAD,
+    )
+    table.add_column("list", no_wrap=True)
+    table.add_column("ver", justify="right", no_wrap=True)
+    table.add_column("imported (UTC)", no_wrap=True)
+    table.add_column("entities", justify="right", no_wrap=True)
+    table.add_column("skipped", justify="right", no_wrap=True)
+    table.add_column("files", min_width=12)
+    for v in versions:
+        table.add_row(
+            escape(v.list_id), f"{v.version}{' *' if all_versions and v.active else ''}",
+            v.imported_at.strftime("%Y-%m-%d %H:%M"), f"{v.entity_count:,}", f"{v.skipped_count:,}",
+            escape(", ".join(f.name for f in v.source_files)),
+        )  # fmt: skip
+    console.print(table)
+
+
+@lists_app.command("diff")
+def lists_diff(
+    list_id: Annotated[str, typer.Argument(help="List id, e.g. us-ofac-sdn.", metavar="LIST_ID")],
+    from_version: Annotated[
+        int | None, typer.Option("--from", help="Older version (default: the one before --to).", min=1)
+    ] = None,
+    to_version: Annotated[
+        int | None, typer.Option("--to", help="Newer version (default: the latest).", min=1)
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Show at most this many entities per section.", min=1)] = 50,
+) -> None:
+    """Entities added, removed and changed between two versions of a list."""
+    settings = _settings()
+    with _store(settings) as store:
+        numbers = sorted(v.version for v in store.list_versions(list_id))
+        if not numbers:
+            known = sorted({v.list_id for v in store.latest_versions()})
+            hint = f"imported lists: {', '.join(known)}" if known else "no list is imported yet"
+            raise InputError("unknown_list", f"list {list_id!r} was never imported; {hint}")
+        new = to_version if to_version is not None else numbers[-1]
+        older = [n for n in numbers if n < new]
+        if from_version is None and not older:
+            raise InputError(
+                "one_version",
+                f"{list_id} has no version before {new} (versions: {', '.join(map(str, numbers))}); "
+                "a diff needs two — import a newer version first, or give --from and --to",
+            )
+        old = from_version if from_version is not None else older[-1]
+        for wanted in (old, new):
+            if wanted not in numbers:
+                raise InputError(
+                    "unknown_version",
+                    f"{list_id} has no version {wanted}; its versions are {', '.join(map(str, numbers))}",
+                )
+        diff = store.diff(list_id, old, new)
+    _say(f"[bold]{escape(list_id)}[/bold] version {old} -> {new}: {diff.summary()}")
+    for title, style, entities in (("added", "green", diff.added), ("removed", "red", diff.removed)):
+        for entity in entities[:limit]:
+            _say(f"  [{style}]{title}[/{style}] {escape(entity.id)} {escape(entity.caption)}")
+        if len(entities) > limit:
+            _say(f"  ... and {len(entities) - limit} more {title} (use --limit)")
+    for change in diff.changed[:limit]:
+        _say(f"  [yellow]changed[/yellow] {escape(change.entity_id)}")
+        for field_change in change.changes:
+            _say(f"      {escape(str(field_change))}")
+    if len(diff.changed) > limit:
+        _say(f"  ... and {len(diff.changed) - limit} more changed (use --limit)")
+
+
+@lists_app.command("update")
+def lists_update(
+    list_ids: Annotated[
+        list[str] | None,
+        typer.Argument(help="Lists to update (default: all known official lists).", metavar="LIST_IDS"),
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="Fetch the publisher's file names from this mirror instead.")
+    ] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for each download.", min=0.1)] = 60.0,
+    force: Annotated[
+        bool, typer.Option(help="Import even when the files equal the active version's.")
+    ] = False,
+) -> None:
+    """Download the official list files and import them as new versions (needs the network)."""
+    from cruce.service.lists import update_lists
+
+    settings = _settings()
+    with _store(settings) as store:
+        before = {v.id for v in store.list_versions()}
+        results = update_lists(
+            store, settings.ensure_data_dir(), list_ids=list_ids, base_url=base_url, timeout=timeout,
+            force=force,
+        )  # fmt: skip
+    for version, result in results:
+        if version.id in before:
+            _say(f"{escape(version.list_id)} unchanged: the files are those of {escape(version.key)}")
+            continue
+        _say(
+            f"[green]Updated[/green] {escape(version.key)}: {_entities(version.entity_count)}, "
+            f"{_plural(version.skipped_count, 'row')} skipped"
+        )
+        for skipped in result.skipped[:SKIPPED_SHOWN]:
+            _say(f"  [yellow]skipped[/yellow] {escape(str(skipped))}")
+
+
+# ---------------------------------------------------------------- screening
+
+
+def _load_matcher(settings: Settings) -> Matcher:
+    """Every active list version, indexed; says what it is doing, since this is the slow part of start-up."""
+    from cruce.service.screening import build_matcher
+
+    with err_console.status("loading the watchlists and building the index..."):
+        with _store(settings) as store:
+            entities = store.load_entities()
+        return build_matcher(entities, settings.alert_threshold)
+
+
+@screen_app.command("name")
+def screen_name(
+    name: Annotated[list[str], typer.Argument(help="The name to screen.", metavar="NAME")],
+    dob: Annotated[
+        str | None, typer.Option("--dob", help="Birth date: YYYY-MM-DD, YYYY-MM or YYYY.")
+    ] = None,
+    country: Annotated[
+        str | None, typer.Option("--country", help="Nationality or country (name or ISO code).")
+    ] = None,
+    schema: Annotated[
+        str | None, typer.Option("--schema", help="person, organization, vessel, aircraft.")
+    ] = None,
+    top: Annotated[int, typer.Option(help="How many candidates to show.", min=1)] = 5,
+) -> None:
+    """Screen one name against every imported list and explain each candidate."""
+    from cruce.service.screening import make_query
+
+    query = make_query(" ".join(name), schema=schema, birth_date=dob, country=country)
+    settings = _settings()
+    matcher = _load_matcher(settings)
+    started = time.perf_counter()
+    matches = matcher.screen(query, top=top)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    facts = [f"born {query.birth_date.iso()}" if query.birth_date else "", ", ".join(query.countries)]
+    about = "; ".join(f for f in facts if f)
+    _say(
+        f"Candidates for [bold]{escape(repr(query.name))}[/bold]{f' ({escape(about)})' if about else ''} "
+        f"among {len(matcher):,} listed entities"
+    )
+    if not matches:
+        _say(f"No candidate ({elapsed_ms:.1f} ms).")
+        return
+    for rank, match in enumerate(matches, start=1):
+        _print_candidate(rank, match)
+    alerts = sum(m.alert for m in matches)
+    _say(
+        f"{_plural(alerts, 'alert')} at threshold {matcher.threshold:.2f}; screened in {elapsed_ms:.1f} ms"
+    )
+
+
+def _print_candidate(rank: int, match: Match) -> None:
+    """A candidate as a heading line and one line per reason: readable at 80 columns, easy to copy."""
+    flag = "[bold red]ALERT[/bold red]" if match.alert else "     "
+    caption = escape(match.entity.caption)
+    _say(f"{rank:>2}. {match.score:.3f} {flag} {escape(match.entity_id)}  [bold]{caption}[/bold]")
+    if match.matched_name and match.matched_name != match.entity.caption:
+        _say(f"      matched name: {escape(match.matched_name)}")
+    for feature in sorted(match.features, key=lambda f: -abs(f.value)):
+        _say(f"      - {escape(feature.name)}: {escape(feature.detail)}")
+
+
+@screen_app.command("batch")
+def screen_batch(
+    input_path: Annotated[
+        Path, typer.Argument(help="CSV with columns id,name[,schema,birth_date,country].", metavar="INPUT")
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the candidates CSV.")],
+    top: Annotated[int, typer.Option(help="Candidates per query.", min=1)] = 5,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (default: CRUCE_WORKERS or 2).", min=1)
+    ] = None,
+) -> None:
+    """Screen every row of a CSV file; streams, so files of millions of rows are fine."""
+    from cruce.service.screening import check_batch_paths, screen_file
+
+    settings = _settings()
+    check_batch_paths(input_path, output)  # a bad file fails now, not after the lists are loaded
+    total = _count_lines(input_path)
+    matcher = _load_matcher(settings)
+    started = time.perf_counter()
+    with _progress() as progress:
+        task = progress.add_task("screening", total=total)
+        report = screen_file(
+            matcher, input_path, output, top=top, workers=workers or settings.workers,
+            progress=_advance(progress, task),
+        )  # fmt: skip
+    elapsed = time.perf_counter() - started
+    rate = report.rows / elapsed if elapsed else 0.0
+    _say(
+        f"Screened {_plural(report.queries, 'query', 'queries')} in {elapsed:.1f} s ({rate:,.0f} rows/s): "
+        f"{report.queries_with_alert:,} with an alert. Results: {escape(str(output))}"
+    )
+    if report.rejected:
+        line, row_id, reason = report.rejected[0]
+        err_console.print(
+            f"[yellow]warning:[/yellow] {_plural(len(report.rejected), 'row')} could not be screened; "
+            f"they are listed with line numbers in {escape(str(report.errors_file))} "
+            f"(first: line {line}{f', id {escape(row_id)}' if row_id else ''}: {escape(reason)})",
+            soft_wrap=True,
+        )
+
+
+def _count_lines(path: Path) -> int:
+    """Data lines in the file, for the progress bar (a quoted field spanning lines counts more than once)."""
+    with path.open("rb") as handle:
+        return max(0, sum(1 for _ in handle) - 1)
+
+
+# ---------------------------------------------------------------- demo
+
+
+@app.command()
+def demo(
+    seed: Annotated[int, typer.Option(help="Seed: the same seed gives the same day.")] = 7,
+    travelers: Annotated[int, typer.Option(help="How many travelers and companies cross.", min=1)] = 5000,
+    list_size: Annotated[int, typer.Option(help="Entities on the synthetic watchlist.", min=1)] = 2000,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (default: CRUCE_WORKERS or 2).", min=1)
+    ] = None,
+) -> None:
+    """Run a synthetic border day end to end on the embedded store (no network, no setup)."""
+    from cruce.service.demo import run_demo
+    from cruce.storage.store import open_store
+
+    settings = _settings()
+    _say("[bold]cruce demo — ALL DATA IS SYNTHETIC[/bold]: invented people and companies, none real.")
+    demo_db = settings.ensure_data_dir() / "demo.db"
+    for leftover in (demo_db, demo_db.with_name("demo.db-wal"), demo_db.with_name("demo.db-shm")):
+        leftover.unlink(missing_ok=True)  # each run starts from an empty demo store: same seed, same output
+    with open_store(f"sqlite:///{demo_db}") as demo_store, _progress() as progress:
+        task = progress.add_task("screening travelers", total=travelers)
+        report = run_demo(
+            demo_store, seed=seed, list_size=list_size, travelers=travelers,
+            workers=workers or settings.workers, progress=_advance(progress, task),
+        )  # fmt: skip
+    console.print(_demo_summary(report, seed))
+    console.print(_demo_examples(report))
+    _say(f"Demo store: {escape(str(demo_db))}. All of the above is synthetic data.")
+
+
+def _demo_summary(report: Any, seed: int) -> Table:
+    summary = Table(title=f"Screening summary (synthetic data, seed {seed})", box=box.SIMPLE_HEAD)
+    summary.add_column("what")
+    summary.add_column("value", justify="right", no_wrap=True)
+    rows = [
+        ("watchlist version stored", report.list_version),
+        ("listed entities (synthetic)", f"{report.listed_entities:,}"),
+        ("index build", f"{report.index_build_s * 1000:,.0f} ms"),
+        ("travelers and companies screened", f"{report.screened:,}"),
+        ("screened with an alert", f"{report.alerts:,}"),
+        ("planted listed parties caught", f"{report.planted_caught} / {report.planted}"),
+        ("alerts on innocent travelers", f"{report.innocent_alerts:,}"),
+        ("alerts on relatives (same surnames)", f"{report.near_miss_alerts} / {report.near_miss}"),
+        ("latency p50 / p99", f"{report.p50_ms:.2f} / {report.p99_ms:.2f} ms"),
+        ("screening time", f"{report.screening_s:.1f} s on {_plural(report.workers, 'worker')}"),
+    ]
+    for what, value in rows:
+        summary.add_row(what, escape(value))
+    return summary
+
+
+def _demo_examples(report: Any) -> Table:
+    """One row per example, two short lines at most: who crossed, as whom they were listed, and why."""
+    table = Table(
+        title="Examples (synthetic): listed parties in disguise, and any miss",
+        caption="Each row: the name presented, then (dim) the listed name it was screened to.",
+        box=box.SIMPLE_HEAD,
+        leading=1,
+        pad_edge=False,
+    )
+    # Short columns get fixed widths and the two free-text columns share the rest: Rich then fills the
+    # terminal exactly (ratios mixed with minimum widths overshot 80 columns and cropped the last one).
+    table.expand = True
+    table.add_column("presented / listed as", ratio=5)
+    table.add_column("role", width=10, overflow="ellipsis")
+    table.add_column("variation", width=15)
+    table.add_column("score", justify="right", width=5)
+    table.add_column("why (name)", ratio=4)
+    for example in report.highlights(8):
+        top = example.top
+        variation = (example.perturbation or "none").replace("_", " ").replace("+", " + ")
+        if example.outcome != "caught":
+            variation = f"[bold red]{example.outcome.upper()}[/bold red] {escape(variation)}"
+        else:
+            variation = escape(variation)
+        listed = escape(top.entity.caption) if top else "-"
+        table.add_row(
+            f"{escape(example.name)}\n[dim]{listed}[/dim]",
+            escape(example.role),
+            variation,
+            f"{top.score:.2f}" if top else "",
+            escape(_short_reason(top)) if top else "",
+        )
+    return table
+
+
+def _short_reason(match: Match, limit: int = SHORT_REASON_CHARS) -> str:
+    """The gist of the name feature: the words that differ and what is missing, not the whole sentence.
+
+    The detail reads `0.96 'Adel Khalid al-Bitar': adel, bitar, kjalid~khalid (1 letter differ); not given:
+    ...`; the listed name is already in the table, and identical words teach nothing, so keep the rest.
+    """
+    feature = next((f for f in match.features if f.name == "name"), None)
+    if feature is None:
+        return ""
+    detail = feature.detail
+    quoted = f"'{match.matched_name}'"
+    if quoted in detail:
+        detail = detail.split(quoted, 1)[1].lstrip(": ")
+    pairs, _, rest = detail.partition("; ")
+    differing = [p for p in pairs.split(", ") if "~" in p]
+    parts = [*differing, *(r for r in rest.split("; ") if r)]
+    text = "; ".join(parts) if parts else "all words agree"
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@app.command()
+def version() -> None:
+    """Print cruce's version."""
+    _say(f"cruce {__version__}")
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def _usage_hint(exc: typer.TyperException) -> str:
+    ctx = getattr(exc, "ctx", None)
+    command = getattr(ctx, "command_path", None) or "cruce"
+    return f"Try '{command} --help' for help."
+
+
+def run(argv: Sequence[str] | None = None) -> None:
+    """Console-script entry: turn every error into one red line and an exit code, never a traceback."""
+    try:
+        status = app(args=list(argv) if argv is not None else None, prog_name="cruce", standalone_mode=False)
+    except CruceError as exc:
+        _error(exc.message)
+        sys.exit(exc.exit_code)
+    except typer.TyperException as exc:  # usage errors from Typer's own click: bad option, missing argument
+        _error(exc.format_message())
+        err_console.print(escape(_usage_hint(exc)), style="dim", soft_wrap=True)
+        sys.exit(exc.exit_code if exc.exit_code else 2)
+    except typer.Abort:
+        _error("aborted")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        _error("interrupted")
+        sys.exit(130)
+    except BrokenPipeError:  # `cruce lists diff ... | head`: the reader left, nothing to report
+        sys.stderr.close()
+        sys.exit(1)
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        _error(f"{exc.strerror or exc}{where}")
+        sys.exit(1)
+    except Exception as exc:
+        _error(
+            f"unexpected {type(exc).__name__}: {exc} — this is a bug in cruce; please report it "
+            "(CRUCE_DEBUG=1 shows the traceback)"
+        )
+        if os.environ.get("CRUCE_DEBUG") == "1":
+            traceback.print_exc()
+        sys.exit(1)
+    if status == 130:  # Typer turns Ctrl-C into this status without a word
+        _error("interrupted")
+    sys.exit(status if isinstance(status, int) else 0)
+
+
+def _error(message: str) -> None:
+    err_console.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
+
+
+if __name__ == "__main__":
+    run()

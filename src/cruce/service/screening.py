@@ -1,0 +1,481 @@
+"""Screening use cases: one party at a booth, or a whole file of parties in batch.
+
+Batch screening streams: rows are read and turned into queries in the parent, screened in chunks on worker
+processes that inherit the already-built matcher (fork: no rebuild, no pickling of the index), and written
+in input order. At most a small window of chunks is in flight, so memory stays bounded however long the
+file is, and workers never wait for each other (there is no barrier between windows). Workers send back
+finished CSV rows, not `Match` objects, because unpickling whole entities in the parent cost more than
+formatting them in the workers.
+
+The output appears all at once: it is written to a temporary file beside the target and renamed at the
+end, so a failed run leaves no half-written candidates file and no stale `<out>.errors.csv` behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import gc
+import multiprocessing
+import os
+import signal
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.pool import AsyncResult, Pool
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Protocol, TypeVar
+
+from cruce.core.countries import to_iso2
+from cruce.core.dates import PartialDate
+from cruce.core.errors import InputError
+from cruce.core.model import Entity, Schema
+from cruce.matching.matcher import Matcher
+from cruce.matching.types import Feature, Match, Query
+
+BATCH_INPUT_COLUMNS = ("id", "name", "schema", "birth_date", "country")
+REQUIRED_INPUT_COLUMNS = ("id", "name")
+BATCH_OUTPUT_COLUMNS = ("query_id", "rank", "entity_id", "score", "alert", "matched_name", "reasons")
+ERRORS_COLUMNS = ("line", "id", "error")
+CHUNK_ROWS = 250
+"""Queries per task: small enough to keep both workers busy to the end, big enough to amortise IPC."""
+CHUNKS_IN_FLIGHT_PER_WORKER = 4
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+# ---------------------------------------------------------------------------------------------- queries
+
+
+def make_query(
+    name: str,
+    *,
+    schema: str | None = None,
+    birth_date: str | None = None,
+    country: str | None = None,
+    query_id: str | None = None,
+) -> Query:
+    """A Query from user text; a bad schema, date or country is an InputError that names the value."""
+    if not name or not name.strip():
+        raise InputError("empty_name", "a name is needed to screen")
+    countries: tuple[str, ...] = ()
+    if country and country.strip():
+        codes = []
+        for part in country.replace(";", ",").split(","):
+            if not part.strip():
+                continue
+            code = to_iso2(part)
+            if code is None:
+                raise InputError(
+                    "bad_country",
+                    f"unknown country {part.strip()!r}; use a country name or ISO code (MX, MEX)",
+                )
+            codes.append(code)
+        countries = tuple(dict.fromkeys(codes))
+    dob = _parse_birth_date(birth_date) if birth_date and birth_date.strip() else None
+    return Query(
+        name=name.strip(), schema=Schema.parse(schema), birth_date=dob, countries=countries, id=query_id
+    )
+
+
+def _parse_birth_date(text: str) -> PartialDate:
+    """PartialDate.parse, with the offending text and the accepted forms always in the message."""
+    try:
+        return PartialDate.parse(text)
+    except InputError as exc:
+        raw = text.strip()
+        if repr(raw) in exc.message:
+            raise
+        raise InputError(
+            exc.code, f"bad birth date {raw!r}: {exc.message}; use YYYY-MM-DD, YYYY-MM or YYYY", exc.details
+        ) from exc
+
+
+def build_matcher(entities: Sequence[Entity], threshold: float | None = None) -> Matcher:
+    """The screening index over `entities`; an InputError (not an empty result) when nothing is imported."""
+    if not entities:
+        raise InputError(
+            "no_lists",
+            "no watchlist is imported yet; run `cruce lists import` first "
+            "(or `cruce demo` for synthetic data)",
+        )
+    return Matcher(entities) if threshold is None else Matcher(entities, threshold)
+
+
+# ---------------------------------------------------------------------------------------------- workers
+
+_WORKER_MATCHER: Matcher | None = None
+"""The matcher forked workers screen with; set only while a `_Workers` block is open."""
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them; otherwise each prints its own traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class _Workers:
+    """A fork pool that inherits the matcher, with an ordered, bounded map; in-process for one worker."""
+
+    def __init__(self, matcher: Matcher, workers: int) -> None:
+        can_fork = "fork" in multiprocessing.get_all_start_methods()
+        self.matcher = matcher
+        self.workers = max(1, min(workers, os.cpu_count() or 1)) if can_fork else 1
+        self._pool: Pool | None = None
+
+    def __enter__(self) -> _Workers:
+        global _WORKER_MATCHER  # noqa: PLW0603 - read by forked workers; set before the fork, never mutated
+        _WORKER_MATCHER = self.matcher
+        if self.workers > 1:
+            # Keep the index out of the collector's sight so workers never copy its pages just to scan them.
+            gc.collect()
+            gc.freeze()
+            try:
+                context = multiprocessing.get_context("fork")
+                self._pool = context.Pool(self.workers, initializer=_ignore_sigint)
+            except BaseException:
+                gc.unfreeze()
+                _WORKER_MATCHER = None
+                raise
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        global _WORKER_MATCHER  # noqa: PLW0603
+        if self._pool is not None:
+            if exc_type is None:
+                self._pool.close()
+            else:
+                self._pool.terminate()  # an error or Ctrl-C: do not wait for queued work
+            self._pool.join()
+            self._pool = None
+            gc.unfreeze()
+        _WORKER_MATCHER = None
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        """`fn` over `items`, results in input order, with at most a few items per worker in flight."""
+        if self._pool is None:
+            for item in items:
+                yield fn(item)
+            return
+        window = self.workers * CHUNKS_IN_FLIGHT_PER_WORKER
+        pending: deque[AsyncResult[R]] = deque()
+        for item in items:
+            pending.append(self._pool.apply_async(fn, (item,)))
+            if len(pending) >= window:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+
+
+def _worker_matcher() -> Matcher:
+    if _WORKER_MATCHER is None:  # pragma: no cover - only if a task runs outside a `_Workers` block
+        raise RuntimeError("screening task run without a matcher")
+    return _WORKER_MATCHER
+
+
+# ---------------------------------------------------------------------------------------------- one by one
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenedQuery:
+    """One query's candidates and how long screening it took (on whichever process screened it)."""
+
+    query: Query
+    matches: list[Match]
+    elapsed_ms: float
+
+
+_SlimMatch = tuple[str, float, bool, str, tuple[Feature, ...]]
+"""A Match without its Entity, for the trip back from a worker: (entity id, score, alert, name, features)."""
+
+
+def _screen_timed(task: tuple[list[Query], int]) -> list[tuple[float, list[_SlimMatch]]]:
+    """Worker side of `screen_queries`: each query's slim matches and its own screening time."""
+    queries, top = task
+    matcher = _worker_matcher()
+    out: list[tuple[float, list[_SlimMatch]]] = []
+    for query in queries:
+        started = time.perf_counter()
+        matches = matcher.screen(query, top)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        slim = [(m.entity_id, m.score, m.alert, m.matched_name, m.features) for m in matches]
+        out.append((elapsed_ms, slim))
+    return out
+
+
+def screen_queries(
+    matcher: Matcher,
+    queries: Iterable[Query],
+    *,
+    top: int = 5,
+    workers: int = 1,
+    chunk_rows: int = CHUNK_ROWS,
+) -> Iterator[ScreenedQuery]:
+    """Screen `queries` (in order) on `workers` processes; yields each query with its matches and latency."""
+    if top < 1:
+        raise InputError("bad_top", "top must be at least 1")
+    by_id = {entity.id: entity for entity in matcher.entities}
+    sent: deque[list[Query]] = deque()
+
+    def tasks() -> Iterator[tuple[list[Query], int]]:
+        for chunk in _chunked(queries, chunk_rows):
+            sent.append(chunk)
+            yield chunk, top
+
+    with _Workers(matcher, workers) as pool:
+        for results in pool.map(_screen_timed, tasks()):
+            for query, (elapsed_ms, slim) in zip(sent.popleft(), results, strict=True):
+                matches = [Match(by_id[e], score, alert, name, f) for e, score, alert, name, f in slim]
+                yield ScreenedQuery(query, matches, elapsed_ms)
+
+
+def _chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+# ---------------------------------------------------------------------------------------------- batch
+
+
+class _RowWriter(Protocol):
+    def writerow(self, row: Iterable[Any], /) -> Any: ...
+
+
+@dataclass(slots=True)
+class BatchReport:
+    """What a batch run did: rows read, queries screened, alerts, and the rows it could not screen."""
+
+    rows: int = 0
+    queries: int = 0
+    alerts: int = 0
+    queries_with_alert: int = 0
+    rejected: list[tuple[int, str, str]] = field(default_factory=list)  # (line, id, reason)
+    output: Path | None = None
+    errors_file: Path | None = None
+
+
+def errors_path(output_path: Path) -> Path:
+    """Where the rows that could not be screened are listed: `<output>.errors.csv`."""
+    return output_path.with_name(output_path.name + ".errors.csv")
+
+
+def check_batch_paths(input_path: Path, output_path: Path) -> list[str]:
+    """Refuse a missing input, a missing output folder or an output that would overwrite the input.
+
+    Returns the input's header (lower-cased), after checking it has the required columns, so the caller
+    can fail on a bad file before it spends seconds loading the lists.
+    """
+    if not input_path.exists():
+        raise InputError("no_input", f"input file {input_path} does not exist", {"file": str(input_path)})
+    if not input_path.is_file():
+        raise InputError("no_input", f"input {input_path} is not a file", {"file": str(input_path)})
+    if output_path.is_dir():
+        raise InputError("bad_output", f"--output {output_path} is a folder; give a file name, e.g. out.csv")
+    parent = output_path.parent
+    if not parent.is_dir():
+        raise InputError(
+            "bad_output", f"the folder of --output {output_path} does not exist; create {parent} first"
+        )
+    if output_path.exists() and output_path.resolve() == input_path.resolve():
+        raise InputError("bad_output", f"--output {output_path} is the input file; choose another name")
+    with _open_input(input_path) as handle:
+        return _check_header(csv.reader(handle), input_path)
+
+
+def _open_input(path: Path) -> Any:
+    return path.open(newline="", encoding="utf-8-sig", errors="strict")
+
+
+def _check_header(reader: Iterator[list[str]], path: Path) -> list[str]:
+    try:
+        raw = next(reader, None)
+    except UnicodeDecodeError as exc:
+        raise _encoding_error(path, exc) from exc
+    except csv.Error as exc:
+        raise InputError("bad_csv", f"{path}: line 1: {exc}", {"file": str(path)}) from exc
+    expected = ",".join(BATCH_INPUT_COLUMNS)
+    if not raw or not any(cell.strip() for cell in raw):
+        raise InputError(
+            "empty_input", f"{path} is empty; expected a header line {expected}", {"file": str(path)}
+        )
+    header = [cell.strip().lower() for cell in raw]
+    missing = [c for c in REQUIRED_INPUT_COLUMNS if c not in header]
+    if missing:
+        raise InputError(
+            "missing_column",
+            f"{path}: missing column(s) {', '.join(missing)} in the header ({', '.join(raw)}); "
+            f"expected {expected} (all but id and name optional)",
+            {"file": str(path), "missing": missing},
+        )
+    return header
+
+
+def _encoding_error(path: Path, exc: UnicodeDecodeError) -> InputError:
+    return InputError(
+        "bad_encoding",
+        f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8 CSV",
+        {"file": str(path)},
+    )
+
+
+def _read_chunks(
+    handle: Any, path: Path, report: BatchReport, size: int
+) -> Iterator[tuple[list[Query], int]]:
+    """Chunks of queries, each with the number of input rows it accounts for (screened and rejected)."""
+    reader = csv.reader(handle)
+    header = _check_header(reader, path)
+    width = len(header)
+    chunk: list[Query] = []
+    consumed = 0
+    while True:
+        try:
+            raw = next(reader, None)
+        except UnicodeDecodeError as exc:
+            near = reader.line_num + 1  # text is decoded in blocks: the bad byte is at or after this line
+            raise InputError(
+                "bad_encoding",
+                f"{path}: near line {near}, the file is not UTF-8 text ({exc.reason}); save it as UTF-8",
+                {"file": str(path), "line": near},
+            ) from exc
+        except csv.Error as exc:
+            line = reader.line_num
+            details = {"file": str(path), "line": line}
+            raise InputError("bad_csv", f"{path}: line {line}: {exc}", details) from exc
+        if raw is None:
+            break
+        if not any(cell.strip() for cell in raw):
+            continue  # a blank line is not a row
+        line = reader.line_num
+        consumed += 1
+        report.rows += 1
+        row = dict(zip(header, raw, strict=False))
+        try:
+            if len(raw) > width:
+                raise InputError("bad_row", f"{len(raw)} values but the header has {width} columns")
+            chunk.append(
+                make_query(
+                    row.get("name", ""),
+                    schema=row.get("schema") or None,
+                    birth_date=row.get("birth_date") or None,
+                    country=row.get("country") or None,
+                    query_id=row.get("id", "").strip(),
+                )
+            )
+        except InputError as exc:
+            report.rejected.append((line, row.get("id", "").strip(), exc.message))
+        if len(chunk) >= size:
+            yield chunk, consumed
+            chunk, consumed = [], 0
+    if chunk or consumed:
+        yield chunk, consumed
+
+
+def _format_rows(query: Query, matches: Sequence[Match]) -> tuple[list[list[str]], int]:
+    if not matches:
+        return [[query.id or "", "0", "", "0.0000", "false", "", "no candidate"]], 0
+    rows = []
+    alerts = 0
+    for rank, match in enumerate(matches, start=1):
+        alerts += match.alert
+        rows.append(
+            [query.id or "", str(rank), match.entity_id, f"{match.score:.4f}",
+             "true" if match.alert else "false", match.matched_name, match.reasons()]
+        )  # fmt: skip
+    return rows, alerts
+
+
+def _screen_rows(task: tuple[list[Query], int]) -> list[tuple[list[list[str]], int]]:
+    """Worker side of a batch: each query's finished output rows and its number of alerts."""
+    queries, top = task
+    matcher = _worker_matcher()
+    return [_format_rows(query, matcher.screen(query, top)) for query in queries]
+
+
+def screen_file(
+    matcher: Matcher,
+    input_path: Path,
+    output_path: Path,
+    *,
+    top: int = 5,
+    workers: int = 2,
+    progress: Callable[[int], None] | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> BatchReport:
+    """Screen every row of a CSV, write ranked candidates, list unreadable rows in `<out>.errors.csv`.
+
+    `progress` is called with the number of input rows done (screened or rejected) after each chunk.
+    """
+    if top < 1:
+        raise InputError("bad_top", "--top must be at least 1")
+    check_batch_paths(input_path, output_path)
+    report = BatchReport(output=output_path)
+    part = output_path.with_name(f".{output_path.name}.{os.getpid()}.part")
+    errors_part = errors_path(part)
+    try:
+        with _open_input(input_path) as handle, part.open("w", newline="", encoding="utf-8") as out:
+            writer: _RowWriter = csv.writer(out)
+            writer.writerow(BATCH_OUTPUT_COLUMNS)
+            chunks = _read_chunks(handle, input_path, report, chunk_rows)
+            with _Workers(matcher, workers) as pool:
+                _write_batch(
+                    pool=pool, chunks=chunks, top=top, writer=writer, report=report, progress=progress
+                )
+        if report.rejected:
+            with errors_part.open("w", newline="", encoding="utf-8") as err:
+                err_writer: _RowWriter = csv.writer(err)
+                err_writer.writerow(ERRORS_COLUMNS)
+                for rejected in report.rejected:
+                    err_writer.writerow(rejected)
+        part.replace(output_path)
+        report.errors_file = errors_path(output_path)
+        if report.rejected:
+            errors_part.replace(report.errors_file)
+        else:
+            report.errors_file.unlink(missing_ok=True)  # an earlier run's errors do not apply to this one
+            report.errors_file = None
+    except UnicodeDecodeError as exc:
+        raise _encoding_error(input_path, exc) from exc
+    except csv.Error as exc:
+        raise InputError("bad_csv", f"{input_path}: {exc}", {"file": str(input_path)}) from exc
+    finally:
+        part.unlink(missing_ok=True)
+        errors_part.unlink(missing_ok=True)
+    return report
+
+
+def _write_batch(
+    *,
+    pool: _Workers,
+    chunks: Iterator[tuple[list[Query], int]],
+    top: int,
+    writer: _RowWriter,
+    report: BatchReport,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """Send chunks to the workers and write their rows in input order as they come back."""
+    consumed_log: deque[int] = deque()
+
+    def tasks() -> Iterator[tuple[list[Query], int]]:
+        for queries, consumed in chunks:
+            consumed_log.append(consumed)
+            yield queries, top
+
+    for results in pool.map(_screen_rows, tasks()):
+        for rows, alerts in results:
+            for row in rows:
+                writer.writerow(row)
+            report.queries += 1
+            report.alerts += alerts
+            report.queries_with_alert += alerts > 0
+        consumed = consumed_log.popleft()
+        if progress is not None and consumed:
+            progress(consumed)
