@@ -9,7 +9,7 @@ from cruce.core.dates import PartialDate
 from cruce.core.model import Entity, Name, Schema
 from cruce.matching.matcher import Matcher
 from cruce.matching.names import person_tokens, query_name_tokens
-from cruce.matching.text import ascii_fold
+from cruce.matching.text import ascii_fold, fold_any
 from cruce.matching.types import Query
 
 ANY_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=80)
@@ -35,6 +35,12 @@ def test_fold_is_idempotent_ascii_and_never_raises(text: str) -> None:
     assert once.isascii()
     assert once == once.lower()
     assert "  " not in once and once == once.strip()
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+@settings(max_examples=2000, deadline=None)
+def test_ascii_fast_path_folds_like_the_general_path(text: str) -> None:
+    assert ascii_fold(text) == fold_any(text)
 
 
 @given(NAMEISH)

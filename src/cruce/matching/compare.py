@@ -21,6 +21,7 @@ INITIAL_SIMILARITY = 0.8
 UNMATCHED_QUERY_PENALTY = 0.9
 UNMATCHED_QUERY_INITIAL_PENALTY = 0.3
 UNKNOWN_TWO_EDITS = 0.8
+UNKNOWN_ONE_EDIT_SHORT = 0.8
 LEFTOVER_MIN_SIMILARITY = (
     0.7  # surnames and company words left after alignment count in part when mostly alike
 )
@@ -150,13 +151,12 @@ def presented_similarity(presented: str, listed: str, known: bool) -> tuple[floa
                 "1 letter missing",
             )  # Albero/Alberto, Agusti/Agustin: a dropped letter, not another name
         return 0.0, ""
-    if (
-        sim == 0.0
-        and min(len(presented), len(listed)) >= 4
-        and presented[0] == listed[0]
-        and OSA.distance(presented, listed, score_cutoff=2) <= 2
-    ):
-        return UNKNOWN_TWO_EDITS, "2 letters differ"
+    if sim == 0.0 and presented[0] == listed[0]:
+        shorter = min(len(presented), len(listed))
+        if shorter >= 4 and OSA.distance(presented, listed, score_cutoff=2) <= 2:
+            return UNKNOWN_TWO_EDITS, "2 letters differ"
+        if shorter == 3 and OSA.distance(presented, listed, score_cutoff=1) <= 1:
+            return UNKNOWN_ONE_EDIT_SHORT, "1 letter differs"  # Cuz for Cruz, Saa for Saad
     return sim, why
 
 
@@ -260,9 +260,8 @@ class QueryForm:
             prefix = listed.startswith(presented) or presented.startswith(listed)
             if not (short or prefix or self.vowel_poor[i]):
                 # Only a misspelling of a word no list knows can still be alike (two letters off).
-                if known or min(len(presented), len(listed)) < 4 or presented[0] != listed[0]:
+                if known or min(len(presented), len(listed)) < 3 or presented[0] != listed[0]:
                     return 0.0
-                return UNKNOWN_TWO_EDITS if OSA.distance(presented, listed, score_cutoff=2) <= 2 else 0.0
         return presented_similarity(presented, listed, known)[0]
 
 

@@ -83,6 +83,17 @@ def _fix_digit_lookalikes(token: str) -> str:
 @lru_cache(maxsize=200_000)
 def ascii_fold(text: str) -> str:
     """Lowercase ASCII, single spaces; punctuation becomes a space, apostrophes vanish (O'Brien -> obrien)."""
+    if text.isascii():  # most list names: the same result as `fold_any`, without its per-character work
+        tokens = _NON_ALNUM.sub(" ", text.translate(_ASCII_CLEAN).lower()).split()
+        return " ".join(_fix_digit_lookalikes(t) for t in tokens)
+    return fold_any(text)
+
+
+_ASCII_CLEAN = {c: None for c in range(32)} | {9: " ", 10: " ", 13: " ", 127: None, 39: None, 96: None}
+
+
+def fold_any(text: str) -> str:
+    """`ascii_fold` for any Unicode text."""
     cleaned = _strip_invisible(text)
     cleaned = unicodedata.normalize("NFKC", cleaned)
     cleaned = _WORD.sub(lambda m: _fold_homoglyphs(m.group(0)), cleaned)
