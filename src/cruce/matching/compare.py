@@ -258,10 +258,10 @@ class QueryForm:
         if self.reachable is not None and listed not in self.reachable[i]:
             short = len(presented) == 1 or len(listed) == 1
             prefix = listed.startswith(presented) or presented.startswith(listed)
-            if not (short or prefix or self.vowel_poor[i]):
-                # Only a misspelling of a word no list knows can still be alike (two letters off).
-                if known or min(len(presented), len(listed)) < 3 or presented[0] != listed[0]:
-                    return 0.0
+            # Beyond that, only a misspelling of a word no list knows can still be alike.
+            unknown_typo = not known and min(len(presented), len(listed)) >= 3 and presented[0] == listed[0]
+            if not (short or prefix or self.vowel_poor[i] or unknown_typo):
+                return 0.0
         return presented_similarity(presented, listed, known)[0]
 
 
