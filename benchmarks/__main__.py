@@ -1,0 +1,123 @@
+"""`python -m benchmarks [screening-quality|screening-speed|all] [--quick] [--seed N]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from benchmarks.data import POSITIVE_LISTS, DataMissingError, load_lists
+from benchmarks.evalset import EvalSet, build_evalset
+from benchmarks.report import clean_floats, console, quality_table, systems_table, write_json
+
+FULL_SIZE = (4000, 6000)
+QUICK_SIZE = (440, 560)
+
+
+def _evalset(entities: Sequence[Any], seed: int, quick: bool) -> EvalSet:
+    positives, negatives = QUICK_SIZE if quick else FULL_SIZE
+    return build_evalset(
+        entities, seed=seed, positives=positives, negatives=negatives, positive_lists=POSITIVE_LISTS
+    )
+
+
+def screening_quality(seed: int, quick: bool, systems: Sequence[str], workers: int) -> int:
+    from benchmarks.quality import run_quality
+
+    out = console()
+    try:
+        lists = load_lists()
+    except DataMissingError as exc:
+        out.print(f"[yellow]screening-quality skipped:[/] {exc}")
+        return 0
+    started = time.perf_counter()
+    evalset = _evalset(lists.entities, seed, quick)
+    out.print(
+        f"[bold]screening-quality[/] seed={seed} {'quick' if quick else 'full'}: "
+        f"{len(lists.entities)} listed entities ({lists.loader}); {len(evalset.positives)} positive and "
+        f"{len(evalset.negatives)} negative queries built in {time.perf_counter() - started:.1f}s"
+    )
+    out.print("  " + ", ".join(f"{k} {v}" for k, v in evalset.counts().items()))
+    for note in evalset.notes:
+        out.print(f"  [dim]{note}[/]")
+    reports = run_quality(evalset, lists.entities, systems=systems, workers=workers, log=out.print)
+    if not reports:
+        out.print("[red]no system could run[/]")
+        return 1
+    out.print(quality_table(reports, f"Screening quality (seed {seed}{', quick' if quick else ''})"))
+    out.print(systems_table(reports))
+    cruce = next((r for r in reports if r.column == "cruce"), None)
+    path = write_json(
+        f"screening-quality{'-quick' if quick else ''}",
+        {
+            "benchmark": "screening-quality",
+            "seed": seed,
+            "quick": quick,
+            "loader": lists.loader,
+            "entities": len(lists.entities),
+            "eval": {"counts": evalset.counts(), "notes": list(evalset.notes)},
+            "systems": [
+                {
+                    "column": r.column,
+                    "threshold": r.threshold,
+                    "threshold_rule": r.threshold_rule,
+                    "seconds": round(r.seconds, 3),
+                    "metrics": clean_floats(r.metrics.values),
+                    "counts": r.metrics.counts,
+                    "extra": r.extra,
+                }
+                for r in reports
+            ],
+            "cruce_failures": cruce.metrics.failures if cruce else {},
+            "baseline_failures": {r.column: r.metrics.failures for r in reports if r.column != "cruce"},
+        },
+    )
+    out.print(f"[dim]results written to {path}[/]")
+    return 0
+
+
+def screening_speed(seed: int, quick: bool, workers: int) -> int:
+    from benchmarks.speed import run_speed
+
+    out = console()
+    try:
+        lists = load_lists()
+    except DataMissingError as exc:
+        out.print(f"[yellow]screening-speed skipped:[/] {exc}")
+        return 0
+    evalset = _evalset(lists.entities, seed, quick)
+    return run_speed(lists, evalset, quick=quick, workers=workers, out=out, seed=seed)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument(
+        "benchmark", nargs="?", default="all", choices=("screening-quality", "screening-speed", "all")
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="a small evaluation (~1,000 queries), for iterating"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed for the evaluation set (default 0)")
+    parser.add_argument(
+        "--systems",
+        default="cruce,nomenklatura,rapidfuzz",
+        help="comma-separated subset of cruce,nomenklatura,rapidfuzz (quality only)",
+    )
+    parser.add_argument("--workers", type=int, default=2, help="processes for batch runs (default 2)")
+    args = parser.parse_args(argv)
+    systems = tuple(s.strip() for s in args.systems.split(",") if s.strip())
+    unknown = set(systems) - {"cruce", "nomenklatura", "rapidfuzz"}
+    if unknown:
+        parser.error(f"unknown system(s): {', '.join(sorted(unknown))}")
+    status = 0
+    if args.benchmark in ("screening-quality", "all"):
+        status |= screening_quality(args.seed, args.quick, systems, args.workers)
+    if args.benchmark in ("screening-speed", "all"):
+        status |= screening_speed(args.seed, args.quick, args.workers)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,358 @@
+"""Screening speed: index build, warm single-query latency on one core, batch throughput on two, and memory.
+
+Each system is measured in its own forked process, so one system's garbage never counts against the next and
+the resident-memory delta (psutil RSS after build minus before) is that system's index alone. Latency runs
+pinned to one CPU where the OS allows it; throughput uses two worker processes forked after the build (the
+index is shared copy-on-write, as a server would run it).
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import random
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from benchmarks.cli_throughput import CLI_ROWS, describe, measure_cli_throughput
+from benchmarks.data import LoadedLists
+from benchmarks.evalset import EvalSet
+from benchmarks.report import write_json
+from benchmarks.systems import TOP, parallel_map
+from cruce.core.model import Entity
+from cruce.matching.types import Query
+
+LATENCY_QUERIES = 5000
+QUICK_LATENCY_QUERIES = 500
+QUICK_CLI_ROWS = 5_000
+
+
+def _rss_mb() -> float:
+    import psutil
+
+    return float(psutil.Process().memory_info().rss) / 2**20
+
+
+def _percentiles(samples_s: Sequence[float]) -> dict[str, float]:
+    import numpy as np
+
+    arr = np.asarray(samples_s, dtype=np.float64) * 1000.0
+    return {
+        "n": len(arr),
+        "p50_ms": float(np.percentile(arr, 50)),
+        "p95_ms": float(np.percentile(arr, 95)),
+        "p99_ms": float(np.percentile(arr, 99)),
+        "mean_ms": float(arr.mean()),
+    }
+
+
+class _OneCore:
+    """Pin this process to one CPU for the duration (no-op where sched_setaffinity is unavailable)."""
+
+    def __enter__(self) -> None:
+        self.saved: set[int] | None = None
+        if hasattr(os, "sched_getaffinity"):
+            self.saved = os.sched_getaffinity(0)
+            os.sched_setaffinity(0, {min(self.saved)})
+
+    def __exit__(self, *exc: object) -> None:
+        if self.saved is not None:
+            os.sched_setaffinity(0, self.saved)
+
+
+def _latency(screen: Callable[[Any], Any], queries: Sequence[Any], warmup: int = 100) -> dict[str, float]:
+    for q in queries[:warmup]:
+        screen(q)
+    samples: list[float] = []
+    with _OneCore():
+        for q in queries:
+            started = time.perf_counter()
+            screen(q)
+            samples.append(time.perf_counter() - started)
+    return _percentiles(samples)
+
+
+def _throughput(
+    screen_chunk: Callable[[Sequence[Query]], Any], queries: Sequence[Query], workers: int
+) -> float:
+    chunks = [queries[i : i + 100] for i in range(0, len(queries), 100)]
+    parallel_map(screen_chunk, chunks[:2], workers, chunksize=1)  # fork and warm the workers once
+    started = time.perf_counter()
+    parallel_map(screen_chunk, chunks, workers, chunksize=1)
+    return len(queries) / (time.perf_counter() - started)
+
+
+def _in_child(fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run `fn` in a forked child and return its result dict (errors come back as {"error": ...})."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return fn()
+    ctx = multiprocessing.get_context("fork")
+    queue: Any = ctx.Queue()
+
+    def target() -> None:
+        try:
+            queue.put(fn())
+        except Exception as exc:  # report, never hang the parent
+            queue.put({"error": f"{type(exc).__name__}: {exc}"})
+
+    proc = ctx.Process(target=target)
+    proc.start()
+    result: dict[str, Any] = queue.get()
+    proc.join()
+    return result
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Per-system measurements (each runs inside its own child process)
+# ----------------------------------------------------------------------------------------------------------
+
+
+def measure_cruce(
+    entities: Sequence[Entity], latency_q: Sequence[Query], batch_q: Sequence[Query], workers: int
+) -> dict[str, Any]:
+    from cruce.matching.matcher import Matcher
+
+    gc.collect()
+    before = _rss_mb()
+    started = time.perf_counter()
+    matcher = Matcher(entities)
+    build_s = time.perf_counter() - started
+    gc.collect()
+    after = _rss_mb()
+    latency = _latency(lambda q: matcher.screen(q, TOP), latency_q)
+    many = getattr(matcher, "screen_many", None)
+
+    def chunk(qs: Sequence[Query]) -> int:
+        if many is not None:
+            return len(many(list(qs), TOP))
+        return len([matcher.screen(q, TOP) for q in qs])
+
+    qps = _throughput(chunk, batch_q, workers)
+    return {
+        "build_s": build_s,
+        "rss_before_mb": before,
+        "rss_after_mb": after,
+        "index_mb": after - before,
+        "latency": latency,
+        "throughput_qps": qps,
+        "throughput_how": f"{workers} forked workers, Matcher.{'screen_many' if many else 'screen'}",
+    }
+
+
+def measure_rapidfuzz(
+    entities: Sequence[Entity], latency_q: Sequence[Query], batch_q: Sequence[Query], workers: int
+) -> dict[str, Any]:
+    from benchmarks.systems import RapidfuzzSystem
+
+    gc.collect()
+    before = _rss_mb()
+    started = time.perf_counter()
+    rf = RapidfuzzSystem(entities)
+    build_s = time.perf_counter() - started
+    after = _rss_mb()
+    latency = _latency(lambda q: rf.screen(q, TOP), latency_q, warmup=10)
+    started = time.perf_counter()
+    rf.run(batch_q, workers=workers)
+    qps = len(batch_q) / (time.perf_counter() - started)
+    return {
+        "build_s": build_s,
+        "rss_before_mb": before,
+        "rss_after_mb": after,
+        "index_mb": after - before,
+        "latency": latency,
+        "throughput_qps": qps,
+        "throughput_how": f"process.cdist(workers={workers}) over every name",
+        "names": len(rf.names),
+    }
+
+
+def measure_nomenklatura(
+    entities: Sequence[Entity], latency_q: Sequence[Query], batch_q: Sequence[Query], workers: int
+) -> dict[str, Any]:
+    from benchmarks.systems import NomenklaturaSystem
+
+    gc.collect()
+    before = _rss_mb()
+    started = time.perf_counter()
+    nk = NomenklaturaSystem(entities)
+    build_s = time.perf_counter() - started
+    gc.collect()
+    after = _rss_mb()
+    try:
+        # Scoring latency: logic-v2 over one query's blocker candidates (found in one batch beforehand).
+        qents = [nk.query_entity(q, f"lat-{i}") for i, q in enumerate(latency_q)]
+        cands = nk.candidates(qents)
+        latency = _latency(lambda e: nk.score(e, cands.get(str(e.id), [])), qents, warmup=10)
+        # The blocker is a batch (DuckDB) index: one query through it alone costs a full matching pass.
+        single_block: list[float] = []
+        for e in qents[:20]:
+            started = time.perf_counter()
+            nk.candidates([e])
+            single_block.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        nk.run(batch_q, workers=workers)
+        qps = len(batch_q) / (time.perf_counter() - started)
+    finally:
+        nk.close()
+    return {
+        "build_s": build_s,
+        "rss_before_mb": before,
+        "rss_after_mb": after,
+        "index_mb": after - before,
+        "latency": latency,
+        "latency_note": "logic-v2 scoring of one query's blocker candidates (blocked in one batch before)",
+        "single_query_blocking": _percentiles(single_block),
+        "throughput_qps": qps,
+        "throughput_how": f"batch blocking + logic-v2 scoring on {workers} forked workers",
+    }
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Orchestration
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _query_mix(evalset: EvalSet, n: int, seed: int) -> list[Query]:
+    """`n` queries mixing positives and negatives in the evaluation's own proportions, shuffled by seed."""
+    queries = [q.query for q in evalset.queries]
+    rng = random.Random(f"{seed}:speed")
+    rng.shuffle(queries)
+    while len(queries) < n:
+        queries = queries + queries
+    return queries[:n]
+
+
+def _fmt(value: float | None, unit: str = "") -> str:
+    if value is None:
+        return "–"
+    if value >= 100:
+        return f"{value:,.0f}{unit}"
+    if value >= 10:
+        return f"{value:.1f}{unit}"
+    return f"{value:.2f}{unit}"
+
+
+def speed_table(results: dict[str, dict[str, Any]], cli: dict[str, Any]) -> Table:
+    table = Table(title="Screening speed", header_style="bold")
+    table.add_column("metric")
+    systems = [s for s in ("cruce", "nomenklatura logic-v2", "rapidfuzz WRatio") if s in results]
+    for s in systems:
+        table.add_column(s, justify="right")
+    baselines = [s for s in systems if s != "cruce"]
+    for s in baselines:
+        table.add_column(f"cruce advantage vs {s.split()[0]}", justify="right", style="cyan")
+
+    def value(system: str, path: tuple[str, ...]) -> float | None:
+        node: Any = results.get(system, {})
+        for key in path:
+            if not isinstance(node, dict) or key not in node:
+                return None
+            node = node[key]
+        return float(node) if isinstance(node, int | float) else None
+
+    rows: list[tuple[str, tuple[str, ...], str, bool]] = [
+        ("index build (s)", ("build_s",), "s", False),
+        ("index memory (RSS Δ, MB)", ("index_mb",), "", False),
+        ("latency p50, 1 core (ms)", ("latency", "p50_ms"), "", False),
+        ("latency p99, 1 core (ms)", ("latency", "p99_ms"), "", False),
+        ("throughput, 2 cores (queries/s)", ("throughput_qps",), "", True),
+    ]
+    for label, path, _unit, higher_better in rows:
+        cells = [_fmt(value(s, path)) for s in systems]
+        ratios = []
+        mine = value("cruce", path)
+        for s in baselines:
+            theirs = value(s, path)
+            if mine is None or theirs is None or mine == 0 or theirs == 0:
+                ratios.append("–")
+            else:
+                ratio = mine / theirs if higher_better else theirs / mine
+                ratios.append(f"{ratio:.2f}×")
+        table.add_row(label, *cells, *ratios)
+    if "nomenklatura logic-v2" in results and "single_query_blocking" in results["nomenklatura logic-v2"]:
+        block = results["nomenklatura logic-v2"]["single_query_blocking"]
+        cells = ["" for _ in systems]
+        cells[systems.index("nomenklatura logic-v2")] = _fmt(block["p50_ms"])
+        table.add_row("  nomenklatura blocker, 1 query alone p50 (ms)", *cells, *["" for _ in baselines])
+    if "throughput_qps" in cli:
+        cli_cell = f"{_fmt(cli['throughput_qps'])} ({cli['rows']:,} rows, end to end)"
+        if "screening_qps" in cli:
+            cli_cell += f"; {_fmt(cli['screening_qps'])} after start-up"
+    else:
+        cli_cell = str(cli.get("skipped", ""))
+    table.add_row(
+        "CLI `cruce screen batch` (queries/s)", cli_cell, *["" for _ in systems[1:]], *["" for _ in baselines]
+    )
+    return table
+
+
+def run_speed(
+    lists: LoadedLists, evalset: EvalSet, *, quick: bool, workers: int, out: Console, seed: int = 0
+) -> int:
+    n_latency = QUICK_LATENCY_QUERIES if quick else LATENCY_QUERIES
+    latency_q = _query_mix(evalset, n_latency, seed)
+    batch_q = _query_mix(evalset, len(evalset.queries), seed + 1)
+    entities = lists.entities
+    out.print(
+        f"[bold]screening-speed[/] {'quick' if quick else 'full'}: {len(entities)} entities, "
+        f"{len(latency_q)} latency queries, {len(batch_q)} batch queries, load average "
+        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
+    results: dict[str, dict[str, Any]] = {}
+    plan: list[tuple[str, Callable[[], dict[str, Any]]]] = [
+        ("cruce", lambda: measure_cruce(entities, latency_q, batch_q, workers)),
+        (
+            "nomenklatura logic-v2",
+            lambda: measure_nomenklatura(
+                entities, latency_q[: n_latency // 5], batch_q[: len(batch_q) // 5], workers
+            ),
+        ),
+        (
+            "rapidfuzz WRatio",
+            lambda: measure_rapidfuzz(
+                entities, latency_q[: n_latency // 10], batch_q[: len(batch_q) // 10], workers
+            ),
+        ),
+    ]
+    for name, fn in plan:
+        out.print(f"  measuring {name}...")
+        result = _in_child(fn)
+        if "error" in result:
+            out.print(f"  [yellow]{name} skipped:[/] {result['error']}")
+            continue
+        results[name] = result
+    cli_rows = QUICK_CLI_ROWS if quick else CLI_ROWS
+    out.print(f"  measuring CLI `cruce screen batch` on {cli_rows:,} rows...")
+    try:
+        cli = measure_cli_throughput(batch_q, lists.directory, rows=cli_rows, workers=workers)
+    except (OSError, subprocess.SubprocessError) as exc:
+        cli = {"skipped": f"{type(exc).__name__}: {exc}"}
+    out.print(f"  CLI: {describe(cli)}")
+    out.print(speed_table(results, cli))
+    out.print(
+        "[dim]cruce advantage: above 1× cruce is better (builds faster, uses less memory, answers sooner, "
+        "screens more per second). Baselines run on 1/5 (nomenklatura) and 1/10 (rapidfuzz) of the queries "
+        "to bound run time; rates and percentiles are comparable.[/]"
+    )
+    path = write_json(
+        f"screening-speed{'-quick' if quick else ''}",
+        {
+            "benchmark": "screening-speed",
+            "seed": seed,
+            "quick": quick,
+            "loader": lists.loader,
+            "entities": len(entities),
+            "load_average": os.getloadavg(),
+            "cpus": os.cpu_count(),
+            "systems": results,
+            "cli": cli,
+        },
+    )
+    out.print(f"[dim]results written to {path}[/]")
+    return 0
