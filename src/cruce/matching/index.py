@@ -25,7 +25,7 @@ MIN_DELETE_LENGTH = 5
 RARE_EXACT = 3  # a token on at most this many names may still be a typo of another: look up its typo keys
 FALLBACK_MIN_LENGTH = 8  # a long token no key finds is searched in the vocabulary within two edits
 LENGTH_TIE_BREAK = 0.02  # among names with equal evidence, prefer those of the query's length
-MIN_SHARE_OF_BEST = 0.5  # candidates with less than this share of the best index evidence are not scored
+MIN_SHARE_OF_BEST = 0.65  # candidates with less than this share of the best index evidence are not scored
 SMALL_HITS = 300  # up to this many postings, ranking in plain Python beats numpy's per-call overhead
 
 

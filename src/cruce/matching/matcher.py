@@ -34,7 +34,7 @@ from cruce.matching.types import DEFAULT_ALERT_THRESHOLD, Feature, Match, Query
 GIVEN_NAME_CONFLICT_CAP = 0.6
 WEAK_ALIAS_FACTOR = 0.9
 SINGLE_TOKEN_WEAK_ALIAS_CAP = 0.7
-CANDIDATE_NAMES = 15
+CANDIDATE_NAMES = 12
 OTHER_ALIASES_FROM = 0.4  # a candidate entity scoring at least this has all its other names scored too
 MIN_REPORTED_SCORE = 0.3
 
