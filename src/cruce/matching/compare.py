@@ -195,7 +195,13 @@ class ListedForm:
 
     def __init__(self, name: NameTokens, weight: dict[str, float], default_weight: float) -> None:
         self.name = name
-        self.weights = tuple(_token_weight(t, weight, default_weight) for t in name.tokens)
+        # A title weighs little only where the list uses it as one (Shaykh Adnan), not as a surname (Coronel).
+        self.weights = tuple(
+            min(_plain_weight(t, weight, default_weight), TITLE_WEIGHT)
+            if r is Role.TITLE
+            else _plain_weight(t, weight, default_weight)
+            for t, r in zip(name.tokens, name.roles, strict=True)
+        )
         self.penalties = tuple(
             UNMATCHED_PENALTY[r] * w for r, w in zip(name.roles, self.weights, strict=True)
         )
@@ -209,9 +215,13 @@ class ListedForm:
 
 
 def _token_weight(token: str, weight: dict[str, float], default_weight: float) -> float:
+    """Weight of a presented token: its rarity on the lists, little for a title or an initial."""
+    value = _plain_weight(token, weight, default_weight)
+    return min(value, TITLE_WEIGHT) if is_title(token) else value
+
+
+def _plain_weight(token: str, weight: dict[str, float], default_weight: float) -> float:
     value = weight.get(token, default_weight)
-    if is_title(token):
-        return min(value, TITLE_WEIGHT)
     return min(value, 0.5) if len(token) == 1 else value
 
 

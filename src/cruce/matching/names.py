@@ -98,7 +98,7 @@ _KUNYA = frozenset({"abu", "abou", "abo", "umm"})
 _KUNYA_JOINED_FROM = _KUNYA
 
 
-def _drop_titles(tokens: list[str]) -> list[str]:
+def _drop_titles(tokens: list[str], *, name_end: bool = True) -> list[str]:
     """Remove honorifics that are never names (Dr., Lic., Mr.) and suffixes (Jr.), keeping at least one token.
 
     Titles and ranks that are also names or surnames (Haji, Sheikh, Don, Coronel) stay, as tokens of little
@@ -107,16 +107,23 @@ def _drop_titles(tokens: list[str]) -> list[str]:
     tokens = [t for t in tokens if t not in TITLES] or tokens
     start = 0
     end = len(tokens)
-    while end - start > 1 and tokens[end - 1] in {"jr", "sr", "junior", "esq", "ii", "iii", "iv"}:
+    suffixes = _SUFFIXES if name_end else _SUFFIX_ABBREVIATIONS
+    while end - start > 1 and tokens[end - 1] in suffixes:
         end -= 1
     return tokens[start:end]
 
 
-def person_tokens(text: str) -> list[str]:
+_SUFFIX_ABBREVIATIONS = frozenset({"jr", "sr", "esq", "ii", "iii", "iv"})
+_SUFFIXES = _SUFFIX_ABBREVIATIONS | {"junior"}  # Junior inside a name is a given name (Onofre Junior)
+
+
+def person_tokens(text: str, *, name_end: bool = True) -> list[str]:
+    """Tokens of a person's name; `name_end=False` for a part that does not end the name (so `Junior` in
+    `AGUINO ARBOLEDA, Onofre Junior` is a given name, not a suffix)."""
     tokens = tokenize(text)
     if len(tokens) >= 2 and all(len(t) == 1 for t in tokens):
         return ["".join(tokens)]  # G.L.G. is an acronym, not three initials
-    tokens = _drop_titles(tokens)
+    tokens = _drop_titles(tokens, name_end=name_end)
     tokens = _join_kunya(_split_arabic_compounds(tokens))
     kept = [t for t in tokens if t not in PARTICLES]
     return kept or tokens
@@ -179,14 +186,14 @@ def _assign_roles(tokens: list[str], first: Role, rest: Role) -> list[Role]:
 
 def _roles_from_split(family: str, given: str) -> tuple[list[str], list[Role]]:
     family_tokens = person_tokens(family)
-    given_tokens = person_tokens(given) if given.strip() else []
+    given_tokens = person_tokens(given, name_end=False) if given.strip() else []
     if given_tokens and family_tokens and given_tokens[-1] in _KUNYA_JOINED_FROM:
         # `HAMMAM, Yahya Abu` is Yahya Abu Hammam: the kunya belongs to the surname.
         family_tokens[0] = _join_kunya([given_tokens.pop(), family_tokens[0]])[0]
     tokens = family_tokens + given_tokens
-    roles = _assign_roles(family_tokens, Role.FAMILY, Role.FAMILY2) + _assign_roles(
-        given_tokens, Role.FIRST, Role.GIVEN
-    )
+    # A surname is never a title (Coronel, Mayor); a given part may start with one (Shaykh Adnan).
+    roles = [Role.FAMILY if i == 0 else Role.FAMILY2 for i in range(len(family_tokens))]
+    roles += _assign_roles(given_tokens, Role.FIRST, Role.GIVEN)
     return tokens, roles
 
 
