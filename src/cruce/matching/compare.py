@@ -298,25 +298,21 @@ def score_alignment(query: QueryForm, listed: ListedForm) -> tuple[float, str, l
     used_q: set[int] = set()
     used_l: set[int] = set()
     pairs: list[tuple[int, int, float]] = []
-    gained = lost = 0.0
     for sim, neg_i, neg_j in candidates:
         i, j = -neg_i, -neg_j
-        if i in used_q or j in used_l:
-            continue
-        used_q.add(i)
-        used_l.add(j)
+        if i not in used_q and j not in used_l:
+            used_q.add(i)
+            used_l.add(j)
+            pairs.append((i, j, sim))
+    if len(used_q) < len(query.weights) and len(used_l) < len(listed.weights):
+        pairs.extend(_leftover_pairs(query, listed, used_q, used_l))
+        used_q.update(i for i, _, _ in pairs)
+        used_l.update(j for _, j, _ in pairs)
+    gained = lost = 0.0
+    for i, j, sim in pairs:
         w = (query.weights[i] + listed.weights[j]) / 2
         gained += sim * w
         lost += (1.0 - sim) * w
-        pairs.append((i, j, sim))
-    if len(used_q) < len(query.weights) and len(used_l) < len(listed.weights):
-        for i, j, sim in _leftover_pairs(query, listed, used_q, used_l):
-            used_q.add(i)
-            used_l.add(j)
-            w = (query.weights[i] + listed.weights[j]) / 2
-            gained += sim * w
-            lost += (1.0 - sim) * w
-            pairs.append((i, j, sim))
     for i, penalty in enumerate(query.penalties):
         if i not in used_q:
             lost += penalty

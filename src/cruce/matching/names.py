@@ -236,49 +236,17 @@ def query_name_tokens(text: str, schema: Schema) -> NameTokens:
     return NameTokens(text, tuple(tokens), tuple(Role.UNKNOWN for _ in tokens))
 
 
+# Words that make a presented name of unknown kind a company: legal forms, bar those that are also words
+# of people's names, plus a few unmistakable company words.
 _CORPORATE_MARKERS = frozenset(
-    {
-        "llc",
-        "ltd",
-        "limited",
-        "inc",
-        "incorporated",
-        "corp",
-        "corporation",
-        "co",
-        "company",
-        "gmbh",
-        "plc",
-        "sa",
-        "sas",
-        "sab",
-        "srl",
-        "cv",
-        "rl",
-        "spa",
-        "sarl",
-        "bv",
-        "nv",
-        "ag",
-        "ooo",
-        "oao",
-        "zao",
-        "pjsc",
-        "jsc",
-        "fze",
-        "fzco",
-        "llp",
-        "lp",
-        "pte",
-        "pty",
-        "bank",
-        "banco",
-        "trading",
-        "industries",
-        "group",
-        "holdings",
-    }
-)
+    f for f in LEGAL_FORMS if len(f) > 1 and f not in {"and", "the", "of", "as", "ab", "ac", "ci", "eu"}
+) | {
+    "bank",
+    "banco",
+    "group",
+    "holdings",
+    "industries",
+}
 
 
 _ORG_WORDS = frozenset(k for k in ORG_SYNONYMS if len(k) >= 5) | frozenset(
