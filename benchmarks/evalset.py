@@ -16,6 +16,7 @@ from datetime import date
 
 from anyascii import anyascii
 from faker import Faker
+from rapidfuzz.distance import Levenshtein
 
 from benchmarks.perturb import (
     COMPOUND_NICKNAMES,
@@ -456,11 +457,13 @@ def _positives(candidates: list[_Candidate], total: int, seed: int, notes: list[
     return out
 
 
-def _innocents(total: int, seed: int, listed_keys: set[str], notes: list[str]) -> list[EvalQuery]:
+def _innocents(
+    total: int, seed: int, listed_keys: set[str], maternal_dropped: set[str], notes: list[str]
+) -> list[EvalQuery]:
     factory = _InnocentFactory(seed)
     out: list[EvalQuery] = []
     seen: set[str] = set()
-    dropped = 0
+    dropped = dropped_maternal = 0
     for group, count in _split(total, INNOCENT_SHARES).items():
         made = 0
         attempts = 0
@@ -473,6 +476,9 @@ def _innocents(total: int, seed: int, listed_keys: set[str], notes: list[str]) -
             if key in listed_keys:
                 dropped += 1
                 continue
+            if key in maternal_dropped:
+                dropped_maternal += 1
+                continue
             seen.add(key)
             out.append(
                 EvalQuery(
@@ -483,7 +489,10 @@ def _innocents(total: int, seed: int, listed_keys: set[str], notes: list[str]) -
                 )
             )
             made += 1
-    notes.append(f"innocent: dropped {dropped} generated names equal to a listed name")
+    notes.append(
+        f"innocent: dropped {dropped} generated names equal to a listed name and {dropped_maternal} equal to "
+        "a listed name without its maternal surname"
+    )
     return out
 
 
@@ -496,6 +505,20 @@ def _surname_pair(person: PersonName) -> tuple[str, str] | None:
 
 def _given_tokens(person: PersonName) -> set[str]:
     return {t for t in fold(" ".join(person.given)).split() if t not in PARTICLES}
+
+
+def _too_close(tokens: set[str], forbidden: set[str]) -> bool:
+    """A given name that is, or could be mistaken for, one the listed person carries: equal, a truncation
+    (`Jos` for `Jose`) or one edit away (`Jesus`/`Jesas`)."""
+    for token in tokens:
+        if len(token) < 3:
+            return True
+        for taken in forbidden:
+            if token == taken or taken.startswith(token) or token.startswith(taken):
+                return True
+            if min(len(token), len(taken)) >= 4 and Levenshtein.distance(token, taken) <= 1:
+                return True
+    return False
 
 
 def _near_miss_surname(
@@ -540,7 +563,7 @@ def _near_miss_surname(
         first = fold(cand.person.given[0])
         female_name = cand.entity.gender == "female" or (cand.entity.gender is None and first.endswith("a"))
         names = female if female_name else male
-        choices = [n for n in names if not (set(fold(n).split()) - PARTICLES) & forbidden]
+        choices = [n for n in names if not _too_close(set(fold(n).split()) - PARTICLES, forbidden)]
         rng.shuffle(choices)
         for given in choices[:per_entity]:
             if len(out) >= total:
@@ -609,10 +632,21 @@ def build_evalset(
     notes: list[str] = []
     candidates = _candidates(entities, lists)
     listed_keys = {name_key(n.text) for e in entities for n in e.names}
+    # `Juan Carlos Hernandez` is what `drop_maternal` makes of `HERNANDEZ LOPEZ, Juan Carlos` and must alert;
+    # an "innocent" generated with exactly that name would ask the matcher for the opposite, so it is dropped.
+    maternal_dropped = set()
+    for entity in entities:
+        if entity.schema is not Schema.PERSON:
+            continue
+        for name in entity.names:
+            person = person_name(name)
+            dropped = drop_maternal_variant(person) if person else None
+            if dropped:
+                maternal_dropped.add(name_key(dropped))
     shares = _split(negatives, NEGATIVE_SHARES)
     queries = [
         *_positives(candidates, positives, seed, notes),
-        *_innocents(shares["innocent"], seed, listed_keys, notes),
+        *_innocents(shares["innocent"], seed, listed_keys, maternal_dropped, notes),
         *_near_miss_surname(candidates, entities, shares["near_miss_surname"], seed, notes),
         *_near_miss_dob(candidates, shares["near_miss_dob"], seed, notes),
     ]
