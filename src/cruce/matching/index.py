@@ -67,37 +67,35 @@ class NameIndex:
     """Inverted index over the listed names; also the source of token rarity weights."""
 
     def __init__(self, names: Sequence[NameTokens]) -> None:
-        postings: dict[str, list[int]] = defaultdict(list)
-        document_frequency: dict[str, int] = defaultdict(int)
-        keys_of: dict[str, set[str]] = {}
+        names_of_token: dict[str, list[int]] = defaultdict(list)
         for name_no, name in enumerate(names):
-            keys: set[str] = set()
             for token in set(name.tokens):
-                document_frequency[token] += 1
-                token_key_set = keys_of.get(token)
-                if token_key_set is None:
-                    token_key_set = keys_of[token] = token_keys(token)
-                keys |= token_key_set
-            for key in keys:
-                postings[key].append(name_no)
-        self.postings: dict[str, np.ndarray] = {k: np.asarray(v, dtype=np.int32) for k, v in postings.items()}
+                names_of_token[token].append(name_no)
+        key_tokens: dict[str, list[str]] = defaultdict(list)
+        for token in names_of_token:
+            for key in token_keys(token):
+                key_tokens[key].append(token)
+        # A key's posting list is the union of its tokens' names (most keys belong to one token).
+        token_arrays = {t: np.asarray(v, dtype=np.int32) for t, v in names_of_token.items()}
+        self.postings: dict[str, np.ndarray] = {
+            key: token_arrays[tokens[0]]
+            if len(tokens) == 1
+            else np.unique(np.concatenate([token_arrays[t] for t in tokens]))
+            for key, tokens in key_tokens.items()
+        }
         self.size = max(len(names), 1)
         log_n = math.log(self.size + 1)
         # Weight in [0.25, 1]: 1 for a token seen once, lower the more names share it.
         self.weight: dict[str, float] = {
-            token: 0.25 + 0.75 * (math.log((self.size + 1) / df) / log_n)
-            for token, df in document_frequency.items()
+            token: 0.25 + 0.75 * (math.log((self.size + 1) / len(names_no)) / log_n)
+            for token, names_no in names_of_token.items()
         }
         self.default_weight = 1.0
         self.name_lengths = np.asarray([len(n.tokens) for n in names], dtype=np.float32)
         self._vocabulary: dict[tuple[int, str], list[str]] = defaultdict(list)
-        for token in document_frequency:
+        for token in names_of_token:
             self._vocabulary[len(token), token[0]].append(token)
         self._near_cache: dict[str, tuple[str, ...]] = {}
-        key_tokens: dict[str, list[str]] = defaultdict(list)
-        for token, token_key_set in keys_of.items():
-            for key in token_key_set:
-                key_tokens[key].append(token)
         self._key_tokens = dict(key_tokens)
         self._key_cache: dict[str, tuple[np.ndarray, int]] = {}
         self._reach_cache: dict[str, frozenset[str]] = {}

@@ -74,6 +74,8 @@ def _strip_invisible(text: str) -> str:
 
 def _fix_digit_lookalikes(token: str) -> str:
     """`j0se` -> `jose`, but a document number like `a1234567` stays as it is."""
+    if token.isalpha():  # nearly every token: nothing to do
+        return token
     digits = sum(c.isdigit() for c in token)
     if digits and digits * 2 < len(token) and _LETTER_DIGIT_MIX.fullmatch(token):
         return token.translate(_DIGIT_LOOKALIKES)
