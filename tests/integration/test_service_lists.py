@@ -211,3 +211,9 @@ def test_the_real_sdn_is_stored_and_read_back_intact(store: Store) -> None:
     assert version.entity_count == len(result.entities) > 8_000
     loaded = store.load_entities()
     assert sorted(loaded, key=lambda e: e.id) == sorted(result.entities, key=lambda e: e.id)
+
+
+@pytest.mark.parametrize("mirror", ["example.com/mirror", "ftp://host/x", "http://[::1"])
+def test_a_mirror_that_is_not_an_http_url_is_bad_input(mirror: str) -> None:
+    with pytest.raises(InputError, match="base-url"):
+        official_downloads("us-ofac-sdn", base_url=mirror)

@@ -381,3 +381,13 @@ def test_diff_between_two_stored_versions(store: Store) -> None:
     assert store.diff("us-ofac-sdn", 2, 2).is_empty
     with pytest.raises(NotFoundError):
         store.diff("us-ofac-sdn", 1, 3)
+
+
+def test_a_database_that_fails_mid_read_is_a_storage_error(tmp_path: Path) -> None:
+    broken = open_store(f"sqlite:///{tmp_path / 'broken.db'}")
+    broken.save_import(make_result(SDN, [full_entity("us-ofac-sdn", "1")]))
+    with broken.engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE entities RENAME TO entities_gone")
+    with pytest.raises(StorageError, match="could not be read"):
+        broken.load_entities()
+    broken.close()

@@ -324,9 +324,7 @@ def _load_matcher(settings: Settings) -> Matcher:
 @screen_app.command("name")
 def screen_name(
     name: Annotated[list[str], typer.Argument(help="The name to screen.", metavar="NAME")],
-    dob: Annotated[
-        str | None, typer.Option("--dob", help="Birth date: YYYY-MM-DD, YYYY-MM or YYYY.")
-    ] = None,
+    dob: Annotated[str | None, typer.Option("--dob", help="Birth date: YYYY-MM-DD, YYYY-MM or YYYY.")] = None,
     country: Annotated[
         str | None, typer.Option("--country", help="Nationality or country (name or ISO code).")
     ] = None,
@@ -356,9 +354,7 @@ def screen_name(
     for rank, match in enumerate(matches, start=1):
         _print_candidate(rank, match)
     alerts = sum(m.alert for m in matches)
-    _say(
-        f"{_plural(alerts, 'alert')} at threshold {matcher.threshold:.2f}; screened in {elapsed_ms:.1f} ms"
-    )
+    _say(f"{_plural(alerts, 'alert')} at threshold {matcher.threshold:.2f}; screened in {elapsed_ms:.1f} ms")
 
 
 def _print_candidate(rank: int, match: Match) -> None:
@@ -444,7 +440,8 @@ def demo(
         task = progress.add_task("screening travelers", total=travelers)
         report = run_demo(
             demo_store, seed=seed, list_size=list_size, travelers=travelers,
-            workers=workers or settings.workers, progress=_advance(progress, task),
+            workers=workers or settings.workers, threshold=settings.alert_threshold,
+            progress=_advance(progress, task),
         )  # fmt: skip
     console.print(_demo_summary(report, seed))
     console.print(_demo_examples(report))

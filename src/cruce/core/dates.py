@@ -37,7 +37,7 @@ MIN_YEAR = 1850
 MAX_YEAR = 2100
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class PartialDate:
     """A date known to year, month or day precision; `approximate` marks "circa" dates."""
 
@@ -77,14 +77,17 @@ class PartialDate:
 
     @classmethod
     def parse(cls, text: str) -> PartialDate:
-        """Parse `1970-01-12`, `1970-01`, `1970`, `12 Jan 1970`, `Jan 1970`, `12/01/1970` (day first).
+        """Parse `1970-01-12`, `1970-01`, `1970`, `12 Jan 1970`, `Jan 1970`, `25/01/1970` or `01/25/1970`.
+
+        A numeric date that reads both ways (`03/02/1975`) is refused: a traveler's document and a US form
+        disagree on the order, and a wrong guess silently changes the evidence.
 
         Raises InputError with the offending text on anything else, including impossible dates.
         """
         raw = text.strip()
         cleaned = raw.lower()
         approximate = False
-        for prefix in ("circa ", "c. ", "approximately ", "approx. ", "~"):
+        for prefix in ("circa ", "c. ", "ca. ", "approximately ", "approx. ", "about ", "around ", "~"):
             if cleaned.startswith(prefix):
                 cleaned = cleaned[len(prefix) :].strip()
                 approximate = True
@@ -98,14 +101,12 @@ class PartialDate:
             day_text = m.group(1)
             return cls(int(m.group(3)), month_no, int(day_text) if day_text else None, approximate)
         if m := _NUMERIC.match(cleaned):
-            return cls(int(m.group(3)), int(m.group(2)), int(m.group(1)), approximate)
+            first, second = int(m.group(1)), int(m.group(2))
+            if first <= 12 and second <= 12 and first != second:
+                raise InputError(
+                    "ambiguous_date",
+                    f"{raw!r} could be day/month or month/day; write it as YYYY-MM-DD",
+                )
+            day, month = (second, first) if second > 12 else (first, second)
+            return cls(int(m.group(3)), month, day, approximate)
         raise InputError("bad_date", f"cannot read date {raw!r}; use YYYY-MM-DD, YYYY-MM or YYYY")
-
-    @classmethod
-    def parse_or_none(cls, text: str | None) -> PartialDate | None:
-        if text is None or not text.strip():
-            return None
-        try:
-            return cls.parse(text)
-        except InputError:
-            return None

@@ -103,7 +103,7 @@ class _Reader:
 
     def records(self, path: Path) -> list[_Record]:
         out: list[_Record] = []
-        for number, raw in enumerate(read_text(path).splitlines(), start=1):
+        for number, raw in enumerate(read_text(path).split("\n"), start=1):
             if not raw.strip():
                 continue
             try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from cruce.core.errors import InputError
 from cruce.core.model import AliasQuality, Entity, Name, Schema
 from cruce.matching.compare import (
     GIVEN_NAME_DIFFERS,
@@ -90,6 +91,8 @@ class Matcher:
 
     def screen(self, query: Query, top: int = 5) -> list[Match]:
         """The best `top` entities for the query, highest score first; empty when nothing is alike."""
+        if top < 1:
+            raise InputError("bad_top", f"top must be at least 1, not {top}")
         query_tokens = query_name_tokens(query.name, query.schema)
         if not query_tokens.tokens:
             return []
@@ -97,11 +100,17 @@ class Matcher:
         reachable = tuple(self.index.reachable(t) for t in query_tokens.tokens)
         form = QueryForm(query_tokens, self.index.weight, self.index.default_weight, self.lexicon, reachable)
         best: dict[int, tuple[float, _ListedName]] = {}
-        for candidate_no in self.index.candidates(query_tokens.tokens, CANDIDATE_NAMES):
+        # With a schema filter, look further down the ranking so that other kinds cannot crowd it out.
+        limit = CANDIDATE_NAMES if allowed is None else CANDIDATE_NAMES * 4
+        kept = 0
+        for candidate_no in self.index.candidates(query_tokens.tokens, limit):
             listed = self._names[candidate_no]
             entity_no = listed.entity_no
             if allowed is not None and self.entities[entity_no].schema not in allowed:
                 continue
+            kept += 1
+            if kept > CANDIDATE_NAMES:
+                break
             name_score = self._score_name(form, listed)
             previous = best.get(entity_no)
             if previous is None or name_score > previous[0]:

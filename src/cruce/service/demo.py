@@ -12,19 +12,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from cruce.core.model import ListInfo
 from cruce.lists.base import ImportResult
 from cruce.matching.types import Match
 from cruce.service.screening import build_matcher, screen_queries
 from cruce.storage.store import Store
-from cruce.synthetic import generate_travelers, generate_watchlist
+from cruce.synthetic import SYNTHETIC_LIST, generate_travelers, generate_watchlist
 
-DEMO_LIST = ListInfo(
-    id="synthetic-watchlist",
-    title="Synthetic demo watchlist (not real people)",
-    publisher="cruce demo generator",
-    format="synthetic",
-)
 DEMO_TOP = 3
 
 
@@ -110,13 +103,14 @@ def run_demo(
     list_size: int = 2000,
     travelers: int = 5000,
     workers: int = 1,
+    threshold: float | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> DemoReport:
     """Generate a synthetic list and day of travelers, store the list as a version, screen everyone."""
     entities = generate_watchlist(seed, list_size)
     version = store.save_import(
         ImportResult(
-            list_info=DEMO_LIST,
+            list_info=SYNTHETIC_LIST,
             entities=entities,
             skipped=[],
             source_files=[f"generated (seed {seed}, {list_size} entities)"],
@@ -124,7 +118,7 @@ def run_demo(
     )
     stored = store.load_entities([version.id])
     started = time.perf_counter()
-    matcher = build_matcher(stored)
+    matcher = build_matcher(stored, threshold)
     build_s = time.perf_counter() - started
     day = generate_travelers(seed, entities, count=travelers)
     report = DemoReport(

@@ -58,8 +58,21 @@ def official_downloads(list_id: str, base_url: str | None = None) -> list[Downlo
         )
     names = spec.files if len(spec.files) == len(spec.urls) else _filenames(spec.urls)
     if base_url is not None:
+        _check_mirror_url(base_url)
         return [Download(f"{base_url.rstrip('/')}/{name}", name) for name in names]
     return [Download(url, name) for url, name in zip(spec.urls, names, strict=True)]
+
+
+def _check_mirror_url(base_url: str) -> None:
+    """A mirror must be an http(s) URL with a host; anything else is the user's typo, not a network fault."""
+    try:
+        parsed = httpx.URL(base_url)
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise InputError("bad_url", f"--base-url {base_url!r} is not a URL: {exc}") from exc
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise InputError(
+            "bad_url", f"--base-url {base_url!r} must look like http://host/path or https://host/path"
+        )
 
 
 def update_lists(

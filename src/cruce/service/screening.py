@@ -63,7 +63,9 @@ def make_query(
     countries: tuple[str, ...] = ()
     if country and country.strip():
         codes = []
-        for part in country.replace(";", ",").split(","):
+        whole = to_iso2(country)  # "Korea, North" is one country; "MX, US" is two
+        parts = [country] if whole else country.replace(";", ",").split(",")
+        for part in parts:
             if not part.strip():
                 continue
             code = to_iso2(part)
@@ -107,11 +109,13 @@ def build_matcher(entities: Sequence[Entity], threshold: float | None = None) ->
 # ---------------------------------------------------------------------------------------------- workers
 
 _WORKER_MATCHER: Matcher | None = None
-"""The matcher forked workers screen with; set only while a `_Workers` block is open."""
+"""A forked worker's matcher; set in the child only, so screenings in the parent never share it."""
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which stops them; otherwise each prints its own traceback."""
+def _init_worker(matcher: Matcher) -> None:
+    """In each forked worker: keep its matcher (inherited, not pickled); leave Ctrl-C to the parent."""
+    global _WORKER_MATCHER  # noqa: PLW0603 - one matcher per worker process, set once at its start
+    _WORKER_MATCHER = matcher
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
@@ -125,25 +129,21 @@ class _Workers:
         self._pool: Pool | None = None
 
     def __enter__(self) -> _Workers:
-        global _WORKER_MATCHER  # noqa: PLW0603 - read by forked workers; set before the fork, never mutated
-        _WORKER_MATCHER = self.matcher
         if self.workers > 1:
             # Keep the index out of the collector's sight so workers never copy its pages just to scan them.
             gc.collect()
             gc.freeze()
             try:
                 context = multiprocessing.get_context("fork")
-                self._pool = context.Pool(self.workers, initializer=_ignore_sigint)
+                self._pool = context.Pool(self.workers, initializer=_init_worker, initargs=(self.matcher,))
             except BaseException:
                 gc.unfreeze()
-                _WORKER_MATCHER = None
                 raise
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        global _WORKER_MATCHER  # noqa: PLW0603
         if self._pool is not None:
             if exc_type is None:
                 self._pool.close()
@@ -152,25 +152,29 @@ class _Workers:
             self._pool.join()
             self._pool = None
             gc.unfreeze()
-        _WORKER_MATCHER = None
 
-    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
-        """`fn` over `items`, results in input order, with at most a few items per worker in flight."""
+    def map(self, fn: Callable[[T, Matcher | None], R], items: Iterable[T]) -> Iterator[R]:
+        """`fn` over `items`, results in input order, with at most a few items per worker in flight.
+
+        In-process, `fn` gets this block's matcher; in a worker it gets None and uses the worker's own.
+        """
         if self._pool is None:
             for item in items:
-                yield fn(item)
+                yield fn(item, self.matcher)
             return
         window = self.workers * CHUNKS_IN_FLIGHT_PER_WORKER
         pending: deque[AsyncResult[R]] = deque()
         for item in items:
-            pending.append(self._pool.apply_async(fn, (item,)))
+            pending.append(self._pool.apply_async(fn, (item, None)))
             if len(pending) >= window:
                 yield pending.popleft().get()
         while pending:
             yield pending.popleft().get()
 
 
-def _worker_matcher() -> Matcher:
+def _worker_matcher(given: Matcher | None) -> Matcher:
+    if given is not None:
+        return given
     if _WORKER_MATCHER is None:  # pragma: no cover - only if a task runs outside a `_Workers` block
         raise RuntimeError("screening task run without a matcher")
     return _WORKER_MATCHER
@@ -192,10 +196,12 @@ _SlimMatch = tuple[str, float, bool, str, tuple[Feature, ...]]
 """A Match without its Entity, for the trip back from a worker: (entity id, score, alert, name, features)."""
 
 
-def _screen_timed(task: tuple[list[Query], int]) -> list[tuple[float, list[_SlimMatch]]]:
+def _screen_timed(
+    task: tuple[list[Query], int], given: Matcher | None
+) -> list[tuple[float, list[_SlimMatch]]]:
     """Worker side of `screen_queries`: each query's slim matches and its own screening time."""
     queries, top = task
-    matcher = _worker_matcher()
+    matcher = _worker_matcher(given)
     out: list[tuple[float, list[_SlimMatch]]] = []
     for query in queries:
         started = time.perf_counter()
@@ -393,10 +399,10 @@ def _format_rows(query: Query, matches: Sequence[Match]) -> tuple[list[list[str]
     return rows, alerts
 
 
-def _screen_rows(task: tuple[list[Query], int]) -> list[tuple[list[list[str]], int]]:
+def _screen_rows(task: tuple[list[Query], int], given: Matcher | None) -> list[tuple[list[list[str]], int]]:
     """Worker side of a batch: each query's finished output rows and its number of alerts."""
     queries, top = task
-    matcher = _worker_matcher()
+    matcher = _worker_matcher(given)
     return [_format_rows(query, matcher.screen(query, top)) for query in queries]
 
 

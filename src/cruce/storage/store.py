@@ -13,7 +13,8 @@ import hashlib
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -110,6 +111,15 @@ class Store:
 
     # -- writing ---------------------------------------------------------------------------------------
 
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        """A connection for reads; a failure mid-read is a StorageError, never a raw driver error."""
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StorageError("database_error", f"the database could not be read: {_reason(exc)}") from exc
+
     def save_import(self, result: ImportResult) -> VersionInfo:
         """Store `result` as the next version of its list, all or nothing, and return that version."""
         info = result.list_info
@@ -187,7 +197,7 @@ class Store:
 
     def watchlists(self) -> list[ListInfo]:
         """Every list that has ever been imported, by id."""
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             rows = conn.execute(select(WatchlistRow).order_by(WatchlistRow.id)).all()
         return [
             ListInfo(id=r.id, title=r.title, publisher=r.publisher, format=r.format, url=r.url) for r in rows
@@ -198,14 +208,14 @@ class Store:
         query = select(ListVersionRow).order_by(ListVersionRow.list_id, ListVersionRow.version)
         if list_id is not None:
             query = query.where(ListVersionRow.list_id == list_id)
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             active = _active_ids(conn)
             rows = conn.execute(query).all()
         return [_version_info(r, active) for r in rows]
 
     def latest_versions(self) -> list[VersionInfo]:
         """The active version of every list (what screening runs against), by list id."""
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             active = _active_ids(conn)
             if not active:
                 return []
@@ -215,7 +225,7 @@ class Store:
         return [_version_info(r, active) for r in rows]
 
     def get_version(self, version_id: int) -> VersionInfo:
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             row = conn.execute(select(ListVersionRow).where(ListVersionRow.id == version_id)).first()
             if row is None:
                 raise NotFoundError("version_not_found", f"no list version with id {version_id}")
@@ -223,7 +233,7 @@ class Store:
 
     def find_version(self, list_id: str, version: int) -> VersionInfo:
         """Version `version` (1, 2, ...) of `list_id`; NotFoundError names the versions that do exist."""
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             row = conn.execute(
                 select(ListVersionRow).where(
                     ListVersionRow.list_id == list_id, ListVersionRow.version == version
@@ -249,7 +259,7 @@ class Store:
 
     def load_entities(self, version_ids: Sequence[int] | None = None) -> list[Entity]:
         """Entities of the given versions; by default of the active version of every list."""
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             ids = sorted(_active_ids(conn)) if version_ids is None else list(version_ids)
             if not ids:
                 return []

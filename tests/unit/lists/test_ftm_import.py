@@ -140,3 +140,15 @@ def test_person_without_name_property_uses_first_and_last_name(tmp_path: Path) -
     )
     entity = load_list("my-list", [path]).entities[0]
     assert entity.names == (Name("Juan PEREZ", family="PEREZ", given="Juan"),)
+
+
+def test_line_separator_characters_inside_a_value_do_not_split_the_record(tmp_path: Path) -> None:
+    # JSON allows U+2028/U+2029 unescaped in strings; they are not record separators.
+    record = (
+        '{"id": "p1", "schema": "Person", "target": true, '
+        '"properties": {"name": ["Ana Ruiz"], "notes": ["first\u2028second\u2029third"]}}'
+    )
+    path = tmp_path / "sep.ftm.json"
+    path.write_text(record + "\n", encoding="utf-8")
+    imported = load_list("sep-test", [path])
+    assert [e.caption for e in imported.entities] == ["Ana Ruiz"]

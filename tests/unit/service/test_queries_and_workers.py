@@ -1,0 +1,66 @@
+"""Queries built from user text, and screening on several threads at once."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from cruce.core.errors import InputError
+from cruce.core.model import Entity, Name, Schema
+from cruce.matching.matcher import Matcher
+from cruce.service.screening import make_query, screen_queries
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [("Korea, North", ("KP",)), ("MX, US", ("MX", "US")), ("Mexico; Canada", ("MX", "CA")), ("mex", ("MX",))],
+)
+def test_countries_with_and_without_commas(text: str, codes: tuple[str, ...]) -> None:
+    assert make_query("Ana Ruiz", country=text).countries == codes
+
+
+@pytest.mark.parametrize("text", ["03/02/1975", "1975-13-01", "31 Feb 1970", "soon"])
+def test_unreadable_or_ambiguous_birth_dates_are_refused(text: str) -> None:
+    with pytest.raises(InputError):
+        make_query("Ana Ruiz", birth_date=text)
+
+
+def test_unambiguous_numeric_and_approximate_dates_are_read() -> None:
+    assert make_query("Ana Ruiz", birth_date="25/03/1975").birth_date.iso() == "1975-03-25"  # type: ignore[union-attr]
+    assert make_query("Ana Ruiz", birth_date="03/25/1975").birth_date.iso() == "1975-03-25"  # type: ignore[union-attr]
+    approx = make_query("Ana Ruiz", birth_date="about 1970").birth_date
+    assert approx is not None and approx.approximate and approx.year == 1970
+
+
+def _person(list_id: str, name: str) -> Entity:
+    return Entity(f"{list_id}:1", Schema.PERSON, (Name(name),), list_id, "1")
+
+
+def test_two_screenings_on_two_threads_keep_their_own_lists() -> None:
+    first = Matcher([_person("first", "Ana Maria Ruiz Lopez")])
+    second = Matcher([_person("second", "Ana Maria Ruiz Lopez")])
+    queries = [make_query("Ana Maria Ruiz Lopez", query_id=str(i)) for i in range(300)]
+
+    def lists_seen(matcher: Matcher) -> set[str]:
+        return {m.entity.list_id for r in screen_queries(matcher, queries, workers=1) for m in r.matches}
+
+    with ThreadPoolExecutor(2) as pool:
+        seen_first, seen_second = pool.map(lists_seen, [first, second])
+    assert seen_first == {"first"} and seen_second == {"second"}
+
+
+def test_a_schema_filter_is_not_crowded_out_by_other_kinds() -> None:
+    companies = [
+        Entity(f"t:{i}", Schema.ORGANIZATION, (Name("JUAN HERNANDEZ LOPEZ S.A. DE C.V."),), "t", str(i))
+        for i in range(20)
+    ]
+    person = Entity("t:p", Schema.PERSON, (Name("HERNANDEZ LOPEZ, Juan"),), "t", "p")
+    matcher = Matcher([*companies, person])
+    found = matcher.screen(make_query("Juan Hernandez Lopez", schema="person"))
+    assert found and found[0].entity_id == "t:p"
+
+
+def test_top_must_be_positive() -> None:
+    with pytest.raises(InputError):
+        Matcher([_person("t", "Ana Ruiz")]).screen(make_query("Ana Ruiz"), top=0)
