@@ -110,9 +110,7 @@ def _write_ofac_file(path: Path, rows: list[str]) -> Path:
 def write_ofac(folder: Path, version: int = 1) -> list[Path]:
     """The OFAC trio (sdn.csv, alt.csv, add.csv) of fixture version 1 or 2 in `folder`; returns the paths."""
     folder.mkdir(parents=True, exist_ok=True)
-    primary, alt, add = (
-        (PRIMARY_V1, ALT_V1, ADD_V1) if version == 1 else (PRIMARY_V2, ALT_V2, ADD_V2)
-    )
+    primary, alt, add = (PRIMARY_V1, ALT_V1, ADD_V1) if version == 1 else (PRIMARY_V2, ALT_V2, ADD_V2)
     return [
         _write_ofac_file(folder / name, rows)
         for name, rows in zip(OFAC_NAMES, (primary, alt, add), strict=True)

@@ -77,9 +77,7 @@ def test_installed_console_script_runs(data_dir: Path) -> None:
     script = Path(sys.executable).with_name("cruce")
     if not script.is_file():
         pytest.skip("the `cruce` console script is not installed next to this interpreter")
-    result = subprocess.run(
-        [str(script), "--help"], capture_output=True, text=True, timeout=60, check=False
-    )
+    result = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0
     assert "lists" in result.stdout and "screen" in result.stdout
 
@@ -95,7 +93,12 @@ def test_installed_console_script_runs(data_dir: Path) -> None:
         (["lists", "diff"], "Missing argument"),
     ],
     ids=[
-        "unknown-command", "batch-no-input", "batch-no-output", "import-no-list", "top-zero", "diff-no-list"
+        "unknown-command",
+        "batch-no-input",
+        "batch-no-output",
+        "import-no-list",
+        "top-zero",
+        "diff-no-list",
     ],
 )
 def test_usage_errors_exit_2_with_one_error_line(data_dir: Path, args: list[str], fragment: str) -> None:

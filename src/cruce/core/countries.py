@@ -126,13 +126,3 @@ def to_iso2(text: str | None) -> str | None:
     except LookupError:
         return None
     return str(found.alpha_2)
-
-
-def to_iso3(iso2: str) -> str | None:
-    country = pycountry.countries.get(alpha_2=iso2.upper())
-    return str(country.alpha_3) if country else None
-
-
-def country_name(iso2: str) -> str:
-    country = pycountry.countries.get(alpha_2=iso2.upper())
-    return str(getattr(country, "common_name", None) or country.name) if country else iso2

@@ -16,7 +16,6 @@ from rapidfuzz.distance import OSA
 from cruce.core.model import Name, Schema
 from cruce.matching.text import tokenize
 from cruce.matching.variants import (
-    BRANCH_WORDS,
     LEADING_TITLES,
     LEGAL_FORMS,
     ORG_SYNONYMS,
@@ -55,11 +54,6 @@ class NameTokens:
     roles: tuple[Role, ...]
 
 
-def canonical_token(token: str) -> str:
-    """One spelling for transliteration variants (mohammed -> muhammad); other tokens pass unchanged."""
-    return VARIANT_KEY.get(token, token)
-
-
 def _split_arabic_compounds(tokens: list[str]) -> list[str]:
     """`abdulrahman` and `abdul rahman` -> `abd rahman`, so that every spelling aligns token by token."""
     out: list[str] = []
@@ -95,7 +89,6 @@ def _join_kunya(tokens: list[str]) -> list[str]:
 
 
 _KUNYA = frozenset({"abu", "abou", "abo", "umm"})
-_KUNYA_JOINED_FROM = _KUNYA
 
 
 def _drop_titles(tokens: list[str], *, name_end: bool = True) -> list[str]:
@@ -105,12 +98,11 @@ def _drop_titles(tokens: list[str], *, name_end: bool = True) -> list[str]:
     weight (`is_title`), so that a list and a traveler that disagree on them still align.
     """
     tokens = [t for t in tokens if t not in TITLES] or tokens
-    start = 0
     end = len(tokens)
     suffixes = _SUFFIXES if name_end else _SUFFIX_ABBREVIATIONS
-    while end - start > 1 and tokens[end - 1] in suffixes:
+    while end > 1 and tokens[end - 1] in suffixes:
         end -= 1
-    return tokens[start:end]
+    return tokens[:end]
 
 
 _SUFFIX_ABBREVIATIONS = frozenset({"jr", "sr", "esq", "ii", "iii", "iv"})
@@ -187,7 +179,7 @@ def _assign_roles(tokens: list[str], first: Role, rest: Role) -> list[Role]:
 def _roles_from_split(family: str, given: str) -> tuple[list[str], list[Role]]:
     family_tokens = person_tokens(family)
     given_tokens = person_tokens(given, name_end=False) if given.strip() else []
-    if given_tokens and family_tokens and given_tokens[-1] in _KUNYA_JOINED_FROM:
+    if given_tokens and family_tokens and given_tokens[-1] in _KUNYA:
         # `HAMMAM, Yahya Abu` is Yahya Abu Hammam: the kunya belongs to the surname.
         family_tokens[0] = _join_kunya([given_tokens.pop(), family_tokens[0]])[0]
     tokens = family_tokens + given_tokens
@@ -257,7 +249,3 @@ _ORG_WORDS = frozenset(k for k in ORG_SYNONYMS if len(k) >= 5) | frozenset(
 def looks_like_organization(text: str) -> bool:
     """A presented name of unknown kind that carries a legal form or a corporate word is a company."""
     return any(token in _CORPORATE_MARKERS or token in _ORG_WORDS for token in _join_acronyms(tokenize(text)))
-
-
-def is_branch_word(token: str) -> bool:
-    return token in BRANCH_WORDS

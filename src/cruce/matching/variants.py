@@ -423,9 +423,6 @@ for _word, _same in ORG_SYNONYMS.items():
     VARIANT_KEY.setdefault(_word, _same)
     VARIANT_KEY.setdefault(_same, _same)
 
-# Words that mark a branch or office; with a place name they distinguish otherwise identical companies.
-BRANCH_WORDS: frozenset[str] = frozenset({"branch", "sucursal", "office", "oficina", "filial", "division"})
-
 
 def _canonical_nicknames() -> dict[str, frozenset[str]]:
     return {
@@ -442,8 +439,3 @@ NICKNAME_CANONICAL: dict[str, frozenset[str]] = _canonical_nicknames()
 def is_nickname_of(nickname: str, formal: str) -> bool:
     forms = NICKNAME_CANONICAL.get(nickname)
     return forms is not None and VARIANT_KEY.get(formal, formal) in forms
-
-
-def nickname_forms(token: str) -> tuple[str, ...]:
-    """The formal given names a nickname stands for (empty when the token is not a known nickname)."""
-    return NICKNAMES.get(token, ())
