@@ -399,10 +399,10 @@ def screen_batch(
         f"Screened {_plural(report.queries, 'query', 'queries')} in {elapsed:.1f} s ({rate:,.0f} rows/s): "
         f"{report.queries_with_alert:,} with an alert. Results: {escape(str(output))}"
     )
-    if report.rejected:
-        line, row_id, reason = report.rejected[0]
+    if report.first_rejected is not None:
+        line, row_id, reason = report.first_rejected
         err_console.print(
-            f"[yellow]warning:[/yellow] {_plural(len(report.rejected), 'row')} could not be screened; "
+            f"[yellow]warning:[/yellow] {_plural(report.rejected, 'row')} could not be screened; "
             f"they are listed with line numbers in {escape(str(report.errors_file))} "
             f"(first: line {line}{f', id {escape(row_id)}' if row_id else ''}: {escape(reason)})",
             soft_wrap=True,

@@ -21,11 +21,11 @@ import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TextIO, TypeVar
 
 from cruce.core.countries import to_iso2
 from cruce.core.dates import PartialDate
@@ -264,9 +264,28 @@ class BatchReport:
     queries: int = 0
     alerts: int = 0
     queries_with_alert: int = 0
-    rejected: list[tuple[int, str, str]] = field(default_factory=list)  # (line, id, reason)
+    rejected: int = 0
+    first_rejected: tuple[int, str, str] | None = None  # (line, id, reason)
     output: Path | None = None
     errors_file: Path | None = None
+    _errors_part: Path | None = None
+    _errors_out: TextIO | None = None
+
+    def reject(self, line: int, row_id: str, reason: str) -> None:
+        """Write an unreadable row to the errors file at once: memory stays flat however many there are."""
+        if self._errors_out is None:
+            assert self._errors_part is not None
+            self._errors_out = self._errors_part.open("w", newline="", encoding="utf-8")
+            csv.writer(self._errors_out).writerow(ERRORS_COLUMNS)
+        csv.writer(self._errors_out).writerow((line, row_id, reason))
+        self.rejected += 1
+        if self.first_rejected is None:
+            self.first_rejected = (line, row_id, reason)
+
+    def close_errors(self) -> None:
+        if self._errors_out is not None:
+            self._errors_out.close()
+            self._errors_out = None
 
 
 def errors_path(output_path: Path) -> Path:
@@ -377,7 +396,7 @@ def _read_chunks(
                 )
             )
         except InputError as exc:
-            report.rejected.append((line, row.get("id", "").strip(), exc.message))
+            report.reject(line, row.get("id", "").strip(), exc.message)
         if len(chunk) >= size:
             yield chunk, consumed
             chunk, consumed = [], 0
@@ -423,9 +442,9 @@ def screen_file(
     if top < 1:
         raise InputError("bad_top", "--top must be at least 1")
     check_batch_paths(input_path, output_path)
-    report = BatchReport(output=output_path)
     part = output_path.with_name(f".{output_path.name}.{os.getpid()}.part")
     errors_part = errors_path(part)
+    report = BatchReport(output=output_path, _errors_part=errors_part)
     try:
         with _open_input(input_path) as handle, part.open("w", newline="", encoding="utf-8") as out:
             writer: _RowWriter = csv.writer(out)
@@ -435,12 +454,7 @@ def screen_file(
                 _write_batch(
                     pool=pool, chunks=chunks, top=top, writer=writer, report=report, progress=progress
                 )
-        if report.rejected:
-            with errors_part.open("w", newline="", encoding="utf-8") as err:
-                err_writer: _RowWriter = csv.writer(err)
-                err_writer.writerow(ERRORS_COLUMNS)
-                for rejected in report.rejected:
-                    err_writer.writerow(rejected)
+        report.close_errors()
         part.replace(output_path)
         report.errors_file = errors_path(output_path)
         if report.rejected:
@@ -453,6 +467,7 @@ def screen_file(
     except csv.Error as exc:
         raise InputError("bad_csv", f"{input_path}: {exc}", {"file": str(input_path)}) from exc
     finally:
+        report.close_errors()
         part.unlink(missing_ok=True)
         errors_part.unlink(missing_ok=True)
     return report
