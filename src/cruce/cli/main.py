@@ -322,7 +322,7 @@ def _load_matcher(settings: Settings) -> Matcher:
 
 
 @screen_app.command("name")
-def screen_name(
+def screen_name(  # noqa: PLR0917 - Typer turns each parameter into an option
     name: Annotated[list[str], typer.Argument(help="The name to screen.", metavar="NAME")],
     dob: Annotated[str | None, typer.Option("--dob", help="Birth date: YYYY-MM-DD, YYYY-MM or YYYY.")] = None,
     country: Annotated[
@@ -331,12 +331,19 @@ def screen_name(
     schema: Annotated[
         str | None, typer.Option("--schema", help="person, organization, vessel, aircraft.")
     ] = None,
+    gender: Annotated[str | None, typer.Option("--gender", help="male or female (M/F).")] = None,
+    document: Annotated[
+        list[str] | None,
+        typer.Option("--document", help="kind:number, e.g. curp:RAPF700505HSLMRR09 or passport:G1234567."),
+    ] = None,
     top: Annotated[int, typer.Option(help="How many candidates to show.", min=1)] = 5,
 ) -> None:
     """Screen one name against every imported list and explain each candidate."""
     from cruce.service.screening import make_query
 
-    query = make_query(" ".join(name), schema=schema, birth_date=dob, country=country)
+    query = make_query(
+        " ".join(name), schema=schema, birth_date=dob, country=country, gender=gender, documents=document
+    )
     settings = _settings()
     matcher = _load_matcher(settings)
     started = time.perf_counter()
@@ -371,7 +378,8 @@ def _print_candidate(rank: int, match: Match) -> None:
 @screen_app.command("batch")
 def screen_batch(
     input_path: Annotated[
-        Path, typer.Argument(help="CSV with columns id,name[,schema,birth_date,country].", metavar="INPUT")
+        Path,
+        typer.Argument(help="CSV: id,name[,schema,birth_date,country,gender,documents].", metavar="INPUT"),
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the candidates CSV.")],
     top: Annotated[int, typer.Option(help="Candidates per query.", min=1)] = 5,

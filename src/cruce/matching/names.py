@@ -113,7 +113,7 @@ def person_tokens(text: str, *, name_end: bool = True) -> list[str]:
     """Tokens of a person's name; `name_end=False` for a part that does not end the name (so `Junior` in
     `AGUINO ARBOLEDA, Onofre Junior` is a given name, not a suffix)."""
     tokens = tokenize(text)
-    if len(tokens) >= 2 and all(len(t) == 1 for t in tokens):
+    if len(tokens) >= 2 and all(len(t) == 1 and t.isalpha() for t in tokens):
         return ["".join(tokens)]  # G.L.G. is an acronym, not three initials
     tokens = _drop_titles(tokens, name_end=name_end)
     tokens = _join_kunya(_split_arabic_compounds(tokens))

@@ -30,11 +30,11 @@ from typing import Any, Protocol, TextIO, TypeVar
 from cruce.core.countries import to_iso2
 from cruce.core.dates import PartialDate
 from cruce.core.errors import InputError
-from cruce.core.model import Entity, Schema
+from cruce.core.model import IDENTIFIER_KINDS, Entity, Identifier, Schema
 from cruce.matching.matcher import Matcher
 from cruce.matching.types import Feature, Match, Query
 
-BATCH_INPUT_COLUMNS = ("id", "name", "schema", "birth_date", "country")
+BATCH_INPUT_COLUMNS = ("id", "name", "schema", "birth_date", "country", "gender", "documents")
 REQUIRED_INPUT_COLUMNS = ("id", "name")
 BATCH_OUTPUT_COLUMNS = ("query_id", "rank", "entity_id", "score", "alert", "matched_name", "reasons")
 ERRORS_COLUMNS = ("line", "id", "error")
@@ -56,8 +56,14 @@ def make_query(
     birth_date: str | None = None,
     country: str | None = None,
     query_id: str | None = None,
+    gender: str | None = None,
+    documents: str | Sequence[str] | None = None,
 ) -> Query:
-    """A Query from user text; a bad schema, date or country is an InputError that names the value."""
+    """A Query from user text; a bad schema, date, country, gender or document is an InputError naming it.
+
+    `documents` are `kind:number` (curp:RAPF700505HSLMRR09, passport:G12345678), one string each or several
+    in one string separated by `;`.
+    """
     if not name or not name.strip():
         raise InputError("empty_name", "a name is needed to screen")
     countries: tuple[str, ...] = ()
@@ -78,8 +84,50 @@ def make_query(
         countries = tuple(dict.fromkeys(codes))
     dob = _parse_birth_date(birth_date) if birth_date and birth_date.strip() else None
     return Query(
-        name=name.strip(), schema=Schema.parse(schema), birth_date=dob, countries=countries, id=query_id
+        name=name.strip(),
+        schema=Schema.parse(schema),
+        birth_date=dob,
+        countries=countries,
+        id=query_id,
+        gender=_parse_gender(gender),
+        identifiers=_parse_documents(documents),
     )
+
+
+_GENDERS = {"m": "male", "male": "male", "h": "male", "hombre": "male", "f": "female", "female": "female",
+            "mujer": "female"}  # fmt: skip
+
+
+def _parse_gender(text: str | None) -> str | None:
+    if text is None or not text.strip():
+        return None
+    gender = _GENDERS.get(text.strip().lower())
+    if gender is None:
+        raise InputError(
+            "bad_gender", f"unknown gender {text.strip()!r}; use male/female (M/F, H/M in Spanish)"
+        )
+    return gender
+
+
+def _parse_documents(documents: str | Sequence[str] | None) -> tuple[Identifier, ...]:
+    if not documents:
+        return ()
+    items = (
+        documents.split(";") if isinstance(documents, str) else [p for d in documents for p in d.split(";")]
+    )
+    found: list[Identifier] = []
+    for item in (i.strip() for i in items):
+        if not item:
+            continue
+        kind, sep, number = item.partition(":")
+        kind = kind.strip().lower()
+        if not sep or not number.strip() or kind not in IDENTIFIER_KINDS:
+            raise InputError(
+                "bad_document",
+                f"document {item!r} should be kind:number with kind one of {', '.join(IDENTIFIER_KINDS)}",
+            )
+        found.append(Identifier(kind, number.strip()))
+    return tuple(found)
 
 
 def _parse_birth_date(text: str) -> PartialDate:
@@ -393,6 +441,8 @@ def _read_chunks(
                     birth_date=row.get("birth_date") or None,
                     country=row.get("country") or None,
                     query_id=row.get("id", "").strip(),
+                    gender=row.get("gender") or None,
+                    documents=row.get("documents") or None,
                 )
             )
         except InputError as exc:

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from cruce.core.errors import InputError
-from cruce.core.model import Entity, Name, Schema
+from cruce.core.model import Entity, Identifier, Name, Schema
 from cruce.matching.matcher import Matcher
 from cruce.service.screening import make_query, screen_queries
 
@@ -64,3 +64,33 @@ def test_a_schema_filter_is_not_crowded_out_by_other_kinds() -> None:
 def test_top_must_be_positive() -> None:
     with pytest.raises(InputError):
         Matcher([_person("t", "Ana Ruiz")]).screen(make_query("Ana Ruiz"), top=0)
+
+
+def test_documents_and_gender_are_read_and_checked() -> None:
+    query = make_query("Ana Ruiz", gender="F", documents="curp:RUAA700101MDFZNN09; passport: G123")
+    assert query.gender == "female"
+    assert [(i.kind, i.value) for i in query.identifiers] == [
+        ("curp", "RUAA700101MDFZNN09"),
+        ("passport", "G123"),
+    ]
+    for bad in ("curp", "nickname:x", "passport:"):
+        with pytest.raises(InputError, match="kind:number"):
+            make_query("Ana Ruiz", documents=bad)
+    with pytest.raises(InputError, match="gender"):
+        make_query("Ana Ruiz", gender="x")
+
+
+def test_a_listed_document_lifts_a_partial_name_to_an_alert() -> None:
+    listed = Entity(
+        "t:1",
+        Schema.PERSON,
+        (Name("RAMIREZ PEREZ, Francisco Javier", family="RAMIREZ PEREZ", given="Francisco Javier"),),
+        "t",
+        "1",
+        identifiers=(Identifier("curp", "RAPF700505HSLMRR09"),),
+    )
+    matcher = Matcher([listed])
+    without = matcher.screen(make_query("F. Ramirez"))
+    with_document = matcher.screen(make_query("F. Ramirez", documents=["curp:RAPF-700505-HSLMRR09"]))
+    assert not (without and without[0].alert)
+    assert with_document[0].alert
