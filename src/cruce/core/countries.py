@@ -96,6 +96,27 @@ _ALIASES = {
     "soviet union": "RU",
     "ussr": "RU",
     "tajik": "TJ",
+    # Spellings seen in the OFAC, UN and FollowTheMoney lists
+    "the gambia": "GM",
+    "cote d ivoire": "CI",
+    "congo, republic of the": "CG",
+    "iran (islamic republic of)": "IR",
+    "state of palestine": "PS",
+    "palestinian authority": "PS",
+    "former soviet union": "RU",
+    "china, hong kong special administrative region": "HK",
+    "hong kong special administrative region": "HK",
+    "russian federation": "RU",
+    "united republic of tanzania": "TZ",
+    "northern mali": "ML",
+    "crimea": "UA",
+    "eritrean": "ER",
+    "macedonia, the former yugoslav republic of": "MK",
+    "man, isle of": "IM",
+    # FollowTheMoney codes outside ISO 3166-1
+    "xk": "XK",
+    "suhh": "RU",
+    "yucs": "RS",
 }
 
 
@@ -106,14 +127,21 @@ def _fold(text: str) -> str:
 
 @lru_cache(maxsize=4096)
 def to_iso2(text: str | None) -> str | None:
-    """Best ISO alpha-2 for a country name, code or demonym; None when unknown (never guesses)."""
+    """Best ISO alpha-2 for a country name, code or demonym (`Mexico`, `mx`, `Region: Crimea`,
+    `Bosnia & Herzegovina`); None when unknown (never guesses)."""
     if not text:
         return None
-    key = _fold(text)
+    key = _fold(" ".join(text.replace("&", " and ").split()))
+    if key.startswith("region:"):
+        key = key[len("region:") :].strip()
     if not key:
         return None
     if key in _ALIASES:
         return _ALIASES[key]
+    if key.startswith("the "):
+        key = key[len("the ") :]
+        if key in _ALIASES:
+            return _ALIASES[key]
     if len(key) == 2:
         country = pycountry.countries.get(alpha_2=key.upper())
         return country.alpha_2 if country else None

@@ -11,7 +11,6 @@ import unicodedata
 from pathlib import Path
 from typing import TypeVar
 
-from cruce.core.countries import to_iso2
 from cruce.core.dates import PartialDate
 from cruce.core.errors import ImportFailedError, InputError
 
@@ -112,51 +111,8 @@ def clean(text: str | None) -> str | None:
     return out or None
 
 
-# Spellings the lists use that `to_iso2` does not know yet. Kept here rather than in core so that the
-# importers can evolve with the lists; candidates to move into `cruce.core.countries` later.
-_COUNTRY_FIXES = {
-    "the gambia": "GM",
-    "cote d ivoire": "CI",
-    "côte d'ivoire": "CI",
-    "congo, republic of the": "CG",
-    "iran (islamic republic of)": "IR",
-    "state of palestine": "PS",
-    "palestinian authority": "PS",
-    "former soviet union": "RU",
-    "china, hong kong special administrative region": "HK",
-    "hong kong special administrative region": "HK",
-    "russian federation": "RU",
-    "united republic of tanzania": "TZ",
-    "northern mali": "ML",
-    "crimea": "UA",
-    "eritrean": "ER",
-    "macedonia, the former yugoslav republic of": "MK",
-    "man, isle of": "IM",
-    # FollowTheMoney codes outside ISO 3166-1
-    "xk": "XK",
-    "suhh": "RU",
-    "yucs": "RS",
-}
-
 NO_COUNTRY = frozenset({"", "none identified", "undetermined", "unknown", "na", "n/a", "-", "zz", "xx"})
 """Values that explicitly say "no country"; they are dropped without a warning."""
-
-
-def country_code(text: str | None) -> str | None:
-    """ISO alpha-2 for a list's country text (`Mexico`, `Region: Crimea`, `mx`); None when unknown."""
-    if text is None:
-        return None
-    key = " ".join(text.replace("&", " and ").split()).strip(" .")
-    if key.lower().startswith("region:"):
-        key = key[len("region:") :].strip()
-    low = key.lower()
-    if low in _COUNTRY_FIXES:
-        return _COUNTRY_FIXES[low]
-    if low.startswith("the "):
-        low = low[4:]
-        key = key[4:]
-    code = to_iso2(key) or _COUNTRY_FIXES.get(low)
-    return code
 
 
 def is_no_country(text: str | None) -> bool:

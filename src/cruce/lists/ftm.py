@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cruce.core.countries import to_iso2
 from cruce.core.dates import PartialDate
 from cruce.core.errors import InputError
 from cruce.core.model import (
@@ -31,7 +32,7 @@ from cruce.core.model import (
     NameKind,
     Schema,
 )
-from cruce.lists._common import clean, country_code, detect_script, fail, is_no_country, read_text, unique
+from cruce.lists._common import clean, detect_script, fail, is_no_country, read_text, unique
 from cruce.lists.base import DroppedValue, ImportResult, SkippedRow
 
 PARTY_SCHEMATA: dict[str, Schema] = {
@@ -176,7 +177,7 @@ class _Reader:
         key = value.lower()
         if m := _REGION_CODE.match(key):  # `ua-cri`, `ge-ab`: a region of a country
             key = m.group(1)
-        code = country_code(key)
+        code = to_iso2(key)
         if code is None:
             self.drop(rec, prop, value, "unknown country code")
         return code

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cruce.core.countries import to_iso2
 from cruce.core.errors import ImportFailedError
 from cruce.core.model import (
     Address,
@@ -25,7 +26,7 @@ from cruce.core.model import (
     NameKind,
     Schema,
 )
-from cruce.lists._common import clean, country_code, fail, is_no_country, read_text, unique
+from cruce.lists._common import clean, fail, is_no_country, read_text, unique
 from cruce.lists.base import DroppedValue, ImportResult, SkippedRow
 from cruce.lists.remarks import EMPTY, RemarkFacts, parse_remarks, split_person_name
 
@@ -220,7 +221,7 @@ class _Reader:
         )
         flag = cell(row[9])
         if flag is not None and not is_no_country(flag):
-            code = country_code(flag)
+            code = to_iso2(flag)
             if code is None:
                 self.drop(path, line, ent_num, column="Vess_flag", value=flag, reason="unknown country")
             else:
@@ -265,7 +266,7 @@ class _Reader:
                 continue  # OFAC writes an all-empty address row for entries without one
             code: str | None = None
             if country is not None and not is_no_country(country):
-                code = country_code(country)
+                code = to_iso2(country)
                 if code is None:
                     self.drop(path, line, ent_num, column="Country", value=country, reason="unknown country")
                 else:

@@ -13,10 +13,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from cruce.core.countries import to_iso2
 from cruce.core.dates import PartialDate
 from cruce.core.errors import InputError
 from cruce.core.model import AliasQuality, Identifier, Name, NameKind
-from cruce.lists._common import clean, country_code, is_no_country, parse_dates
+from cruce.lists._common import clean, is_no_country, parse_dates
 
 EMPTY = "-0-"
 
@@ -264,7 +265,7 @@ def _country(facts: RemarkFacts, key: str, value: str, handler: str) -> None:
     text = re.sub(r"^possibly\s+", "", value, flags=re.IGNORECASE)
     if is_no_country(text):
         return
-    code = country_code(text)
+    code = to_iso2(text)
     if code is None:
         facts.problems.append((key, value, "unknown country"))
         return
@@ -301,7 +302,7 @@ def parse_identifier(kind: str, value: str) -> Identifier:
     text = _TRAILING_DATES.sub("", value).strip(" .,;")
     country: str | None = None
     if m := _TRAILING_PAREN.search(text):
-        code = country_code(m.group(1))
+        code = to_iso2(m.group(1))
         if code is not None:
             country = code
             text = text[: m.start()].strip(" .,;")

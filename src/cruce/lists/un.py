@@ -15,6 +15,7 @@ from typing import Any
 
 from lxml import etree
 
+from cruce.core.countries import to_iso2
 from cruce.core.dates import PartialDate
 from cruce.core.errors import InputError
 from cruce.core.model import (
@@ -29,7 +30,6 @@ from cruce.core.model import (
 )
 from cruce.lists._common import (
     clean,
-    country_code,
     detect_script,
     expand_range,
     fail,
@@ -118,7 +118,7 @@ class _Reader:
     def country(self, elem: Element, entity_id: str, column: str, text: str | None) -> str | None:
         if text is None or is_no_country(text):
             return None
-        code = country_code(text)
+        code = to_iso2(text)
         if code is None:
             self.drop(elem, entity_id, column, text, "unknown country")
         return code

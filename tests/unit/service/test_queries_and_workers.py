@@ -14,7 +14,14 @@ from cruce.service.screening import make_query, screen_queries
 
 @pytest.mark.parametrize(
     ("text", "codes"),
-    [("Korea, North", ("KP",)), ("MX, US", ("MX", "US")), ("Mexico; Canada", ("MX", "CA")), ("mex", ("MX",))],
+    [
+        ("Korea, North", ("KP",)),
+        ("MX, US", ("MX", "US")),
+        ("Mexico; Canada", ("MX", "CA")),
+        ("mex", ("MX",)),
+        ("Bosnia & Herzegovina", ("BA",)),
+        ("The Gambia", ("GM",)),
+    ],
 )
 def test_countries_with_and_without_commas(text: str, codes: tuple[str, ...]) -> None:
     assert make_query("Ana Ruiz", country=text).countries == codes
