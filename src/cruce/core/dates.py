@@ -33,7 +33,17 @@ _MONTHS = {
 _ISO = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 _DMY_TEXT = re.compile(r"^(?:(\d{1,2})\s+)?([A-Za-z]{3,10})\.?\s+(\d{4})$")
 _NUMERIC = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
+_APPROXIMATE = re.compile(r"^(?:circa|ca\.|c\.|approximately|approx\.?|about|around|~)\s*", re.IGNORECASE)
 MIN_YEAR = 1850
+
+
+def strip_approximate(text: str) -> tuple[str, bool]:
+    """`circa 1951`, `about 1970`, `~1960` -> the date text without the word, and whether it was there."""
+    if m := _APPROXIMATE.match(text):
+        return text[m.end() :].strip(), True
+    return text, False
+
+
 MAX_YEAR = 2100
 
 
@@ -85,12 +95,7 @@ class PartialDate:
         Raises InputError with the offending text on anything else, including impossible dates.
         """
         raw = text.strip()
-        cleaned = raw.lower()
-        approximate = False
-        for prefix in ("circa ", "c. ", "ca. ", "approximately ", "approx. ", "about ", "around ", "~"):
-            if cleaned.startswith(prefix):
-                cleaned = cleaned[len(prefix) :].strip()
-                approximate = True
+        cleaned, approximate = strip_approximate(raw.lower())
         if m := _ISO.match(cleaned):
             year, month, day = m.group(1), m.group(2), m.group(3)
             return cls(int(year), int(month) if month else None, int(day) if day else None, approximate)

@@ -11,7 +11,7 @@ import unicodedata
 from pathlib import Path
 from typing import TypeVar
 
-from cruce.core.dates import PartialDate
+from cruce.core.dates import PartialDate, strip_approximate
 from cruce.core.errors import ImportFailedError, InputError
 
 T = TypeVar("T")
@@ -193,7 +193,6 @@ def expand_range(start: PartialDate, end: PartialDate, approximate: bool = False
 
 _YEAR_RANGE = re.compile(r"^(\d{4})\s*(?:-|–|to)\s*(\d{4})$", re.ASCII)
 _RANGE = re.compile(r"^(.+?)\s+(?:to|-|–)\s+(.+)$", re.ASCII | re.IGNORECASE)
-_APPROX = re.compile(r"^(?:circa|ca\.|c\.|approximately|approx\.?|about|around|~)\s*", re.IGNORECASE)
 
 
 def parse_dates(text: str) -> tuple[PartialDate, ...]:
@@ -205,10 +204,7 @@ def parse_dates(text: str) -> tuple[PartialDate, ...]:
     raw = " ".join(text.split()).strip(" .;,")
     if not raw:
         raise InputError("bad_date", "empty date")
-    approximate = False
-    if m := _APPROX.match(raw):
-        approximate = True
-        raw = raw[m.end() :].strip()
+    raw, approximate = strip_approximate(raw)
     if m := _YEAR_RANGE.match(raw):
         return expand_range(PartialDate(int(m.group(1))), PartialDate(int(m.group(2))), approximate)
     if m := _RANGE.match(raw):
