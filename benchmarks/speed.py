@@ -15,7 +15,7 @@ import random
 import subprocess
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from rich.console import Console
 from rich.table import Table
@@ -113,35 +113,39 @@ def _in_child(fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
 # ----------------------------------------------------------------------------------------------------------
 
 
+T = TypeVar("T")
+
+
+def _timed_build(factory: Callable[[], T]) -> tuple[T, dict[str, float]]:
+    """Build a system and say what it cost: seconds, and resident memory before and after."""
+    gc.collect()
+    before = _rss_mb()
+    started = time.perf_counter()
+    built = factory()
+    build_s = time.perf_counter() - started
+    gc.collect()
+    after = _rss_mb()
+    return built, {
+        "build_s": build_s,
+        "rss_before_mb": before,
+        "rss_after_mb": after,
+        "index_mb": after - before,
+    }
+
+
 def measure_cruce(
     entities: Sequence[Entity], latency_q: Sequence[Query], batch_q: Sequence[Query], workers: int
 ) -> dict[str, Any]:
     from cruce.matching.matcher import Matcher
 
-    gc.collect()
-    before = _rss_mb()
-    started = time.perf_counter()
-    matcher = Matcher(entities)
-    build_s = time.perf_counter() - started
-    gc.collect()
-    after = _rss_mb()
+    matcher, cost = _timed_build(lambda: Matcher(entities))
     latency = _latency(lambda q: matcher.screen(q, TOP), latency_q)
-    many = getattr(matcher, "screen_many", None)
-
-    def chunk(qs: Sequence[Query]) -> int:
-        if many is not None:
-            return len(many(list(qs), TOP))
-        return len([matcher.screen(q, TOP) for q in qs])
-
-    qps = _throughput(chunk, batch_q, workers)
+    qps = _throughput(lambda qs: len(matcher.screen_many(list(qs), TOP)), batch_q, workers)
     return {
-        "build_s": build_s,
-        "rss_before_mb": before,
-        "rss_after_mb": after,
-        "index_mb": after - before,
+        **cost,
         "latency": latency,
         "throughput_qps": qps,
-        "throughput_how": f"{workers} forked workers, Matcher.{'screen_many' if many else 'screen'}",
+        "throughput_how": f"{workers} forked workers, Matcher.screen_many",
     }
 
 
@@ -150,21 +154,13 @@ def measure_rapidfuzz(
 ) -> dict[str, Any]:
     from benchmarks.systems import RapidfuzzSystem
 
-    gc.collect()
-    before = _rss_mb()
-    started = time.perf_counter()
-    rf = RapidfuzzSystem(entities)
-    build_s = time.perf_counter() - started
-    after = _rss_mb()
+    rf, cost = _timed_build(lambda: RapidfuzzSystem(entities))
     latency = _latency(lambda q: rf.screen(q, TOP), latency_q, warmup=10)
     started = time.perf_counter()
     rf.run(batch_q, workers=workers)
     qps = len(batch_q) / (time.perf_counter() - started)
     return {
-        "build_s": build_s,
-        "rss_before_mb": before,
-        "rss_after_mb": after,
-        "index_mb": after - before,
+        **cost,
         "latency": latency,
         "throughput_qps": qps,
         "throughput_how": f"process.cdist(workers={workers}) over every name",
@@ -177,13 +173,7 @@ def measure_nomenklatura(
 ) -> dict[str, Any]:
     from benchmarks.systems import NomenklaturaSystem
 
-    gc.collect()
-    before = _rss_mb()
-    started = time.perf_counter()
-    nk = NomenklaturaSystem(entities)
-    build_s = time.perf_counter() - started
-    gc.collect()
-    after = _rss_mb()
+    nk, cost = _timed_build(lambda: NomenklaturaSystem(entities))
     try:
         # Scoring latency: logic-v2 over one query's blocker candidates (found in one batch beforehand).
         qents = [nk.query_entity(q, f"lat-{i}") for i, q in enumerate(latency_q)]
@@ -201,10 +191,7 @@ def measure_nomenklatura(
     finally:
         nk.close()
     return {
-        "build_s": build_s,
-        "rss_before_mb": before,
-        "rss_after_mb": after,
-        "index_mb": after - before,
+        **cost,
         "latency": latency,
         "latency_note": "logic-v2 scoring of one query's blocker candidates (blocked in one batch before)",
         "single_query_blocking": _percentiles(single_block),
