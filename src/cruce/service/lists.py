@@ -6,7 +6,6 @@ can be traced back to the exact bytes it was read from (the version also records
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import shutil
@@ -21,7 +20,7 @@ import httpx
 from cruce.core.clock import Clock, utc_now
 from cruce.core.errors import CruceError, InputError
 from cruce.lists.base import KNOWN_LISTS, ImportResult, load_list
-from cruce.storage.store import Store, VersionInfo
+from cruce.storage.store import Store, VersionInfo, file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +138,7 @@ def _same_files(version: VersionInfo, paths: Sequence[Path]) -> bool:
     recorded = {f.name: f.sha256 for f in version.source_files}
     if None in recorded.values() or len(recorded) != len(paths):
         return False
-    return all(recorded.get(p.name) == hashlib.sha256(p.read_bytes()).hexdigest() for p in paths)
+    return all(recorded.get(p.name) == file_sha256(p) for p in paths)
 
 
 def _download(client: httpx.Client, item: Download, folder: Path, list_id: str, timeout: float) -> Path:
@@ -160,8 +159,8 @@ def _download(client: httpx.Client, item: Download, folder: Path, list_id: str, 
             with partial.open("wb") as handle:
                 for chunk in response.iter_bytes():
                     handle.write(chunk)
+        partial.replace(target)
     except httpx.TimeoutException as exc:
-        partial.unlink(missing_ok=True)
         raise CruceError(
             "network_timeout",
             f"{host} did not answer within {timeout:g} s while fetching {item.url}; "
@@ -169,17 +168,14 @@ def _download(client: httpx.Client, item: Download, folder: Path, list_id: str, 
             details,
         ) from exc
     except httpx.TransportError as exc:
-        partial.unlink(missing_ok=True)
         raise CruceError(
             "network_unreachable",
             f"cannot reach {host} to fetch {list_id} ({exc.__class__.__name__}: {exc or 'no detail'}); "
             "check the network or proxy, or download the files by hand and use `cruce lists import`",
             details,
         ) from exc
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)  # a no-op once the file is complete and renamed
     log.info("list_downloaded list=%s url=%s bytes=%d", list_id, item.url, target.stat().st_size)
     return target
 

@@ -480,15 +480,15 @@ def _source_file_json(source: str | Path) -> dict[str, Any]:
     """Name, digest and size of a file the import read; digest unknown if the file is gone already."""
     path = Path(source)
     try:
-        digest = hashlib.sha256()
-        size = 0
-        with path.open("rb") as handle:
-            while chunk := handle.read(1 << 20):
-                digest.update(chunk)
-                size += len(chunk)
+        return {"name": path.name, "sha256": file_sha256(path), "size_bytes": path.stat().st_size}
     except OSError:
         return {"name": path.name, "sha256": None, "size_bytes": None}
-    return {"name": path.name, "sha256": digest.hexdigest(), "size_bytes": size}
+
+
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of a file, read in chunks: how a downloaded file is recognised as one already stored."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _skipped_json(row: SkippedRow) -> dict[str, Any]:
