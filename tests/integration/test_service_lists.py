@@ -116,13 +116,16 @@ def test_update_downloads_official_files_and_imports_a_new_version_each_time(
     folder = data_dir / "downloads" / "us-ofac-sdn" / "20250301T063000Z"
     assert sorted(p.name for p in folder.iterdir()) == ["add.csv", "alt.csv", "sdn.csv"]
     assert (folder / "sdn.csv").read_bytes() == SDN_V1.encode()
-    assert first.key == "us-ofac-sdn@1" and first.entity_count == 2 and not result.skipped
+    assert (
+        first.key == "us-ofac-sdn@1" and first.entity_count == 2 and result is not None and not result.skipped
+    )
     digests = {f.name: f.sha256 for f in first.source_files}
     assert digests["sdn.csv"] == hashlib.sha256(SDN_V1.encode()).hexdigest()
 
     # Same files again: nothing new is stored, the active version is reported.
-    [(same, _)] = update_lists(store, data_dir, ["us-ofac-sdn"], base_url=base_url, timeout=5)
+    [(same, unchanged)] = update_lists(store, data_dir, ["us-ofac-sdn"], base_url=base_url, timeout=5)
     assert same.id == first.id and [v.key for v in store.list_versions()] == ["us-ofac-sdn@1"]
+    assert unchanged is None  # the files were not parsed again
 
     # The publisher adds a person; the next update (same second: folder must not be reused) sees it.
     publish(root, SDN_V2)

@@ -291,13 +291,12 @@ def lists_update(
 
     settings = _settings()
     with _store(settings) as store:
-        before = {v.id for v in store.list_versions()}
         results = update_lists(
             store, settings.ensure_data_dir(), list_ids=list_ids, base_url=base_url, timeout=timeout,
             force=force,
         )  # fmt: skip
     for version, result in results:
-        if version.id in before:
+        if result is None:
             _say(f"{escape(version.list_id)} unchanged: the files are those of {escape(version.key)}")
             continue
         _say(

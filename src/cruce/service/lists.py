@@ -84,7 +84,7 @@ def update_lists(
     timeout: float = DEFAULT_TIMEOUT_S,
     clock: Clock = utc_now,
     force: bool = False,
-) -> list[tuple[VersionInfo, ImportResult]]:
+) -> list[tuple[VersionInfo, ImportResult | None]]:
     """Download each list's files and import them as a new version; returns one entry per list.
 
     Lists come from `list_ids`, else the keys of `urls`, else every known official list. `urls` gives a
@@ -93,8 +93,8 @@ def update_lists(
     with a CruceError that names the list and the URL, and keeps the lists already updated.
 
     When the files are byte for byte those of the list's active version, no new version is written
-    (a daily update would otherwise store identical copies of every list) and the entry holds the active
-    version; `force=True` imports them anyway.
+    (a daily update would otherwise store identical copies of every list): the entry holds the active
+    version and None (the files are not parsed again). `force=True` imports them anyway.
     """
     explicit = {k: list(v) for k, v in (urls or {}).items()}
     if list_ids is not None:
@@ -115,7 +115,7 @@ def update_lists(
         if not downloads:
             raise InputError("no_urls", f"no URLs given for {list_id}", {"list_id": list_id})
     stamp = _as_stamp(clock)
-    results: list[tuple[VersionInfo, ImportResult]] = []
+    results: list[tuple[VersionInfo, ImportResult | None]] = []
     with httpx.Client(timeout=timeout, follow_redirects=True, headers={"User-Agent": "cruce"}) as client:
         for list_id, downloads in plans.items():
             folder = _new_folder(data_dir / "downloads" / list_id, stamp)
@@ -127,7 +127,7 @@ def update_lists(
             active = next((v for v in store.latest_versions() if v.list_id == list_id), None)
             if not force and active is not None and _same_files(active, paths):
                 log.info("list_unchanged list=%s version=%d", list_id, active.version)
-                results.append((active, load_list(list_id, paths)))
+                results.append((active, None))
                 continue
             results.append(import_list(store, list_id, paths))
     return results
