@@ -48,12 +48,12 @@ _COMPATIBLE: dict[Schema, frozenset[Schema]] = {
 }
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _ListedName:
     entity_no: int
     tokens: NameTokens
     weak: bool
-    form: ListedForm | None = None
+    form: ListedForm
 
 
 class Matcher:
@@ -70,7 +70,7 @@ class Matcher:
         self.threshold = threshold
         self.lexicon = common_name_tokens() if lexicon is None else lexicon
         self.entities: list[Entity] = list(entities)
-        self._names: list[_ListedName] = []
+        names: list[tuple[int, NameTokens, bool]] = []
         for entity_no, entity in enumerate(self.entities):
             seen: set[tuple[str, ...]] = set()
             for name in entity.names:
@@ -78,13 +78,18 @@ class Matcher:
                 if not tokens.tokens or tokens.tokens in seen:
                     continue
                 seen.add(tokens.tokens)
-                self._names.append(_ListedName(entity_no, tokens, name.quality is AliasQuality.WEAK))
-        self.index = NameIndex([n.tokens for n in self._names])
+                names.append((entity_no, tokens, name.quality is AliasQuality.WEAK))
+        self.index = NameIndex([tokens for _, tokens, _ in names])
+        # Token weights come from the whole index, so each name's prepared form is made after it.
+        self._names = [
+            _ListedName(
+                entity_no, tokens, weak, ListedForm(tokens, self.index.weight, self.index.default_weight)
+            )
+            for entity_no, tokens, weak in names
+        ]
         self._names_of: list[list[int]] = [[] for _ in self.entities]
         for name_no, listed in enumerate(self._names):
             self._names_of[listed.entity_no].append(name_no)
-        for listed in self._names:
-            listed.form = ListedForm(listed.tokens, self.index.weight, self.index.default_weight)
 
     def __len__(self) -> int:
         return len(self.entities)
@@ -134,7 +139,6 @@ class Matcher:
         scored.sort(key=lambda item: (-item[0], item[1]))
         matches = []
         for final, _, name_score, listed, adjustments in scored[:top]:
-            assert listed.form is not None
             alignment = explain_alignment(form, listed.form)
             features = (_name_feature(name_score, listed, alignment), *(a.feature for a in adjustments))
             matches.append(Match(self.entities[listed.entity_no], final, final >= self.threshold,
@@ -145,7 +149,6 @@ class Matcher:
         return [self.screen(query, top) for query in queries]
 
     def _score_name(self, form: QueryForm, listed: _ListedName) -> float:
-        assert listed.form is not None
         score, cap_reason, _ = score_alignment(form, listed.form)
         return self._name_score(score, cap_reason, listed)
 
@@ -211,8 +214,6 @@ _ROLE_WORDS = {
     Role.ORG: "word",
     Role.TITLE: "title",
 }
-
-__all__ = ["Matcher"]
 
 
 def compare_names(presented: str, listed: str, schema: Schema = Schema.PERSON) -> Match | None:
