@@ -45,6 +45,8 @@ class Product:
     portions: tuple[Portion, ...]
     tearline_summary: Portion | None = None
     author: str = ""
+    # Groups whose members have a need to know; empty means clearance and nationality decide alone.
+    need_to_know: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if not is_country_trigraph(self.owner):
@@ -55,8 +57,8 @@ class Product:
                 f"every portion of a {self.owner} product must be marked by {self.owner}, "
                 f"not {', '.join(foreign)}"
             )
-        if not self.portions:
-            raise InputError("empty_product", "a product needs at least one portion")
+        if not self.portions and self.tearline_summary is None:
+            raise InputError("empty_product", "a product needs at least one portion or a tear-line summary")
 
     @property
     def all_portions(self) -> tuple[Portion, ...]:

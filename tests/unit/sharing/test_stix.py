@@ -1,0 +1,146 @@
+"""STIX 2.1 export and import of marked products: round trips keep every marking; bad bundles are refused."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from cruce.core.markings import Marking
+from cruce.sharing.products import Portion, Product, ProductKind, tear_line
+from cruce.sharing.stix import ACS_EXTENSION, TLP2_IDS, StixImportError, export_product, import_bundle
+
+
+def portion(text: str, marking: str) -> Portion:
+    return Portion(text, Marking.parse(marking))
+
+
+def product() -> Product:
+    return Product(
+        "report:2026-7",
+        ProductKind.INTELLIGENCE_REPORT,
+        "USA",
+        portion("Tunnel near Nogales", "U//FOUO"),
+        (
+            portion("Tunnel exit under a warehouse.", "S//REL TO USA, MEX"),
+            portion("Source is a cartel accountant.", "S//NOFORN"),
+            portion("Carrier X trucks at Mariposa.", "C//ORCON/REL TO USA, CAN, MEX//LES"),
+        ),
+        portion("Expect seizures at Nogales.", "U//FOUO"),
+        author="analyst.usa",
+    )
+
+
+def bundle_dict(item: Any) -> dict[str, Any]:
+    return dict(json.loads(export_product(item).serialize()))
+
+
+def test_round_trip_keeps_every_portion_and_marking() -> None:
+    original = product()
+    assert import_bundle(export_product(original).serialize()) == [original]
+
+
+def test_export_is_stix_with_acs_and_tlp_markings() -> None:
+    data = bundle_dict(product())
+    (report,) = [o for o in data["objects"] if o["type"] == "report"]
+    definitions = {o["id"]: o for o in data["objects"] if o["type"] == "marking-definition"}
+    banner = definitions[report["object_marking_refs"][0]]
+    assert banner["name"] == "SECRET//ORCON/NOFORN//LES"
+    assert banner["extensions"][ACS_EXTENSION]["control_set"]["classification"] == "S"
+    assert report["object_marking_refs"][1] == TLP2_IDS["red"]
+    selectors = {
+        s: definitions[g["marking_ref"]]["name"] for g in report["granular_markings"] for s in g["selectors"]
+    }
+    assert selectors["x_cruce_portions.[0]"] == "SECRET//REL TO USA, MEX"
+    assert selectors["name"] == "UNCLASSIFIED//FOUO"
+    rel = definitions[
+        next(
+            g["marking_ref"]
+            for g in report["granular_markings"]
+            if g["selectors"] == ["x_cruce_portions.[0]"]
+        )
+    ]
+    scope = rel["extensions"][ACS_EXTENSION]["access_privilege"][0]["privilege_scope"]
+    assert scope["permitted_nationalities"] == ["MEX", "USA"]
+
+
+def test_same_product_gets_the_same_ids() -> None:
+    first, second = bundle_dict(product()), bundle_dict(product())
+    assert [o["id"] for o in first["objects"]] == [o["id"] for o in second["objects"]]
+
+
+def test_a_partners_tear_line_export_holds_only_its_portions() -> None:
+    data = json.dumps(bundle_dict(tear_line(product(), "MEX")))
+    assert "cartel accountant" not in data and "Carrier X" not in data  # NOFORN, and ORCON needs consent
+    (version,) = import_bundle(data)
+    assert [p.text for p in version.portions] == ["Tunnel exit under a warehouse."]
+    assert str(version.banner) == "SECRET//REL TO USA, MEX"
+
+
+def tampered(change: Any) -> str:
+    data = bundle_dict(product())
+    change(data)
+    return json.dumps(data)
+
+
+def _named(data: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(d for d in _definitions(data) if d["name"] == name)
+
+
+def _definitions(data: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        o
+        for o in data["objects"]
+        if o["type"] == "marking-definition" and ACS_EXTENSION in o.get("extensions", {})
+    ]
+
+
+def _report(data: dict[str, Any]) -> dict[str, Any]:
+    return next(o for o in data["objects"] if o["type"] == "report")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: _definitions(d)[0].update(name="SECRET//NOFORN/REL TO USA, MEX"), "invalid marking"),
+        (lambda d: _definitions(d)[0].update(name="SECRET//REL TO USA, XXX"), "unknown country"),
+        (
+            lambda d: _definitions(d)[0]["extensions"][ACS_EXTENSION]["control_set"].update(
+                classification="TS"
+            ),
+            "disagrees with the banner",
+        ),
+        (
+            lambda d: _named(d, "SECRET//REL TO USA, MEX")["extensions"][ACS_EXTENSION]["access_privilege"][
+                0
+            ]["privilege_scope"].update(permitted_nationalities=["ALL"]),
+            "disagree with the banner",
+        ),
+        (
+            lambda d: d["objects"].append(
+                {
+                    "type": "marking-definition",
+                    "spec_version": "2.1",
+                    "id": "marking-definition--4c9e7c8b-1b5a-4a1e-8f6a-0c2d3e4f5a6b",
+                    "created": "2026-01-01T00:00:00Z",
+                    "definition_type": "statement",
+                    "definition": {"statement": "internal"},
+                }
+            ),
+            "neither ACS 3.0 nor TLP 2.0",
+        ),
+        (lambda d: _report(d)["granular_markings"].pop(1), r"x_cruce_portions\.\[0\] needs exactly one"),
+        (lambda d: d["objects"].remove(_definitions(d)[0]), "referenced but not defined"),
+        (lambda d: _report(d).update(labels=["something"]), "product kind"),
+        (lambda d: d.update(type="report"), "expected a STIX bundle"),
+    ],
+)
+def test_bad_bundles_are_refused_whole_with_the_object_named(change: Any, message: str) -> None:
+    with pytest.raises(StixImportError, match=message):
+        import_bundle(tampered(change))
+
+
+def test_not_json_is_refused() -> None:
+    with pytest.raises(StixImportError, match="not JSON"):
+        import_bundle("{not json")
