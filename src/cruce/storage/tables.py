@@ -5,6 +5,10 @@ except a version's `status` (an operator may withdraw a bad import). The active 
 newest version whose status is `complete`. Entities are stored whole as JSON (see `codec.py`) with the few
 columns that queries filter on (`entity_id`, `schema`, `caption`) beside it.
 
+The audit log (`audit_records`, `audit_head`) is append-only and hash-chained (see `cruce.sharing.audit`):
+records are only ever inserted, and the one `audit_head` row names the last record's seq and hash. On
+PostgreSQL a trigger refuses UPDATE, DELETE and TRUNCATE of the records (migration 0002).
+
 The Alembic migrations in `migrations/versions/` create exactly these tables; a test compares the two.
 """
 
@@ -16,6 +20,8 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -94,3 +100,34 @@ class EntityRow(Base):
     schema: Mapped[str] = mapped_column(String(32))
     caption: Mapped[str] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+
+
+class AuditRecordRow(Base):
+    """One audit record; its `hash` covers every other column (see `cruce.sharing.audit.record_hash`)."""
+
+    __tablename__ = "audit_records"
+    __table_args__ = (Index(None, "actor"),)
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)  # 1, 2, 3...
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(64))
+    resource: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(16))  # allowed | denied
+    reason: Mapped[str] = mapped_column(Text)
+    # Plain JSON, not JSONB, even on PostgreSQL: JSONB rewrites numbers (1e20 comes back as an integer),
+    # and the hash needs the details back exactly as written. Nothing queries inside them.
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHeadRow(Base):
+    """The single row naming the last audit record, kept apart so that a cut-off tail shows."""
+
+    __tablename__ = "audit_head"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # always 1
+    seq: Mapped[int] = mapped_column(BigInteger)  # 0 while the log is empty
+    hash: Mapped[str] = mapped_column(String(64))
