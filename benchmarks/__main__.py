@@ -1,4 +1,7 @@
-"""`python -m benchmarks [screening-quality|screening-speed|all] [--quick] [--seed N]`."""
+"""`python -m benchmarks [screening-quality|screening-speed|risk-quality|risk-speed|all]`.
+
+Options: `--quick`, `--seed N`, `--systems` (screening quality), `--workers N`.
+"""
 
 from __future__ import annotations
 
@@ -91,10 +94,25 @@ def screening_speed(seed: int, quick: bool, workers: int) -> int:
     return run_speed(lists, evalset, quick=quick, workers=workers, out=out, seed=seed)
 
 
+def risk_quality(seed: int, quick: bool) -> int:
+    from benchmarks.risk_quality import run_risk_quality
+
+    return run_risk_quality(console(), seed=seed, quick=quick)
+
+
+def risk_speed(quick: bool) -> int:
+    from benchmarks.risk_speed import run_risk_speed
+
+    return run_risk_speed(console(), quick=quick)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument(
-        "benchmark", nargs="?", default="all", choices=("screening-quality", "screening-speed", "all")
+        "benchmark",
+        nargs="?",
+        default="all",
+        choices=("screening-quality", "screening-speed", "risk-quality", "risk-speed", "all"),
     )
     parser.add_argument(
         "--quick", action="store_true", help="a small evaluation (~1,000 queries), for iterating"
@@ -116,6 +134,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         status |= screening_quality(args.seed, args.quick, systems, args.workers)
     if args.benchmark in ("screening-speed", "all"):
         status |= screening_speed(args.seed, args.quick, args.workers)
+    if args.benchmark in ("risk-quality", "all"):
+        status |= risk_quality(args.seed, args.quick)
+    if args.benchmark in ("risk-speed", "all"):
+        status |= risk_speed(args.quick)
     return status
 
 
