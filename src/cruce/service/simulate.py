@@ -1,0 +1,368 @@
+"""`cruce simulate`: a synthetic day at a named port, screened, scored and routed under an inspection budget.
+
+The day is generated (cruce.synthetic.traffic) with the port's BTS-derived volumes; every traveler, driver and
+company named in a crossing is screened by the real matcher over a synthetic watchlist (the same path as
+`cruce screen batch`); the crossing rules score each crossing; the budgeted router sends it to a lane in
+arrival order. Secondary inspections find what the hidden truth says is there (detection is taken as
+perfect), and the random audits give an inverse-propensity estimate of what the released traffic carried,
+which the report sets beside the truth only a simulation knows.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from cruce.core.errors import InputError
+from cruce.core.model import Schema
+from cruce.matching.matcher import Matcher
+from cruce.matching.types import Query
+from cruce.scoring.crossing_rules import (
+    CrossingFacts,
+    CrossingRules,
+    PartyScreening,
+    RiskAssessment,
+    routing_case,
+)
+from cruce.scoring.crossings import Crossing, Mode
+from cruce.scoring.lanes import (
+    BudgetedRouter,
+    Cause,
+    HourUsage,
+    Lane,
+    LaneDecision,
+    ReleasedEstimate,
+    RoutingPolicy,
+    estimate_released_positives,
+)
+from cruce.scoring.ports import PortParameters, find_port, load_ports
+from cruce.service.screening import build_matcher, screen_queries
+from cruce.synthetic import generate_watchlist
+from cruce.synthetic.traffic import generate_day
+
+DEFAULT_DAY = date(2025, 6, 4)
+"""A Wednesday: a typical weekday, fixed so that a run without --date is reproducible."""
+AUTO_SCALE_CROSSINGS = 15_000
+"""Without --scale, a port whose day is larger than this is simulated at a fraction that fits (~10 s here)."""
+AUTO_SCALES = (1.0, 0.5, 0.25, 0.2, 0.1, 0.05, 0.02, 0.01)
+DEFAULT_BUDGET_SHARE = 0.04
+"""Without --budget-per-hour: secondary inspections for 4% of the day's mean hourly traffic (at the scale)."""
+
+CSV_COLUMNS = (
+    "crossing_id", "arrived_at_utc", "local_time", "port_code", "mode", "persons", "plate", "trusted_program",
+    "score", "lane", "cause", "secondary_probability", "selection_probability", "threshold",
+    "found_in_secondary", "synthetic_truth_contraband", "reasons",
+)  # fmt: skip
+_EXAMPLE_ORDER = (
+    Cause.ALERT, Cause.TARGETED, Cause.AUDIT, Cause.BELOW_THRESHOLD, Cause.BUDGET_USED_UP, Cause.TRUSTED,
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationOptions:
+    """What to simulate; None for `scale` and `budget_per_hour` means "choose for this port" (see above)."""
+
+    port: str
+    day: date = DEFAULT_DAY
+    seed: int = 7
+    budget_per_hour: int | None = None
+    audit_share: float = 0.02
+    scale: float | None = None
+    list_size: int = 2000
+    listed_share: float = 0.001
+    near_miss_share: float = 0.002
+    alert_threshold: float | None = None
+    workers: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class RoutedCrossing:
+    """A crossing, its risk assessment and lane decision, what secondary found, and the synthetic truth."""
+
+    crossing: Crossing
+    assessment: RiskAssessment
+    decision: LaneDecision
+    found: bool | None  # None: not inspected in secondary
+    contraband: str | None  # truth: what it carried
+    listed: tuple[str, ...] = ()  # truth: listed entities aboard
+
+
+@dataclass(slots=True)
+class SimulationReport:
+    port: PortParameters
+    source: str
+    months: tuple[str, ...]
+    day: date
+    seed: int
+    scale: float
+    scale_auto: bool
+    budget_per_hour: int
+    budget_auto: bool
+    audit_share: float
+    list_size: int
+    alert_threshold: float
+    expected: dict[Mode, float]
+    records: list[RoutedCrossing]
+    hours: list[HourUsage]
+    estimate: ReleasedEstimate
+    parties_screened: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def crossings(self) -> int:
+        return len(self.records)
+
+    @property
+    def full_day_crossings(self) -> float:
+        return sum(self.expected.values()) / self.scale
+
+    def lane_counts(self) -> dict[Mode, dict[Lane, int]]:
+        counts = {mode: dict.fromkeys(Lane, 0) for mode in Mode}
+        for record in self.records:
+            counts[record.crossing.mode][record.decision.lane] += 1
+        return counts
+
+    def cause_counts(self) -> Counter[Cause]:
+        return Counter(r.decision.cause for r in self.records)
+
+    def catches(self) -> Counter[Cause]:
+        """Contraband found in secondary, by why the crossing was there."""
+        return Counter(r.decision.cause for r in self.records if r.found)
+
+    @property
+    def contraband_total(self) -> int:
+        return sum(1 for r in self.records if r.contraband)
+
+    @property
+    def missed(self) -> int:
+        """Truth: released crossings that carried contraband."""
+        return sum(1 for r in self.records if r.contraband and r.decision.released)
+
+    @property
+    def missed_covered(self) -> int:
+        """Truth: the misses the audit estimate speaks for (released with a positive audit probability)."""
+        return sum(
+            1
+            for r in self.records
+            if r.contraband and r.decision.released and r.decision.secondary_probability > 0
+        )
+
+    @property
+    def listed_crossings(self) -> int:
+        return sum(1 for r in self.records if r.listed)
+
+    @property
+    def listed_alerted(self) -> int:
+        return sum(1 for r in self.records if r.listed and r.decision.cause is Cause.ALERT)
+
+    @property
+    def persons(self) -> int:
+        return sum(len(r.crossing.travelers) for r in self.records)
+
+    def local_time(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.port.zone)
+
+    def examples(self) -> list[RoutedCrossing]:
+        """One decision per cause, the first of the day with the most reasons, to show how lanes explain."""
+        chosen: dict[Cause, RoutedCrossing] = {}
+        for record in self.records:
+            cause = record.decision.cause
+            best = chosen.get(cause)
+            if best is None or len(record.decision.reasons) > len(best.decision.reasons):
+                chosen[cause] = record
+        return [chosen[c] for c in _EXAMPLE_ORDER if c in chosen]
+
+
+def auto_scale(port: PortParameters, day: date) -> float:
+    """The largest of AUTO_SCALES that keeps the expected day within AUTO_SCALE_CROSSINGS crossings."""
+    expected = sum(port.expected_per_day(mode, day) for mode in Mode)
+    return next((s for s in AUTO_SCALES if expected * s <= AUTO_SCALE_CROSSINGS), AUTO_SCALES[-1])
+
+
+def auto_budget(port: PortParameters, day: date, scale: float) -> int:
+    expected = sum(port.expected_per_day(mode, day) for mode in Mode) * scale
+    return max(1, round(DEFAULT_BUDGET_SHARE * expected / 24))
+
+
+def run_simulation(
+    options: SimulationOptions, *, progress: Callable[[str], None] | None = None
+) -> SimulationReport:
+    """Generate, screen, score and route a synthetic day at `options.port`; nothing is printed or stored."""
+    say = progress or (lambda _stage: None)
+    if options.scale is not None and not 0.0 < options.scale <= 1.0:
+        raise InputError("bad_scale", f"--scale must be above 0 and at most 1, got {options.scale}")
+    if options.budget_per_hour is not None and options.budget_per_hour < 0:
+        raise InputError("bad_budget", f"--budget-per-hour must be 0 or more, got {options.budget_per_hour}")
+    catalog = load_ports()
+    port = find_port(options.port, catalog)
+    scale = options.scale if options.scale is not None else auto_scale(port, options.day)
+    budget = (
+        options.budget_per_hour
+        if options.budget_per_hour is not None
+        else auto_budget(port, options.day, scale)
+    )
+    policy = RoutingPolicy(budget_per_hour=budget, audit_share=options.audit_share)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+
+    say("generating the synthetic watchlist and the day's traffic")
+    watchlist = generate_watchlist(options.seed, options.list_size)
+    traffic = generate_day(
+        port, options.day, options.seed, watchlist, scale=scale, listed_share=options.listed_share,
+        near_miss_share=options.near_miss_share,
+    )  # fmt: skip
+    timings["generate"] = time.perf_counter() - started
+
+    say("building the screening index")
+    mark = time.perf_counter()
+    matcher = build_matcher(watchlist, options.alert_threshold)
+    timings["index"] = time.perf_counter() - mark
+
+    say(f"screening the parties of {len(traffic.crossings):,} crossings")
+    mark = time.perf_counter()
+    screened = _screen(matcher, traffic.crossings, options.workers)
+    timings["screen"] = time.perf_counter() - mark
+
+    say("scoring and routing")
+    mark = time.perf_counter()
+    rules = CrossingRules()
+    forecast = {hour: value * scale for hour, value in port.expected_arrivals(options.day).items()}
+    router = BudgetedRouter(
+        policy, random.Random(f"cruce-lanes:{options.seed}:{port.code}:{options.day}"), forecast
+    )
+    records: list[RoutedCrossing] = []
+    for crossing in traffic.crossings:
+        facts = CrossingFacts(
+            crossing, _screenings_of(crossing, screened), traffic.history_of(crossing), matcher.threshold
+        )
+        assessment = rules.assess(facts)
+        decision = router.route(routing_case(crossing, assessment))
+        truth = traffic.contraband.get(crossing.id)
+        found = (truth is not None) if decision.lane is Lane.SECONDARY else None
+        records.append(
+            RoutedCrossing(crossing, assessment, decision, found, truth, traffic.listed.get(crossing.id, ()))
+        )
+    timings["score_route"] = time.perf_counter() - mark
+    timings["total"] = time.perf_counter() - started
+    return SimulationReport(
+        port=port,
+        source=catalog.source,
+        months=catalog.months,
+        day=options.day,
+        seed=options.seed,
+        scale=scale,
+        scale_auto=options.scale is None,
+        budget_per_hour=budget,
+        budget_auto=options.budget_per_hour is None,
+        audit_share=options.audit_share,
+        list_size=options.list_size,
+        alert_threshold=matcher.threshold,
+        expected=traffic.expected,
+        records=records,
+        hours=router.hours,
+        estimate=estimate_released_positives((r.decision, r.found) for r in records),
+        parties_screened=len(screened),
+        timings=timings,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- screening
+
+
+def _party_queries(crossings: list[Crossing]) -> Iterator[tuple[str, str, Query]]:
+    """(key, role, query) for every traveler and each distinct company name (screened once however often)."""
+    companies: set[str] = set()
+    for crossing in crossings:
+        for traveler in crossing.travelers:
+            yield traveler.id, traveler.role.value, traveler.query()
+        named = list(crossing.cargo.parties()) if crossing.cargo else []
+        if crossing.vehicle is not None and crossing.vehicle.carrier:
+            named.append(("carrier", crossing.vehicle.carrier))
+        for role, name in named:
+            if name not in companies:
+                companies.add(name)
+                key = f"company:{name}"
+                yield key, role, Query(name=name, schema=Schema.ORGANIZATION, id=key)
+
+
+def _screen(matcher: Matcher, crossings: list[Crossing], workers: int) -> dict[str, PartyScreening]:
+    parties = list(_party_queries(crossings))
+    out: dict[str, PartyScreening] = {}
+    results = screen_queries(matcher, (q for _, _, q in parties), top=1, workers=workers)
+    for (key, role, query), result in zip(parties, results, strict=True):
+        top = result.matches[0] if result.matches else None
+        out[key] = PartyScreening(
+            role=role,
+            name=query.name,
+            score=top.score if top else 0.0,
+            alert=bool(top and top.alert),
+            entity_id=top.entity_id if top else None,
+            matched_name=top.matched_name if top else None,
+        )
+    return out
+
+
+def _screenings_of(crossing: Crossing, screened: dict[str, PartyScreening]) -> tuple[PartyScreening, ...]:
+    found = [screened[t.id] for t in crossing.travelers if t.id in screened]
+    names = [n for _, n in crossing.cargo.parties()] if crossing.cargo else []
+    if crossing.vehicle is not None and crossing.vehicle.carrier:
+        names.append(crossing.vehicle.carrier)
+    for name in dict.fromkeys(names):
+        party = screened.get(f"company:{name}")
+        if party is not None:
+            found.append(party)
+    return tuple(found)
+
+
+# ---------------------------------------------------------------------------------------------- output
+
+
+def write_crossings_csv(report: SimulationReport, path: Path) -> Path:
+    """Every crossing's lane, score, probabilities and reasons; written whole or not at all."""
+    if path.is_dir():
+        raise InputError("bad_output", f"--output {path} is a folder; give a file name, e.g. crossings.csv")
+    if not path.parent.is_dir():
+        raise InputError("bad_output", f"the folder of --output {path} does not exist; create it first")
+    part = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        with part.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(CSV_COLUMNS)
+            for record in report.records:
+                writer.writerow(_row(report, record))
+        part.replace(path)
+    finally:
+        part.unlink(missing_ok=True)
+    return path
+
+
+def _row(report: SimulationReport, record: RoutedCrossing) -> list[str]:
+    crossing, decision = record.crossing, record.decision
+    threshold = decision.threshold
+    found = "" if record.found is None else ("true" if record.found else "false")
+    return [
+        crossing.id,
+        crossing.arrived_at.isoformat(timespec="seconds"),
+        report.local_time(crossing.arrived_at).isoformat(timespec="seconds"),
+        crossing.port_code,
+        crossing.mode.value,
+        str(len(crossing.travelers)),
+        crossing.vehicle.plate if crossing.vehicle else "",
+        crossing.trusted_program or "",
+        f"{decision.score:.4f}",
+        decision.lane.value,
+        decision.cause.value,
+        f"{decision.secondary_probability:.6f}",
+        f"{decision.selection_probability:.6f}",
+        "" if threshold is None else ("inf" if threshold == float("inf") else f"{threshold:.4f}"),
+        found,
+        record.contraband or "",
+        " | ".join(decision.reasons),
+    ]
