@@ -28,7 +28,6 @@ from cruce.core.errors import InputError
 from cruce.scoring.declarations import DECLARATION_FIELDS, OUTCOME_FIELDS, REQUIRED_FIELDS, complete
 
 PRESET_PACKAGE = "cruce.scoring.mappings"
-ERRORS_SHOWN = 10
 
 
 class FieldSource(BaseModel):
@@ -62,16 +61,19 @@ class Mapping(BaseModel):
     def _short_form(cls, value: Any) -> Any:
         """`field: Column Name` is short for `field: {column: Column Name}`."""
         if isinstance(value, dict):
-            return {key: {"column": str(source)} if isinstance(source, str | int) else source
-                    for key, source in value.items()}
+            return {
+                key: {"column": str(source)} if isinstance(source, str | int) else source
+                for key, source in value.items()
+            }
         return value
 
     @model_validator(mode="after")
     def _known_fields(self) -> Mapping:
         unknown = sorted(set(self.fields) - set(DECLARATION_FIELDS))
         if unknown:
-            raise ValueError(f"unknown field(s) {', '.join(unknown)}; "
-                             f"known fields: {', '.join(DECLARATION_FIELDS)}")
+            raise ValueError(
+                f"unknown field(s) {', '.join(unknown)}; known fields: {', '.join(DECLARATION_FIELDS)}"
+            )
         missing = [name for name in REQUIRED_FIELDS if name not in self.fields]
         if missing:
             raise ValueError(f"the mapping must say which column holds {', '.join(missing)}")
@@ -106,17 +108,13 @@ class MappedBatch:
     rows_read: int
     lines: np.ndarray  # the file line of each row of `frame`
 
-    def error_summary(self, limit: int = ERRORS_SHOWN) -> str:
-        shown = "\n".join(f"  {error}" for error in self.errors[:limit])
-        more = len(self.errors) - limit
-        return shown + (f"\n  … and {more} more" if more > 0 else "")
-
 
 def preset_names() -> list[str]:
     """Names of the mapping presets that ship with cruce."""
     folder = resources.files(PRESET_PACKAGE)
-    return sorted(entry.name.removesuffix(".yaml") for entry in folder.iterdir()
-                  if entry.name.endswith(".yaml"))
+    return sorted(
+        entry.name.removesuffix(".yaml") for entry in folder.iterdir() if entry.name.endswith(".yaml")
+    )
 
 
 def load_mapping(name_or_path: str | Path) -> Mapping:
@@ -128,8 +126,11 @@ def load_mapping(name_or_path: str | Path) -> Mapping:
         return parse_mapping(_read_text(path), str(path))
     if str(name_or_path) not in preset_names():
         presets = ", ".join(preset_names())
-        raise InputError("mapping_not_found", f"no mapping preset named {str(name_or_path)!r}; presets: "
-                         f"{presets} (or give the path of your own .yaml mapping file)")
+        raise InputError(
+            "mapping_not_found",
+            f"no mapping preset named {str(name_or_path)!r}; presets: "
+            f"{presets} (or give the path of your own .yaml mapping file)",
+        )
     text = resources.files(PRESET_PACKAGE).joinpath(f"{name_or_path}.yaml").read_text("utf-8")
     return parse_mapping(text, f"preset {name_or_path}")
 
@@ -145,8 +146,9 @@ def parse_mapping(text: str, source: str) -> Mapping:
     try:
         return Mapping.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in error['loc']) or 'mapping'}: {error['msg']}"
-                             for error in exc.errors())
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc']) or 'mapping'}: {error['msg']}" for error in exc.errors()
+        )
         raise InputError("bad_mapping", f"{source}: {problems}") from exc
 
 
@@ -162,8 +164,9 @@ def read_declarations_text(text: str, mapping: Mapping, source: str) -> MappedBa
     if not text.strip():
         raise InputError("empty_file", f"{source} is empty")
     try:
-        raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=mapping.delimiter,
-                          engine="c")
+        raw = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, sep=mapping.delimiter, engine="c"
+        )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputError("bad_csv", f"{source} is not a readable CSV file: {exc}") from exc
     _check_columns(raw.columns, mapping, source)
@@ -187,9 +190,11 @@ def require_outcomes(batch: MappedBatch, source: str) -> None:
     """Training needs labels: refuse a file whose mapping or columns give none."""
     for name in OUTCOME_FIELDS:
         if batch.frame[name].isna().any():
-            raise InputError("missing_outcomes",
-                             f"{source} has no {name} outcome for some rows; training needs labelled history "
-                             f"(check the mapping's {name} column)")
+            raise InputError(
+                "missing_outcomes",
+                f"{source} has no {name} outcome for some rows; training needs labelled history "
+                f"(check the mapping's {name} column)",
+            )
 
 
 class _ColumnReader:
@@ -222,8 +227,9 @@ class _ColumnReader:
             self._flag(numbers.isna() & ~empty, field.column, values, "is not a number")
             self._flag(~np.isfinite(numbers.fillna(0.0)), field.column, values, "is not a finite number")
             if field.minimum is not None:
-                self._flag(numbers < field.minimum, field.column, values,
-                           f"is below the minimum {field.minimum:g}")
+                self._flag(
+                    numbers < field.minimum, field.column, values, f"is below the minimum {field.minimum:g}"
+                )
             return numbers.astype("float64")
         lowered = values.str.lower()
         truthy = lowered.isin([value.lower() for value in field.true_values])
@@ -242,8 +248,11 @@ class _ColumnReader:
         first_line = {value: int(line) for value, line in reversed_pairs}
         for position in np.flatnonzero(duplicated.to_numpy()):
             value = str(ids.iloc[position])
-            self.errors.append(RowError(int(self.lines[position]), column, value,
-                                        f"repeats the id of line {first_line[value]}"))
+            self.errors.append(
+                RowError(
+                    int(self.lines[position]), column, value, f"repeats the id of line {first_line[value]}"
+                )
+            )
 
     def _flag(self, mask: pd.Series[Any], column: str, values: pd.Series[Any], message: str) -> None:
         for position in np.flatnonzero(mask.fillna(False).to_numpy(dtype=bool)):
@@ -252,14 +261,19 @@ class _ColumnReader:
 
 
 def _check_columns(present: Iterable[str], mapping: Mapping, source: str) -> None:
-    needed = [field.column for name, field in mapping.fields.items()
-              if not field.optional and name not in OUTCOME_FIELDS]
+    needed = [
+        field.column
+        for name, field in mapping.fields.items()
+        if not field.optional and name not in OUTCOME_FIELDS
+    ]
     present = list(present)
     missing = [column for column in needed if column not in present]
     if missing:
-        raise InputError("missing_columns",
-                         f"{source} lacks column(s) {', '.join(repr(c) for c in missing)} that mapping "
-                         f"{mapping.name!r} needs; the file has: {', '.join(repr(c) for c in present)}")
+        raise InputError(
+            "missing_columns",
+            f"{source} lacks column(s) {', '.join(repr(c) for c in missing)} that mapping "
+            f"{mapping.name!r} needs; the file has: {', '.join(repr(c) for c in present)}",
+        )
 
 
 def _line_numbers(text: str, rows: int, delimiter: str) -> np.ndarray:
@@ -288,8 +302,10 @@ def _read_text(path: Path, encoding: str = "utf-8-sig") -> str:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise InputError("bad_encoding",
-                         f"{path} line {line}: byte 0x{data[exc.start]:02x} is not {encoding}; save the file "
-                         "as UTF-8 or set `encoding:` in the mapping") from exc
+        raise InputError(
+            "bad_encoding",
+            f"{path} line {line}: byte 0x{data[exc.start]:02x} is not {encoding}; save the file "
+            "as UTF-8 or set `encoding:` in the mapping",
+        ) from exc
     except LookupError as exc:
         raise InputError("bad_encoding", f"unknown encoding {encoding!r} in the mapping") from exc

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from cruce.core.errors import InputError
+from cruce.scoring.evaluation import inspected_count, inspection_order
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -53,14 +54,9 @@ class ShadowReport:
 
 
 def inspected_at_rate(scores: FloatArray, rate: float) -> npt.NDArray[np.bool_]:
-    """What a scorer inspects at a rate: its top `ceil(rate × n)` items by score, ties by position."""
-    if not 0.0 < rate <= 1.0:
-        raise InputError("bad_rate", f"the inspection rate must be in (0, 1], got {rate}")
-    count = int(np.ceil(rate * len(scores) - 1e-9))
+    """What a scorer inspects at a rate, counted and ordered as every evaluation in cruce counts them."""
     chosen = np.zeros(len(scores), dtype=bool)
-    if count:
-        order = np.argsort(-scores, kind="stable")
-        chosen[order[:count]] = True
+    chosen[inspection_order(scores)[: inspected_count(len(scores), rate)]] = True
     return chosen
 
 
@@ -90,8 +86,15 @@ def compare(
     def items(mask: npt.NDArray[np.bool_]) -> list[ShadowItem]:
         rows = np.flatnonzero(mask)
         rows = rows[np.argsort(-np.maximum(live[rows], candidate[rows]), kind="stable")]
-        return [ShadowItem(str(item_ids[int(row)]), float(live[row]), float(candidate[row]),
-                           None if unknown[row] else bool(truth[row])) for row in rows]
+        return [
+            ShadowItem(
+                str(item_ids[int(row)]),
+                float(live[row]),
+                float(candidate[row]),
+                None if unknown[row] else bool(truth[row]),
+            )
+            for row in rows
+        ]
 
     return ShadowReport(
         items=len(live),

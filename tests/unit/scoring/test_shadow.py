@@ -14,7 +14,7 @@ def test_top_share_is_inspected_and_ties_keep_order() -> None:
     assert inspected_at_rate(scores, 0.4).tolist() == [False, True, False, True, False]
     assert inspected_at_rate(scores, 0.2).tolist() == [False, True, False, False, False]
     assert inspected_at_rate(scores, 1.0).all()
-    with pytest.raises(InputError, match=r"in \(0, 1\]"):
+    with pytest.raises(InputError, match=r"must be in \(0, 1\]"):
         inspected_at_rate(scores, 0.0)
 
 
