@@ -15,19 +15,25 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box
-from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from typer.core import TyperGroup
 
 from cruce import __version__
+from cruce.cli.audit import audit_app
+from cruce.cli.output import advance as _advance
+from cruce.cli.output import console, err_console
+from cruce.cli.output import plural as _plural
+from cruce.cli.output import progress as _progress
+from cruce.cli.output import say as _say
+from cruce.cli.risk import risk_app
+from cruce.cli.simulate import simulate
 from cruce.core.errors import CruceError, InputError
 from cruce.core.settings import Settings
 
@@ -38,10 +44,8 @@ if TYPE_CHECKING:  # the heavy modules (SQLAlchemy, Alembic, the matcher) load o
     from cruce.matching.types import Match
     from cruce.storage.store import Store
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
-
 SKIPPED_SHOWN = 20
+DEMO_PORT_SCALE = 0.05  # a twentieth of San Ysidro's day: a few thousand crossings, a few seconds
 SHORT_REASON_CHARS = 34
 
 
@@ -68,6 +72,9 @@ screen_app = typer.Typer(
 )
 app.add_typer(lists_app, name="lists")
 app.add_typer(screen_app, name="screen")
+app.add_typer(audit_app, name="audit")
+app.command("simulate")(simulate)
+app.add_typer(risk_app, name="risk")
 
 
 def _print_help(ctx: Any) -> None:
@@ -118,40 +125,8 @@ def _store(settings: Settings) -> Store:
     return open_store(settings.resolved_database_url())
 
 
-def _progress() -> Progress:
-    """A progress bar on stderr, only on a terminal; no refresh thread, since batch screening forks."""
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-        auto_refresh=False,
-        disable=not err_console.is_terminal,
-    )
-
-
-def _advance(progress: Progress, task: Any) -> Callable[[int], None]:
-    def advance(n: int) -> None:
-        progress.advance(task, n)
-        progress.refresh()
-
-    return advance
-
-
-def _plural(n: int, word: str, words: str | None = None) -> str:
-    """`1 row`, `2 rows`; `words` for irregular plurals (`entity`, `entities`)."""
-    return f"{n:,} {word if n == 1 else (words or word + 's')}"
-
-
 def _entities(n: int) -> str:
     return _plural(n, "entity", "entities")
-
-
-def _say(text: str) -> None:
-    """A line for stdout that may hold list data: printed whole, never wrapped by Rich."""
-    console.print(text, soft_wrap=True)
 
 
 # ---------------------------------------------------------------- lists
@@ -452,7 +427,74 @@ def demo(
         )  # fmt: skip
     console.print(_demo_summary(report, seed))
     console.print(_demo_examples(report))
+    _demo_border_day(seed, workers or settings.workers)
+    _demo_cargo(settings.ensure_data_dir() / "demo-cargo", seed)
+    _demo_sharing(report)
     _say(f"Demo store: {escape(str(demo_db))}. All of the above is synthetic data.")
+
+
+def _demo_border_day(seed: int, workers: int) -> None:
+    """Part 2: a day of traffic at San Ysidro, screened, scored and routed under the inspection budget."""
+    from cruce.cli.simulate import render
+    from cruce.service.simulate import SimulationOptions, run_simulation
+
+    console.rule("[bold]2. A day at a port: lanes under an inspection budget (synthetic)")
+    render(
+        run_simulation(
+            SimulationOptions(port="San Ysidro", seed=seed, scale=DEMO_PORT_SCALE, workers=workers)
+        ),
+        brief=True,
+    )
+
+
+def _demo_cargo(folder: Path, seed: int) -> None:
+    """Part 3: a cargo risk model trained on a synthetic year of declarations, judged on the weeks after."""
+    from cruce.service.demo import run_cargo_demo
+
+    console.rule("[bold]3. Cargo risk: a model trained on last year, judged on this year (synthetic)")
+    cargo = run_cargo_demo(folder, seed=seed)
+    _say(
+        f"Trained {escape(cargo.model_version)} on {cargo.trained_rows:,} declarations in "
+        f"{cargo.train_s:.1f} s; scored {cargo.scored_rows:,} later ones with "
+        f"{escape(cargo.rules_label or 'no rules')}."
+    )
+    table = Table(box=box.SIMPLE_HEAD, caption="precision / recall when the riskiest share is inspected")
+    table.add_column("inspect")
+    table.add_column("fraud", justify="right")
+    table.add_column("critical fraud", justify="right")
+    for fraud, critical in zip(cargo.fraud.at_rate, cargo.critical.at_rate, strict=True):
+        table.add_row(
+            f"top {fraud.rate:.0%}",
+            f"{fraud.precision:.2f} / {fraud.recall:.2f}",
+            f"{critical.precision:.2f} / {critical.recall:.2f}",
+        )
+    console.print(table)
+    for declaration_id, score, reasons in cargo.riskiest:
+        _say(f"  declaration {escape(declaration_id)}: score {score:.2f} — {escape(reasons)}")
+    _say(
+        f"Files: {escape(str(folder))} (try: cruce risk backtest {escape(str(folder / 'later.csv'))} "
+        f"--model {escape(str(folder / 'model'))})"
+    )
+
+
+def _demo_sharing(report: Any) -> None:
+    """Part 4: an alert written in marked portions, and the tear-line version each partner receives."""
+    from cruce.service.demo import run_sharing_demo
+
+    console.rule("[bold]4. Sharing under markings: each partner's tear line (synthetic)")
+    sharing = run_sharing_demo(report)
+    _say(
+        f"Full product, banner [bold]{escape(str(sharing.product.banner))}[/bold] "
+        f"({len(sharing.product.all_portions)} marked portions), stays with its owner."
+    )
+    for partner, version in sharing.versions.items():
+        sent = sharing.stix_objects.get(partner)
+        bundle = f", sent as a STIX 2.1 bundle of {sent} objects" if sent else ""
+        _say(
+            f"\n[bold]{partner}[/bold] receives {len(version.all_portions)} portions, "
+            f"{version.withheld} withheld{bundle}:"
+        )
+        _say(escape(version.render()))
 
 
 def _demo_summary(report: Any, seed: int) -> Table:

@@ -42,11 +42,18 @@ PRESET_PACKAGE = "cruce.scoring.rulesets"
 Vector = Any  # a pandas Series or a scalar while evaluating
 
 _COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
-    ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
-    ast.Eq: operator.eq, ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
 }
 _ARITHMETIC: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
 }
 _FUNCTIONS = ("missing", "abs")
 
@@ -88,9 +95,11 @@ class Rule:
         """Boolean per row: does this rule's condition hold (missing values count as no)?"""
         missing = sorted(self.inputs - set(frame.columns))
         if missing:
-            raise RuleError("rule_input_missing",
-                            f"rule {self.name!r} needs column(s) {', '.join(missing)} that this batch lacks; "
-                            f"available: {', '.join(map(str, frame.columns))}")
+            raise RuleError(
+                "rule_input_missing",
+                f"rule {self.name!r} needs column(s) {', '.join(missing)} that this batch lacks; "
+                f"available: {', '.join(map(str, frame.columns))}",
+            )
         value = _Evaluator(frame).eval(self.condition.body)
         if isinstance(value, pd.Series):
             return value.astype("boolean").fillna(False).to_numpy(dtype=bool)
@@ -154,8 +163,9 @@ class RuleSet:
 def preset_names() -> list[str]:
     """Rule sets that ship with cruce."""
     folder = resources.files(PRESET_PACKAGE)
-    return sorted(entry.name.removesuffix(".yaml") for entry in folder.iterdir()
-                  if entry.name.endswith(".yaml"))
+    return sorted(
+        entry.name.removesuffix(".yaml") for entry in folder.iterdir() if entry.name.endswith(".yaml")
+    )
 
 
 def load_rule_set(name_or_path: str | Path) -> RuleSet:
@@ -169,8 +179,11 @@ def load_rule_set(name_or_path: str | Path) -> RuleSet:
             raise RuleError("rules_not_found", f"cannot read rule file {path}: {problem}") from exc
         return parse_rule_set(text, str(path))
     if str(name_or_path) not in preset_names():
-        raise RuleError("rules_not_found", f"no rule set named {str(name_or_path)!r}; shipped: "
-                        f"{', '.join(preset_names())} (or give the path of your own .yaml rule file)")
+        raise RuleError(
+            "rules_not_found",
+            f"no rule set named {str(name_or_path)!r}; shipped: "
+            f"{', '.join(preset_names())} (or give the path of your own .yaml rule file)",
+        )
     text = resources.files(PRESET_PACKAGE).joinpath(f"{name_or_path}.yaml").read_text("utf-8")
     return parse_rule_set(text, f"rule set {name_or_path}")
 
@@ -184,8 +197,10 @@ def parse_rule_set(text: str, source: str) -> RuleSet:
     try:
         spec = _RuleSetSpec.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in error['loc']) or 'rule set'}: {error['msg']}"
-                             for error in exc.errors())
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc']) or 'rule set'}: {error['msg']}"
+            for error in exc.errors()
+        )
         raise RuleError("bad_rules", f"{source}: {problems}") from exc
     names = [rule.name for rule in spec.rules]
     repeated = sorted({name for name in names if names.count(name) > 1})
@@ -232,22 +247,32 @@ def _check(node: ast.AST, where: str) -> set[str]:
         for op, right in zip(node.ops, node.comparators, strict=True):
             if isinstance(op, ast.In | ast.NotIn):
                 if not isinstance(right, ast.List | ast.Tuple | ast.Set) or not all(
-                        isinstance(item, ast.Constant) for item in right.elts):
-                    raise RuleError("bad_rule",
-                                    f"{where}: `in` needs a list of constants, e.g. in ['CN', 'HK']")
+                    isinstance(item, ast.Constant) for item in right.elts
+                ):
+                    raise RuleError(
+                        "bad_rule", f"{where}: `in` needs a list of constants, e.g. in ['CN', 'HK']"
+                    )
             elif type(op) not in _COMPARE:
                 raise RuleError("bad_rule", f"{where}: comparison {type(op).__name__} is not supported")
             else:
                 names |= _check(right, where)
         return names
     elif isinstance(node, ast.Call):
-        if (isinstance(node.func, ast.Name) and node.func.id in _FUNCTIONS and len(node.args) == 1
-                and not node.keywords):
+        if (
+            isinstance(node.func, ast.Name)
+            and node.func.id in _FUNCTIONS
+            and len(node.args) == 1
+            and not node.keywords
+        ):
             return _check(node.args[0], where)
-        raise RuleError("bad_rule",
-                        f"{where}: the only functions are {', '.join(_FUNCTIONS)}, with one argument")
-    raise RuleError("bad_rule", f"{where}: {ast.unparse(node)!r} is not allowed in a rule condition "
-                    "(use column names, numbers, strings, comparisons, and/or/not, in [...], + - * /)")
+        raise RuleError(
+            "bad_rule", f"{where}: the only functions are {', '.join(_FUNCTIONS)}, with one argument"
+        )
+    raise RuleError(
+        "bad_rule",
+        f"{where}: {ast.unparse(node)!r} is not allowed in a rule condition "
+        "(use column names, numbers, strings, comparisons, and/or/not, in [...], + - * /)",
+    )
 
 
 class _Evaluator:

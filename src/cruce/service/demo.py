@@ -11,12 +11,21 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import pandas as pd
+
+from cruce.core.markings import Marking
 from cruce.lists.base import ImportResult
 from cruce.matching.types import Match
+from cruce.scoring.evaluation import Evaluation
+from cruce.service.risk import score_file, train_model
 from cruce.service.screening import build_matcher, screen_queries
+from cruce.sharing.products import Portion, Product, ProductKind, TearLineVersion, tear_line
+from cruce.sharing.stix import export_product
 from cruce.storage.store import Store
 from cruce.synthetic import SYNTHETIC_LIST, generate_travelers, generate_watchlist
+from cruce.synthetic.declarations import generate_declarations
 
 DEMO_TOP = 3
 
@@ -164,3 +173,88 @@ def run_demo(
             progress(100 if done % 100 == 0 else done % 100)
     report.screening_s = time.perf_counter() - started
     return report
+
+
+# ---------------------------------------------------------------- cargo risk on synthetic declarations
+
+CARGO_HISTORY_ROWS = 4000
+CARGO_SPLIT = "2026-01-01"
+
+
+@dataclass(frozen=True, slots=True)
+class CargoDemo:
+    """A model trained on a synthetic year of declarations, replayed on the weeks after it."""
+
+    trained_rows: int
+    scored_rows: int
+    train_s: float
+    model_version: str
+    rules_label: str | None
+    fraud: Evaluation
+    critical: Evaluation
+    riskiest: list[tuple[str, float, str]]  # declaration id, score, reasons
+
+
+def run_cargo_demo(folder: Path, *, seed: int = 7) -> CargoDemo:
+    """Train, backtest and score through the same service calls as `cruce risk`, on generated files."""
+    data = generate_declarations(CARGO_HISTORY_ROWS, seed=seed, days=400)
+    folder.mkdir(parents=True, exist_ok=True)
+    history, later = folder / "history.csv", folder / "later.csv"
+    data[data["Date"] < CARGO_SPLIT].to_csv(history, index=False)
+    data[data["Date"] >= CARGO_SPLIT].to_csv(later, index=False)
+    trained = train_model(history, folder / "model", valid_path=later)
+    scores = folder / "scores.csv"
+    scored = score_file(folder / "model", later, scores)
+    validation = trained.validation or {}
+    table = pd.read_csv(scores, dtype={"Declaration ID": str}, keep_default_na=False)
+    top = table.nlargest(3, "score").to_dict("records")
+    return CargoDemo(
+        trained_rows=trained.rows, scored_rows=scored.rows, train_s=trained.seconds,
+        model_version=trained.model_version, rules_label=scored.rules_label,
+        fraud=validation["fraud"], critical=validation["critical"],
+        riskiest=[(str(r["Declaration ID"]), float(r["score"]), str(r["reasons"])) for r in top],
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------- a marked product and its tear lines
+
+DEMO_PARTNERS = ("MEX", "CAN")
+
+
+@dataclass(frozen=True, slots=True)
+class SharingDemo:
+    product: Product
+    versions: dict[str, TearLineVersion]
+    stix_objects: dict[str, int]  # partner -> objects in the bundle sent to it
+
+
+def run_sharing_demo(report: DemoReport) -> SharingDemo:
+    """An alert written about the day's catches, and what each partner may receive of it."""
+    caught = [e for e in report.examples if e.outcome == "caught" and e.top is not None]
+    names = ", ".join(e.top.entity.caption for e in caught[:3] if e.top is not None) or "none"
+
+    def portion(text: str, marking: str) -> Portion:
+        return Portion(text, Marking.parse(marking))
+
+    product = Product(
+        product_id=f"alert:demo-{report.seed}",
+        kind=ProductKind.ALERT,
+        owner="USA",
+        title=portion("Listed parties crossing at a southwest border port (synthetic)", "U//FOUO"),
+        portions=(
+            portion(f"{report.planted_caught} listed parties were stopped today, among them {names}.",
+                    "S//REL TO USA, MEX"),
+            portion("The tip came from a controlled source inside the smuggling organisation.", "S//NOFORN"),
+            portion("Two of their carriers also run routes to Canadian ports.", "C//REL TO USA, CAN, MEX"),
+        ),
+        tearline_summary=portion("Expect listed parties to keep trying this port; screen their associates.",
+                                 "U//FOUO"),
+        author="demo analyst",
+    )  # fmt: skip
+    versions = {partner: tear_line(product, partner) for partner in DEMO_PARTNERS}
+    objects = {
+        partner: len(export_product(version).objects)
+        for partner, version in versions.items()
+        if not version.is_empty
+    }
+    return SharingDemo(product, versions, objects)

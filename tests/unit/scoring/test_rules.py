@@ -30,16 +30,18 @@ rules:
 
 
 def frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        "declaration_id": ["a", "b", "c", "d"],
-        "watchlist_alert": pd.array([False, True, False, None], dtype="boolean"),
-        "origin_country": pd.array(["CN", "MX", "US", None], dtype="string"),
-        "departure_country": pd.array(["HK", "MX", "US", "US"], dtype="string"),
-        "declared_value": [10.0, 100.0, 5.0, 1.0],
-        "net_mass_kg": [10.0, 1.0, 0.0, 1.0],
-        "hs6_code": pd.array(["870323", "870323", "851712", "851712"], dtype="string"),
-        "unit": [1.0, 100.0, np.nan, 1.0],
-    })
+    return pd.DataFrame(
+        {
+            "declaration_id": ["a", "b", "c", "d"],
+            "watchlist_alert": pd.array([False, True, False, None], dtype="boolean"),
+            "origin_country": pd.array(["CN", "MX", "US", None], dtype="string"),
+            "departure_country": pd.array(["HK", "MX", "US", "US"], dtype="string"),
+            "declared_value": [10.0, 100.0, 5.0, 1.0],
+            "net_mass_kg": [10.0, 1.0, 0.0, 1.0],
+            "hs6_code": pd.array(["870323", "870323", "851712", "851712"], dtype="string"),
+            "unit": [1.0, 100.0, np.nan, 1.0],
+        }
+    )
 
 
 def test_rules_fire_on_evidence_only_and_combine_by_noisy_or() -> None:
@@ -60,8 +62,10 @@ def test_reasons_are_filled_in_heaviest_first() -> None:
     rules = parse_rule_set(RULES, "test")
     data = frame()
     hits = rules.evaluate(data)
-    assert rules.reasons(hits, data, 0) == ["declared 1.00 per kg for HS 870323",
-                                            "goods of CN origin shipped from HK"]
+    assert rules.reasons(hits, data, 0) == [
+        "declared 1.00 per kg for HS 870323",
+        "goods of CN origin shipped from HK",
+    ]
     assert rules.reasons(hits, data, 2) == []
 
 
@@ -78,16 +82,19 @@ def test_rule_set_has_version_and_digest_of_its_text() -> None:
     assert first.label.startswith("test-cargo v2 (")
 
 
-@pytest.mark.parametrize("condition", [
-    "__import__('os').system('true')",
-    "x.__class__",
-    "open('/etc/passwd')",
-    "[c for c in x]",
-    "lambda: 1",
-    "x[0]",
-    "x in y",
-    "x if y else z",
-])
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "__import__('os').system('true')",
+        "x.__class__",
+        "open('/etc/passwd')",
+        "[c for c in x]",
+        "lambda: 1",
+        "x[0]",
+        "x in y",
+        "x if y else z",
+    ],
+)
 def test_conditions_cannot_run_code(condition: str) -> None:
     with pytest.raises(RuleError, match="rule 'r'"):
         compile_rule("r", 0.5, condition, "reason")
@@ -99,17 +106,27 @@ def test_missing_input_column_is_named() -> None:
         rule.fires(frame())
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("name: x\nversion: 1\nrules: []\n", "rules"),
-    ("name: x\nversion: 1\nrules:\n  - {name: a, weight: 2, when: x, reason: r}\n", "weight"),
-    ("name: x\nversion: 1\nrules:\n  - {name: a, weight: 0.5, when: x, reason: r}\n"
-     "  - {name: a, weight: 0.5, when: y, reason: r}\n", "used twice: a"),
-    ("name: x\nversion: 1\nrules:\n  - {name: Bad Name, weight: 0.5, when: x, reason: r}\n", "name"),
-    ("name: x\nversion: 1\nrules:\n  - {name: a, weight: 0.5, when: 'x >', reason: r}\n",
-     "cannot read condition"),
-    ("name: x\nversion: 1\nrules:\n  - {name: a, weight: 0.5, when: x, reason: '{x.y}'}\n",
-     "may only name columns"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("name: x\nversion: 1\nrules: []\n", "rules"),
+        ("name: x\nversion: 1\nrules:\n  - {name: a, weight: 2, when: x, reason: r}\n", "weight"),
+        (
+            "name: x\nversion: 1\nrules:\n  - {name: a, weight: 0.5, when: x, reason: r}\n"
+            "  - {name: a, weight: 0.5, when: y, reason: r}\n",
+            "used twice: a",
+        ),
+        ("name: x\nversion: 1\nrules:\n  - {name: Bad Name, weight: 0.5, when: x, reason: r}\n", "name"),
+        (
+            "name: x\nversion: 1\nrules:\n  - {name: a, weight: 0.5, when: 'x >', reason: r}\n",
+            "cannot read condition",
+        ),
+        (
+            "name: x\nversion: 1\nrules:\n  - {name: a, weight: 0.5, when: x, reason: '{x.y}'}\n",
+            "may only name columns",
+        ),
+    ],
+)
 def test_bad_rule_files_are_refused_with_the_reason(text: str, message: str) -> None:
     with pytest.raises(RuleError, match=message):
         parse_rule_set(text, "rules.yaml")

@@ -1,0 +1,117 @@
+"""`cruce audit`: check the audit log's hash chain and list its records.
+
+A sub-app of `cruce.cli.main` (which owns exit codes and error lines). `verify` exits 1 when it finds any
+problem, so a cron job or CI step can alarm on it; its success line prints the head's hash, which is worth
+copying somewhere else now and then: a chain can prove nothing was changed only up to a head kept apart.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from cruce.core.errors import InputError
+
+if TYPE_CHECKING:
+    from cruce.storage.audit import AuditLog
+    from cruce.storage.store import Store
+
+console = Console(highlight=False)
+
+audit_app = typer.Typer(help="Check and list the append-only, hash-chained audit log.")
+
+
+def _open_store() -> Store:
+    """The store the settings name (the same one every other command uses), migrated to the newest schema."""
+    from pydantic import ValidationError
+
+    from cruce.core.settings import Settings
+    from cruce.storage.store import open_store
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"CRUCE_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise InputError("bad_setting", f"bad setting: {problems}") from exc
+    settings.ensure_data_dir()
+    return open_store(settings.resolved_database_url())
+
+
+def _log(store: Store) -> AuditLog:
+    from cruce.storage.audit import AuditLog
+
+    return AuditLog.of(store)
+
+
+@audit_app.callback(invoke_without_command=True)
+def _audit(ctx: typer.Context) -> None:
+    if ctx.invoked_subcommand is None:
+        text = ctx.get_help()  # Typer's Rich help prints itself and returns ""
+        if text:
+            console.print(text, markup=False)
+        raise typer.Exit(0)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute every record's hash and link; exit 1 if any record was altered, removed or reordered."""
+    with _open_store() as store:
+        result = _log(store).verify()
+    if result.ok:
+        records = f"{result.checked:,} record{'' if result.checked == 1 else 's'}"
+        console.print(
+            f"[green]audit log intact: {records}, head {result.head.hash[:12]}[/green]", soft_wrap=True
+        )
+        return
+    for problem in result.problems:
+        console.print(f"[red]{escape(problem.problem)}[/red]", soft_wrap=True)
+    count = len(result.problems)
+    console.print(
+        f"[red]audit log NOT intact: {count} problem{'' if count == 1 else 's'} in "
+        f"{result.checked:,} records checked[/red]",
+        soft_wrap=True,
+    )
+    raise typer.Exit(1)
+
+
+@audit_app.command("ls")
+def audit_ls(
+    limit: Annotated[int, typer.Option(help="Show the newest this many records.", min=1)] = 20,
+    actor: Annotated[str | None, typer.Option(help="Only the records of this user or process.")] = None,
+) -> None:
+    """Show the newest records of the audit log, oldest of them first."""
+    with _open_store() as store:
+        records = _log(store).latest(limit, actor=actor)
+    if not records:
+        console.print(f"No audit record{f' of {escape(actor)}' if actor else ''} yet.", soft_wrap=True)
+        return
+    table = Table(
+        title="Audit log (newest last)",
+        caption="Each row: who did what to which resource, then (dim) the reason recorded.",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    table.add_column("seq", justify="right", no_wrap=True)
+    table.add_column("at (UTC)", no_wrap=True)
+    table.add_column("outcome", no_wrap=True)
+    table.add_column("actor, action, resource / reason", overflow="fold")
+    for record in records:
+        event = record.event
+        style = "green" if event.outcome.value == "allowed" else "red"
+        what = f"{escape(event.actor)} [bold]{escape(event.action)}[/bold] {escape(event.resource)}"
+        if event.reason:
+            what += f"\n[dim]{escape(event.reason)}[/dim]"
+        table.add_row(
+            str(record.seq),
+            event.at.strftime("%Y-%m-%d %H:%M:%S"),
+            f"[{style}]{event.outcome.value}[/{style}]",
+            what,
+        )
+    console.print(table)

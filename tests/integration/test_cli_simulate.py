@@ -1,0 +1,58 @@
+"""`cruce simulate` run as a user runs it: a new process, a small port day, and a mistyped port name."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+from cli_fixtures import run_cli
+
+LANE_ROW = (
+    r"^\s+(pedestrian|passenger vehicle|bus|commercial truck|all)\s+([\d,]+)\s+[\d,]+"
+    r"\s+([\d,]+)\s+([\d,]+)\s+([\d,]+)\s*$"
+)
+"""A row of the lanes table: mode, crossings, expected, expedited, primary, secondary."""
+
+
+def test_simulate_says_synthetic_counts_add_up_and_logs_every_crossing(tmp_path: Path) -> None:
+    out = tmp_path / "crossings.csv"
+    args = ("simulate", "--port", "Otay Mesa", "--scale", "0.02", "--seed", "3", "--workers", "1")
+    result = run_cli(tmp_path / "data", *args, "--output", out)
+    text = result.stdout
+    assert result.returncode == 0, text + result.stderr
+    assert "ALL DATA IS SYNTHETIC" in text and "synthetic data" in text
+    assert "Otay Mesa, California" in text and "scale 0.02" in text
+    rows = {m.group(1): [int(n.replace(",", "")) for n in m.groups()[1:]]
+            for m in re.finditer(LANE_ROW, text, re.MULTILINE)}  # fmt: skip
+    assert {"passenger vehicle", "commercial truck", "all"} <= set(rows), text
+    for name, (crossings, expedited, primary, secondary) in rows.items():
+        assert crossings == expedited + primary + secondary, name
+    modes = [v for k, v in rows.items() if k != "all"]
+    assert rows["all"][0] == sum(v[0] for v in modes)
+    assert "Secondary inspections per hour" in text and "inverse-propensity" in text
+
+    with out.open(encoding="utf-8", newline="") as handle:
+        logged = list(csv.DictReader(handle))
+    assert len(logged) == rows["all"][0]
+    lanes = {row["lane"] for row in logged}
+    assert lanes <= {"expedited", "primary", "secondary"} and "secondary" in lanes
+    for row in logged:
+        assert 0.0 < float(row["selection_probability"]) <= 1.0
+        assert row["reasons"]
+
+    again = run_cli(tmp_path / "data", *args)  # same seed, same day (timings aside)
+    assert again.stdout.split("Timings:")[0] == text.split("Timings:")[0]
+
+
+def test_unknown_port_exits_2_with_the_close_names_and_no_traceback(tmp_path: Path) -> None:
+    result = run_cli(tmp_path / "data", "simulate", "--port", "San Isidro")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.stderr.startswith("error: unknown port 'San Isidro'; did you mean San Ysidro")
+    assert result.stdout == ""
+
+
+def test_bad_date_exits_2(tmp_path: Path) -> None:
+    result = run_cli(tmp_path / "data", "simulate", "--port", "Laredo", "--date", "2025-13-01")
+    assert result.returncode == 2 and "error: --date '2025-13-01' is not a date" in result.stderr
