@@ -31,6 +31,10 @@ def test_simulate_says_synthetic_counts_add_up_and_logs_every_crossing(tmp_path:
     modes = [v for k, v in rows.items() if k != "all"]
     assert rows["all"][0] == sum(v[0] for v in modes)
     assert "Secondary inspections per hour" in text and "inverse-propensity" in text
+    fairness = text.split("by nationality of the first traveler")[1].split("How lanes explain")[0]
+    groups = re.findall(r"^\s+(\(other\)|[A-Z]{2})\s+([\d,]+)\s+([\d,]+)\s", fairness, re.MULTILINE)
+    assert sum(int(n.replace(",", "")) for _, n, _ in groups) == rows["all"][0]  # every crossing in one group
+    assert sum(int(n.replace(",", "")) for _, _, n in groups) == rows["all"][3]  # every secondary counted
 
     with out.open(encoding="utf-8", newline="") as handle:
         logged = list(csv.DictReader(handle))

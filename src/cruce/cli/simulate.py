@@ -125,6 +125,7 @@ def render(report: SimulationReport, *, brief: bool = False) -> None:
         console.print(_hours_table(report))
     console.print(_outcomes_table(report))
     if not brief:
+        console.print(_fairness_table(report))
         _examples(report)
     _timings(report)
 
@@ -178,6 +179,30 @@ def _hours_table(report: SimulationReport) -> Table:
             f"{local:%H}:00", f"{usage.arrivals:,}", used, str(usage.alerts), str(usage.targeted),
             str(usage.audits), threshold, str(usage.released_budget_used_up),
         )  # fmt: skip
+    return table
+
+
+def _fairness_table(report: SimulationReport) -> Table:
+    """Inspection rate and hit rate by traveler nationality: who bears the inspections."""
+    overall = sum(g.inspected for g in report.by_nationality()) / max(report.crossings, 1)
+    table = Table(
+        title="Who is sent to secondary, by nationality of the first traveler (synthetic)",
+        box=box.SIMPLE_HEAD,
+    )
+    for column in ("nationality", "crossings", "secondary", "rate", "× overall", "found", "hit rate"):
+        table.add_column(column, justify="left" if column == "nationality" else "right")
+    for group in report.by_nationality():
+        hit = "–" if group.hit_rate is None else f"{group.hit_rate:.1%}"
+        ratio = group.inspection_rate / overall if overall else 0.0
+        table.add_row(
+            escape(group.group),
+            f"{group.crossings:,}",
+            f"{group.inspected:,}",
+            f"{group.inspection_rate:.1%}",
+            f"{ratio:.2f}",
+            f"{group.found:,}",
+            hit,
+        )
     return table
 
 
