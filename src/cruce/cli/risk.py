@@ -97,13 +97,28 @@ def score(  # noqa: PLR0917 - Typer turns each parameter into an option
         ),
     ] = True,
     top: Annotated[int, typer.Option(help="Reasons per declaration.", min=1)] = 3,
+    reasons: Annotated[
+        bool,
+        typer.Option(
+            "--reasons/--no-reasons",
+            help="Explain every score (rules and model features); off for bulk rescoring.",
+        ),
+    ] = True,
 ) -> None:
     """Score declarations: writes the id column, score, critical_score and reasons."""
     from cruce.service.risk import score_file
 
     matcher = _party_matcher(mapping) if screen_parties else None
     report = score_file(
-        model, input_path, output, mapping=mapping, rules=_rules(rules), matcher=matcher, top=top, step=status
+        model,
+        input_path,
+        output,
+        mapping=mapping,
+        rules=_rules(rules),
+        matcher=matcher,
+        top=top,
+        reasons=reasons,
+        step=status,
     )
     rate = report.rows / report.seconds if report.seconds else 0.0
     say(

@@ -151,13 +151,22 @@ class RuleSet:
         score = 1.0 - np.prod(np.where(fired, 1.0 - weights, 1.0), axis=1)
         return RuleHits(rules=self.rules, fired=fired, score=score)
 
-    def reasons(self, hits: RuleHits, frame: pd.DataFrame, row: int) -> list[str]:
-        """The sentences of the rules that fired on one row, heaviest first."""
-        fired = hits.fired_rules(row)
-        if not fired:
-            return []
-        values = {str(key): value for key, value in frame.iloc[row].to_dict().items()}
-        return [rule.explain(values) for rule in fired]
+    def reasons(self, hits: RuleHits, frame: pd.DataFrame) -> list[list[str]]:
+        """Per row, the sentences of the rules that fired on it, heaviest first.
+
+        Only the rows where a rule fired, and only the columns the rules name, are read back from the frame:
+        a batch of a million declarations mostly fires nothing.
+        """
+        out: list[list[str]] = [[] for _ in range(len(frame))]
+        rows = np.flatnonzero(hits.fired.any(axis=1))
+        if not len(rows):
+            return out
+        columns = sorted(self.inputs & {str(column) for column in frame.columns})
+        records = frame.iloc[rows][columns].to_dict("records")
+        for row, record in zip(rows.tolist(), records, strict=True):
+            values = {str(key): value for key, value in record.items()}
+            out[row] = [rule.explain(values) for rule in hits.fired_rules(row)]
+        return out
 
 
 def preset_names() -> list[str]:

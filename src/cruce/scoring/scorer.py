@@ -53,9 +53,18 @@ class CargoScorer:
         self.rules = rules
 
     def score(
-        self, frame: pd.DataFrame, *, explain: bool = True, top: int = 3, sequential: bool = False
+        self,
+        frame: pd.DataFrame,
+        *,
+        explain: bool = True,
+        top: int = 3,
+        sequential: bool = False,
     ) -> ScoredDeclarations:
-        """Score every declaration; `sequential` lets earlier rows of the batch count as history."""
+        """Score every declaration; `sequential` lets earlier rows of the batch count as history.
+
+        With `explain`, every declaration gets its fired rules and its model reasons (TreeSHAP, the costly
+        part of scoring: leave it off for bulk rescoring where only the scores are needed).
+        """
         scores = self.model.predict(frame, sequential=sequential)
         context = self._context(frame, sequential) if self.rules is not None else frame
         hits = self.rules.evaluate(context) if self.rules is not None else None
@@ -63,11 +72,13 @@ class CargoScorer:
         combined = np.maximum(scores.score, rule_score)
         reasons: list[list[str]] = []
         if explain and len(frame):
-            model_reasons = self.model.explain(frame, top=top, sequential=sequential)
-            for row in range(len(frame)):
-                fired = self.rules.reasons(hits, context, row) if self.rules and hits is not None else []
-                positive = [reason.sentence for reason in model_reasons[row] if reason.contribution > 0]
-                reasons.append([*fired[:top], *positive[:top]])
+            fired = self.rules.reasons(hits, context) if self.rules and hits is not None else None
+            reasons = (
+                [list(row[:top]) for row in fired] if fired is not None else [[] for _ in range(len(frame))]
+            )
+            explained = self.model.explain(frame, top=top, sequential=sequential)
+            for row, row_reasons in enumerate(explained):
+                reasons[row].extend([r.sentence for r in row_reasons if r.contribution > 0][:top])
         return ScoredDeclarations(
             declaration_ids=[str(value) for value in frame["declaration_id"].tolist()],
             score=combined,

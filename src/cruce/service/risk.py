@@ -179,6 +179,7 @@ def score_file(
     matcher: Matcher | None = None,
     alert_score: float = 0.5,
     top: int = 3,
+    reasons: bool = True,
     step: Step = _quiet,
 ) -> ScoreReport:
     """Score a file; write `<id column>,score,critical_score,reasons` and the unreadable rows beside it."""
@@ -189,7 +190,7 @@ def score_file(
     batch = read_declarations(input_path, mapping_obj)
     frame = screen_parties(batch.frame, matcher) if matcher is not None else batch.frame
     step(f"scoring {len(frame):,} declarations")
-    scored = scorer.score(frame, top=top)
+    scored = scorer.score(frame, top=top, explain=reasons)
     _write_scores(output_path, mapping_obj, scored)
     errors_path = _write_errors(output_path, batch) if batch.errors else None
     return ScoreReport(

@@ -62,11 +62,10 @@ def test_reasons_are_filled_in_heaviest_first() -> None:
     rules = parse_rule_set(RULES, "test")
     data = frame()
     hits = rules.evaluate(data)
-    assert rules.reasons(hits, data, 0) == [
-        "declared 1.00 per kg for HS 870323",
-        "goods of CN origin shipped from HK",
-    ]
-    assert rules.reasons(hits, data, 2) == []
+    reasons = rules.reasons(hits, data)
+    assert reasons[0] == ["declared 1.00 per kg for HS 870323", "goods of CN origin shipped from HK"]
+    assert reasons[1] == ["a party is on a watchlist"]
+    assert reasons[2] == []
 
 
 def test_unknown_value_in_a_reason_reads_unknown() -> None:
