@@ -1,4 +1,4 @@
-"""`python -m benchmarks [screening-quality|screening-speed|risk-quality|risk-speed|all]`.
+"""`python -m benchmarks [screening-quality|screening-speed|risk-quality|risk-speed|sharing|all]`.
 
 Options: `--quick`, `--seed N`, `--systems` (screening quality), `--workers N`.
 """
@@ -106,13 +106,19 @@ def risk_speed(quick: bool) -> int:
     return run_risk_speed(console(), quick=quick)
 
 
+def sharing(quick: bool) -> int:
+    from benchmarks.sharing import run_sharing
+
+    return run_sharing(console(), quick=quick)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument(
         "benchmark",
         nargs="?",
         default="all",
-        choices=("screening-quality", "screening-speed", "risk-quality", "risk-speed", "all"),
+        choices=("screening-quality", "screening-speed", "risk-quality", "risk-speed", "sharing", "all"),
     )
     parser.add_argument(
         "--quick", action="store_true", help="a small evaluation (~1,000 queries), for iterating"
@@ -138,6 +144,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         status |= risk_quality(args.seed, args.quick)
     if args.benchmark in ("risk-speed", "all"):
         status |= risk_speed(args.quick)
+    if args.benchmark in ("sharing", "all"):
+        status |= sharing(args.quick)
     return status
 
 

@@ -61,7 +61,7 @@ def tamper(engine: Engine, *statements: str) -> None:
 
 def test_migration_creates_the_audit_tables_as_declared(store: Store) -> None:
     with store.engine.connect() as conn:
-        assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0002"
+        assert conn.scalar(text("SELECT version_num FROM alembic_version")) >= "0002"
         diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
         assert diffs == []
     log = AuditLog.of(store)

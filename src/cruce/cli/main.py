@@ -33,6 +33,7 @@ from cruce.cli.output import plural as _plural
 from cruce.cli.output import progress as _progress
 from cruce.cli.output import say as _say
 from cruce.cli.risk import risk_app
+from cruce.cli.share import share_app
 from cruce.cli.simulate import simulate
 from cruce.core.errors import CruceError, InputError
 from cruce.core.settings import Settings
@@ -75,6 +76,7 @@ app.add_typer(screen_app, name="screen")
 app.add_typer(audit_app, name="audit")
 app.command("simulate")(simulate)
 app.add_typer(risk_app, name="risk")
+app.add_typer(share_app, name="share")
 
 
 def _print_help(ctx: Any) -> None:

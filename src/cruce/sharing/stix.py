@@ -214,11 +214,11 @@ def import_bundle(bundle: str | Mapping[str, Any]) -> list[Product]:
     except STIXError as exc:
         raise StixImportError(f"not valid STIX 2.1: {exc}") from exc
     objects = list(parsed.objects)
-    markings = _markings({str(o.id): o for o in objects if o.type == "marking-definition"})
+    markings = read_markings({str(o.id): o for o in objects if o.type == "marking-definition"})
     return [_product(report, markings) for report in objects if report.type == "report"]
 
 
-def _markings(definitions: Mapping[str, Any]) -> dict[str, Marking | None]:
+def read_markings(definitions: Mapping[str, Any]) -> dict[str, Marking | None]:
     """Each ACS definition as a cruce marking; TLP definitions map to None (a label, not a releasability)."""
     out: dict[str, Marking | None] = {}
     for marking_id, definition in definitions.items():

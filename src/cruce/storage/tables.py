@@ -9,6 +9,11 @@ The audit log (`audit_records`, `audit_head`) is append-only and hash-chained (s
 records are only ever inserted, and the one `audit_head` row names the last record's seq and hash. On
 PostgreSQL a trigger refuses UPDATE, DELETE and TRUNCATE of the records (migration 0002).
 
+Sharing (migration 0003, used by `cruce.storage.sharing`): accounts and hashed API tokens, TAXII
+collections with per-principal permissions, the STIX object versions of each collection (with the columns
+pages are keyed by and markings are enforced on), published products kept whole, POST statuses, and sync
+cursors.
+
 The Alembic migrations in `migrations/versions/` create exactly these tables; a test compares the two.
 """
 
@@ -21,6 +26,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -131,3 +137,124 @@ class AuditHeadRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # always 1
     seq: Mapped[int] = mapped_column(BigInteger)  # 0 while the log is empty
     hash: Mapped[str] = mapped_column(String(64))
+
+
+# -- sharing: accounts, TAXII collections and their objects (migration 0003) -------------------------------
+
+
+class ShareAccountRow(Base):
+    """Who may call the TAXII server: attributes for decisions, and a salted scrypt hash, never a password."""
+
+    __tablename__ = "share_accounts"
+
+    user_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    organisation: Mapped[str] = mapped_column(String(128))
+    country: Mapped[str] = mapped_column(String(3))  # the organisation's country (ISO 3166 alpha-3)
+    nationality: Mapped[str] = mapped_column(String(3))
+    clearance: Mapped[str] = mapped_column(String(16))  # U, C, S or TS
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    # "scrypt$<n>$<r>$<p>$<salt b64>$<key b64>", or None for a token-only account.
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ShareTokenRow(Base):
+    """An API token, kept only as the sha256 of its text: a stolen database yields no usable token."""
+
+    __tablename__ = "share_tokens"
+    __table_args__ = (Index(None, "user_id"),)
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("share_accounts.user_id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ShareCollectionRow(Base):
+    """A TAXII collection. `last_added` is the newest date_added given out: the next one must be later."""
+
+    __tablename__ = "share_collections"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_added: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SharePermissionRow(Base):
+    """Read/write rights on a collection for one principal: `user:<id>` or `org:<organisation>`."""
+
+    __tablename__ = "share_permissions"
+
+    collection_id: Mapped[str] = mapped_column(
+        ForeignKey("share_collections.id", ondelete="CASCADE"), primary_key=True
+    )
+    principal: Mapped[str] = mapped_column(String(160), primary_key=True)
+    can_read: Mapped[bool] = mapped_column(Boolean)
+    can_write: Mapped[bool] = mapped_column(Boolean)
+
+
+class ShareObjectRow(Base):
+    """One version of one STIX object in one collection, stored as the exact JSON text it was received as.
+
+    `seq` is a server-side sequence and `date_added` strictly increases with it inside a collection, so
+    (collection_id, date_added, seq) is the keyset every page is read by. `releasable_to` is the set of
+    countries its markings release it to, written ` MEX USA ` (or `*` for everyone) so that enforcement is a
+    SQL condition; `classification` is its highest marking level (0 U .. 3 TS).
+    """
+
+    __tablename__ = "share_objects"
+    __table_args__ = (
+        UniqueConstraint("collection_id", "object_id", "version"),
+        Index(None, "collection_id", "date_added", "seq"),
+    )
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    collection_id: Mapped[str] = mapped_column(ForeignKey("share_collections.id", ondelete="CASCADE"))
+    object_id: Mapped[str] = mapped_column(String(255))
+    object_type: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(32))  # `modified` (or `created`), as fixed-width UTC text
+    spec_version: Mapped[str] = mapped_column(String(8))
+    date_added: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    releasable_to: Mapped[str] = mapped_column(Text)
+    classification: Mapped[int] = mapped_column(Integer)
+    data: Mapped[str] = mapped_column(Text)
+
+
+class ShareProductRow(Base):
+    """A published product kept whole, as the STIX bundle of the full product, with its owner."""
+
+    __tablename__ = "share_products"
+
+    product_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(3))
+    bundle: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    published_by: Mapped[str] = mapped_column(String(128))
+
+
+class ShareStatusRow(Base):
+    """The TAXII status resource of one POST of objects (processed at once, so always complete)."""
+
+    __tablename__ = "share_statuses"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    collection_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(128))
+    request_timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ShareCursorRow(Base):
+    """How far a sync with a remote collection got, written in the same transaction as what it covers."""
+
+    __tablename__ = "share_cursors"
+
+    remote: Mapped[str] = mapped_column(String(500), primary_key=True)  # the remote API root URL
+    remote_collection: Mapped[str] = mapped_column(String(64), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(8), primary_key=True)  # pull | push
+    local_collection: Mapped[str] = mapped_column(String(64))
+    position: Mapped[str] = mapped_column(Text)  # pull: remote date_added; push: local "date_added|seq"
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

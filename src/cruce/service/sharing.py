@@ -1,0 +1,544 @@
+"""Sharing use cases: publish a product to a TAXII collection, serve collections, sync with partner nodes.
+
+Publishing. The full product is kept whole (`share_products`, as its STIX bundle) and its STIX objects go
+into the collection; so does, for each partner the releasing officer may release it to, that partner's
+tear-line version, as a report of its own id (derived from the product id and the partner, and carrying
+`x_cruce_partner`). Each stored object's releasability is computed from its own markings, never from which
+partner it was made for: the full report of a product with a NOFORN portion is releasable to its owner only,
+MEX's version to whoever every one of its remaining markings releases it to. So enforcement needs no
+knowledge of tear lines, and a version made for MEX that is also releasable to CAN is rightly served to CAN.
+Publishing the same product again is a no-op (same objects, same versions); a changed product gets a new
+`modified`, i.e. new versions of its reports.
+
+Serving (`TaxiiService`). Every call is made for an authenticated account and checked against the
+collection's permissions; every read, write and denial is appended to the audit log. Reads are filtered in
+the query by the account's countries and clearance (`cruce.storage.sharing.Reader`).
+
+Sync. `pull` reads a remote collection page by page (`match[version]=all`, following `next`) and stores
+each page's objects together with the cursor (the page's `X-TAXII-Date-Added-Last`) in one transaction;
+a new run starts from `added_after=<cursor>`. cruce servers give strictly increasing `date_added` in commit
+order (see `cruce.storage.sharing`), so the cursor loses nothing; a page re-read after a crash adds nothing,
+since (collection, id, version) is unique. `push` sends the local objects releasable to the partner's
+country, after a local (date_added, seq) cursor moved only once the remote confirms every object.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from cruce.core.clock import Clock, utc_now
+from cruce.core.errors import CruceError, InputError, NotFoundError
+from cruce.core.markings import ALL
+from cruce.sharing.access import READING_ROLES, Decision, Role, may_read, may_release
+from cruce.sharing.audit import AuditEvent, Outcome, event_for
+from cruce.sharing.exchange import ObjectFilter, PagePosition, VersionPick, parse_timestamp, stix_timestamp
+from cruce.sharing.products import Product
+from cruce.sharing.stix import NAMESPACE, export_product, import_bundle
+from cruce.storage.audit import AuditLog
+from cruce.storage.sharing import Account, AddResult, Collection, CursorUpdate, Page, Reader, SharingStore
+
+log = logging.getLogger(__name__)
+
+TAXII_MEDIA = "application/taxii+json;version=2.1"
+STIX_MEDIA = "application/stix+json;version=2.1"
+WRITING_ROLES = frozenset({Role.ANALYST, Role.RELEASING_OFFICER})
+
+
+class UnauthenticatedError(CruceError):
+    """No credentials, or wrong ones (HTTP 401)."""
+
+
+class ForbiddenError(CruceError):
+    """Authenticated, but not allowed (HTTP 403)."""
+
+
+class SyncError(CruceError):
+    """A sync stopped; what was committed before stays, and a rerun resumes from there."""
+
+
+# -- publishing ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PublishResult:
+    product_id: str
+    released_to: tuple[str, ...]
+    denied: dict[str, str]
+    added: int
+    present: int
+
+
+def partner_report_id(product_id: str, partner: str) -> str:
+    """The STIX id of a partner's tear-line report: distinct from the full report and other partners'."""
+    return f"report--{uuid.uuid5(NAMESPACE, f'{product_id}|tear-line|{partner}')}"
+
+
+def default_partners(product: Product) -> list[str]:
+    """Every country some portion names in its REL TO, except the owner."""
+    found: set[str] = set()
+    for portion in product.all_portions:
+        found |= set(portion.marking.releasable_to)
+    return sorted(found - {ALL, product.owner})
+
+
+def publish(
+    store: SharingStore,
+    audit: AuditLog,
+    account: Account,
+    collection_id: str,
+    product: Product,
+    *,
+    partners: Sequence[str] | None = None,
+    clock: Clock = utc_now,
+) -> PublishResult:
+    """Store `product` whole, its objects and each allowed partner's tear-line version, in a collection."""
+    store.collection(collection_id)
+    user = account.user()
+    resource = f"product:{product.product_id}"
+    decision = may_read(user, product)
+    if not decision.allowed or decision.version is not product:
+        reason = decision.reason if not decision.allowed else "only owner-country users publish a product"
+        _record(audit, clock, account, "publish", resource, Outcome.DENIED, reason)
+        raise ForbiddenError(
+            "publish_denied", f"{account.user_id} may not publish {product.product_id}: {reason}"
+        )
+    stored = store.product(product.product_id)
+    at = clock()
+    if stored is not None and export_product(product, created=stored[1]).serialize() == stored[0]:
+        at = stored[1]
+    full = export_product(product, created=at)
+    store.save_product(product.product_id, product.owner, full.serialize(), account.user_id, at)
+    objects: list[dict[str, Any]] = [json.loads(o.serialize()) for o in full.objects]
+    released: list[str] = []
+    denied: dict[str, str] = {}
+    for partner in partners if partners is not None else default_partners(product):
+        release = may_release(user, product, partner)
+        _audit_decision(audit, clock, account, release, resource, {"partner": partner.upper()})
+        if not release.allowed or release.version is None or isinstance(release.version, Product):
+            denied[partner.upper()] = release.reason
+            continue
+        try:
+            bundle = export_product(release.version, created=at)
+        except InputError as exc:  # only a title would go: nothing worth a report
+            denied[partner.upper()] = exc.message
+            continue
+        code = release.version.partner
+        for obj in bundle.objects:
+            data = json.loads(obj.serialize())
+            if data["type"] == "report":
+                data["id"] = partner_report_id(product.product_id, code)
+                data["x_cruce_partner"] = code
+            objects.append(data)
+        released.append(code)
+    result = store.add_objects(collection_id, objects)
+    if result.failures:  # pragma: no cover - cruce's own export always has readable markings
+        raise InputError("publish_failed", f"{result.failures[0][0]}: {result.failures[0][1]}")
+    _record(
+        audit, clock, account, "write", f"collection:{collection_id}", Outcome.ALLOWED,
+        f"published {product.product_id}: {len(result.added)} new object versions",
+        {"product": product.product_id, "released_to": released},
+    )  # fmt: skip
+    return PublishResult(product.product_id, tuple(released), denied, len(result.added), len(result.present))
+
+
+def products_from_file(text: str) -> list[Product]:
+    """The products of a STIX bundle file (strict: see `cruce.sharing.stix.import_bundle`)."""
+    products = import_bundle(text)
+    if not products:
+        raise InputError("no_product", "the bundle holds no cruce report")
+    return products
+
+
+# -- serving ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TaxiiService:
+    """What the TAXII endpoints do, for an authenticated account, audited."""
+
+    store: SharingStore
+    audit: AuditLog
+    clock: Clock = utc_now
+
+    def authenticate(
+        self, *, user: str | None = None, password: str | None = None, token: str | None = None
+    ) -> Account:
+        account = None
+        if token is not None:
+            account = self.store.check_token(token)
+        elif user is not None and password is not None:
+            account = self.store.check_password(user, password)
+        if account is None:
+            who = user or ("a token" if token else "anonymous")
+            self.audit.append(
+                AuditEvent(self.clock(), who if user else "anonymous", "authenticate", "taxii",
+                           Outcome.DENIED, "no valid credentials")
+            )  # fmt: skip
+            raise UnauthenticatedError(
+                "unauthenticated", "valid credentials are needed (HTTP Basic or a Bearer token)"
+            )
+        return account
+
+    def collections(self, account: Account) -> list[tuple[Collection, bool, bool]]:
+        """Collections the account may read or write, with its rights on each."""
+        out = []
+        for collection in self.store.collections():
+            read, write = self.store.rights(collection.id, account)
+            if read or write:
+                out.append((collection, read, write))
+        return out
+
+    def collection(self, account: Account, collection_id: str) -> tuple[Collection, bool, bool]:
+        collection = self._known(account, collection_id)
+        read, write = self.store.rights(collection_id, account)
+        if not (read or write):
+            self._deny(account, "read", f"collection:{collection_id}", "no permission on this collection")
+        return collection, read, write
+
+    def _known(self, account: Account, collection_id: str) -> Collection:
+        try:
+            return self.store.collection(collection_id)
+        except NotFoundError:
+            self._deny(account, "read", f"collection:{collection_id}", "no such collection", code=404)
+            raise
+
+    def _deny(self, account: Account, action: str, resource: str, reason: str, code: int = 403) -> None:
+        _record(self.audit, self.clock, account, action, resource, Outcome.DENIED, reason)
+        if code == 403:
+            raise ForbiddenError("forbidden", f"{account.user_id} may not {action} {resource}: {reason}")
+
+    def _readable(self, account: Account, collection_id: str) -> None:
+        self._known(account, collection_id)
+        if not account.roles & READING_ROLES:
+            self._deny(account, "read", f"collection:{collection_id}", "a reading role is needed")
+        if not self.store.rights(collection_id, account)[0]:
+            self._deny(
+                account, "read", f"collection:{collection_id}", "no read permission on this collection"
+            )
+
+    def objects(
+        self, account: Account, collection_id: str, flt: ObjectFilter, *, what: str = "objects"
+    ) -> Page:
+        """A page of what `account` may receive; the read (how many objects) is audited."""
+        self._readable(account, collection_id)
+        page = self.store.page(
+            collection_id, flt, Reader(account.countries, account.clearance), with_data=what != "manifest"
+        )
+        _record(
+            self.audit, self.clock, account, "read", f"collection:{collection_id}/{what}", Outcome.ALLOWED,
+            f"{len(page.objects)} object versions releasable to {', '.join(sorted(account.countries))}",
+            {"count": len(page.objects), "more": page.more},
+        )  # fmt: skip
+        return page
+
+    def add(self, account: Account, collection_id: str, objects: Sequence[Any]) -> dict[str, Any]:
+        """Store posted objects; returns the TAXII status resource (complete: the work is done at once)."""
+        self._known(account, collection_id)
+        if not account.roles & WRITING_ROLES:
+            self._deny(
+                account, "write", f"collection:{collection_id}", "role analyst or releasing_officer is needed"
+            )
+        if not self.store.rights(collection_id, account)[1]:
+            self._deny(
+                account, "write", f"collection:{collection_id}", "no write permission on this collection"
+            )
+        good = [o for o in objects if isinstance(o, Mapping)]
+        result = self.store.add_objects(collection_id, good)
+        status = _status_body(result, len(objects) - len(good), self.clock())
+        self.store.save_status(status["id"], collection_id, account.user_id, status)
+        _record(
+            self.audit, self.clock, account, "write", f"collection:{collection_id}",
+            Outcome.ALLOWED if not result.failures else Outcome.DENIED,
+            f"{len(result.added)} added, {len(result.present)} already present, "
+            f"{status['failure_count']} refused",
+            {"status": status["id"]},
+        )  # fmt: skip
+        return status
+
+    def status(self, account: Account, status_id: str) -> dict[str, Any]:
+        found = self.store.status(status_id)
+        if found is None or found[0] != account.user_id:
+            self._deny(account, "read", f"status:{status_id}", "no such status for this account", code=404)
+            raise NotFoundError("status_not_found", f"no status {status_id}")
+        return found[1]
+
+
+def _status_body(result: AddResult, malformed: int, now: datetime) -> dict[str, Any]:
+    successes = [{"id": i, "version": v, "message": "added"} for i, v in result.added]
+    successes += [{"id": i, "version": v, "message": "already present"} for i, v in result.present]
+    failures = [{"id": i or "unknown", "message": m} for i, m in result.failures]
+    failures += [{"id": "unknown", "message": "not a JSON object"}] * malformed
+    return {
+        "id": str(uuid.uuid4()),
+        "status": "complete",
+        "request_timestamp": stix_timestamp(now),
+        "total_count": len(successes) + len(failures),
+        "success_count": len(successes),
+        "failure_count": len(failures),
+        "pending_count": 0,
+        "successes": successes,
+        "failures": failures,
+    }
+
+
+def _record(
+    audit: AuditLog,
+    clock: Clock,
+    account: Account,
+    *args: Any,
+) -> None:
+    _append(audit, clock, account, *args)
+
+
+def _append(  # noqa: PLR0917 - one audit event's fields, in the order AuditEvent takes them
+    audit: AuditLog,
+    clock: Clock,
+    account: Account,
+    action: str,
+    resource: str,
+    outcome: Outcome,
+    reason: str,
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    audit.append(
+        AuditEvent(
+            clock(), account.user_id, action, resource, outcome, reason,
+            {"organisation": account.organisation, **(details or {})},
+        )
+    )  # fmt: skip
+
+
+def _audit_decision(  # noqa: PLR0917
+    audit: AuditLog,
+    clock: Clock,
+    account: Account,
+    decision: Decision,
+    resource: str,
+    details: Mapping[str, Any],
+) -> None:
+    audit.append(event_for(decision, account.user(), resource, clock(), details))
+
+
+# -- sync ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Remote:
+    """A partner's TAXII API root (`http://host:8600/cruce/`) and how to sign in to it."""
+
+    api_root: str
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return self.api_root if self.api_root.endswith("/") else self.api_root + "/"
+
+    def auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def auth(self) -> httpx.BasicAuth | None:
+        if self.token is None and self.user is not None and self.password is not None:
+            return httpx.BasicAuth(self.user, self.password)
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    direction: str
+    pages: int
+    received: int
+    added: int
+    cursor: str | None
+
+
+def _client(remote: Remote, client: httpx.Client | None, timeout_s: float) -> httpx.Client:
+    return client or httpx.Client(timeout=timeout_s)
+
+
+def _check(response: httpx.Response, what: str) -> None:
+    if response.status_code < 400:
+        return
+    try:
+        detail = str(response.json().get("description") or response.json().get("title") or "")
+    except ValueError:
+        detail = response.text[:200]
+    raise SyncError("sync_refused", f"{what}: the remote answered HTTP {response.status_code}: {detail}")
+
+
+def pull(
+    store: SharingStore,
+    audit: AuditLog,
+    remote: Remote,
+    remote_collection: str,
+    local_collection: str | None = None,
+    *,
+    page_size: int = 1000,
+    client: httpx.Client | None = None,
+    actor: str = "sync",
+    clock: Clock = utc_now,
+    on_page: Callable[[int, int], None] | None = None,
+    timeout_s: float = 60.0,
+) -> SyncReport:
+    """Bring every new object version of a remote collection into the local one; resumable at any point."""
+    local = local_collection or remote_collection
+    http = _client(remote, client, timeout_s)
+    base = f"{remote.url}collections/{remote_collection}/"
+    headers = {"Accept": TAXII_MEDIA, **remote.auth_headers()}
+    pages = received = added = 0
+    position = store.cursor(remote.url, remote_collection, "pull")
+    try:
+        try:
+            store.collection(local)
+        except NotFoundError:
+            info = http.get(base, headers=headers, auth=remote.auth() or httpx.USE_CLIENT_DEFAULT)
+            _check(info, f"reading collection {remote_collection}")
+            body = info.json()
+            store.add_collection(
+                local, str(body.get("title") or remote_collection), str(body.get("description") or "")
+            )
+        params: dict[str, str] = {"match[version]": "all", "limit": str(page_size)}
+        if position:
+            params["added_after"] = position
+        while True:
+            response = http.get(
+                base + "objects/",
+                params=params,
+                headers=headers,
+                auth=remote.auth() or httpx.USE_CLIENT_DEFAULT,
+            )
+            _check(response, f"reading objects of {remote_collection}")
+            envelope = response.json()
+            objects = envelope.get("objects") or []
+            if objects:
+                last = response.headers.get("X-TAXII-Date-Added-Last")
+                if not last:
+                    raise SyncError("sync_failed", "the remote gave objects without X-TAXII-Date-Added-Last")
+                position = stix_timestamp(parse_timestamp(last))
+                result = store.add_objects(
+                    local,
+                    objects,
+                    cursor=CursorUpdate(remote.url, remote_collection, "pull", local, position),
+                    all_or_nothing=True,
+                )
+                pages += 1
+                received += len(objects)
+                added += len(result.added)
+                if on_page is not None:
+                    on_page(received, added)
+            if not envelope.get("more") or not envelope.get("next") or not objects:
+                break
+            params = {"match[version]": "all", "limit": str(page_size), "next": str(envelope["next"])}
+    except (httpx.HTTPError, CruceError) as exc:
+        message = exc.message if isinstance(exc, CruceError) else f"{type(exc).__name__}: {exc}"
+        audit.append(
+            AuditEvent(clock(), actor, "sync", f"{remote.url}collections/{remote_collection}", Outcome.DENIED,
+                       f"pull stopped after {pages} pages: {message}", {"direction": "pull", "added": added})
+        )  # fmt: skip
+        if isinstance(exc, CruceError):
+            raise
+        raise SyncError(
+            "sync_failed",
+            f"pull from {remote.url} stopped after {pages} pages ({added} new objects kept): {message}; "
+            "run it again to resume",
+        ) from exc
+    finally:
+        if client is None:
+            http.close()
+    audit.append(
+        AuditEvent(clock(), actor, "sync", f"{remote.url}collections/{remote_collection}", Outcome.ALLOWED,
+                   f"pulled {received} object versions in {pages} pages, {added} new",
+                   {"direction": "pull", "received": received, "added": added, "local": local})
+    )  # fmt: skip
+    return SyncReport("pull", pages, received, added, position)
+
+
+def push(
+    store: SharingStore,
+    audit: AuditLog,
+    remote: Remote,
+    remote_collection: str,
+    *,
+    partner_country: str,
+    local_collection: str | None = None,
+    page_size: int = 500,
+    client: httpx.Client | None = None,
+    actor: str = "sync",
+    clock: Clock = utc_now,
+    timeout_s: float = 60.0,
+) -> SyncReport:
+    """Send the partner the local objects releasable to its country, added since the last push."""
+    local = local_collection or remote_collection
+    store.collection(local)
+    reader = Reader(frozenset({partner_country.strip().upper()}))
+    http = _client(remote, client, timeout_s)
+    url = f"{remote.url}collections/{remote_collection}/objects/"
+    headers = {"Accept": TAXII_MEDIA, "Content-Type": TAXII_MEDIA, **remote.auth_headers()}
+    saved = store.cursor(remote.url, remote_collection, "push")
+    after = PagePosition.decode(saved) if saved else None
+    pages = sent = added = 0
+    try:
+        while True:
+            flt = ObjectFilter(picks=frozenset({VersionPick.ALL}), after=after, limit=page_size)
+            page = store.page(local, flt, reader)
+            if not page.objects:
+                break
+            body = '{"objects":[' + ",".join(o.data for o in page.objects) + "]}"
+            response = http.post(
+                url,
+                content=body.encode("utf-8"),
+                headers=headers,
+                auth=remote.auth() or httpx.USE_CLIENT_DEFAULT,
+            )
+            _check(response, f"sending objects to {remote_collection}")
+            status = response.json()
+            if status.get("failure_count"):
+                first = (status.get("failures") or [{}])[0]
+                raise SyncError(
+                    "push_refused", f"the remote refused {first.get('id')}: {first.get('message')}"
+                )
+            after = page.last
+            assert after is not None
+            store.set_cursor(CursorUpdate(remote.url, remote_collection, "push", local, after.encode()))
+            pages += 1
+            sent += len(page.objects)
+            added += sum(1 for s in status.get("successes") or () if s.get("message") == "added")
+            if not page.more:
+                break
+    except (httpx.HTTPError, CruceError) as exc:
+        message = exc.message if isinstance(exc, CruceError) else f"{type(exc).__name__}: {exc}"
+        audit.append(
+            AuditEvent(clock(), actor, "sync", f"{remote.url}collections/{remote_collection}", Outcome.DENIED,
+                       f"push stopped after {pages} pages: {message}", {"direction": "push"})
+        )  # fmt: skip
+        if isinstance(exc, CruceError):
+            raise
+        raise SyncError(
+            "sync_failed", f"push to {remote.url} stopped after {pages} pages: {message}"
+        ) from exc
+    finally:
+        if client is None:
+            http.close()
+    audit.append(
+        AuditEvent(clock(), actor, "export", f"{remote.url}collections/{remote_collection}", Outcome.ALLOWED,
+                   f"pushed {sent} object versions releasable to {partner_country.upper()}, "
+                   f"{added} new there",
+                   {"direction": "push", "sent": sent, "added": added, "local": local})
+    )  # fmt: skip
+    return SyncReport("push", pages, sent, added, after.encode() if after else None)
+
+
+def envelope_objects(body: Any) -> list[Any]:
+    """The `objects` of a posted envelope (or bundle); InputError when there is none."""
+    if not isinstance(body, Mapping) or not isinstance(body.get("objects"), list):
+        raise InputError("bad_envelope", "expected an envelope: a JSON object with an `objects` list")
+    return list(body["objects"])

@@ -1,0 +1,751 @@
+"""Sharing storage: accounts and tokens, TAXII collections and their objects, products, statuses, cursors.
+
+`SharingStore(store.engine)` works on the engine `open_store` made (migration 0003 creates the tables).
+
+Credentials. Passwords are kept as salted scrypt hashes (`hashlib.scrypt`, the standard library: no extra
+dependency to keep patched, memory-hard like argon2) with their parameters in the stored text
+(`scrypt$n$r$p$salt$key`), so the cost can be raised later without breaking old hashes; the default is
+OWASP's minimum for scrypt (n=2**17, r=8, p=1). Checking one costs ~0.4 s of CPU on purpose, so a
+successful check is remembered in memory for a few minutes, keyed by a digest of the user, the password and
+the stored hash (a changed password misses the cache): a sync pulling a hundred pages pays once. API tokens
+are random 256-bit strings given to their owner once and stored only as their sha256, which is enough for a
+secret with that much entropy and keeps token checks to one indexed lookup.
+
+Objects. Each version of a STIX object is one row holding the JSON text as received (served back without
+re-encoding, which is what keeps a page of 1,000 objects cheap), its `(collection, id, version)` (unique:
+re-adding it is a no-op), and the columns enforcement filters on: `releasable_to` and `classification`
+(see `cruce.sharing.exchange`). `add_objects` first takes the collection's lock, with an UPDATE of its row
+(a row lock on PostgreSQL, the database write lock on SQLite), then gives each new object a `date_added`
+strictly later than the collection's last one. Writes to one collection are therefore serialised, and
+`date_added` and `seq` grow in commit order: a reader who has seen everything up to some `date_added`
+will never later find an object added before it. That is what makes `added_after` (and the `(date_added,
+seq)` keyset of `next`) a lossless sync cursor, and why pages are read by keyset, never OFFSET: the last
+page of a big collection costs what the first does.
+
+A sync cursor can be written in the same transaction as the objects it covers (`add_objects(cursor=...)`),
+so a process killed at any instant leaves objects and cursor consistent: resuming re-reads at most the page
+that was in flight, and its objects are no-ops.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    and_,
+    delete,
+    exists,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    tuple_,
+    update,
+)
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import aliased
+
+from cruce.core.clock import Clock, utc_now
+from cruce.core.errors import CruceError, InputError, NotFoundError, StorageError
+from cruce.core.markings import Classification, Marking, is_country_trigraph
+from cruce.sharing.access import Organisation, Role, User
+from cruce.sharing.exchange import (
+    EVERYONE,
+    MarkingIndex,
+    ObjectFilter,
+    PagePosition,
+    VersionPick,
+    describe,
+)
+from cruce.sharing.stix import StixImportError
+from cruce.storage.tables import (
+    ShareAccountRow,
+    ShareCollectionRow,
+    ShareCursorRow,
+    ShareObjectRow,
+    SharePermissionRow,
+    ShareProductRow,
+    ShareStatusRow,
+    ShareTokenRow,
+)
+
+log = logging.getLogger(__name__)
+
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
+VERIFIED_TTL_S = 300.0
+TOKEN_PREFIX = "cruce_"
+_ONE_US = timedelta(microseconds=1)
+
+
+# -- credentials -----------------------------------------------------------------------------------------
+
+
+def hash_password(password: str, *, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = SCRYPT_P) -> str:
+    """A salted scrypt hash with its parameters: `scrypt$n$r$p$salt$key` (base64)."""
+    if not password:
+        raise InputError("bad_password", "the password is empty")
+    salt = secrets.token_bytes(16)
+    key = _scrypt(password, salt, n, r, p)
+    b64 = base64.b64encode
+    return f"scrypt${n}${r}${p}${b64(salt).decode()}${b64(key).decode()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """Constant-time check of `password` against a `hash_password` text; False for anything malformed."""
+    try:
+        scheme, n, r, p, salt, key = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        expected = base64.b64decode(key)
+        got = _scrypt(password, base64.b64decode(salt), int(n), int(r), int(p))
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(got, expected)
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return hashlib.scrypt(
+        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=128 * r * (n + p + 2) + 2**20, dklen=32
+    )
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A TAXII user: the attributes access decisions and marking enforcement are made from."""
+
+    user_id: str
+    organisation: str
+    country: str
+    nationality: str
+    clearance: Classification
+    roles: frozenset[Role]
+
+    @property
+    def countries(self) -> frozenset[str]:
+        """Judged by every country it belongs to: it receives only what is releasable to all of them."""
+        return frozenset({self.country, self.nationality})
+
+    @property
+    def principals(self) -> tuple[str, str]:
+        return (f"user:{self.user_id}", f"org:{self.organisation}")
+
+    def user(self) -> User:
+        return User(
+            self.user_id,
+            Organisation(self.organisation, self.country),
+            self.clearance,
+            self.nationality,
+            roles=self.roles,
+        )
+
+
+# -- objects ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Collection:
+    id: str
+    title: str
+    description: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredObject:
+    seq: int
+    date_added: datetime
+    object_id: str
+    object_type: str
+    version: str
+    spec_version: str
+    data: str  # the object's JSON text
+
+    @property
+    def position(self) -> PagePosition:
+        return PagePosition(self.date_added, self.seq)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    objects: list[StoredObject]
+    more: bool
+
+    @property
+    def last(self) -> PagePosition | None:
+        return self.objects[-1].position if self.objects else None
+
+
+@dataclass(slots=True)
+class AddResult:
+    """What `add_objects` did: ids and versions stored or already present, and objects refused with why."""
+
+    added: list[tuple[str, str]] = field(default_factory=list)
+    present: list[tuple[str, str]] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (object id or "", message)
+    last_added: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """Whom a read is for: only objects releasable to every one of `countries`, at or below `clearance`.
+
+    None (for the node's own maintenance, e.g. counting) applies no filter; the server always passes one.
+    """
+
+    countries: frozenset[str]
+    clearance: Classification = Classification.TOP_SECRET
+
+    def __post_init__(self) -> None:
+        bad = [c for c in self.countries if not is_country_trigraph(c)]
+        if bad or not self.countries:
+            raise InputError("bad_country", f"a reader needs ISO 3166 trigraphs, not {sorted(bad)}")
+
+
+@dataclass(frozen=True, slots=True)
+class CursorUpdate:
+    remote: str
+    remote_collection: str
+    direction: str
+    local_collection: str
+    position: str
+
+
+class SharingStore:
+    """Sharing tables of one database."""
+
+    def __init__(self, engine: Engine, *, clock: Clock = utc_now) -> None:
+        self.engine = engine
+        self._clock = clock
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._verified: dict[str, float] = {}
+        self._markings: dict[str, dict[str, Marking | None]] = {}  # committed definitions, per collection
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StorageError(
+                "database_error", f"the sharing tables could not be read: {_reason(exc)}"
+            ) from exc
+
+    @contextmanager
+    def _write(self, what: str) -> Iterator[Connection]:
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except IntegrityError as exc:
+            raise InputError("conflict", f"could not {what}: {_reason(exc)}") from exc
+        except SQLAlchemyError as exc:
+            raise StorageError("database_error", f"could not {what}: {_reason(exc)}") from exc
+
+    # -- accounts ----------------------------------------------------------------------------------------
+
+    def add_account(
+        self,
+        user_id: str,
+        *,
+        organisation: str,
+        country: str,
+        clearance: Classification | str,
+        roles: Sequence[Role | str],
+        nationality: str | None = None,
+        password: str | None = None,
+        scrypt_n: int = SCRYPT_N,
+    ) -> Account:
+        """Create an account; the password (if any) is stored only as its scrypt hash."""
+        level = (
+            clearance if isinstance(clearance, Classification) else Marking.parse(clearance).classification
+        )
+        user = User(
+            user_id,
+            Organisation(organisation, country),
+            level,
+            nationality or country,
+            roles=_roles(roles),
+        )
+        account = Account(
+            user.user_id,
+            organisation,
+            user.organisation.country,
+            user.nationality,
+            level,
+            frozenset(user.roles),
+        )
+        with self._write(f"add account {user_id} (does it exist already?)") as conn:
+            conn.execute(
+                insert(ShareAccountRow).values(
+                    user_id=account.user_id,
+                    organisation=account.organisation,
+                    country=account.country,
+                    nationality=account.nationality,
+                    clearance=level.abbreviation,
+                    roles=sorted(r.value for r in account.roles),
+                    password_hash=hash_password(password, n=scrypt_n) if password is not None else None,
+                    created_at=self._clock(),
+                )
+            )
+        return account
+
+    def issue_token(self, user_id: str) -> str:
+        """A new API token for `user_id`: returned once, stored only as its sha256."""
+        self.account(user_id)
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        with self._write("store the token") as conn:
+            conn.execute(
+                insert(ShareTokenRow).values(
+                    token_sha256=token_digest(token), user_id=user_id, created_at=self._clock()
+                )
+            )
+        return token
+
+    def account(self, user_id: str) -> Account:
+        with self._read() as conn:
+            row = conn.execute(select(ShareAccountRow).where(ShareAccountRow.user_id == user_id)).first()
+        if row is None:
+            raise NotFoundError("account_not_found", f"no sharing account {user_id!r}")
+        return _account(row)
+
+    def accounts(self) -> list[Account]:
+        with self._read() as conn:
+            rows = conn.execute(select(ShareAccountRow).order_by(ShareAccountRow.user_id)).all()
+        return [_account(row) for row in rows]
+
+    def check_password(self, user_id: str, password: str) -> Account | None:
+        """The account if `password` is its password; None otherwise (unknown users cost the same)."""
+        with self._read() as conn:
+            row = conn.execute(select(ShareAccountRow).where(ShareAccountRow.user_id == user_id)).first()
+        stored = row.password_hash if row is not None and row.password_hash else None
+        key = hashlib.sha256(f"{user_id}\x00{password}\x00{stored}".encode()).hexdigest()
+        now = time.monotonic()
+        with self._lock:
+            fresh = self._verified.get(key, 0.0) > now
+        if not fresh:
+            if stored is None:
+                verify_password(password, _DUMMY_HASH)  # same cost for an unknown user or a token-only one
+                return None
+            if not verify_password(password, stored):
+                return None
+            with self._lock:
+                if len(self._verified) > 10_000:
+                    self._verified.clear()
+                self._verified[key] = now + VERIFIED_TTL_S
+        return _account(row) if row is not None and stored is not None else None
+
+    def check_token(self, token: str) -> Account | None:
+        with self._read() as conn:
+            row = conn.execute(
+                select(ShareAccountRow)
+                .join(ShareTokenRow, ShareTokenRow.user_id == ShareAccountRow.user_id)
+                .where(ShareTokenRow.token_sha256 == token_digest(token))
+            ).first()
+        return _account(row) if row is not None else None
+
+    # -- collections -------------------------------------------------------------------------------------
+
+    def add_collection(self, collection_id: str, title: str, description: str = "") -> Collection:
+        if not collection_id or len(collection_id) > 64 or "/" in collection_id:
+            raise InputError("bad_collection", "a collection id is 1 to 64 characters, without '/'")
+        if not title.strip():
+            raise InputError("bad_collection", "a collection needs a title")
+        now = self._clock()
+        with self._write(f"add collection {collection_id} (does it exist already?)") as conn:
+            conn.execute(
+                insert(ShareCollectionRow).values(
+                    id=collection_id, title=title, description=description, created_at=now, last_added=None
+                )
+            )
+        return Collection(collection_id, title, description, now)
+
+    def collection(self, collection_id: str) -> Collection:
+        with self._read() as conn:
+            row = conn.execute(
+                select(ShareCollectionRow).where(ShareCollectionRow.id == collection_id)
+            ).first()
+        if row is None:
+            raise NotFoundError("collection_not_found", f"no collection {collection_id!r}")
+        return Collection(row.id, row.title, row.description, _as_utc(row.created_at))
+
+    def collections(self) -> list[Collection]:
+        with self._read() as conn:
+            rows = conn.execute(select(ShareCollectionRow).order_by(ShareCollectionRow.id)).all()
+        return [Collection(r.id, r.title, r.description, _as_utc(r.created_at)) for r in rows]
+
+    def grant(self, collection_id: str, principal: str, *, read: bool, write: bool) -> None:
+        """Set `principal`'s (`user:<id>` or `org:<organisation>`) rights on a collection."""
+        kind, _, name = principal.partition(":")
+        if kind not in ("user", "org") or not name:
+            raise InputError("bad_principal", f"{principal!r}: give user:<id> or org:<organisation>")
+        self.collection(collection_id)
+        with self._write("grant the permission") as conn:
+            conn.execute(
+                delete(SharePermissionRow).where(
+                    SharePermissionRow.collection_id == collection_id,
+                    SharePermissionRow.principal == principal,
+                )
+            )
+            conn.execute(
+                insert(SharePermissionRow).values(
+                    collection_id=collection_id, principal=principal, can_read=read, can_write=write
+                )
+            )
+
+    def rights(self, collection_id: str, account: Account) -> tuple[bool, bool]:
+        """(can_read, can_write) of `account` on a collection: any of its principals' grants."""
+        with self._read() as conn:
+            rows = conn.execute(
+                select(SharePermissionRow.can_read, SharePermissionRow.can_write).where(
+                    SharePermissionRow.collection_id == collection_id,
+                    SharePermissionRow.principal.in_(account.principals),
+                )
+            ).all()
+        return any(r.can_read for r in rows), any(r.can_write for r in rows)
+
+    def permissions(self, collection_id: str) -> list[tuple[str, bool, bool]]:
+        with self._read() as conn:
+            rows = conn.execute(
+                select(SharePermissionRow)
+                .where(SharePermissionRow.collection_id == collection_id)
+                .order_by(SharePermissionRow.principal)
+            ).all()
+        return [(r.principal, r.can_read, r.can_write) for r in rows]
+
+    # -- objects -----------------------------------------------------------------------------------------
+
+    def add_objects(
+        self,
+        collection_id: str,
+        objects: Sequence[Mapping[str, Any]],
+        *,
+        cursor: CursorUpdate | None = None,
+        all_or_nothing: bool = False,
+    ) -> AddResult:
+        """Store new object versions (others are no-ops), and `cursor` if given, in one transaction.
+
+        An object cruce cannot read the markings of is refused and listed in `failures`; with
+        `all_or_nothing` (a sync page) any refusal stores nothing and raises instead.
+        """
+        result = AddResult()
+        try:
+            with self.engine.begin() as conn:
+                locked = conn.execute(
+                    update(ShareCollectionRow)
+                    .where(ShareCollectionRow.id == collection_id)
+                    .values(last_added=ShareCollectionRow.last_added)
+                )
+                if locked.rowcount == 0:
+                    raise NotFoundError("collection_not_found", f"no collection {collection_id!r}")
+                last = conn.scalar(
+                    select(ShareCollectionRow.last_added).where(ShareCollectionRow.id == collection_id)
+                )
+                index = MarkingIndex(self._known_markings(conn, collection_id))
+                rows = self._new_rows(conn, collection_id, objects, index, result)
+                if result.failures and all_or_nothing:
+                    ident, message = result.failures[0]
+                    raise StixImportError(message, ident or None)
+                if rows:
+                    stamp = _as_utc(self._clock())
+                    if last is not None:
+                        stamp = max(stamp, _as_utc(last) + _ONE_US)
+                    for i, row in enumerate(rows):
+                        row["date_added"] = stamp + i * _ONE_US
+                    conn.execute(insert(ShareObjectRow), rows)
+                    last_added = rows[-1]["date_added"]
+                    conn.execute(
+                        update(ShareCollectionRow)
+                        .where(ShareCollectionRow.id == collection_id)
+                        .values(last_added=last_added)
+                    )
+                    result.last_added = last_added
+                if cursor is not None:
+                    _put_cursor(conn, cursor, self._clock())
+        except CruceError:
+            raise
+        except SQLAlchemyError as exc:
+            raise StorageError(
+                "database_error",
+                f"could not store objects in {collection_id}; nothing was stored: {_reason(exc)}",
+            ) from exc
+        with self._lock:  # only now committed: later calls may rely on these definitions
+            self._markings.setdefault(collection_id, {}).update(index.known)
+        return result
+
+    def _known_markings(self, conn: Connection, collection_id: str) -> dict[str, Marking | None]:
+        with self._lock:
+            cached = self._markings.get(collection_id)
+            if cached is not None:
+                return dict(cached)
+        index = MarkingIndex()
+        rows = conn.execute(
+            select(ShareObjectRow.data).where(
+                ShareObjectRow.collection_id == collection_id,
+                ShareObjectRow.object_type == "marking-definition",
+            )
+        ).scalars()
+        for text in rows:
+            index.learn(json.loads(text))
+        known = index.known
+        with self._lock:
+            self._markings[collection_id] = dict(known)
+        return known
+
+    def _new_rows(
+        self,
+        conn: Connection,
+        collection_id: str,
+        objects: Sequence[Mapping[str, Any]],
+        index: MarkingIndex,
+        result: AddResult,
+    ) -> list[dict[str, Any]]:
+        described = []
+        for obj in objects:
+            try:
+                described.append((describe(obj, index), obj))
+            except StixImportError as exc:
+                result.failures.append(
+                    (str(obj.get("id", "")) if isinstance(obj, Mapping) else "", exc.message)
+                )
+        ids = sorted({info.object_id for info, _ in described})
+        existing: set[tuple[str, str]] = set()
+        for start in range(0, len(ids), 500):
+            existing.update(
+                (r.object_id, r.version)
+                for r in conn.execute(
+                    select(ShareObjectRow.object_id, ShareObjectRow.version).where(
+                        ShareObjectRow.collection_id == collection_id,
+                        ShareObjectRow.object_id.in_(ids[start : start + 500]),
+                    )
+                )
+            )
+        rows = []
+        for info, obj in described:
+            key = (info.object_id, info.version)
+            if key in existing:
+                result.present.append(key)
+                continue
+            existing.add(key)
+            result.added.append(key)
+            rows.append(
+                {
+                    "collection_id": collection_id,
+                    "object_id": info.object_id,
+                    "object_type": info.object_type,
+                    "version": info.version,
+                    "spec_version": info.spec_version,
+                    "releasable_to": info.releasable_text,
+                    "classification": int(info.classification),
+                    "data": json.dumps(obj, ensure_ascii=False, separators=(",", ":")),
+                }
+            )
+        return rows
+
+    def page(
+        self, collection_id: str, flt: ObjectFilter, reader: Reader | None, *, with_data: bool = True
+    ) -> Page:
+        """A page of object versions matching `flt` that `reader` may receive, in (date_added, seq) order."""
+        o = ShareObjectRow
+        columns = [o.seq, o.date_added, o.object_id, o.object_type, o.version, o.spec_version]
+        query = select(*columns, o.data if with_data else o.version.label("data")).where(
+            o.collection_id == collection_id, *self._conditions(flt, reader)
+        )
+        query = query.order_by(o.date_added, o.seq).limit(flt.limit + 1)
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        found = [_stored(row) for row in rows[: flt.limit]]
+        return Page(found, len(rows) > flt.limit)
+
+    def _conditions(self, flt: ObjectFilter, reader: Reader | None) -> list[ColumnElement[bool]]:
+        o = ShareObjectRow
+        where: list[ColumnElement[bool]] = []
+        if flt.after is not None:
+            where.append(tuple_(o.date_added, o.seq) > tuple_(flt.after.date_added, flt.after.seq))
+        if flt.added_after is not None:
+            where.append(o.date_added > flt.added_after)
+        if flt.ids:
+            where.append(o.object_id.in_(sorted(flt.ids)))
+        if flt.types:
+            where.append(o.object_type.in_(sorted(flt.types)))
+        if flt.spec_versions:
+            where.append(o.spec_version.in_(sorted(flt.spec_versions)))
+        where.append(_version_condition(flt))
+        if reader is not None:
+            where.append(o.classification <= int(reader.clearance))
+            for country in sorted(reader.countries):
+                where.append(or_(o.releasable_to == EVERYONE, o.releasable_to.like(f"% {country} %")))
+        return where
+
+    def count(self, collection_id: str) -> int:
+        with self._read() as conn:
+            return int(
+                conn.scalar(select(func.count()).select_from(ShareObjectRow).where(
+                    ShareObjectRow.collection_id == collection_id
+                )) or 0
+            )  # fmt: skip
+
+    # -- products, statuses, cursors ---------------------------------------------------------------------
+
+    def save_product(self, product_id: str, owner: str, bundle: str, by: str, at: datetime) -> None:
+        """Keep the full product (its STIX bundle), replacing an older one; the same bundle is a no-op."""
+        with self._write(f"store product {product_id}") as conn:
+            row = conn.execute(
+                select(ShareProductRow).where(ShareProductRow.product_id == product_id)
+            ).first()
+            if row is not None and row.bundle == bundle:
+                return
+            now = at
+            if row is not None:
+                conn.execute(delete(ShareProductRow).where(ShareProductRow.product_id == product_id))
+            conn.execute(
+                insert(ShareProductRow).values(
+                    product_id=product_id, owner=owner, bundle=bundle, published_at=now, published_by=by
+                )
+            )
+
+    def product(self, product_id: str) -> tuple[str, datetime] | None:
+        """The stored full-product bundle and when it was published, or None."""
+        with self._read() as conn:
+            row = conn.execute(
+                select(ShareProductRow).where(ShareProductRow.product_id == product_id)
+            ).first()
+        return (row.bundle, _as_utc(row.published_at)) if row is not None else None
+
+    def save_status(self, status_id: str, collection_id: str, user_id: str, body: Mapping[str, Any]) -> None:
+        with self._write("store the status") as conn:
+            conn.execute(
+                insert(ShareStatusRow).values(
+                    id=status_id,
+                    collection_id=collection_id,
+                    user_id=user_id,
+                    request_timestamp=self._clock(),
+                    body=dict(body),
+                )
+            )
+
+    def status(self, status_id: str) -> tuple[str, dict[str, Any]] | None:
+        """(user id, status body) of a stored status, or None."""
+        with self._read() as conn:
+            row = conn.execute(select(ShareStatusRow).where(ShareStatusRow.id == status_id)).first()
+        return (row.user_id, dict(row.body)) if row is not None else None
+
+    def cursor(self, remote: str, remote_collection: str, direction: str) -> str | None:
+        with self._read() as conn:
+            return conn.scalar(
+                select(ShareCursorRow.position).where(
+                    ShareCursorRow.remote == remote,
+                    ShareCursorRow.remote_collection == remote_collection,
+                    ShareCursorRow.direction == direction,
+                )
+            )
+
+    def set_cursor(self, cursor: CursorUpdate) -> None:
+        with self._write("store the sync cursor") as conn:
+            _put_cursor(conn, cursor, self._clock())
+
+
+def _version_condition(flt: ObjectFilter) -> ColumnElement[bool]:
+    o = ShareObjectRow
+    if VersionPick.ALL in flt.picks:
+        return true()
+    other = aliased(ShareObjectRow)
+    same = and_(other.collection_id == o.collection_id, other.object_id == o.object_id)
+    options: list[ColumnElement[bool]] = []
+    if VersionPick.LAST in flt.picks:
+        options.append(~exists().where(same, other.version > o.version))
+    if VersionPick.FIRST in flt.picks:
+        options.append(~exists().where(same, other.version < o.version))
+    if flt.versions:
+        options.append(o.version.in_(sorted(flt.versions)))
+    return or_(*options) if options else false()
+
+
+def _put_cursor(conn: Connection, cursor: CursorUpdate, now: datetime) -> None:
+    key = and_(
+        ShareCursorRow.remote == cursor.remote,
+        ShareCursorRow.remote_collection == cursor.remote_collection,
+        ShareCursorRow.direction == cursor.direction,
+    )
+    done = conn.execute(
+        update(ShareCursorRow)
+        .where(key)
+        .values(position=cursor.position, local_collection=cursor.local_collection, updated_at=now)
+    )
+    if done.rowcount == 0:
+        conn.execute(
+            insert(ShareCursorRow).values(
+                remote=cursor.remote,
+                remote_collection=cursor.remote_collection,
+                direction=cursor.direction,
+                local_collection=cursor.local_collection,
+                position=cursor.position,
+                updated_at=now,
+            )
+        )
+
+
+def _roles(roles: Sequence[Role | str]) -> frozenset[Role]:
+    try:
+        return frozenset(Role(role) for role in roles)
+    except ValueError as exc:
+        raise InputError("bad_role", f"{exc}; roles are {', '.join(r.value for r in Role)}") from exc
+
+
+def _account(row: Any) -> Account:
+    return Account(
+        row.user_id,
+        row.organisation,
+        row.country,
+        row.nationality,
+        Marking.parse(row.clearance).classification,
+        frozenset(Role(r) for r in row.roles),
+    )
+
+
+def _stored(row: Any) -> StoredObject:
+    return StoredObject(
+        int(row.seq),
+        _as_utc(row.date_added),
+        row.object_id,
+        row.object_type,
+        row.version,
+        row.spec_version,
+        row.data,
+    )
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+_DUMMY_HASH = (
+    f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${base64.b64encode(bytes(16)).decode()}$"
+    f"{base64.b64encode(bytes(32)).decode()}"
+)
