@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from rapidfuzz.distance import OSA, Indel
 
-from cruce.matching.names import GIVEN_ROLES, TITLE_WEIGHT, UNMATCHED_PENALTY, NameTokens, Role, is_title
+from cruce.matching.names import TITLE_WEIGHT, UNMATCHED_PENALTY, NameTokens, Role, is_title
 from cruce.matching.phonetic import skeleton, sound_key
 from cruce.matching.variants import VARIANT_KEY, is_nickname_of
 
@@ -191,27 +191,48 @@ class Alignment:
 class ListedForm:
     """A listed name prepared once at index build: token weights and unmatched penalties precomputed."""
 
-    __slots__ = ("given_mask", "name", "penalties", "penalties_given_found", "weights")
+    __slots__ = (
+        "given_mask",
+        "has_given",
+        "leftover",
+        "name",
+        "penalties",
+        "penalties_given_found",
+        "tokens",
+        "weights",
+    )
 
     def __init__(self, name: NameTokens, weight: dict[str, float], default_weight: float) -> None:
         self.name = name
-        # A title weighs little only where the list uses it as one (Shaykh Adnan), not as a surname (Coronel).
-        self.weights = tuple(
-            min(_plain_weight(t, weight, default_weight), TITLE_WEIGHT)
-            if r is Role.TITLE
-            else _plain_weight(t, weight, default_weight)
-            for t, r in zip(name.tokens, name.roles, strict=True)
-        )
-        self.penalties = tuple(
-            UNMATCHED_PENALTY[r] * w for r, w in zip(name.roles, self.weights, strict=True)
-        )
-        # Once one given name is matched, a missing first given name is forgiven like a middle name
-        # (María Guadalupe goes by Guadalupe).
-        self.penalties_given_found = tuple(
-            UNMATCHED_PENALTY[Role.GIVEN if r is Role.FIRST else r] * w
-            for r, w in zip(name.roles, self.weights, strict=True)
-        )
-        self.given_mask = tuple(r in GIVEN_ROLES for r in name.roles)
+        self.tokens = name.tokens
+        weights, penalties, penalties_given_found, given_mask, leftover = [], [], [], [], []
+        for j, (t, r) in enumerate(zip(name.tokens, name.roles, strict=True)):
+            role = int(r)
+            w = _plain_weight(t, weight, default_weight)
+            # A title weighs little only where the list uses it as one (Shaykh Adnan), not as a surname
+            # (Coronel).
+            if role == _TITLE:
+                w = min(w, TITLE_WEIGHT)
+            weights.append(w)
+            penalties.append(UNMATCHED_PENALTY[role] * w)
+            # Once one given name is matched, a missing first given name is forgiven like a middle name
+            # (María Guadalupe goes by Guadalupe).
+            penalties_given_found.append(UNMATCHED_PENALTY[_GIVEN if role == _FIRST else role] * w)
+            given = role in (_FIRST, _GIVEN)
+            given_mask.append(given)
+            # Tokens `_leftover_pairs` may pair loosely: long enough, and never given names.
+            if len(t) >= 4 and not given:
+                leftover.append(j)
+        self.weights = tuple(weights)
+        self.penalties = tuple(penalties)
+        self.penalties_given_found = tuple(penalties_given_found)
+        self.given_mask = tuple(given_mask)
+        self.has_given = any(given_mask)
+        self.leftover = tuple(leftover)
+
+
+# Role values as plain ints: ListedForm is built for every listed name, and enum attribute access is slow.
+_FIRST, _GIVEN, _TITLE = int(Role.FIRST), int(Role.GIVEN), int(Role.TITLE)
 
 
 def _token_weight(token: str, weight: dict[str, float], default_weight: float) -> float:
@@ -230,10 +251,23 @@ class QueryForm:
 
     `reachable[i]` are the listed tokens that share an index key with presented token i; similarity is only
     worked out for those (plus initials, truncations and near misspellings of unknown words), which keeps a
-    query to a few dozen comparisons.
+    query to a few dozen comparisons. Each listed token's result is kept as the few (similarity, i) pairs
+    that can be aligned, since the scorer, called for every candidate name, needs nothing else.
     """
 
-    __slots__ = ("_rows", "known", "name", "penalties", "reachable", "vowel_poor", "weights")
+    __slots__ = (
+        "_matches",
+        "_plan",
+        "known",
+        "leftover",
+        "name",
+        "penalties",
+        "reachable",
+        "substantive",
+        "tokens",
+        "vowel_poor",
+        "weights",
+    )
 
     def __init__(
         self,
@@ -244,35 +278,72 @@ class QueryForm:
         reachable: tuple[frozenset[str], ...] | None = None,
     ) -> None:
         self.name = name
-        self.known = tuple(t in weight or t in lexicon for t in name.tokens)
+        self.tokens = name.tokens
         self.reachable = reachable
-        # hrnndz, jse: vowels dropped, so no index key may lead to the listed spelling
-        self.vowel_poor = tuple(sum(c in "aeiou" for c in t) <= 1 for t in name.tokens)
-        self.weights = tuple(_token_weight(t, weight, default_weight) for t in name.tokens)
-        self.penalties = tuple(
-            (UNMATCHED_QUERY_INITIAL_PENALTY if len(t) == 1 else UNMATCHED_QUERY_PENALTY) * w
-            for t, w in zip(name.tokens, self.weights, strict=True)
-        )
-        self._rows: dict[str, tuple[float, ...]] = {}
-
-    def similarities(self, listed_token: str) -> tuple[float, ...]:
-        row = self._rows.get(listed_token)
-        if row is None:
-            row = self._rows[listed_token] = tuple(
-                self._similarity(i, q, listed_token) for i, q in enumerate(self.name.tokens)
+        known, vowel_poor, weights, penalties, leftover, substantive, plan = [], [], [], [], [], [], []
+        for i, t in enumerate(name.tokens):
+            is_known = t in weight or t in lexicon
+            # hrnndz, jse: vowels dropped, so no index key may lead to the listed spelling
+            poor = sum(map(t.count, "aeiou")) <= 1
+            w = _token_weight(t, weight, default_weight)
+            known.append(is_known)
+            vowel_poor.append(poor)
+            weights.append(w)
+            unmatched = UNMATCHED_QUERY_INITIAL_PENALTY if len(t) == 1 else UNMATCHED_QUERY_PENALTY
+            penalties.append(unmatched * w)
+            # Tokens `_leftover_pairs` may pair loosely: long misspellings of words no list knows.
+            if len(t) >= 4 and not is_known:
+                leftover.append(i)
+            # Tokens that, left unpaired, make a different given name a different person.
+            substantive.append(len(t) > 1 and not is_title(t))
+            # What `matches` needs per presented token: its listed look-alikes (None: any listed token),
+            # whether it is compared with every listed token, and the first letter when it is a word no list
+            # knows that may be misspelt beyond what the index keys find.
+            plan.append(
+                (
+                    i,
+                    t,
+                    None if reachable is None else reachable[i],
+                    is_known,
+                    len(t) == 1 or poor,
+                    t[0] if not is_known and len(t) >= 3 else "",
+                )
             )
-        return row
+        self.known = tuple(known)
+        self.vowel_poor = tuple(vowel_poor)
+        self.weights = tuple(weights)
+        self.penalties = tuple(penalties)
+        self.leftover = tuple(leftover)
+        self.substantive = tuple(substantive)
+        self._plan = tuple(plan)
+        self._matches: dict[str, tuple[tuple[float, int], ...]] = {}
 
-    def _similarity(self, i: int, presented: str, listed: str) -> float:
-        known = self.known[i]
-        if self.reachable is not None and listed not in self.reachable[i]:
-            short = len(presented) == 1 or len(listed) == 1
-            prefix = listed.startswith(presented) or presented.startswith(listed)
-            # Beyond that, only a misspelling of a word no list knows can still be alike.
-            unknown_typo = not known and min(len(presented), len(listed)) >= 3 and presented[0] == listed[0]
-            if not (short or prefix or self.vowel_poor[i] or unknown_typo):
-                return 0.0
-        return presented_similarity(presented, listed, known)[0]
+    def matches(self, listed_token: str) -> tuple[tuple[float, int], ...]:
+        """(similarity, presented index) for the presented tokens that may be aligned with `listed_token`.
+
+        Beyond the tokens the index links (`reachable`), only initials, truncations, vowel-poor tokens and
+        misspellings of words no list knows can still be alike; every other pair is 0 without comparing.
+        """
+        found = self._matches.get(listed_token)
+        if found is not None:
+            return found
+        row = []
+        for i, presented, reach, known, loose, unknown_first in self._plan:
+            if (
+                reach is not None
+                and not loose
+                and listed_token not in reach
+                and len(listed_token) != 1
+                and not listed_token.startswith(presented)
+                and not presented.startswith(listed_token)
+                and not (unknown_first and len(listed_token) >= 3 and listed_token[0] == unknown_first)
+            ):
+                continue
+            sim = presented_similarity(presented, listed_token, known)[0]
+            if sim >= MIN_TOKEN_SIMILARITY:
+                row.append((sim, i))
+        found = self._matches[listed_token] = tuple(row)
+        return found
 
 
 GIVEN_NAME_DIFFERS = "given name differs"
@@ -286,64 +357,94 @@ def score_alignment(query: QueryForm, listed: ListedForm) -> tuple[float, str, l
     Matched evidence over matched evidence plus penalties: a pair adds `sim * w` and loses `(1 - sim) * w`;
     an unpaired token loses its role's penalty (a dropped maternal surname costs little, a missing first
     given name a lot). Pairs are chosen greedily, best first, each token used once.
+
+    This runs for every candidate name of every query, so it is written for speed: plain loops over
+    precomputed tuples (no generator expressions), and the sums in one fixed order so scores are stable.
     """
+    known_matches = query._matches
     candidates: list[tuple[float, int, int]] = []
-    for j, listed_token in enumerate(listed.name.tokens):
-        for i, sim in enumerate(query.similarities(listed_token)):
-            if sim >= MIN_TOKEN_SIMILARITY:
-                candidates.append((sim, -i, -j))
+    neg_j = 0
+    for listed_token in listed.tokens:
+        row = known_matches.get(listed_token)
+        if row is None:
+            row = query.matches(listed_token)
+        for sim, i in row:
+            candidates.append((sim, -i, neg_j))
+        neg_j -= 1
     if not candidates:
         return 0.0, "", []
-    candidates.sort(reverse=True)
-    used_q: set[int] = set()
-    used_l: set[int] = set()
-    pairs: list[tuple[int, int, float]] = []
-    for sim, neg_i, neg_j in candidates:
-        i, j = -neg_i, -neg_j
-        if i not in used_q and j not in used_l:
-            used_q.add(i)
-            used_l.add(j)
-            pairs.append((i, j, sim))
-    if len(used_q) < len(query.weights) and len(used_l) < len(listed.weights):
-        pairs.extend(_leftover_pairs(query, listed, used_q, used_l))
-        used_q.update(i for i, _, _ in pairs)
-        used_l.update(j for _, j, _ in pairs)
+    pairs: list[tuple[int, int, float]]
+    if len(candidates) == 1:
+        sim, neg_i, neg_j = candidates[0]
+        pairs = [(-neg_i, -neg_j, sim)]
+        used_q = {-neg_i}
+        used_l = {-neg_j}
+    else:
+        candidates.sort(reverse=True)
+        used_q = set()
+        used_l = set()
+        pairs = []
+        for sim, neg_i, neg_j in candidates:
+            i, j = -neg_i, -neg_j
+            if i not in used_q and j not in used_l:
+                used_q.add(i)
+                used_l.add(j)
+                pairs.append((i, j, sim))
+    q_weights, l_weights = query.weights, listed.weights
+    if query.leftover and listed.leftover and len(used_q) < len(q_weights) and len(used_l) < len(l_weights):
+        extra = _leftover_pairs(query, listed, used_q, used_l)
+        if extra:
+            pairs.extend(extra)
+            for i, j, _ in extra:
+                used_q.add(i)
+                used_l.add(j)
     gained = lost = 0.0
+    given_mask = listed.given_mask
+    given_found = False
     for i, j, sim in pairs:
-        w = (query.weights[i] + listed.weights[j]) / 2
+        w = (q_weights[i] + l_weights[j]) / 2
         gained += sim * w
         lost += (1.0 - sim) * w
+        if sim >= MIN_TOKEN_SIMILARITY and given_mask[j]:
+            given_found = True
     for i, penalty in enumerate(query.penalties):
         if i not in used_q:
             lost += penalty
-    given_found = any(listed.given_mask[j] for _, j, sim in pairs if sim >= MIN_TOKEN_SIMILARITY)
     for j, penalty in enumerate(listed.penalties_given_found if given_found else listed.penalties):
         if j not in used_l:
             lost += penalty
     score = gained / (gained + lost)
-    other_names = any(
-        len(t) > 1 and not is_title(t) for i, t in enumerate(query.name.tokens) if i not in used_q
-    )
-    if any(listed.given_mask) and not given_found and other_names:
-        return score, GIVEN_NAME_DIFFERS, pairs
+    if listed.has_given and not given_found:
+        substantive = query.substantive
+        for i in range(len(substantive)):
+            if substantive[i] and i not in used_q:
+                return score, GIVEN_NAME_DIFFERS, pairs
     return score, "", pairs
 
 
 def _leftover_pairs(
     query: QueryForm, listed: ListedForm, used_q: set[int], used_l: set[int]
 ) -> list[tuple[int, int, float]]:
-    """Heavily misspelt tokens (`ammaa` for `amaya`) paired by overall letter overlap, best first."""
+    """Heavily misspelt tokens (`ammaa` for `amaya`) paired by overall letter overlap, best first.
+
+    Only presented words no list knows (`QueryForm.leftover`) and listed words that are not given names
+    (`ListedForm.leftover`: Alberto/Alvaro, Carolina/Rosalina are other people) are paired this loosely.
+    """
     found: list[tuple[float, int, int]] = []
-    for i, q in enumerate(query.name.tokens):
-        if i in used_q or len(q) < 4 or query.known[i]:
+    q_tokens, l_tokens = query.tokens, listed.tokens
+    for i in query.leftover:
+        if i in used_q:
             continue
-        for j, t in enumerate(listed.name.tokens):
-            # Given names are never paired this loosely: Alberto/Alvaro, Carolina/Rosalina are other people.
-            if j in used_l or len(t) < 4 or t[0] != q[0] or listed.given_mask[j]:
+        q = q_tokens[i]
+        for j in listed.leftover:
+            t = l_tokens[j]
+            if j in used_l or t[0] != q[0]:
                 continue
             sim = Indel.normalized_similarity(q, t, score_cutoff=LEFTOVER_MIN_SIMILARITY)
             if sim:
                 found.append((sim * 0.9, i, j))
+    if not found:
+        return []
     found.sort(reverse=True)
     chosen: list[tuple[int, int, float]] = []
     taken_q: set[int] = set()
@@ -361,9 +462,16 @@ def _why(query: QueryForm, i: int, listed: str, sim: float) -> str:
     return why or f"partly alike, {sim:.0%}"
 
 
-def explain_alignment(query: QueryForm, listed: ListedForm) -> Alignment:
-    """The full account of an alignment, built only for the matches a person will see."""
-    score, cap_reason, pairs = score_alignment(query, listed)
+def explain_alignment(
+    query: QueryForm,
+    listed: ListedForm,
+    scored: tuple[float, str, list[tuple[int, int, float]]] | None = None,
+) -> Alignment:
+    """The full account of an alignment, built only for the matches a person will see.
+
+    `scored` is `score_alignment(query, listed)` when the caller has it already (it is not worked out again).
+    """
+    score, cap_reason, pairs = score_alignment(query, listed) if scored is None else scored
     q_tokens, l_tokens, roles = query.name.tokens, listed.name.tokens, listed.name.roles
     used_q = {i for i, _, _ in pairs}
     used_l = {j for _, j, _ in pairs}

@@ -7,7 +7,6 @@ names that share keys with it, weighted by how rare the shared token is, and onl
 
 from __future__ import annotations
 
-import heapq
 import math
 import threading
 from collections import defaultdict
@@ -63,6 +62,19 @@ for _nick, _formals in NICKNAME_CANONICAL.items():
         _NICKNAMES_OF[_formal] = (*_NICKNAMES_OF.get(_formal, ()), _nick)
 
 
+def sorted_union(arrays: Sequence[np.ndarray]) -> np.ndarray:
+    """`np.unique(np.concatenate(arrays))` for integer arrays, by sorting: numpy 2's hash-based unique is
+    about fifteen times slower on the few thousand postings a query or a key gathers."""
+    merged = np.concatenate(arrays)
+    if len(merged) == 0:
+        return merged
+    merged.sort()
+    keep = np.empty(len(merged), dtype=bool)
+    keep[0] = True
+    np.not_equal(merged[1:], merged[:-1], out=keep[1:])
+    return merged[keep]
+
+
 class NameIndex:
     """Inverted index over the listed names; also the source of token rarity weights."""
 
@@ -75,14 +87,10 @@ class NameIndex:
         for token in names_of_token:
             for key in token_keys(token):
                 key_tokens[key].append(token)
-        # A key's posting list is the union of its tokens' names (most keys belong to one token).
-        token_arrays = {t: np.asarray(v, dtype=np.int32) for t, v in names_of_token.items()}
-        self.postings: dict[str, np.ndarray] = {
-            key: token_arrays[tokens[0]]
-            if len(tokens) == 1
-            else np.unique(np.concatenate([token_arrays[t] for t in tokens]))
-            for key, tokens in key_tokens.items()
-        }
+        # A key's posting list is the union of its tokens' names; it is only worked out when a query needs
+        # it (`_posting`, `_hits`), since most of the ~200,000 keys are never looked up.
+        self._token_names = {t: np.asarray(v, dtype=np.int32) for t, v in names_of_token.items()}
+        self._key_tokens = dict(key_tokens)
         self.size = max(len(names), 1)
         log_n = math.log(self.size + 1)
         # Weight in [0.25, 1]: 1 for a token seen once, lower the more names share it.
@@ -96,7 +104,6 @@ class NameIndex:
         for token in names_of_token:
             self._vocabulary[len(token), token[0]].append(token)
         self._near_cache: dict[str, tuple[str, ...]] = {}
-        self._key_tokens = dict(key_tokens)
         self._key_cache: dict[str, tuple[np.ndarray, int]] = {}
         self._reach_cache: dict[str, frozenset[str]] = {}
         self._list_cache: dict[str, list[int]] = {}
@@ -112,32 +119,42 @@ class NameIndex:
             found: set[str] = set()
             for key in query_token_keys(token):
                 found.update(self._key_tokens.get(key, ()))
-            if len(token) >= FALLBACK_MIN_LENGTH and "t" + token not in self.postings:
+            if len(token) >= FALLBACK_MIN_LENGTH and "t" + token not in self._key_tokens:
                 found.update(self._near_tokens(token))
             cached = frozenset(found)
             if len(self._reach_cache) < 100_000:
                 self._reach_cache[token] = cached
         return cached
 
+    def _posting(self, key: str) -> np.ndarray | None:
+        """Names filed under `key` (sorted), None for a key no listed token has."""
+        tokens = self._key_tokens.get(key)
+        if tokens is None:
+            return None
+        if len(tokens) == 1:
+            return self._token_names[tokens[0]]
+        return sorted_union([self._token_names[t] for t in tokens])
+
     def _hits(self, token: str) -> tuple[np.ndarray, int]:
         """Names the token may stand for, and how many it names exactly (0 = only fuzzy keys found it)."""
         cached = self._key_cache.get(token)
         if cached is not None:
             return cached
-        exact = self.postings.get("t" + token)
+        exact = self._posting("t" + token)
         keys = query_token_keys(token)
         if exact is not None and len(exact) > RARE_EXACT and len(token) >= 3:
             # A token many names share as written is a real name: sound-alike and nickname keys suffice.
             keys = {k for k in keys if k[0] in "tsv"}
         elif exact is None and len(token) >= FALLBACK_MIN_LENGTH:
             keys |= {"t" + t for t in self._near_tokens(token)}
-        arrays = [self.postings[k] for k in keys if k in self.postings]
-        if not arrays:
+        # The union of the keys' postings is the union of the names of all their tokens.
+        listed = {t for k in keys for t in self._key_tokens.get(k, ())}
+        if not listed:
             hits = np.empty(0, dtype=np.int32)
-        elif len(arrays) == 1:
-            hits = arrays[0]
+        elif len(listed) == 1:
+            hits = self._token_names[listed.pop()]
         else:
-            hits = np.unique(np.concatenate(arrays))
+            hits = sorted_union([self._token_names[t] for t in listed])
         result = (hits, 0 if exact is None else len(exact))
         if len(self._key_cache) < 100_000:
             self._key_cache[token] = result
@@ -165,15 +182,17 @@ class NameIndex:
             else:
                 scores[hits] += token_weight
                 touched_parts.append(hits)
-        touched = touched_parts[0] if len(touched_parts) == 1 else np.unique(np.concatenate(touched_parts))
+        touched = touched_parts[0] if len(touched_parts) == 1 else sorted_union(touched_parts)
         values = scores[touched] - LENGTH_TIE_BREAK * np.abs(self.name_lengths[touched] - len(found))
         scores[touched] = 0.0  # leave the buffer clean for the next query
         if len(touched) > limit:
             best = np.argpartition(-values, limit)[:limit]
             touched, values = touched[best], values[best]
         order = np.argsort(-values, kind="stable")
-        cutoff = float(values[order[0]]) * MIN_SHARE_OF_BEST
-        return [int(touched[k]) for k in order if values[k] >= cutoff]
+        values = values[order]
+        cutoff = float(values[0]) * MIN_SHARE_OF_BEST
+        ranked: list[int] = touched[order[values >= cutoff]].tolist()
+        return ranked
 
     def _candidates_small(
         self, found: list[tuple[str, np.ndarray, int]], limit: int, rare_exists: bool, common_cutoff: int
@@ -187,16 +206,33 @@ class NameIndex:
                 for name_no in scores:
                     if name_no in members:
                         scores[name_no] += token_weight
+            elif not scores:
+                scores = dict.fromkeys(self._as_list(token, hits), token_weight)
             else:
+                get = scores.get
                 for name_no in self._as_list(token, hits):
-                    scores[name_no] = scores.get(name_no, 0.0) + token_weight
+                    scores[name_no] = get(name_no, 0.0) + token_weight
         lengths = self._lengths
         size = len(found)
-        ranked = heapq.nlargest(
-            limit, ((v - LENGTH_TIE_BREAK * abs(lengths[n] - size), -n) for n, v in scores.items())
+        # Most hit names share only a common token. The best ranked value is at least that of a name with
+        # the most evidence, and a name's value never exceeds its evidence, so names below the share of
+        # that can be dropped before ranking: the result is the same, at a third of the work.
+        most = max(scores.values())
+        floor = 0.0
+        for name_no, value in scores.items():
+            if value == most:
+                floor = (value - LENGTH_TIE_BREAK * abs(lengths[name_no] - size)) * MIN_SHARE_OF_BEST
+                break
+        ranked = sorted(
+            [
+                (value - LENGTH_TIE_BREAK * abs(lengths[name_no] - size), -name_no)
+                for name_no, value in scores.items()
+                if value >= floor
+            ],
+            reverse=True,
         )
         cutoff = ranked[0][0] * MIN_SHARE_OF_BEST
-        return [-neg for value, neg in ranked if value >= cutoff]
+        return [-neg for value, neg in ranked[:limit] if value >= cutoff]
 
     def _as_list(self, token: str, hits: np.ndarray) -> list[int]:
         cached = self._list_cache.get(token)

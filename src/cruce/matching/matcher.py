@@ -7,7 +7,9 @@ every step leaves a `Feature` with a sentence, so an inspector can see what the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import gc
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from cruce.core.errors import InputError
@@ -56,6 +58,22 @@ class _ListedName:
     form: ListedForm
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside the block.
+
+    Building the index allocates a few hundred thousand containers, none of them garbage; with the collector
+    on, each full collection walks them all again, which cost a third of the build.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class Matcher:
     """Screens queries against a fixed set of listed entities. Build once, screen many times (thread-safe)."""
 
@@ -68,8 +86,12 @@ class Matcher:
         lexicon: frozenset[str] | None = None,
     ) -> None:
         self.threshold = threshold
-        self.lexicon = common_name_tokens() if lexicon is None else lexicon
-        self.entities: list[Entity] = list(entities)
+        with gc_paused():
+            self.lexicon = common_name_tokens() if lexicon is None else lexicon
+            self.entities: list[Entity] = list(entities)
+            self._build()
+
+    def _build(self) -> None:
         names: list[tuple[int, NameTokens, bool]] = []
         for entity_no, entity in enumerate(self.entities):
             seen: set[tuple[str, ...]] = set()
@@ -102,55 +124,61 @@ class Matcher:
         if not query_tokens.tokens:
             return []
         allowed = _COMPATIBLE.get(query.schema)
-        reachable = tuple(self.index.reachable(t) for t in query_tokens.tokens)
-        form = QueryForm(query_tokens, self.index.weight, self.index.default_weight, self.lexicon, reachable)
-        best: dict[int, tuple[float, _ListedName]] = {}
+        index = self.index
+        reachable = tuple(index.reachable(t) for t in query_tokens.tokens)
+        form = QueryForm(query_tokens, index.weight, index.default_weight, self.lexicon, reachable)
+        names, entities = self._names, self.entities
+        # Each name is aligned at most once per query: its score, and the alignment kept for explaining it.
+        aligned: dict[int, tuple[float, str, list[tuple[int, int, float]]]] = {}
+        name_scores: dict[int, float] = {}
+        best: dict[int, tuple[float, int]] = {}  # entity number -> (best name score, its name number)
         # With a schema filter, look further down the ranking so that other kinds cannot crowd it out.
         limit = CANDIDATE_NAMES if allowed is None else CANDIDATE_NAMES * 4
         kept = 0
-        for candidate_no in self.index.candidates(query_tokens.tokens, limit):
-            listed = self._names[candidate_no]
+        for name_no in index.candidates(query_tokens.tokens, limit):
+            listed = names[name_no]
             entity_no = listed.entity_no
-            if allowed is not None and self.entities[entity_no].schema not in allowed:
+            if allowed is not None and entities[entity_no].schema not in allowed:
                 continue
             kept += 1
             if kept > CANDIDATE_NAMES:
                 break
-            name_score = self._score_name(form, listed)
+            result = aligned[name_no] = score_alignment(form, listed.form)
+            name_score = name_scores[name_no] = self._name_score(result[0], result[1], listed)
             previous = best.get(entity_no)
             if previous is None or name_score > previous[0]:
-                best[entity_no] = (name_score, listed)
+                best[entity_no] = (name_score, name_no)
         for entity_no, (name_score, _) in list(best.items()):
             if name_score < OTHER_ALIASES_FROM:
                 continue
             # The index found this entity through one name; another of its names may fit the query better.
             for name_no in self._names_of[entity_no]:
-                listed = self._names[name_no]
-                other = self._score_name(form, listed)
+                if name_no in name_scores:  # scored already, and counted in `best`
+                    continue
+                listed = names[name_no]
+                result = aligned[name_no] = score_alignment(form, listed.form)
+                other = name_scores[name_no] = self._name_score(result[0], result[1], listed)
                 if other > best[entity_no][0]:
-                    best[entity_no] = (other, listed)
+                    best[entity_no] = (other, name_no)
         scored = []
-        for name_score, listed in best.values():
+        for entity_no, (name_score, name_no) in best.items():
             if name_score < MIN_REPORTED_SCORE:
                 continue
-            entity = self.entities[listed.entity_no]
+            entity = entities[entity_no]
             final, adjustments = self._adjust(query, entity, name_score)
-            scored.append((final, entity.id, name_score, listed, adjustments))
+            scored.append((final, entity.id, name_score, name_no, adjustments))
         scored.sort(key=lambda item: (-item[0], item[1]))
         matches = []
-        for final, _, name_score, listed, adjustments in scored[:top]:
-            alignment = explain_alignment(form, listed.form)
+        for final, _, name_score, name_no, adjustments in scored[:top]:
+            listed = names[name_no]
+            alignment = explain_alignment(form, listed.form, aligned[name_no])
             features = (_name_feature(name_score, listed, alignment), *(a.feature for a in adjustments))
-            matches.append(Match(self.entities[listed.entity_no], final, final >= self.threshold,
+            matches.append(Match(entities[listed.entity_no], final, final >= self.threshold,
                                  listed.tokens.text, features))  # fmt: skip
         return matches
 
     def screen_many(self, queries: Sequence[Query], top: int = 5) -> list[list[Match]]:
         return [self.screen(query, top) for query in queries]
-
-    def _score_name(self, form: QueryForm, listed: _ListedName) -> float:
-        score, cap_reason, _ = score_alignment(form, listed.form)
-        return self._name_score(score, cap_reason, listed)
 
     @staticmethod
     def _name_score(score: float, cap_reason: str, listed: _ListedName) -> float:

@@ -58,7 +58,8 @@ def _split_arabic_compounds(tokens: list[str]) -> list[str]:
     """`abdulrahman` and `abdul rahman` -> `abd rahman`, so that every spelling aligns token by token."""
     out: list[str] = []
     for token in tokens:
-        if token in VARIANT_KEY:  # abdallah, abdullah... are whole names, not abd + allah
+        # Every compound prefix starts with `ab`; abdallah, abdullah... are whole names, not abd + allah.
+        if not token.startswith("ab") or token in VARIANT_KEY:
             out.append(token)
             continue
         for prefix in _ARABIC_COMPOUND_PREFIXES:

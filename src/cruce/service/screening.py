@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import gc
+import io
 import multiprocessing
 import os
 import signal
@@ -179,7 +180,8 @@ class _Workers:
     def __enter__(self) -> _Workers:
         if self.workers > 1:
             # Keep the index out of the collector's sight so workers never copy its pages just to scan them.
-            gc.collect()
+            # No collection first: it would walk the whole index once more (a tenth of a second of start-up),
+            # and garbage frozen here is unfrozen, and collected, when the block ends.
             gc.freeze()
             try:
                 context = multiprocessing.get_context("fork")
@@ -400,15 +402,30 @@ def _encoding_error(path: Path, exc: UnicodeDecodeError) -> InputError:
     )
 
 
-def _read_chunks(
-    handle: Any, path: Path, report: BatchReport, size: int
-) -> Iterator[tuple[list[Query], int]]:
-    """Chunks of queries, each with the number of input rows it accounts for (screened and rejected)."""
+_RawRow = tuple[int, list[str]]
+"""An input row as read, with its line number: turned into a query by the worker that screens it."""
+
+
+@dataclass(frozen=True, slots=True)
+class _ChunkResult:
+    """What a worker sends back for a chunk: its output rows as CSV text, counts, and the rows it refused."""
+
+    text: str
+    queries: int
+    alerts: int
+    queries_with_alert: int
+    rejected: list[tuple[int, str, str]]  # (line, id, reason)
+
+
+def _read_chunks(handle: Any, path: Path, report: BatchReport, size: int) -> Iterator[list[_RawRow]]:
+    """Chunks of non-blank input rows with their line numbers.
+
+    Rows are only split here; reading them into queries (dates, countries, documents) is left to the
+    workers, so that the parent, which shares the two cores with them, does as little as it can.
+    """
     reader = csv.reader(handle)
-    header = _check_header(reader, path)
-    width = len(header)
-    chunk: list[Query] = []
-    consumed = 0
+    _check_header(reader, path)
+    chunk: list[_RawRow] = []
     while True:
         try:
             raw = next(reader, None)
@@ -427,31 +444,29 @@ def _read_chunks(
             break
         if not any(cell.strip() for cell in raw):
             continue  # a blank line is not a row
-        line = reader.line_num
-        consumed += 1
         report.rows += 1
-        row = dict(zip(header, raw, strict=False))
-        try:
-            if len(raw) > width:
-                raise InputError("bad_row", f"{len(raw)} values but the header has {width} columns")
-            chunk.append(
-                make_query(
-                    row.get("name", ""),
-                    schema=row.get("schema") or None,
-                    birth_date=row.get("birth_date") or None,
-                    country=row.get("country") or None,
-                    query_id=row.get("id", "").strip(),
-                    gender=row.get("gender") or None,
-                    documents=row.get("documents") or None,
-                )
-            )
-        except InputError as exc:
-            report.reject(line, row.get("id", "").strip(), exc.message)
+        chunk.append((reader.line_num, raw))
         if len(chunk) >= size:
-            yield chunk, consumed
-            chunk, consumed = [], 0
-    if chunk or consumed:
-        yield chunk, consumed
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _row_query(header: Sequence[str], raw: list[str]) -> Query:
+    """The query of one input row; an InputError says why the row cannot be screened."""
+    if len(raw) > len(header):
+        raise InputError("bad_row", f"{len(raw)} values but the header has {len(header)} columns")
+    row = dict(zip(header, raw, strict=False))
+    return make_query(
+        row.get("name", ""),
+        schema=row.get("schema") or None,
+        birth_date=row.get("birth_date") or None,
+        country=row.get("country") or None,
+        query_id=row.get("id", "").strip(),
+        gender=row.get("gender") or None,
+        documents=row.get("documents") or None,
+    )
 
 
 def _format_rows(query: Query, matches: Sequence[Match]) -> tuple[list[list[str]], int]:
@@ -468,11 +483,27 @@ def _format_rows(query: Query, matches: Sequence[Match]) -> tuple[list[list[str]
     return rows, alerts
 
 
-def _screen_rows(task: tuple[list[Query], int], given: Matcher | None) -> list[tuple[list[list[str]], int]]:
-    """Worker side of a batch: each query's finished output rows and its number of alerts."""
-    queries, top = task
+def _screen_rows(task: tuple[list[_RawRow], list[str], int], given: Matcher | None) -> _ChunkResult:
+    """Worker side of a batch: read each row into a query, screen it, and write its output rows as CSV."""
+    raw_rows, header, top = task
     matcher = _worker_matcher(given)
-    return [_format_rows(query, matcher.screen(query, top)) for query in queries]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)  # the same dialect as the output file's writer
+    queries = alerts = queries_with_alert = 0
+    rejected: list[tuple[int, str, str]] = []
+    for line, raw in raw_rows:
+        try:
+            query = _row_query(header, raw)
+        except InputError as exc:
+            row_id = dict(zip(header, raw, strict=False)).get("id", "").strip()
+            rejected.append((line, row_id, exc.message))
+            continue
+        rows, found = _format_rows(query, matcher.screen(query, top))
+        writer.writerows(rows)
+        queries += 1
+        alerts += found
+        queries_with_alert += found > 0
+    return _ChunkResult(buffer.getvalue(), queries, alerts, queries_with_alert, rejected)
 
 
 def screen_file(
@@ -491,7 +522,7 @@ def screen_file(
     """
     if top < 1:
         raise InputError("bad_top", "--top must be at least 1")
-    check_batch_paths(input_path, output_path)
+    header = check_batch_paths(input_path, output_path)
     part = output_path.with_name(f".{output_path.name}.{os.getpid()}.part")
     errors_part = errors_path(part)
     report = BatchReport(output=output_path, _errors_part=errors_part)
@@ -502,8 +533,9 @@ def screen_file(
             chunks = _read_chunks(handle, input_path, report, chunk_rows)
             with _Workers(matcher, workers) as pool:
                 _write_batch(
-                    pool=pool, chunks=chunks, top=top, writer=writer, report=report, progress=progress
-                )
+                    pool=pool, chunks=chunks, header=header, top=top, out=out, report=report,
+                    progress=progress,
+                )  # fmt: skip
         report.close_errors()
         part.replace(output_path)
         report.errors_file = errors_path(output_path)
@@ -526,27 +558,28 @@ def screen_file(
 def _write_batch(
     *,
     pool: _Workers,
-    chunks: Iterator[tuple[list[Query], int]],
+    chunks: Iterator[list[_RawRow]],
+    header: list[str],
     top: int,
-    writer: _RowWriter,
+    out: TextIO,
     report: BatchReport,
     progress: Callable[[int], None] | None,
 ) -> None:
-    """Send chunks to the workers and write their rows in input order as they come back."""
+    """Send chunks to the workers and write their output in input order as it comes back."""
     consumed_log: deque[int] = deque()
 
-    def tasks() -> Iterator[tuple[list[Query], int]]:
-        for queries, consumed in chunks:
-            consumed_log.append(consumed)
-            yield queries, top
+    def tasks() -> Iterator[tuple[list[_RawRow], list[str], int]]:
+        for raw_rows in chunks:
+            consumed_log.append(len(raw_rows))
+            yield raw_rows, header, top
 
-    for results in pool.map(_screen_rows, tasks()):
-        for rows, alerts in results:
-            for row in rows:
-                writer.writerow(row)
-            report.queries += 1
-            report.alerts += alerts
-            report.queries_with_alert += alerts > 0
+    for result in pool.map(_screen_rows, tasks()):
+        out.write(result.text)
+        for line, row_id, reason in result.rejected:
+            report.reject(line, row_id, reason)
+        report.queries += result.queries
+        report.alerts += result.alerts
+        report.queries_with_alert += result.queries_with_alert
         consumed = consumed_log.popleft()
         if progress is not None and consumed:
             progress(consumed)

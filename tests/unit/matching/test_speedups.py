@@ -1,0 +1,102 @@
+"""The shortcuts taken for speed give exactly what the plain computation gives."""
+
+from __future__ import annotations
+
+import gc
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import cruce.matching.matcher as matcher_module
+from cruce.core.model import Entity, Name, Schema
+from cruce.matching.compare import ListedForm, QueryForm, explain_alignment, score_alignment
+from cruce.matching.index import NameIndex, sorted_union
+from cruce.matching.matcher import Matcher, gc_paused
+from cruce.matching.names import listed_name_tokens, query_name_tokens
+from cruce.matching.phonetic import _RULES, sound_key
+from cruce.matching.types import Query
+
+# Letters every sound rule is about, and a few others, so that generated words trigger the rules often.
+_WORDS = st.text(alphabet="abcdeghiklnopqrstuvwxyz", max_size=12)
+
+
+@given(_WORDS)
+@settings(max_examples=3000, deadline=None)
+def test_sound_key_skips_only_rules_that_cannot_apply(token: str) -> None:
+    key = token
+    for _guard, pattern, repl in _RULES:
+        key = pattern.sub(repl, key)
+    assert sound_key.__wrapped__(token) == key
+
+
+def test_every_sound_rule_guard_is_in_every_match() -> None:
+    """A rule is skipped when its guard is absent, so every text the rule matches must hold the guard."""
+    words = ("ee", "oo", "ou", "ph", "th", "kh", "sch", "tch", "tsch", "ch", "sh", "zh", "ll", "que", "gue",
+             "ge", "ce", "q", "c", "ck", "x", "z", "v", "w", "h", "yb", "aa")  # fmt: skip
+    for guard, pattern, _repl in _RULES:
+        for word in words:
+            for found in re.finditer(pattern, word):
+                assert guard in found.group(0)
+
+
+@given(st.lists(st.lists(st.integers(0, 500), max_size=40), min_size=1, max_size=6))
+@settings(max_examples=500, deadline=None)
+def test_sorted_union_is_numpy_unique(parts: list[list[int]]) -> None:
+    arrays = [np.unique(np.asarray(p, dtype=np.int32)) for p in parts]
+    got = sorted_union(arrays)
+    want = np.unique(np.concatenate(arrays))
+    assert got.dtype == want.dtype
+    assert got.tolist() == want.tolist()
+
+
+def test_gc_paused_restores_the_collector_state() -> None:
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # a caller that had it off keeps it off
+    finally:
+        gc.enable()
+
+
+def test_the_index_finds_names_through_keys_shared_by_several_tokens() -> None:
+    # `alqaida` and `qaida` share the key "tqaida"; a typo of either finds both names.
+    names = [listed_name_tokens(Name(text), Schema.ORGANIZATION) for text in ("Alqaida", "Qaida", "Other")]
+    index = NameIndex(names)
+    assert sorted(index.candidates(["qaida"], 5)) == [0, 1]
+    assert sorted(index.candidates(["alqaidda"], 5)) == [0]
+    assert index._hits("qaida")[1] == 2  # both names have it as written
+
+
+def test_explaining_with_the_kept_alignment_is_explaining_afresh() -> None:
+    names = [listed_name_tokens(Name("HERNANDEZ LOPEZ, Juan Carlos", family="HERNANDEZ LOPEZ",
+                                     given="Juan Carlos"), Schema.PERSON)]  # fmt: skip
+    index = NameIndex(names)
+    listed = ListedForm(names[0], index.weight, index.default_weight)
+    query = QueryForm(query_name_tokens("Juan Karlos Hernandes", Schema.PERSON), index.weight, 1.0)
+    scored = score_alignment(query, listed)
+    assert explain_alignment(query, listed, scored) == explain_alignment(query, listed)
+    assert scored[0] > 0.8
+
+
+def test_a_name_is_aligned_once_per_query(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Both aliases are candidates, and the entity scores high enough to have all its names scored again.
+    entity = Entity("t:1", Schema.PERSON, (Name("Juan Carlos Hernandez"), Name("Juan Hernandez")), "t", "1")
+    matcher = Matcher([entity])
+    calls: list[tuple[str, ...]] = []
+
+    def counting(query: QueryForm, listed: ListedForm) -> tuple[float, str, list[tuple[int, int, float]]]:
+        calls.append(listed.tokens)
+        return score_alignment(query, listed)
+
+    monkeypatch.setattr(matcher_module, "score_alignment", counting)
+    matches = matcher.screen(Query("Juan Carlos Hernandez"))
+    assert matches and matches[0].alert
+    assert sorted(calls) == [("juan", "carlos", "hernandez"), ("juan", "hernandez")]
