@@ -31,6 +31,7 @@ from cruce.cli.output import advance as _advance
 from cruce.cli.output import console, err_console
 from cruce.cli.output import plural as _plural
 from cruce.cli.output import progress as _progress
+from cruce.cli.output import prose as _prose
 from cruce.cli.output import say as _say
 from cruce.cli.risk import risk_app
 from cruce.cli.share import share_app
@@ -455,7 +456,7 @@ def _demo_cargo(folder: Path, seed: int) -> None:
 
     console.rule("[bold]3. Cargo risk: a model trained on last year, judged on this year (synthetic)")
     cargo = run_cargo_demo(folder, seed=seed)
-    _say(
+    _prose(
         f"Trained {escape(cargo.model_version)} on {cargo.trained_rows:,} declarations in "
         f"{cargo.train_s:.1f} s; scored {cargo.scored_rows:,} later ones with "
         f"{escape(cargo.rules_label or 'no rules')}."
@@ -472,8 +473,8 @@ def _demo_cargo(folder: Path, seed: int) -> None:
         )
     console.print(table)
     for declaration_id, score, reasons in cargo.riskiest:
-        _say(f"  declaration {escape(declaration_id)}: score {score:.2f} — {escape(reasons)}")
-    _say(
+        _prose(f"  declaration {escape(declaration_id)}: score {score:.2f} — {escape(reasons)}")
+    _prose(
         f"Files: {escape(str(folder))} (try: cruce risk backtest {escape(str(folder / 'later.csv'))} "
         f"--model {escape(str(folder / 'model'))})"
     )
@@ -485,18 +486,18 @@ def _demo_sharing(report: Any) -> None:
 
     console.rule("[bold]4. Sharing under markings: each partner's tear line (synthetic)")
     sharing = run_sharing_demo(report)
-    _say(
+    _prose(
         f"Full product, banner [bold]{escape(str(sharing.product.banner))}[/bold] "
         f"({len(sharing.product.all_portions)} marked portions), stays with its owner."
     )
     for partner, version in sharing.versions.items():
         sent = sharing.stix_objects.get(partner)
         bundle = f", sent as a STIX 2.1 bundle of {sent} objects" if sent else ""
-        _say(
+        _prose(
             f"\n[bold]{partner}[/bold] receives {len(version.all_portions)} portions, "
             f"{version.withheld} withheld{bundle}:"
         )
-        _say(escape(version.render()))
+        _prose(escape(version.render()))
 
 
 def _demo_summary(report: Any, seed: int) -> Table:

@@ -44,6 +44,11 @@ def say(text: str) -> None:
     console.print(text, soft_wrap=True)
 
 
+def prose(text: str) -> None:
+    """A sentence for people: wrapped to the terminal (80 columns in a pipe), unlike `say`."""
+    console.print(text)
+
+
 def status(text: str) -> None:
     """A step of a long job, on a terminal's stderr only (like the progress bars), so pipes stay clean."""
     if err_console.is_terminal:

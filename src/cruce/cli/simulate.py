@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cruce.cli.output import console, err_console
+from cruce.cli.output import prose as _prose
 from cruce.cli.output import say as _say
 from cruce.core.errors import InputError
 
@@ -107,16 +108,16 @@ def render(report: SimulationReport, *, brief: bool = False) -> None:
         else ""
     )
     budget_note = " (default: 4% of the mean hourly traffic)" if report.budget_auto else ""
-    _say(
+    _prose(
         f"[bold]{escape(port.label)}[/bold] (port {port.code}, {port.border} border), "
         f"{report.day:%A %Y-%m-%d}, seed {report.seed}, scale {report.scale:g}{scale_note}"
     )
-    _say(
+    _prose(
         f"Secondary budget {report.budget_per_hour} per hour{budget_note}; "
         f"audit share {report.audit_share:g}; alert threshold {report.alert_threshold:.2f}; "
         f"synthetic watchlist of {report.list_size:,}."
     )
-    _say(
+    _prose(
         f"Volumes: {escape(report.source.split(';')[0])}, "
         f"daily means {report.months[0]}..{report.months[-1]}; hour-of-day and weekday shapes are generic."
     )
@@ -254,7 +255,7 @@ def _examples(report: SimulationReport) -> None:
 def _timings(report: SimulationReport) -> None:
     t = report.timings
     per_party = t.get("screen", 0.0) / report.parties_screened * 1000 if report.parties_screened else 0.0
-    _say(
+    _prose(
         f"Timings: generate {t.get('generate', 0.0):.1f} s, index {t.get('index', 0.0):.2f} s, "
         f"screen {report.parties_screened:,} parties {t.get('screen', 0.0):.1f} s "
         f"({per_party:.2f} ms each), "
