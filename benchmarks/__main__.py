@@ -1,6 +1,8 @@
-"""`python -m benchmarks [screening-quality|screening-speed|risk-quality|risk-speed|sharing|all]`.
+"""`python -m benchmarks [screening-quality|screening-speed|risk-quality|risk-speed|sharing|api-load|all]`.
 
-Options: `--quick`, `--seed N`, `--systems` (screening quality), `--workers N`.
+Options: `--quick`, `--seed N`, `--systems` (screening quality), `--workers N`, and for api-load
+`--duration S` (default 300, quick 20), `--concurrency N`, `--server-workers N`. `all` runs api-load only
+with `--quick` (the full run takes five minutes).
 """
 
 from __future__ import annotations
@@ -112,13 +114,31 @@ def sharing(quick: bool) -> int:
     return run_sharing(console(), quick=quick)
 
 
+def api_load(args: argparse.Namespace) -> int:
+    from benchmarks.api_load import run_api_load
+
+    duration = args.duration if args.duration is not None else (20.0 if args.quick else 300.0)
+    return run_api_load(
+        console(), duration_s=duration, concurrency=args.concurrency, server_workers=args.server_workers,
+        seed=args.seed, quick=args.quick,
+    )  # fmt: skip
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument(
         "benchmark",
         nargs="?",
         default="all",
-        choices=("screening-quality", "screening-speed", "risk-quality", "risk-speed", "sharing", "all"),
+        choices=(
+            "screening-quality",
+            "screening-speed",
+            "risk-quality",
+            "risk-speed",
+            "sharing",
+            "api-load",
+            "all",
+        ),
     )
     parser.add_argument(
         "--quick", action="store_true", help="a small evaluation (~1,000 queries), for iterating"
@@ -130,6 +150,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="comma-separated subset of cruce,nomenklatura,rapidfuzz (quality only)",
     )
     parser.add_argument("--workers", type=int, default=2, help="processes for batch runs (default 2)")
+    parser.add_argument("--duration", type=float, default=None, help="api-load: seconds (300; quick 20)")
+    parser.add_argument("--concurrency", type=int, default=16, help="api-load: requests in flight (16)")
+    parser.add_argument("--server-workers", type=int, default=2, help="api-load: server processes (2)")
     args = parser.parse_args(argv)
     systems = tuple(s.strip() for s in args.systems.split(",") if s.strip())
     unknown = set(systems) - {"cruce", "nomenklatura", "rapidfuzz"}
@@ -146,6 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         status |= risk_speed(args.quick)
     if args.benchmark in ("sharing", "all"):
         status |= sharing(args.quick)
+    if args.benchmark == "api-load" or (args.benchmark == "all" and args.quick):
+        status |= api_load(args)
     return status
 
 

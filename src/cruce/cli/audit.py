@@ -11,37 +11,23 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich import box
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from cruce.core.errors import InputError
+from cruce.cli.config import open_configured_store
+from cruce.cli.output import console
 
 if TYPE_CHECKING:
     from cruce.storage.audit import AuditLog
     from cruce.storage.store import Store
 
-console = Console(highlight=False)
 
 audit_app = typer.Typer(help="Check and list the append-only, hash-chained audit log.")
 
 
 def _open_store() -> Store:
     """The store the settings name (the same one every other command uses), migrated to the newest schema."""
-    from pydantic import ValidationError
-
-    from cruce.core.settings import Settings
-    from cruce.storage.store import open_store
-
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"CRUCE_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
-        )
-        raise InputError("bad_setting", f"bad setting: {problems}") from exc
-    settings.ensure_data_dir()
-    return open_store(settings.resolved_database_url())
+    return open_configured_store()
 
 
 def _log(store: Store) -> AuditLog:

@@ -27,6 +27,9 @@ from typer.core import TyperGroup
 
 from cruce import __version__
 from cruce.cli.audit import audit_app
+from cruce.cli.config import load_matcher as _load_matcher
+from cruce.cli.config import load_settings as _settings
+from cruce.cli.config import open_configured_store
 from cruce.cli.output import advance as _advance
 from cruce.cli.output import console, err_console
 from cruce.cli.output import plural as _plural
@@ -34,6 +37,7 @@ from cruce.cli.output import progress as _progress
 from cruce.cli.output import prose as _prose
 from cruce.cli.output import say as _say
 from cruce.cli.risk import risk_app
+from cruce.cli.serve import serve
 from cruce.cli.share import share_app
 from cruce.cli.simulate import simulate
 from cruce.core.errors import CruceError, InputError
@@ -42,7 +46,6 @@ from cruce.core.settings import Settings
 if TYPE_CHECKING:  # the heavy modules (SQLAlchemy, Alembic, the matcher) load only when a command needs them
     from typer._click.core import Context as ClickContext
 
-    from cruce.matching.matcher import Matcher
     from cruce.matching.types import Match
     from cruce.storage.store import Store
 
@@ -78,6 +81,7 @@ app.add_typer(audit_app, name="audit")
 app.command("simulate")(simulate)
 app.add_typer(risk_app, name="risk")
 app.add_typer(share_app, name="share")
+app.command("serve")(serve)
 
 
 def _print_help(ctx: Any) -> None:
@@ -100,32 +104,8 @@ def _lists(ctx: typer.Context) -> None:
         _print_help(ctx)
 
 
-def _settings() -> Settings:
-    """Settings from the environment, with a bad value reported as the variable's name and the problem."""
-    from pydantic import ValidationError
-
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"CRUCE_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
-        )
-        raise InputError("bad_setting", f"bad setting: {problems}") from exc
-    if not 0.0 < settings.alert_threshold <= 1.0:
-        raise InputError(
-            "bad_setting",
-            f"CRUCE_ALERT_THRESHOLD must be above 0 and at most 1, got {settings.alert_threshold}",
-        )
-    if settings.workers < 1:
-        raise InputError("bad_setting", f"CRUCE_WORKERS must be 1 or more, got {settings.workers}")
-    return settings
-
-
 def _store(settings: Settings) -> Store:
-    from cruce.storage.store import open_store
-
-    settings.ensure_data_dir()
-    return open_store(settings.resolved_database_url())
+    return open_configured_store(settings)
 
 
 def _entities(n: int) -> str:
@@ -287,15 +267,6 @@ def lists_update(
 
 # ---------------------------------------------------------------- screening
 
-
-def _load_matcher(settings: Settings) -> Matcher:
-    """Every active list version, indexed; says what it is doing, since this is the slow part of start-up."""
-    from cruce.service.screening import build_matcher
-
-    with err_console.status("loading the watchlists and building the index..."):
-        with _store(settings) as store:
-            entities = store.load_entities()
-        return build_matcher(entities, settings.alert_threshold)
 
 
 @screen_app.command("name")

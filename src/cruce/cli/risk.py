@@ -255,9 +255,9 @@ def _party_matcher(mapping: str) -> Matcher | None:
 
     if not any(field in load_mapping(mapping).fields for field in PARTY_NAME_FIELDS):
         return None
-    from cruce.cli.main import _load_matcher, _settings
+    from cruce.cli.config import load_matcher, load_settings
 
-    return _load_matcher(_settings())
+    return load_matcher(load_settings())
 
 
 def _pct(value: object) -> str:

@@ -17,6 +17,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
+from cruce.cli.config import database_url
 from cruce.cli.output import console, err_console, say
 from cruce.core.errors import InputError
 
@@ -35,19 +36,7 @@ share_app.add_typer(collections_app, name="collections")
 
 
 def _database_url() -> str:
-    from pydantic import ValidationError
-
-    from cruce.core.settings import Settings
-
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"CRUCE_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
-        )
-        raise InputError("bad_setting", f"bad setting: {problems}") from exc
-    settings.ensure_data_dir()
-    return settings.resolved_database_url()
+    return database_url()
 
 
 def _open() -> Store:

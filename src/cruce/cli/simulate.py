@@ -58,7 +58,7 @@ def simulate(  # noqa: PLR0917 - Typer turns each parameter into an option
     list_size: Annotated[int, typer.Option(help="Entities on the synthetic watchlist.", min=1)] = 2000,
 ) -> None:
     """Simulate a synthetic day at a port: screen, score and route every crossing under a budget."""
-    from cruce.cli.main import _settings
+    from cruce.cli.config import load_settings as _settings
     from cruce.scoring.ports import find_port
     from cruce.service.simulate import DEFAULT_DAY, SimulationOptions, run_simulation, write_crossings_csv
 

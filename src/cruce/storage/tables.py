@@ -14,6 +14,10 @@ collections with per-principal permissions, the STIX object versions of each col
 pages are keyed by and markings are enforced on), published products kept whole, POST statuses, and sync
 cursors.
 
+The API (migration 0004, used by `cruce.storage.alerts`): expiring OAuth2 access tokens (hashed, like API
+tokens), the alert work queue (alerts, their append-only history of events, and the remembered false
+positives), and background jobs with their progress.
+
 The Alembic migrations in `migrations/versions/` create exactly these tables; a test compares the two.
 """
 
@@ -29,6 +33,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -258,3 +263,102 @@ class ShareCursorRow(Base):
     local_collection: Mapped[str] = mapped_column(String(64))
     position: Mapped[str] = mapped_column(Text)  # pull: remote date_added; push: local "date_added|seq"
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# -- the API: access tokens, the alert work queue, background jobs (migration 0004) ----------------------
+
+_SEQ = BigInteger().with_variant(Integer, "sqlite")  # SQLite: INTEGER PRIMARY KEY is the rowid
+
+
+class ApiTokenRow(Base):
+    """An OAuth2 bearer token of the API, kept only as its sha256, valid until `expires_at`."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (Index(None, "user_id"),)
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("share_accounts.user_id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AlertRow(Base):
+    """A screening alert or secondary referral awaiting review. `seq` is the keyset pages are read by.
+
+    `country` is the country of the organisation that raised it: only that country's users work it.
+    `person_fingerprint` and `entity_hash` identify the data the alert was raised on, so that a false
+    positive is remembered for exactly that data (see `AlertDismissalRow`).
+    """
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        Index(None, "country", "seq"),
+        Index(None, "person_fingerprint", "entity_id"),
+    )
+
+    seq: Mapped[int] = mapped_column(_SEQ, primary_key=True, autoincrement=True)
+    alert_id: Mapped[str] = mapped_column(String(64), unique=True)  # "alert:<uuid>"
+    kind: Mapped[str] = mapped_column(String(32))  # screening | secondary_referral
+    country: Mapped[str] = mapped_column(String(3))
+    state: Mapped[str] = mapped_column(String(32))  # open | escalated | confirmed_match | false_positive
+    assignee: Mapped[str | None] = mapped_column(String(128))
+    person_fingerprint: Mapped[str] = mapped_column(String(64))
+    person: Mapped[dict[str, Any]] = mapped_column(JSON)
+    entity_id: Mapped[str] = mapped_column(String(255))
+    entity_hash: Mapped[str] = mapped_column(String(64))
+    entity_caption: Mapped[str] = mapped_column(Text)
+    score: Mapped[float] = mapped_column(Float)
+    features: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(255))
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AlertEventRow(Base):
+    """One step in an alert's history (created, assigned, commented, state changed); only ever inserted."""
+
+    __tablename__ = "alert_events"
+    __table_args__ = (Index(None, "alert_id", "seq"),)
+
+    seq: Mapped[int] = mapped_column(_SEQ, primary_key=True, autoincrement=True)
+    alert_id: Mapped[str] = mapped_column(ForeignKey("alerts.alert_id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(32))  # the alert's state after this event
+    text: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class AlertDismissalRow(Base):
+    """A confirmed false positive: this person's data against this entity's data does not alert again."""
+
+    __tablename__ = "alert_dismissals"
+
+    person_fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    entity_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    alert_id: Mapped[str] = mapped_column(String(64))
+    decided_by: Mapped[str] = mapped_column(String(128))
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class JobRow(Base):
+    """A background job (batch screening, a simulated day): who started it, how far it got, where it ended."""
+
+    __tablename__ = "jobs"
+
+    seq: Mapped[int] = mapped_column(_SEQ, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(String(64), unique=True)  # "job:<uuid>"
+    kind: Mapped[str] = mapped_column(String(32))
+    owner: Mapped[str] = mapped_column(String(128))
+    country: Mapped[str] = mapped_column(String(3))
+    state: Mapped[str] = mapped_column(String(16))  # queued | running | done | failed
+    total: Mapped[int | None] = mapped_column(Integer)
+    done: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result_path: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,1 @@
+"""The API's routers: a few lines each, calling one `cruce.service.operations.Operations` method."""

@@ -1,0 +1,25 @@
+"""Crossings and lanes: the ports, and a simulated day routed under a budget (a job; referrals alert)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from cruce.api.auth import CurrentUser
+from cruce.api.deps import DEFAULT, Cursor, Limit, Ops
+from cruce.api.schemas import JobView, Page, PortView, Simulation
+
+router = APIRouter(prefix="/api/v1", tags=["crossings"])
+
+
+@router.get("/ports", response_model=Page[PortView], summary="Ports of entry cruce knows")
+def ports(user: CurrentUser, ops: Ops, cursor: Cursor = None, limit: Limit = DEFAULT) -> dict[str, Any]:
+    return ops.ports(user, cursor, limit)
+
+
+@router.post(
+    "/crossings/simulations", response_model=JobView, status_code=202, summary="Simulate and route a day"
+)
+def simulate(body: Simulation, user: CurrentUser, ops: Ops) -> dict[str, Any]:
+    return ops.simulate(user, body.model_dump())

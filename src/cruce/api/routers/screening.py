@@ -1,0 +1,50 @@
+"""Screening: one party now, or a CSV file as a background job with progress and a results download."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Query, UploadFile
+from fastapi.responses import FileResponse
+
+from cruce.api.auth import CurrentUser
+from cruce.api.deps import DEFAULT, Cursor, Limit, Ops
+from cruce.api.schemas import JobView, Page, ScreenRequest, ScreenResponse
+
+router = APIRouter(prefix="/api/v1", tags=["screening"])
+
+
+@router.post("/screen", response_model=ScreenResponse, summary="Screen one person or company")
+def screen(body: ScreenRequest, user: CurrentUser, ops: Ops) -> dict[str, Any]:
+    return ops.screen(user, body.fields(), body.top)
+
+
+@router.post("/screen/batch", response_model=JobView, status_code=202, summary="Screen a CSV file (a job)")
+def screen_batch(
+    user: CurrentUser,
+    ops: Ops,
+    file: Annotated[UploadFile, File(description="CSV: id,name,schema,birth_date,country,gender,documents")],
+    top: Annotated[int, Query(ge=1, le=50)] = 5,
+) -> dict[str, Any]:
+    return ops.start_batch(user, file.file.read(ops.config.max_upload_bytes + 1), top)
+
+
+@router.get("/jobs", response_model=Page[JobView], summary="Your jobs")
+def jobs(user: CurrentUser, ops: Ops, cursor: Cursor = None, limit: Limit = DEFAULT) -> dict[str, Any]:
+    return ops.jobs(user, cursor, limit)
+
+
+@router.get("/jobs/{job_id}", response_model=JobView, summary="A job's progress")
+def job(job_id: str, user: CurrentUser, ops: Ops) -> dict[str, Any]:
+    return ops.job(user, job_id)
+
+
+@router.get(
+    "/jobs/{job_id}/results",
+    response_class=FileResponse,
+    responses={200: {"content": {"text/csv": {}}}},
+    summary="A finished batch job's candidates (CSV)",
+)
+def job_results(job_id: str, user: CurrentUser, ops: Ops) -> FileResponse:
+    path = ops.job_results(user, job_id)
+    return FileResponse(path, media_type="text/csv", filename=f"{job_id.replace(':', '-')}.csv")

@@ -1,0 +1,34 @@
+"""`cruce serve`: the REST API (and, later, the console) on the configured store.
+
+The app is named to uvicorn as an import string with a factory that reads the settings at start-up (the
+API's edge), so the CLI layer never imports the API layer, and `--workers` processes each build their own.
+The database is migrated here, once, before any worker starts, so workers never race to migrate it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from cruce.cli.output import err_console
+
+SERVER_FACTORY = "cruce.api.app:app_from_settings"
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes.")] = 1,
+) -> None:
+    """Serve the REST API (OpenAPI at /docs) on the embedded store, or CRUCE_DATABASE_URL's."""
+    import uvicorn
+
+    from cruce.cli.config import open_configured_store
+
+    open_configured_store().close()  # migrate once, and fail here on a bad setting or URL
+    err_console.print(f"cruce API on http://{host}:{port}/api/v1 (OpenAPI: /docs)", soft_wrap=True)
+    uvicorn.run(
+        SERVER_FACTORY, factory=True, host=host, port=port, workers=workers, log_level="warning",
+        timeout_graceful_shutdown=10,
+    )  # fmt: skip

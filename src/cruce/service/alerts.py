@@ -1,0 +1,199 @@
+"""The alert work queue: screening alerts and secondary referrals, reviewed to a decision, with history.
+
+Every alerting match of a screening, and every crossing referred to secondary, becomes an alert owned by
+the country of the organisation that raised it, in state `open`. A reviewer of that country assigns it,
+comments on it, and decides it: `confirmed_match`, `false_positive`, or `escalated` (then confirmed or
+dismissed by a senior reviewer). Each step is an event in the alert's history; nothing is overwritten.
+
+A confirmed false positive is remembered by (person fingerprint, entity id, entity hash): the same person
+screened again against the same listed entity does not alert again. The fingerprint covers everything the
+match was computed from (name, date of birth, countries, gender, documents, schema) and the entity hash
+covers the listed entity's whole stored record, so a new date of birth on the person, or a list update that
+changes the entity, is a new key and alerts again: a dismissal never hides evidence it was not given.
+
+Screening the same data again while its alert is still under review points to that alert instead of
+opening a second one, so a traveler screened at every booth visit does not flood the queue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cruce.core.errors import InputError
+from cruce.core.model import Entity
+from cruce.matching.types import Match, Query
+from cruce.storage.alerts import AlertEvent, AlertRecord, ApiStore, NewAlert
+from cruce.storage.codec import date_to_text, entity_to_dict
+
+OPEN, ESCALATED, CONFIRMED, FALSE_POSITIVE = "open", "escalated", "confirmed_match", "false_positive"
+STATES = (OPEN, ESCALATED, CONFIRMED, FALSE_POSITIVE)
+TRANSITIONS: dict[str, frozenset[str]] = {
+    OPEN: frozenset({CONFIRMED, FALSE_POSITIVE, ESCALATED}),
+    ESCALATED: frozenset({CONFIRMED, FALSE_POSITIVE}),
+}
+"""Decided alerts (confirmed, false positive) are final: a new screening opens a new alert."""
+MAX_COMMENT_CHARS = 10_000
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def person_view(query: Query) -> dict[str, Any]:
+    """The screened person's data as plain JSON: what the alert shows and what its fingerprint covers."""
+    return {
+        "name": query.name,
+        "schema": query.schema.value,
+        "birth_date": date_to_text(query.birth_date) if query.birth_date is not None else None,
+        "countries": sorted(query.countries),
+        "gender": query.gender,
+        "documents": sorted(f"{i.kind}:{i.value}" for i in query.identifiers),
+    }
+
+
+def person_fingerprint(query: Query) -> str:
+    """sha256 of the person's data, normalised so spacing and letter case do not make a new person."""
+    view = person_view(query)
+    view["name"] = " ".join(query.name.casefold().split())
+    view["documents"] = sorted(d.upper().replace(" ", "") for d in view["documents"])
+    return hashlib.sha256(_canonical(view).encode("utf-8")).hexdigest()
+
+
+def feature_views(match: Match) -> list[dict[str, Any]]:
+    """The match's evidence, strongest first, as a reviewer reads it."""
+    ordered = sorted(match.features, key=lambda f: -abs(f.value))
+    return [{"name": f.name, "value": round(f.value, 4), "detail": f.detail} for f in ordered]
+
+
+@dataclass(frozen=True, slots=True)
+class MatchOutcome:
+    """What became of one alerting match: a (new or existing) alert, or a remembered false positive."""
+
+    alert_id: str | None = None
+    new: bool = False
+    suppressed_by: str | None = None
+
+
+class AlertQueue:
+    """The work queue on an `ApiStore`; callers have already checked that the user may do the action."""
+
+    def __init__(self, store: ApiStore) -> None:
+        self.store = store
+        self._hashes: dict[str, tuple[Entity, str]] = {}
+        self._lock = threading.Lock()
+
+    def entity_hash(self, entity: Entity) -> str:
+        """sha256 of the entity's stored form; cached per entity object (entities never change in place)."""
+        with self._lock:
+            cached = self._hashes.get(entity.id)
+        if cached is not None and cached[0] is entity:
+            return cached[1]
+        digest = hashlib.sha256(_canonical(entity_to_dict(entity)).encode("utf-8")).hexdigest()
+        with self._lock:
+            if len(self._hashes) > 200_000:
+                self._hashes.clear()
+            self._hashes[entity.id] = (entity, digest)
+        return digest
+
+    def raise_for_matches(
+        self, query: Query, matches: Sequence[Match], *, country: str, actor: str, source: str
+    ) -> dict[str, MatchOutcome]:
+        """Alerts for the alerting matches of one screening, by entity id; remembered false positives not."""
+        alerting = [m for m in matches if m.alert]
+        if not alerting:
+            return {}
+        fingerprint = person_fingerprint(query)
+        keys = {m.entity_id: (m.entity_id, self.entity_hash(m.entity)) for m in alerting}
+        dismissed = self.store.dismissals(fingerprint, list(keys.values()))
+        outcomes: dict[str, MatchOutcome] = {}
+        to_raise: list[tuple[str, NewAlert]] = []
+        person: dict[str, Any] | None = None
+        for match in alerting:
+            key = keys[match.entity_id]
+            if key in dismissed:
+                outcomes[match.entity_id] = MatchOutcome(suppressed_by=dismissed[key])
+                continue
+            person = person or person_view(query)
+            to_raise.append(
+                (
+                    match.entity_id,
+                    NewAlert(
+                        kind="screening", country=country, person_fingerprint=fingerprint, person=person,
+                        entity_id=match.entity_id, entity_hash=key[1], entity_caption=match.entity.caption,
+                        score=match.score, features=feature_views(match), source=source, created_by=actor,
+                    ),
+                )
+            )  # fmt: skip
+        for (entity_id, _), (alert_id, new) in zip(
+            to_raise, self.store.raise_alerts([n for _, n in to_raise]), strict=True
+        ):
+            outcomes[entity_id] = MatchOutcome(alert_id=alert_id, new=new)
+        return outcomes
+
+    def raise_referral(
+        self,
+        *,
+        country: str,
+        actor: str,
+        crossing: Mapping[str, Any],
+        reasons: Sequence[str],
+        score: float,
+        source: str,
+    ) -> tuple[str, bool]:
+        """An alert for a crossing referred to secondary: the crossing is both the person and the subject."""
+        crossing_id = str(crossing["crossing_id"])
+        digest = hashlib.sha256(_canonical(dict(crossing)).encode("utf-8")).hexdigest()
+        new = NewAlert(
+            kind="secondary_referral", country=country, person_fingerprint=digest, person=dict(crossing),
+            entity_id=f"crossing:{crossing_id}", entity_hash=digest, entity_caption=f"crossing {crossing_id}",
+            score=score, features=[{"name": "rule", "value": 0.0, "detail": r} for r in reasons],
+            source=source, created_by=actor,
+        )  # fmt: skip
+        return self.store.raise_alerts([new])[0]
+
+    # -- review ------------------------------------------------------------------------------------------
+
+    def assign(self, alert: AlertRecord, actor: str, assignee: str | None) -> AlertEvent:
+        _undecided(alert)
+        return self.store.record_event(
+            alert.alert_id, actor=actor, kind="assigned", expected_state=alert.state, assignee=assignee
+        )
+
+    def comment(self, alert: AlertRecord, actor: str, text: str) -> AlertEvent:
+        body = text.strip()
+        if not body:
+            raise InputError("empty_comment", "a comment needs some text")
+        if len(body) > MAX_COMMENT_CHARS:
+            raise InputError("comment_too_long", f"a comment is at most {MAX_COMMENT_CHARS:,} characters")
+        return self.store.record_event(
+            alert.alert_id, actor=actor, kind="commented", expected_state=alert.state, text=body
+        )
+
+    def decide(self, alert: AlertRecord, actor: str, state: str, note: str | None) -> AlertEvent:
+        """Move the alert to `state`; a false positive is remembered for exactly this data."""
+        allowed = TRANSITIONS.get(alert.state, frozenset())
+        if state not in allowed:
+            if state not in STATES:
+                raise InputError("bad_state", f"unknown state {state!r}; states are {', '.join(STATES)}")
+            options = ", ".join(sorted(allowed)) or "none: it is decided"
+            raise InputError(
+                "bad_transition",
+                f"alert {alert.alert_id} is {alert.state}; it can move to {options}",
+                {"state": alert.state},
+            )
+        return self.store.record_event(
+            alert.alert_id, actor=actor, kind="decided", expected_state=alert.state, new_state=state,
+            text=(note or "").strip() or None, remember_false_positive=state == FALSE_POSITIVE,
+        )  # fmt: skip
+
+
+def _undecided(alert: AlertRecord) -> None:
+    if alert.state not in TRANSITIONS:
+        raise InputError(
+            "bad_transition", f"alert {alert.alert_id} is decided ({alert.state}); it cannot be reassigned"
+        )

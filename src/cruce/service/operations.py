@@ -1,0 +1,842 @@
+"""What the REST API does, for an authenticated user, authorised and audited: one façade, `Operations`.
+
+Routers call one method each and never decide access themselves. Decisions come from two places:
+
+* products and the audit log: `cruce.sharing.access` (owner country, tear lines, clearance, roles), the
+  same rules the CLI and the TAXII server apply;
+* everything else: `ROLES` below (which roles may do an operation) plus one attribute rule, the country:
+  alerts, jobs and accounts belong to a country (the organisation's), and only that country's users see
+  or work them. A USA analyst never reads a MEX alert, and a MEX administrator never creates USA users.
+
+Every call is audited: allowed reads and writes, and every denial with its reason. Failed sign-ins too.
+
+Lists are paginated by keyset with an opaque cursor (`next`): a page is `limit` items after the cursor's
+key, in a stable order, so following `next` returns every item exactly once even while items are added.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import io
+import json
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cruce.core.clock import Clock, utc_now
+from cruce.core.errors import CruceError, InputError, NotFoundError
+from cruce.core.markings import Marking
+from cruce.matching.matcher import Matcher
+from cruce.matching.types import Match, Query
+from cruce.service.alerts import AlertQueue, feature_views, person_view
+from cruce.service.screening import BATCH_OUTPUT_COLUMNS, build_matcher, make_query, screen_queries
+from cruce.service.sharing import ForbiddenError, UnauthenticatedError
+from cruce.sharing.access import READING_ROLES, Decision, Role, User, may_audit, may_create, may_read
+from cruce.sharing.audit import AuditEvent, AuditRecord, Outcome, event_for
+from cruce.sharing.products import Portion, Product, ProductKind, TearLineVersion
+from cruce.sharing.stix import export_product, import_bundle
+from cruce.storage.alerts import ACCESS_TOKEN_PREFIX, AlertEvent, AlertRecord, ApiStore, JobRecord
+from cruce.storage.audit import AuditLog
+from cruce.storage.sharing import SCRYPT_N, Account, SharingStore
+from cruce.storage.store import Store, VersionInfo
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+BATCH_CHUNK = 250
+
+ROLES: dict[str, frozenset[Role]] = {
+    "screen": frozenset({Role.OFFICER, Role.ANALYST}),
+    "screen_batch": frozenset({Role.ANALYST}),
+    "jobs": frozenset({Role.OFFICER, Role.ANALYST}),
+    "lists_read": frozenset({Role.OFFICER, Role.ANALYST, Role.RELEASING_OFFICER, Role.ADMIN}),
+    "lists_reload": frozenset({Role.ADMIN}),
+    "alerts_read": frozenset({Role.OFFICER, Role.ANALYST}),
+    "alerts_work": frozenset({Role.ANALYST}),
+    "ports": frozenset({Role.OFFICER, Role.ANALYST, Role.RELEASING_OFFICER}),
+    "simulate": frozenset({Role.ANALYST}),
+    "products_list": READING_ROLES,
+    "users_admin": frozenset({Role.ADMIN}),
+}
+"""Who may do each operation by role; the country rule and `cruce.sharing.access` come on top."""
+
+
+class AccessDeniedError(ForbiddenError):
+    """Authenticated, but the policy says no (HTTP 403); the reason is the policy's sentence."""
+
+
+class ConflictError(InputError):
+    """The request is fine but the resource is not in a state that allows it (HTTP 409)."""
+
+
+# -- pagination ------------------------------------------------------------------------------------------
+
+
+def encode_cursor(key: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"k": key}).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, kind: type) -> Any:
+    """The key a cursor holds; InputError for anything this API did not hand out."""
+    if cursor is None or cursor == "":
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        key = json.loads(raw)["k"]
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        raise InputError("bad_cursor", "the cursor is not one this API gave out; start without it") from exc
+    if not isinstance(key, kind) or isinstance(key, bool):
+        raise InputError("bad_cursor", "the cursor is not one this API gave out; start without it")
+    return key
+
+
+def check_limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InputError("bad_limit", f"limit must be 1 to {MAX_LIMIT}")
+    return limit
+
+
+def page_view(items: list[Any], more: bool, last_key: Any) -> dict[str, Any]:
+    return {"items": items, "next": encode_cursor(last_key) if more and last_key is not None else None}
+
+
+def _key_page(items: Sequence[Any], key: Callable[[Any], str], cursor: str | None, limit: int) -> tuple[
+    list[Any], bool, str | None
+]:  # fmt: skip
+    """Keyset over a small in-memory list sorted by a string key (lists, versions, users, ports)."""
+    after = decode_cursor(cursor, str)
+    ordered = sorted(items, key=key)
+    rest = [i for i in ordered if after is None or key(i) > after]
+    page = rest[:limit]
+    return page, len(rest) > limit, key(page[-1]) if page else None
+
+
+# -- settings the API runs with --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ApiConfig:
+    data_dir: Path
+    alert_threshold: float | None = None
+    token_ttl: timedelta = timedelta(hours=1)
+    scrypt_n: int = SCRYPT_N
+    max_upload_bytes: int = MAX_UPLOAD_BYTES
+
+
+@dataclass(slots=True)
+class _Index:
+    matcher: Matcher | None = None
+    versions: list[str] = field(default_factory=list)
+    loaded_at: datetime | None = None
+
+
+class Operations:
+    """Every API use case. Thread-safe: the server calls it from a pool of threads."""
+
+    def __init__(self, store: Store, config: ApiConfig, *, clock: Clock = utc_now) -> None:
+        self.store = store
+        self.config = config
+        self.clock = clock
+        self.sharing = SharingStore(store.engine, clock=clock)
+        self.audit = AuditLog(store.engine)
+        self.api = ApiStore(store.engine, clock=clock)
+        self.queue = AlertQueue(self.api)
+        self._index = _Index()
+        self._index_lock = threading.Lock()
+        self._jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cruce-job")
+
+    def start(self) -> None:
+        """At server start: jobs a previous server left unfinished are failed, the matcher is loaded."""
+        self.api.fail_interrupted_jobs()
+        self._load_index()
+
+    def close(self) -> None:
+        self._jobs.shutdown(wait=False, cancel_futures=True)
+
+    # -- audit and policy --------------------------------------------------------------------------------
+
+    def _record(  # noqa: PLR0917 - one audit event's fields
+        self,
+        user: User | None,
+        action: str,
+        resource: str,
+        outcome: Outcome = Outcome.ALLOWED,
+        reason: str = "",
+        details: Mapping[str, Any] | None = None,
+        *,
+        actor: str | None = None,
+    ) -> None:
+        who = actor or (user.user_id if user is not None else "anonymous")
+        extra = {"organisation": user.organisation.org_id} if user is not None else {}
+        self._append(
+            AuditEvent(self.clock(), who, action, resource, outcome, reason, {**extra, **(details or {})})
+        )
+
+    def _append(self, event: AuditEvent) -> None:
+        with self.api.write_lock:  # one writer at a time on SQLite (see ApiStore.write_lock)
+            self.audit.append(event)
+
+    def _allow(self, user: User, operation: str, resource: str) -> None:
+        """Raise AccessDeniedError (audited) unless one of the user's roles may do `operation`."""
+        needed = ROLES[operation]
+        if user.roles & needed:
+            return
+        roles = " or ".join(sorted(r.value for r in needed))
+        self._deny(user, operation, resource, f"role {roles} is needed")
+
+    def _same_country(self, user: User, operation: str, resource: str, country: str) -> None:
+        if user.organisation.country != country:
+            self._deny(
+                user, operation, resource,
+                f"it belongs to {country}; {user.organisation.country} users work only their own country's",
+            )  # fmt: skip
+
+    def _deny(self, user: User, action: str, resource: str, reason: str) -> None:
+        self._record(user, action, resource, Outcome.DENIED, reason)
+        raise AccessDeniedError(
+            "forbidden", f"{user.user_id} may not {action.replace('_', ' ')} {resource}: {reason}"
+        )
+
+    def _decided(self, user: User, decision: Decision, resource: str) -> None:
+        self._append(event_for(decision, user, resource, self.clock()))
+        if not decision.allowed:
+            raise AccessDeniedError(
+                "forbidden", f"{user.user_id} may not {decision.action.value} {resource}: {decision.reason}"
+            )
+
+    # -- authentication ----------------------------------------------------------------------------------
+
+    def login(self, username: str | None, password: str | None) -> dict[str, Any]:
+        """OAuth2 password grant: an opaque bearer token (stored hashed) that expires."""
+        account = (
+            self.sharing.check_password(username, password)
+            if username and password and "\x00" not in username
+            else None
+        )
+        if account is None:
+            who = (username or "").replace("\x00", "")[:128] or "anonymous"
+            self._record(None, "authenticate", "api:token", Outcome.DENIED, "wrong user name or password",
+                         actor=who)  # fmt: skip
+            raise UnauthenticatedError("unauthenticated", "wrong user name or password")
+        token, expires = self.api.issue_access_token(account.user_id, self.config.token_ttl)
+        self._record(account.user(), "authenticate", "api:token", reason="access token issued")
+        return {
+            "access_token": token,
+            "token_type": "bearer",
+            "expires_in": int(self.config.token_ttl.total_seconds()),
+            "expires_at": expires.isoformat(),
+        }
+
+    def authenticate(self, bearer: str | None, api_key: str | None) -> User:
+        """The user of a bearer token (access token or API key) or an `X-API-Key`; 401 otherwise."""
+        account: Account | None = None
+        secret = bearer or api_key
+        if secret and "\x00" not in secret and len(secret) < 512:
+            if bearer and secret.startswith(ACCESS_TOKEN_PREFIX):
+                account = self.api.check_access_token(secret)
+            else:
+                account = self.sharing.check_token(secret)
+        if account is None:
+            what = "an expired or unknown token" if secret else "no credentials"
+            self._record(None, "authenticate", "api", Outcome.DENIED, what)
+            raise UnauthenticatedError(
+                "unauthenticated",
+                "valid credentials are needed: Authorization: Bearer <token> (POST /api/v1/token) "
+                "or X-API-Key: <key>",
+            )
+        return account.user()
+
+    # -- screening ---------------------------------------------------------------------------------------
+
+    def _load_index(self) -> _Index:
+        entities = self.store.load_entities()
+        versions = [v.key for v in self.store.latest_versions()]
+        matcher = build_matcher(entities, self.config.alert_threshold) if entities else None
+        index = _Index(matcher, versions, self.clock())
+        with self._index_lock:
+            self._index = index
+        log.info("api_matcher_loaded entities=%d versions=%s", len(entities), ",".join(versions))
+        return index
+
+    def matcher(self) -> Matcher:
+        with self._index_lock:
+            matcher = self._index.matcher
+        if matcher is None:
+            raise InputError(
+                "no_lists", "no watchlist is loaded; import one (`cruce lists import`) and reload the lists"
+            )
+        return matcher
+
+    def index_size(self) -> int:
+        with self._index_lock:
+            matcher = self._index.matcher
+        return len(matcher) if matcher is not None else 0
+
+    def reload_lists(self, user: User) -> dict[str, Any]:
+        """Rebuild the matcher from the store's active versions (after an import)."""
+        self._allow(user, "lists_reload", "lists")
+        index = self._load_index()
+        self._record(user, "reload", "lists", reason="matcher rebuilt", details={"versions": index.versions})
+        return self._index_view(index)
+
+    def _index_view(self, index: _Index) -> dict[str, Any]:
+        return {
+            "entities": len(index.matcher) if index.matcher is not None else 0,
+            "versions": index.versions,
+            "loaded_at": index.loaded_at.isoformat() if index.loaded_at else None,
+        }
+
+    def screen(self, user: User, fields: Mapping[str, Any], top: int = 5) -> dict[str, Any]:
+        """Screen one person or company: ranked candidates with their evidence, and the alerts raised."""
+        self._allow(user, "screen", "screen")
+        if not 1 <= top <= 50:
+            raise InputError("bad_top", "top must be 1 to 50")
+        query = make_query(
+            str(fields.get("name") or ""), schema=fields.get("schema"), birth_date=fields.get("birth_date"),
+            country=fields.get("country"), gender=fields.get("gender"), documents=fields.get("documents"),
+            query_id=fields.get("id"),
+        )  # fmt: skip
+        matches = self.matcher().screen(query, top)
+        outcomes = self.queue.raise_for_matches(
+            query, matches, country=user.organisation.country, actor=user.user_id, source="screen"
+        )
+        view = _screen_view(query, matches, outcomes)
+        self._record(
+            user, "screen", f"person:{query.name[:200]}",
+            reason=f"{len(matches)} candidates, {len(view['alerts'])} alerts",
+            details={"alerts": view["alerts"], "suppressed": view["suppressed"]},
+        )  # fmt: skip
+        return view
+
+    def start_batch(self, user: User, data: bytes, top: int = 5) -> dict[str, Any]:
+        """Check an uploaded CSV's header now, screen it in the background; the job reports progress."""
+        self._allow(user, "screen_batch", "screen/batch")
+        if not 1 <= top <= 50:
+            raise InputError("bad_top", "top must be 1 to 50")
+        if len(data) > self.config.max_upload_bytes:
+            raise InputError("too_large", f"the file is over {self.config.max_upload_bytes:,} bytes")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                "bad_encoding", f"the file is not UTF-8 text ({exc.reason}); save it as UTF-8"
+            ) from exc
+        header = _batch_header(text)
+        self.matcher()
+        job = self.api.create_job("screen_batch", user.user_id, user.organisation.country, {"top": top})
+        folder = self.config.data_dir / "jobs"
+        folder.mkdir(parents=True, exist_ok=True)
+        source = folder / f"{job.job_id.replace(':', '-')}.csv"
+        source.write_text(text, encoding="utf-8")
+        self._record(user, "screen_batch", job.job_id, reason=f"{len(data):,} bytes uploaded")
+        self._jobs.submit(self._run_batch, job.job_id, user, source, header, top)
+        return _job_view(self.api.job(job.job_id))
+
+    def _run_batch(self, job_id: str, user: User, source: Path, header: list[str], top: int) -> None:
+        try:
+            self._screen_file(job_id, user, source, header, top)
+        except Exception as exc:  # the job fails, the server goes on
+            message = exc.message if isinstance(exc, CruceError) else f"{type(exc).__name__}: {exc}"
+            log.exception("job_failed job=%s", job_id)
+            self.api.update_job(job_id, state="failed", error=message)
+
+    def _screen_file(self, job_id: str, user: User, source: Path, header: list[str], top: int) -> None:
+        matcher = self.matcher()
+        text = source.read_text(encoding="utf-8")
+        rows = [(n, r) for n, r in enumerate(csv.reader(io.StringIO(text)), start=1) if n > 1 and any(r)]
+        self.api.update_job(job_id, state="running", total=len(rows))
+        result = source.with_name(source.stem + ".results.csv")
+        errors: list[dict[str, Any]] = []
+        rejected = alerts = queries = 0
+        with result.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow([*BATCH_OUTPUT_COLUMNS, "alert_id"])
+            for start in range(0, len(rows), BATCH_CHUNK):
+                chunk = rows[start : start + BATCH_CHUNK]
+                good: list[Query] = []
+                for line, raw in chunk:
+                    try:
+                        good.append(_row_query(header, raw))
+                    except InputError as exc:
+                        rejected += 1
+                        if len(errors) < 100:
+                            errors.append({"line": line, "error": exc.message})
+                for screened in screen_queries(matcher, good, top=top, workers=1):
+                    queries += 1
+                    outcomes = self.queue.raise_for_matches(
+                        screened.query, screened.matches, country=user.organisation.country,
+                        actor=user.user_id, source=f"batch:{job_id}",
+                    )  # fmt: skip
+                    alerts += sum(1 for o in outcomes.values() if o.alert_id)
+                    _write_candidates(writer, screened.query, screened.matches, outcomes)
+                self.api.update_job(job_id, done=min(start + BATCH_CHUNK, len(rows)))
+        summary = {"top": top, "queries": queries, "rejected": rejected, "alerts": alerts, "errors": errors}
+        self.api.update_job(job_id, state="done", summary=summary, result_path=str(result))
+
+    def job(self, user: User, job_id: str) -> dict[str, Any]:
+        return _job_view(self._own_job(user, job_id))
+
+    def job_results(self, user: User, job_id: str) -> Path:
+        job = self._own_job(user, job_id)
+        if job.state != "done" or not job.result_path:
+            raise ConflictError("job_not_done", f"job {job_id} is {job.state}; results come when it is done")
+        path = Path(job.result_path)
+        if not path.is_file():
+            raise NotFoundError("results_gone", f"the results of {job_id} are no longer on this server")
+        return path
+
+    def jobs(self, user: User, cursor: str | None, limit: int) -> dict[str, Any]:
+        self._allow(user, "jobs", "jobs")
+        found, more = self.api.jobs_page(
+            user.user_id, after=decode_cursor(cursor, int), limit=check_limit(limit)
+        )
+        return page_view([_job_view(j) for j in found], more, found[-1].seq if found else None)
+
+    def _own_job(self, user: User, job_id: str) -> JobRecord:
+        self._allow(user, "jobs", job_id)
+        job = self.api.job(job_id)
+        if job.owner != user.user_id:
+            self._deny(user, "read", job_id, "a job's progress and results are its owner's")
+        self._record(user, "read", job_id)
+        return job
+
+    # -- lists -------------------------------------------------------------------------------------------
+
+    def lists(self, user: User, cursor: str | None, limit: int) -> dict[str, Any]:
+        self._allow(user, "lists_read", "lists")
+        active = {v.list_id: v for v in self.store.latest_versions()}
+        items = [
+            {"list_id": w.id, "title": w.title, "publisher": w.publisher, "format": w.format, "url": w.url,
+             "active_version": _version_view(active[w.id]) if w.id in active else None}
+            for w in self.store.watchlists()
+        ]  # fmt: skip
+        page, more, last = _key_page(items, lambda i: str(i["list_id"]), cursor, check_limit(limit))
+        self._record(user, "read", "lists", details={"count": len(page)})
+        with self._index_lock:
+            index = self._index
+        return {**page_view(page, more, last), "screening": self._index_view(index)}
+
+    def versions(self, user: User, list_id: str, cursor: str | None, limit: int) -> dict[str, Any]:
+        self._allow(user, "lists_read", f"lists/{list_id}")
+        found = self.store.list_versions(list_id)
+        if not found:
+            raise NotFoundError("list_not_found", f"no list {list_id!r} was ever imported")
+        after = decode_cursor(cursor, int)
+        rest = [v for v in found if after is None or v.version > after]
+        page = rest[: check_limit(limit)]
+        self._record(user, "read", f"lists/{list_id}/versions", details={"count": len(page)})
+        return page_view(
+            [_version_view(v) for v in page], len(rest) > limit, page[-1].version if page else None
+        )
+
+    # -- alerts ------------------------------------------------------------------------------------------
+
+    def alerts(
+        self, user: User, cursor: str | None, limit: int, *, state: str | None, assignee: str | None
+    ) -> dict[str, Any]:
+        self._allow(user, "alerts_read", "alerts")
+        found, more = self.api.alerts_page(
+            user.organisation.country, after=decode_cursor(cursor, int), limit=check_limit(limit),
+            state=state, assignee=assignee,
+        )  # fmt: skip
+        self._record(user, "read", "alerts", details={"count": len(found)})
+        return page_view([_alert_view(a) for a in found], more, found[-1].seq if found else None)
+
+    def _alert(self, user: User, alert_id: str, operation: str) -> AlertRecord:
+        self._allow(user, operation, alert_id)
+        alert = self.api.alert(alert_id)
+        self._same_country(user, operation, alert_id, alert.country)
+        return alert
+
+    def alert(self, user: User, alert_id: str) -> dict[str, Any]:
+        alert = self._alert(user, alert_id, "alerts_read")
+        self._record(user, "read", alert_id)
+        return _alert_view(alert)
+
+    def alert_history(self, user: User, alert_id: str, cursor: str | None, limit: int) -> dict[str, Any]:
+        self._alert(user, alert_id, "alerts_read")
+        events = self.api.events(alert_id, after=decode_cursor(cursor, int), limit=check_limit(limit) + 1)
+        page = events[:limit]
+        self._record(user, "read", f"{alert_id}/history")
+        return page_view([_event_view(e) for e in page], len(events) > limit, page[-1].seq if page else None)
+
+    def assign(self, user: User, alert_id: str, assignee: str | None) -> dict[str, Any]:
+        alert = self._alert(user, alert_id, "alerts_work")
+        if assignee is not None:
+            try:
+                account = self.sharing.account(assignee)
+            except NotFoundError as exc:
+                raise InputError("bad_assignee", f"no user {assignee!r} to assign to") from exc
+            if account.country != alert.country or Role.ANALYST not in account.roles:
+                raise InputError(
+                    "bad_assignee", f"{assignee} is not a {alert.country} analyst, who alone work this alert"
+                )
+        event = self.queue.assign(alert, user.user_id, assignee)
+        self._record(user, "assign", alert_id, details={"assignee": assignee})
+        return _event_view(event)
+
+    def comment(self, user: User, alert_id: str, text: str) -> dict[str, Any]:
+        alert = self._alert(user, alert_id, "alerts_work")
+        event = self.queue.comment(alert, user.user_id, text)
+        self._record(user, "comment", alert_id, details={"event": event.seq})
+        return _event_view(event)
+
+    def decide(self, user: User, alert_id: str, state: str, note: str | None) -> dict[str, Any]:
+        alert = self._alert(user, alert_id, "alerts_work")
+        event = self.queue.decide(alert, user.user_id, state, note)
+        self._record(user, "decide", alert_id, reason=f"{alert.state} -> {state}")
+        return _event_view(event)
+
+    # -- products ----------------------------------------------------------------------------------------
+
+    def create_product(self, user: User, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """Store a marked product written by an analyst of the owner country, cleared to its banner."""
+        product = _product(fields, user.user_id)
+        resource = f"product:{product.product_id}"
+        self._decided(user, may_create(user, product), resource)
+        if self.sharing.product(product.product_id) is not None:
+            raise ConflictError("product_exists", f"product {product.product_id} exists already")
+        at = self.clock()
+        bundle = export_product(product, created=at).serialize()
+        self.sharing.save_product(product.product_id, product.owner, bundle, user.user_id, at)
+        return _product_view(product, "full")
+
+    def product(self, user: User, product_id: str) -> dict[str, Any]:
+        """The whole product for the owner country, the caller's tear-line version for a partner."""
+        product = self._stored_product(product_id)
+        decision = may_read(user, product)
+        self._decided(user, decision, f"product:{product_id}")
+        assert decision.version is not None
+        return _content_view(decision.version)
+
+    def products(self, user: User, cursor: str | None, limit: int) -> dict[str, Any]:
+        """Products the caller may read, each as they may read it (a page may hold fewer than `limit`)."""
+        self._allow(user, "products_list", "products")
+        found, more = self.api.products_page(after=decode_cursor(cursor, str), limit=check_limit(limit))
+        items = []
+        for entry in found:
+            product = _first_product(entry.bundle, entry.product_id)
+            decision = may_read(user, product)
+            if decision.allowed and decision.version is not None:
+                view = _content_view(decision.version)
+                items.append({k: view[k] for k in ("product_id", "kind", "owner", "view", "banner", "title")})
+        self._record(user, "read", "products", details={"count": len(items)})
+        return page_view(items, more, found[-1].product_id if found else None)
+
+    def _stored_product(self, product_id: str) -> Product:
+        stored = self.sharing.product(product_id)
+        if stored is None:
+            raise NotFoundError("product_not_found", f"no product {product_id!r}")
+        return _first_product(stored[0], product_id)
+
+    # -- audit -------------------------------------------------------------------------------------------
+
+    def audit_records(self, user: User, cursor: str | None, limit: int, actor: str | None) -> dict[str, Any]:
+        self._decided(user, may_audit(user), "audit")
+        records = self.audit.records(decode_cursor(cursor, int), check_limit(limit) + 1, actor=actor)
+        page = records[:limit]
+        return page_view(
+            [_record_view(r) for r in page], len(records) > limit, page[-1].seq if page else None
+        )
+
+    def audit_verify(self, user: User) -> dict[str, Any]:
+        self._decided(user, may_audit(user), "audit/verify")
+        result = self.audit.verify()
+        return {
+            "ok": result.ok,
+            "checked": result.checked,
+            "head": {"seq": result.head.seq, "hash": result.head.hash},
+            "problems": [{"seq": p.seq, "problem": p.problem} for p in result.problems],
+        }
+
+    # -- users -------------------------------------------------------------------------------------------
+
+    def me(self, user: User) -> dict[str, Any]:
+        return _user_view(self.sharing.account(user.user_id))
+
+    def users(self, user: User, cursor: str | None, limit: int) -> dict[str, Any]:
+        self._allow(user, "users_admin", "users")
+        mine = [a for a in self.sharing.accounts() if a.country == user.organisation.country]
+        page, more, last = _key_page(mine, lambda a: str(a.user_id), cursor, check_limit(limit))
+        self._record(user, "read", "users", details={"count": len(page)})
+        return page_view([_user_view(a) for a in page], more, last)
+
+    def create_user(self, user: User, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """An administrator adds an account of their own country; the password is kept as a scrypt hash."""
+        self._allow(user, "users_admin", "users")
+        user_id = str(fields["user_id"])
+        country = str(fields["country"]).strip().upper()
+        if country != user.organisation.country:
+            own = user.organisation.country
+            self._deny(user, "users_admin", f"user:{user_id}", f"{own} administrators create {own} users")
+        password = fields.get("password")
+        if password is not None and len(str(password)) < 12:
+            raise InputError("weak_password", "a password is at least 12 characters")
+        if not user_id or any(c in user_id for c in "\x00/") or user_id != user_id.strip():
+            raise InputError("bad_user_id", "a user id is 1 to 128 characters, without '/' or spaces around")
+        account = self.sharing.add_account(
+            user_id, organisation=str(fields["organisation"]), country=country,
+            clearance=str(fields["clearance"]), roles=list(fields.get("roles") or ()),
+            nationality=fields.get("nationality"), password=password, scrypt_n=self.config.scrypt_n,
+        )  # fmt: skip
+        self._record(
+            user, "create", f"user:{user_id}", details={"roles": sorted(r.value for r in account.roles)}
+        )
+        return _user_view(account)
+
+    def issue_api_key(self, user: User, user_id: str) -> dict[str, Any]:
+        """An API key for a system account, shown once (stored as its sha256)."""
+        self._allow(user, "users_admin", f"user:{user_id}")
+        account = self.sharing.account(user_id)
+        if account.country != user.organisation.country:
+            self._deny(user, "users_admin", f"user:{user_id}", f"{user_id} is a {account.country} user")
+        key = self.sharing.issue_token(user_id)
+        self._record(user, "issue_key", f"user:{user_id}")
+        return {"user_id": user_id, "api_key": key}
+
+    # -- crossings and lanes -----------------------------------------------------------------------------
+
+    def ports(self, user: User, cursor: str | None, limit: int) -> dict[str, Any]:
+        from cruce.scoring.ports import load_ports
+
+        self._allow(user, "ports", "ports")
+        ports = [
+            {"code": p.code, "name": p.name, "state": p.state, "border": p.border, "timezone": p.timezone,
+             "crossings_per_day": round(p.crossings_per_day, 1)}
+            for p in load_ports().ports
+        ]  # fmt: skip
+        page, more, last = _key_page(ports, lambda p: str(p["code"]), cursor, check_limit(limit))
+        return page_view(page, more, last)
+
+    def simulate(self, user: User, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """Start a simulated day at a port (screened, scored, routed); each secondary referral is an alert."""
+        from cruce.scoring.ports import find_port
+
+        self._allow(user, "simulate", "crossings/simulations")
+        port = find_port(str(fields["port"]))
+        scale = float(fields.get("scale") or 0.01)
+        if not 0 < scale <= 0.1:
+            raise InputError("bad_scale", "scale must be above 0 and at most 0.1 through the API")
+        day = fields.get("day") or date(2025, 6, 4)
+        seed = int(fields.get("seed") or 7)
+        job = self.api.create_job(
+            "simulation", user.user_id, user.organisation.country,
+            {"port": port.code, "day": day.isoformat(), "seed": seed, "scale": scale},
+        )  # fmt: skip
+        self._record(user, "simulate", job.job_id, details={"port": port.code})
+        self._jobs.submit(self._run_simulation, job.job_id, user, port.code, day, seed, scale)
+        return _job_view(self.api.job(job.job_id))
+
+    def _run_simulation(  # noqa: PLR0917
+        self, job_id: str, user: User, port: str, day: date, seed: int, scale: float
+    ) -> None:
+        from cruce.scoring.lanes import Lane
+        from cruce.service.simulate import SimulationOptions, run_simulation
+
+        try:
+            self.api.update_job(job_id, state="running")
+            report = run_simulation(
+                SimulationOptions(port=port, day=day, seed=seed, scale=scale, list_size=500)
+            )
+            self.api.update_job(job_id, total=report.crossings)
+            lanes: dict[str, int] = {}
+            referrals = 0
+            for done, record in enumerate(report.records, start=1):
+                decision = record.decision
+                lanes[decision.lane.value] = lanes.get(decision.lane.value, 0) + 1
+                if decision.lane is Lane.SECONDARY:
+                    crossing = record.crossing
+                    referrals += self.queue.raise_referral(
+                        country=user.organisation.country, actor=user.user_id, source=f"simulation:{job_id}",
+                        crossing={"crossing_id": crossing.id, "port": crossing.port_code,
+                                  "arrived_at": crossing.arrived_at.isoformat(), "mode": crossing.mode.value,
+                                  "persons": len(crossing.travelers), "cause": decision.cause.value},
+                        reasons=[*decision.reasons, *record.assessment.reasons], score=decision.score,
+                    )[1]  # fmt: skip
+                if done % 500 == 0:
+                    self.api.update_job(job_id, done=done)
+            summary = {"port": port, "day": day.isoformat(), "seed": seed, "scale": scale,
+                       "crossings": report.crossings, "lanes": lanes,
+                       "referral_alerts": referrals}  # fmt: skip
+            self.api.update_job(job_id, state="done", done=report.crossings, summary=summary)
+        except Exception as exc:  # the job fails, the server goes on
+            message = exc.message if isinstance(exc, CruceError) else f"{type(exc).__name__}: {exc}"
+            log.exception("job_failed job=%s", job_id)
+            self.api.update_job(job_id, state="failed", error=message)
+
+
+# -- parsing -----------------------------------------------------------------------------------------------
+
+
+def _batch_header(text: str) -> list[str]:
+    try:
+        first = next(csv.reader(io.StringIO(text)), None)
+    except csv.Error as exc:
+        raise InputError("bad_csv", f"line 1: {exc}") from exc
+    header = [c.strip().lower() for c in first or []]
+    missing = [c for c in ("id", "name") if c not in header]
+    if missing:
+        raise InputError(
+            "missing_column",
+            f"the header needs id and name (missing {', '.join(missing)}); "
+            "columns: id,name,schema,birth_date,country,gender,documents",
+        )
+    return header
+
+
+def _row_query(header: list[str], raw: list[str]) -> Query:
+    if len(raw) > len(header):
+        raise InputError("bad_row", f"{len(raw)} values but the header has {len(header)} columns")
+    row = dict(zip(header, raw, strict=False))
+    return make_query(
+        row.get("name", ""), schema=row.get("schema") or None, birth_date=row.get("birth_date") or None,
+        country=row.get("country") or None, query_id=row.get("id", "").strip(),
+        gender=row.get("gender") or None, documents=row.get("documents") or None,
+    )  # fmt: skip
+
+
+def _write_candidates(
+    writer: Any, query: Query, matches: Sequence[Match], outcomes: Mapping[str, Any]
+) -> None:
+    if not matches:
+        writer.writerow([query.id or "", 0, "", "0.0000", "false", "", "no candidate", ""])
+    for rank, m in enumerate(matches, start=1):
+        outcome = outcomes.get(m.entity_id)
+        alert = m.alert and (outcome is None or outcome.suppressed_by is None)
+        writer.writerow(
+            [query.id or "", rank, m.entity_id, f"{m.score:.4f}", "true" if alert else "false",
+             m.matched_name, m.reasons(), (outcome.alert_id or "") if outcome is not None else ""]
+        )  # fmt: skip
+
+
+def _portion(value: Any, what: str) -> Portion:
+    if not isinstance(value, Mapping):
+        raise InputError("bad_portion", f"{what} must be an object with text and marking")
+    text = str(value.get("text") or "").strip()
+    if not text:
+        raise InputError("bad_portion", f"{what} needs some text")
+    return Portion(text, Marking.parse(str(value.get("marking") or "")))
+
+
+def _product(fields: Mapping[str, Any], author: str) -> Product:
+    product_id = str(fields["product_id"]).strip()
+    if not product_id or len(product_id) > 200 or "\x00" in product_id:
+        raise InputError("bad_product_id", "a product id is 1 to 200 characters")
+    summary = fields.get("tearline_summary")
+    try:
+        kind = ProductKind(fields.get("kind") or ProductKind.INTELLIGENCE_REPORT)
+    except ValueError as exc:
+        raise InputError("bad_kind", f"kind is one of {', '.join(k.value for k in ProductKind)}") from exc
+    return Product(
+        product_id, kind, str(fields["owner"]).strip().upper(), _portion(fields.get("title"), "title"),
+        tuple(_portion(p, f"portion {i}") for i, p in enumerate(fields.get("portions") or (), start=1)),
+        _portion(summary, "tearline_summary") if summary is not None else None, author=author,
+    )  # fmt: skip
+
+
+def _first_product(bundle: str, product_id: str) -> Product:
+    products = [p for p in import_bundle(bundle) if p.product_id == product_id] or import_bundle(bundle)
+    if not products:  # pragma: no cover - cruce stored it from a product
+        raise NotFoundError("product_not_found", f"product {product_id} cannot be read back")
+    return products[0]
+
+
+# -- views -------------------------------------------------------------------------------------------------
+
+
+def _screen_view(query: Query, matches: Sequence[Match], outcomes: Mapping[str, Any]) -> dict[str, Any]:
+    candidates = []
+    for rank, m in enumerate(matches, start=1):
+        outcome = outcomes.get(m.entity_id)
+        suppressed = outcome.suppressed_by if outcome is not None else None
+        candidates.append(
+            {"rank": rank, "entity_id": m.entity_id, "caption": m.entity.caption,
+             "schema": m.entity.schema.value,
+             "list_id": m.entity.list_id, "score": round(m.score, 4), "alert": m.alert and suppressed is None,
+             "matched_name": m.matched_name, "reasons": m.reasons(), "features": feature_views(m),
+             "alert_id": outcome.alert_id if outcome is not None else None, "suppressed_by": suppressed}
+        )  # fmt: skip
+    return {
+        "query": person_view(query),
+        "candidates": candidates,
+        "alerts": sorted({c["alert_id"] for c in candidates if c["alert_id"]}),
+        "suppressed": sorted({c["suppressed_by"] for c in candidates if c["suppressed_by"]}),
+    }
+
+
+def _version_view(v: VersionInfo) -> dict[str, Any]:
+    return {
+        "list_id": v.list_id, "version": v.version, "key": v.key, "imported_at": v.imported_at.isoformat(),
+        "entity_count": v.entity_count, "skipped_count": v.skipped_count, "status": v.status.value,
+        "active": v.active, "source_files": [{"name": f.name, "sha256": f.sha256} for f in v.source_files],
+    }  # fmt: skip
+
+
+def _alert_view(a: AlertRecord) -> dict[str, Any]:
+    return {
+        "alert_id": a.alert_id, "kind": a.kind, "country": a.country, "state": a.state,
+        "assignee": a.assignee,
+        "person": a.person, "entity_id": a.entity_id, "entity_caption": a.entity_caption,
+        "score": round(a.score, 4), "features": a.features, "source": a.source, "created_by": a.created_by,
+        "created_at": a.created_at.isoformat(), "updated_at": a.updated_at.isoformat(),
+    }  # fmt: skip
+
+
+def _event_view(e: AlertEvent) -> dict[str, Any]:
+    return {"seq": e.seq, "alert_id": e.alert_id, "at": e.at.isoformat(), "actor": e.actor, "kind": e.kind,
+            "state": e.state, "text": e.text, "details": e.details}  # fmt: skip
+
+
+def _job_view(j: JobRecord) -> dict[str, Any]:
+    return {
+        "job_id": j.job_id, "kind": j.kind, "state": j.state, "total": j.total, "done": j.done,
+        "progress": round(j.done / j.total, 4) if j.total else (1.0 if j.state == "done" else 0.0),
+        "created_at": j.created_at.isoformat(),
+        "finished_at": j.finished_at.isoformat() if j.finished_at else None, "error": j.error,
+        "summary": j.summary,
+        "results": f"/api/v1/jobs/{j.job_id}/results" if j.state == "done" and j.result_path else None,
+    }  # fmt: skip
+
+
+def _portion_view(p: Portion | None) -> dict[str, Any] | None:
+    return {"text": p.text, "marking": str(p.marking), "portion_mark": p.marking.portion} if p else None
+
+
+def _product_view(p: Product, view: str) -> dict[str, Any]:
+    return {
+        "product_id": p.product_id, "kind": p.kind.value, "owner": p.owner, "view": view, "partner": None,
+        "banner": str(p.banner), "title": _portion_view(p.title),
+        "portions": [_portion_view(x) for x in p.portions],
+        "tearline_summary": _portion_view(p.tearline_summary),
+        "withheld": 0, "author": p.author,
+    }  # fmt: skip
+
+
+def _content_view(content: Product | TearLineVersion) -> dict[str, Any]:
+    if isinstance(content, Product):
+        return _product_view(content, "full")
+    return {
+        "product_id": content.product_id, "kind": content.kind.value, "owner": None, "view": "tear-line",
+        "partner": content.partner, "banner": str(content.banner) if content.banner else None,
+        "title": _portion_view(content.title), "portions": [_portion_view(x) for x in content.portions],
+        "tearline_summary": _portion_view(content.summary), "withheld": content.withheld, "author": None,
+    }  # fmt: skip
+
+
+def _record_view(r: AuditRecord) -> dict[str, Any]:
+    return {"seq": r.seq, **r.event.to_dict(), "prev_hash": r.prev_hash, "hash": r.hash}
+
+
+def _user_view(a: Account) -> dict[str, Any]:
+    return {"user_id": a.user_id, "organisation": a.organisation, "country": a.country,
+            "nationality": a.nationality, "clearance": a.clearance.abbreviation,
+            "roles": sorted(r.value for r in a.roles)}  # fmt: skip

@@ -1,0 +1,444 @@
+"""The API's own tables: expiring access tokens, the alert work queue and background jobs.
+
+`ApiStore(store.engine)` works on the engine `open_store` made (migration 0004 creates the tables).
+
+Every write is one transaction, committed before the call returns: an API that answered 2xx has the write
+on disk (SQLite in WAL mode survives a killed process at any instant; PostgreSQL commits durably). State
+changes are conditional UPDATEs (`WHERE state = <expected>`), so two reviewers deciding the same alert at
+once cannot both win: the second gets a conflict, never a silently overwritten decision.
+
+Pages are read by keyset (`seq > after ORDER BY seq LIMIT n + 1`), never OFFSET, so the last page of a
+long queue costs what the first does and an item added meanwhile is neither skipped nor repeated.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from cruce.core.clock import Clock, utc_now
+from cruce.core.errors import InputError, NotFoundError, StorageError
+from cruce.storage.sharing import Account, _account, token_digest
+from cruce.storage.tables import (
+    AlertDismissalRow,
+    AlertEventRow,
+    AlertRow,
+    ApiTokenRow,
+    JobRow,
+    ShareAccountRow,
+    ShareProductRow,
+)
+
+ACCESS_TOKEN_PREFIX = "cruce_at_"
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRecord:
+    seq: int
+    alert_id: str
+    kind: str
+    country: str
+    state: str
+    assignee: str | None
+    person_fingerprint: str
+    person: dict[str, Any]
+    entity_id: str
+    entity_hash: str
+    entity_caption: str
+    score: float
+    features: list[dict[str, Any]]
+    source: str
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewAlert:
+    """What screening found that deserves a reviewer's look."""
+
+    kind: str
+    country: str
+    person_fingerprint: str
+    person: Mapping[str, Any]
+    entity_id: str
+    entity_hash: str
+    entity_caption: str
+    score: float
+    features: Sequence[Mapping[str, Any]]
+    source: str
+    created_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlertEvent:
+    seq: int
+    alert_id: str
+    at: datetime
+    actor: str
+    kind: str
+    state: str
+    text: str | None
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class JobRecord:
+    seq: int
+    job_id: str
+    kind: str
+    owner: str
+    country: str
+    state: str
+    total: int | None
+    done: int
+    created_at: datetime
+    finished_at: datetime | None
+    error: str | None
+    summary: dict[str, Any]
+    result_path: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProductEntry:
+    product_id: str
+    owner: str
+    bundle: str
+    published_at: datetime
+    published_by: str
+
+
+class ApiStore:
+    """Access tokens, alerts and jobs of one database."""
+
+    def __init__(self, engine: Engine, *, clock: Clock = utc_now) -> None:
+        self.engine = engine
+        self._clock = clock
+        self._sqlite = engine.dialect.name == "sqlite"
+        # SQLite has one writer at a time; threads of this process queue here, where they wake at once,
+        # instead of in SQLite's busy handler, which sleeps up to 100 ms between tries.
+        self.write_lock: threading.Lock | nullcontext[None] = (
+            threading.Lock() if self._sqlite else nullcontext()
+        )
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StorageError("database_error", f"the database could not be read: {_reason(exc)}") from exc
+
+    @contextmanager
+    def _write(self, what: str) -> Iterator[Connection]:
+        try:
+            with self.write_lock, self.engine.begin() as conn:
+                if self._sqlite:
+                    # A write first: the transaction takes SQLite's write lock now. A transaction that
+                    # read first and writes later fails at once (SQLITE_BUSY_SNAPSHOT) if another
+                    # process committed in between, which no busy timeout retries.
+                    conn.exec_driver_sql("UPDATE alerts SET seq = seq WHERE 0")
+                yield conn
+        except IntegrityError as exc:
+            raise InputError("conflict", f"could not {what}: {_reason(exc)}") from exc
+        except SQLAlchemyError as exc:
+            raise StorageError("database_error", f"could not {what}: {_reason(exc)}") from exc
+
+    # -- access tokens -----------------------------------------------------------------------------------
+
+    def issue_access_token(self, user_id: str, ttl: timedelta) -> tuple[str, datetime]:
+        """A new random bearer token for `user_id`, returned once and stored only as its sha256."""
+        token = ACCESS_TOKEN_PREFIX + secrets.token_urlsafe(32)
+        now = self._clock()
+        expires = now + ttl
+        with self._write("store the access token") as conn:
+            conn.execute(delete(ApiTokenRow).where(ApiTokenRow.expires_at < now))  # keep the table small
+            conn.execute(
+                insert(ApiTokenRow).values(
+                    token_sha256=token_digest(token), user_id=user_id, created_at=now, expires_at=expires
+                )
+            )
+        return token, expires
+
+    def check_access_token(self, token: str) -> Account | None:
+        """The account of an unexpired access token; None for an unknown or expired one."""
+        with self._read() as conn:
+            row = conn.execute(
+                select(ShareAccountRow)
+                .join(ApiTokenRow, ApiTokenRow.user_id == ShareAccountRow.user_id)
+                .where(
+                    ApiTokenRow.token_sha256 == token_digest(token), ApiTokenRow.expires_at > self._clock()
+                )
+            ).first()
+        return _account(row) if row is not None else None
+
+    # -- alerts ------------------------------------------------------------------------------------------
+
+    def dismissals(self, fingerprint: str, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """Of `keys` ((entity id, entity hash)), those remembered as false positives for this person."""
+        if not keys:
+            return {}
+        d = AlertDismissalRow
+        with self._read() as conn:
+            rows = conn.execute(
+                select(d.entity_id, d.entity_hash, d.alert_id).where(
+                    d.person_fingerprint == fingerprint, d.entity_id.in_(sorted({k[0] for k in keys}))
+                )
+            ).all()
+        wanted = set(keys)
+        return {
+            (r.entity_id, r.entity_hash): r.alert_id for r in rows if (r.entity_id, r.entity_hash) in wanted
+        }
+
+    def raise_alerts(self, alerts: Sequence[NewAlert]) -> list[tuple[str, bool]]:
+        """Store each alert unless one is already under review for the same data; (alert id, new?) each.
+
+        One transaction for all: the open-alert check and the insert cannot be split by a crash.
+        """
+        out: list[tuple[str, bool]] = []
+        if not alerts:
+            return out
+        a = AlertRow
+        now = self._clock()
+        with self._write("raise the alerts") as conn:
+            for new in alerts:
+                existing = conn.scalar(
+                    select(a.alert_id)
+                    .where(
+                        a.person_fingerprint == new.person_fingerprint,
+                        a.entity_id == new.entity_id,
+                        a.entity_hash == new.entity_hash,
+                        a.country == new.country,
+                        a.kind == new.kind,
+                        a.state.in_(("open", "escalated")),
+                    )
+                    .limit(1)
+                )
+                if existing is not None:
+                    out.append((str(existing), False))
+                    continue
+                alert_id = f"alert:{secrets.token_hex(12)}"
+                conn.execute(
+                    insert(a).values(
+                        alert_id=alert_id, kind=new.kind, country=new.country, state="open", assignee=None,
+                        person_fingerprint=new.person_fingerprint, person=dict(new.person),
+                        entity_id=new.entity_id, entity_hash=new.entity_hash,
+                        entity_caption=new.entity_caption, score=float(new.score),
+                        features=[dict(f) for f in new.features], source=new.source,
+                        created_by=new.created_by, created_at=now, updated_at=now,
+                    )
+                )  # fmt: skip
+                conn.execute(
+                    insert(AlertEventRow).values(
+                        alert_id=alert_id, at=now, actor=new.created_by, kind="created", state="open",
+                        text=None, details={"source": new.source, "score": round(float(new.score), 4)},
+                    )
+                )  # fmt: skip
+                out.append((alert_id, True))
+        return out
+
+    def alert(self, alert_id: str) -> AlertRecord:
+        with self._read() as conn:
+            row = conn.execute(select(AlertRow).where(AlertRow.alert_id == alert_id)).first()
+        if row is None:
+            raise NotFoundError("alert_not_found", f"no alert {alert_id!r}")
+        return _alert(row)
+
+    def alerts_page(
+        self,
+        country: str,
+        *,
+        after: int | None,
+        limit: int,
+        state: str | None = None,
+        assignee: str | None = None,
+    ) -> tuple[list[AlertRecord], bool]:
+        """A page of `country`'s alerts in creation order, and whether more follow."""
+        a = AlertRow
+        query = select(a).where(a.country == country)
+        if after is not None:
+            query = query.where(a.seq > after)
+        if state is not None:
+            query = query.where(a.state == state)
+        if assignee is not None:
+            query = query.where(a.assignee == assignee)
+        with self._read() as conn:
+            rows = conn.execute(query.order_by(a.seq).limit(limit + 1)).all()
+        return [_alert(r) for r in rows[:limit]], len(rows) > limit
+
+    def events(
+        self, alert_id: str, *, after: int | None = None, limit: int | None = None
+    ) -> list[AlertEvent]:
+        e = AlertEventRow
+        query = select(e).where(e.alert_id == alert_id)
+        if after is not None:
+            query = query.where(e.seq > after)
+        query = query.order_by(e.seq)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        return [
+            AlertEvent(
+                int(r.seq), r.alert_id, _as_utc(r.at), r.actor, r.kind, r.state, r.text, dict(r.details)
+            )
+            for r in rows
+        ]
+
+    def record_event(
+        self,
+        alert_id: str,
+        *,
+        actor: str,
+        kind: str,
+        expected_state: str,
+        new_state: str | None = None,
+        assignee: str | None = None,
+        text: str | None = None,
+        remember_false_positive: bool = False,
+    ) -> AlertEvent:
+        """Append one event and apply it to the alert, only if the alert is still in `expected_state`."""
+        a = AlertRow
+        now = self._clock()
+        state = new_state or expected_state
+        values: dict[str, Any] = {"updated_at": now, "state": state}
+        if kind == "assigned":
+            values["assignee"] = assignee
+        details = {"assignee": assignee} if kind == "assigned" else {}
+        if new_state is not None:
+            details["from"] = expected_state
+        with self._write(f"record a {kind} event on {alert_id}") as conn:
+            done = conn.execute(
+                update(a).where(a.alert_id == alert_id, a.state == expected_state).values(**values)
+            )
+            if done.rowcount == 0:
+                current = conn.scalar(select(a.state).where(a.alert_id == alert_id))
+                if current is None:
+                    raise NotFoundError("alert_not_found", f"no alert {alert_id!r}")
+                raise InputError(
+                    "conflict",
+                    f"alert {alert_id} is {current} now, not {expected_state}: someone decided it "
+                    "meanwhile; reload it",
+                    {"state": current},
+                )
+            seq = conn.scalar(
+                insert(AlertEventRow)
+                .values(alert_id=alert_id, at=now, actor=actor, kind=kind, state=state, text=text,
+                        details=details)
+                .returning(AlertEventRow.seq)
+            )  # fmt: skip
+            if remember_false_positive:
+                row = conn.execute(
+                    select(a.person_fingerprint, a.entity_id, a.entity_hash).where(a.alert_id == alert_id)
+                ).one()
+                key = (
+                    AlertDismissalRow.person_fingerprint == row.person_fingerprint,
+                    AlertDismissalRow.entity_id == row.entity_id,
+                    AlertDismissalRow.entity_hash == row.entity_hash,
+                )
+                conn.execute(delete(AlertDismissalRow).where(*key))
+                conn.execute(
+                    insert(AlertDismissalRow).values(
+                        person_fingerprint=row.person_fingerprint, entity_id=row.entity_id,
+                        entity_hash=row.entity_hash, alert_id=alert_id, decided_by=actor, decided_at=now,
+                    )
+                )  # fmt: skip
+        return AlertEvent(int(seq or 0), alert_id, now, actor, kind, state, text, details)
+
+    # -- jobs --------------------------------------------------------------------------------------------
+
+    def create_job(self, kind: str, owner: str, country: str, summary: Mapping[str, Any]) -> JobRecord:
+        job_id = f"job:{secrets.token_hex(12)}"
+        now = self._clock()
+        with self._write("create the job") as conn:
+            conn.execute(
+                insert(JobRow).values(
+                    job_id=job_id, kind=kind, owner=owner, country=country, state="queued", total=None,
+                    done=0, created_at=now, finished_at=None, error=None, summary=dict(summary),
+                    result_path=None,
+                )
+            )  # fmt: skip
+        return self.job(job_id)
+
+    def job(self, job_id: str) -> JobRecord:
+        with self._read() as conn:
+            row = conn.execute(select(JobRow).where(JobRow.job_id == job_id)).first()
+        if row is None:
+            raise NotFoundError("job_not_found", f"no job {job_id!r}")
+        return _job(row)
+
+    def jobs_page(self, owner: str, *, after: int | None, limit: int) -> tuple[list[JobRecord], bool]:
+        query = select(JobRow).where(JobRow.owner == owner)
+        if after is not None:
+            query = query.where(JobRow.seq > after)
+        with self._read() as conn:
+            rows = conn.execute(query.order_by(JobRow.seq).limit(limit + 1)).all()
+        return [_job(r) for r in rows[:limit]], len(rows) > limit
+
+    def update_job(self, job_id: str, **values: Any) -> None:
+        """Progress, or the end (state, finished_at, summary, result_path, error)."""
+        if values.get("state") in ("done", "failed"):
+            values.setdefault("finished_at", self._clock())
+        with self._write(f"update job {job_id}") as conn:
+            conn.execute(update(JobRow).where(JobRow.job_id == job_id).values(**values))
+
+    def fail_interrupted_jobs(self) -> int:
+        """Jobs left `running` by a server that stopped: they will never finish, so say so."""
+        with self._write("mark interrupted jobs") as conn:
+            done = conn.execute(
+                update(JobRow)
+                .where(JobRow.state.in_(("queued", "running")))
+                .values(state="failed", error="the server stopped before the job finished; start it again",
+                        finished_at=self._clock())
+            )  # fmt: skip
+        return int(done.rowcount or 0)
+
+    # -- products ----------------------------------------------------------------------------------------
+
+    def products_page(self, *, after: str | None, limit: int) -> tuple[list[ProductEntry], bool]:
+        """Stored full products by id (keyset on the id)."""
+        p = ShareProductRow
+        query = select(p)
+        if after is not None:
+            query = query.where(p.product_id > after)
+        with self._read() as conn:
+            rows = conn.execute(query.order_by(p.product_id).limit(limit + 1)).all()
+        found = [
+            ProductEntry(r.product_id, r.owner, r.bundle, _as_utc(r.published_at), r.published_by)
+            for r in rows[:limit]
+        ]
+        return found, len(rows) > limit
+
+
+def _alert(row: Any) -> AlertRecord:
+    return AlertRecord(
+        int(row.seq), row.alert_id, row.kind, row.country, row.state, row.assignee, row.person_fingerprint,
+        dict(row.person), row.entity_id, row.entity_hash, row.entity_caption, float(row.score),
+        list(row.features), row.source, row.created_by, _as_utc(row.created_at), _as_utc(row.updated_at),
+    )  # fmt: skip
+
+
+def _job(row: Any) -> JobRecord:
+    return JobRecord(
+        int(row.seq), row.job_id, row.kind, row.owner, row.country, row.state, row.total, int(row.done),
+        _as_utc(row.created_at), _as_utc(row.finished_at) if row.finished_at else None, row.error,
+        dict(row.summary), row.result_path,
+    )  # fmt: skip
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
