@@ -210,7 +210,7 @@ def test_clear_errors_for_missing_model_mapping_and_columns(
     )
     refused(
         run_cli(data_dir, "risk", "backtest", files["unlabelled"], "--model", model),
-        "training needs labelled history",
+        "a backtest needs labelled declarations",
     )  # a backtest needs outcomes too
     other = tmp_path / "other.csv"
     other.write_text("id,name\n1,x\n", encoding="utf-8")
@@ -219,6 +219,103 @@ def test_clear_errors_for_missing_model_mapping_and_columns(
         "lacks column(s)",
         "'Declaration ID'",
     )
+
+
+def test_evaluating_on_the_training_period_is_refused(
+    files: dict[str, Path], model: Path, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    refused(
+        run_cli(data_dir, "risk", "backtest", files["train"], "--model", model),
+        "within the model's training period",
+    )  # it would see its own outcomes
+    refused(
+        run_cli(data_dir, "risk", "shadow", files["train"], "--model", model, "--candidate-rules", "none"),
+        "within the model's training period",
+    )
+    refused(
+        run_cli(
+            data_dir, "risk", "train", files["valid"], "--model", tmp_path / "m", "--valid", files["train"]
+        ),
+        "within the training data",
+    )
+
+
+def test_empty_files_rows_without_model_fields_and_bad_rules_get_clear_errors(
+    files: dict[str, Path], model: Path, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    header_only = tmp_path / "header.csv"
+    header_only.write_text(
+        files["train"].read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8"
+    )
+    refused(
+        run_cli(data_dir, "risk", "train", header_only, "--model", tmp_path / "m"), "no readable declaration"
+    )
+    output = tmp_path / "scores.csv"
+    stale = tmp_path / "scores.errors.csv"
+    stale.write_text("line,column,value,problem\n99,x,y,old\n", encoding="utf-8")
+    rows = files["unlabelled"].read_text(encoding="utf-8").splitlines()
+    columns = rows[0].split(",")
+    broken = rows[1].split(",")
+    broken[columns.index("Office ID")] = ""
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("\n".join([rows[0], ",".join(broken), *rows[2:]]) + "\n", encoding="utf-8")
+    ok(run_cli(data_dir, "risk", "score", mixed, "--model", model, "-o", output))
+    assert stale.read_text(encoding="utf-8").splitlines()[1:] == ["2,Office ID,,is empty"]  # this run, not the old
+    assert len(pd.read_csv(output)) == len(rows) - 2
+    ok(run_cli(data_dir, "risk", "score", files["unlabelled"], "--model", model, "-o", output))
+    assert not stale.exists()  # a clean run leaves no errors file behind
+    all_bad = tmp_path / "all_bad.csv"
+    all_bad.write_text("\n".join([rows[0], ",".join(broken)]) + "\n", encoding="utf-8")
+    refused(
+        run_cli(data_dir, "risk", "score", all_bad, "--model", model, "-o", tmp_path / "o.csv"),
+        "no row could be scored",
+    )
+    text_rule = tmp_path / "text.yaml"
+    text_rule.write_text(
+        "name: t\nversion: 1\nrules:\n  - {name: odd, weight: 0.5, when: 'declared_value > \"abc\"',"
+        " reason: r}\n",
+        encoding="utf-8",
+    )
+    refused(
+        run_cli(
+            data_dir,
+            "risk",
+            "score",
+            files["unlabelled"],
+            "--model",
+            model,
+            "-o",
+            output,
+            "--rules",
+            text_rule,
+        ),
+        "rule 'odd' cannot be evaluated",
+    )
+    unknown_rule = tmp_path / "unknown.yaml"
+    unknown_rule.write_text(
+        "name: u\nversion: 1\nrules:\n  - {name: new, weight: 0.5, when: importer_age > 3, reason: r}\n",
+        encoding="utf-8",
+    )
+    refused(
+        run_cli(
+            data_dir,
+            "risk",
+            "score",
+            files["unlabelled"],
+            "--model",
+            model,
+            "-o",
+            output,
+            "--rules",
+            unknown_rule,
+        ),
+        "reads importer_age",
+    )
+    afile = tmp_path / "afile"
+    afile.write_text("x", encoding="utf-8")
+    refused(run_cli(data_dir, "risk", "train", files["train"], "--model", afile), "is a file")
 
 
 @pytest.mark.shared

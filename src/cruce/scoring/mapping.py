@@ -152,15 +152,27 @@ def parse_mapping(text: str, source: str) -> Mapping:
         raise InputError("bad_mapping", f"{source}: {problems}") from exc
 
 
-def read_declarations(path: Path, mapping: Mapping) -> MappedBatch:
-    """Every row of a declarations file as canonical fields, with the rows that could not be read."""
+def read_declarations(path: Path, mapping: Mapping, needed: Iterable[str] = ()) -> MappedBatch:
+    """Every row of a declarations file as canonical fields, with the rows that could not be read.
+
+    `needed` names fields the job cannot do without (the risk model's inputs): the mapping must give them,
+    and a row that leaves one empty is a bad row like any other, reported with its line.
+    """
     if not path.is_file():
         raise InputError("file_not_found", f"{path} does not exist or is not a file")
-    return read_declarations_text(_read_text(path, mapping.encoding), mapping, str(path))
+    return read_declarations_text(_read_text(path, mapping.encoding), mapping, str(path), needed)
 
 
-def read_declarations_text(text: str, mapping: Mapping, source: str) -> MappedBatch:
+def read_declarations_text(
+    text: str, mapping: Mapping, source: str, needed: Iterable[str] = ()
+) -> MappedBatch:
     """As `read_declarations`, from text already decoded."""
+    unmapped = [name for name in needed if name not in mapping.fields]
+    if unmapped:
+        raise InputError(
+            "mapping_incomplete",
+            f"mapping {mapping.name!r} gives no column for {', '.join(unmapped)}, which the risk model needs",
+        )
     if not text.strip():
         raise InputError("empty_file", f"{source} is empty")
     try:
@@ -173,10 +185,16 @@ def read_declarations_text(text: str, mapping: Mapping, source: str) -> MappedBa
     lines = _line_numbers(text, len(raw), mapping.delimiter)
     reader = _ColumnReader(raw, lines)
     columns: dict[str, pd.Series[Any]] = {}
+    needed = set(needed)
     for name, field in mapping.fields.items():
         if field.column not in raw.columns:
+            if name in needed:
+                raise InputError(
+                    "missing_columns",
+                    f"{source} lacks column {field.column!r} ({name}), which the risk model needs",
+                )
             continue  # an optional column the file does not have
-        columns[name] = reader.read(name, field)
+        columns[name] = reader.read(name, field, required=name in needed)
     frame = pd.DataFrame(columns, index=raw.index)
     reader.check_duplicate_ids(frame.get("declaration_id"), mapping.fields["declaration_id"].column)
     bad_rows = sorted({error.line for error in reader.errors})
@@ -186,13 +204,13 @@ def read_declarations_text(text: str, mapping: Mapping, source: str) -> MappedBa
     return MappedBatch(frame=frame, errors=errors, rows_read=len(raw), lines=lines[keep])
 
 
-def require_outcomes(batch: MappedBatch, source: str) -> None:
-    """Training needs labels: refuse a file whose mapping or columns give none."""
+def require_outcomes(batch: MappedBatch, source: str, purpose: str = "training") -> None:
+    """Training and backtests need labels: refuse a file whose mapping or columns give none."""
     for name in OUTCOME_FIELDS:
         if batch.frame[name].isna().any():
             raise InputError(
                 "missing_outcomes",
-                f"{source} has no {name} outcome for some rows; training needs labelled history "
+                f"{source} has no {name} outcome for some rows; {purpose} needs labelled declarations "
                 f"(check the mapping's {name} column)",
             )
 
@@ -205,10 +223,10 @@ class _ColumnReader:
         self.lines = lines
         self.errors: list[RowError] = []
 
-    def read(self, name: str, field: FieldSource) -> pd.Series[Any]:
+    def read(self, name: str, field: FieldSource, required: bool = False) -> pd.Series[Any]:
         values = self.raw[field.column].str.strip()
         empty = values == ""
-        required = name in REQUIRED_FIELDS or (not field.optional and name not in OUTCOME_FIELDS)
+        required = required or name in REQUIRED_FIELDS or (not field.optional and name not in OUTCOME_FIELDS)
         if required:
             self._flag(empty, field.column, values, "is empty")
         kind = DECLARATION_FIELDS[name]

@@ -97,10 +97,14 @@ class Rule:
         if missing:
             raise RuleError(
                 "rule_input_missing",
-                f"rule {self.name!r} needs column(s) {', '.join(missing)} that this batch lacks; "
-                f"available: {', '.join(map(str, frame.columns))}",
+                f"rule {self.name!r} needs column(s) {', '.join(missing)} that this batch lacks",
             )
-        value = _Evaluator(frame).eval(self.condition.body)
+        try:
+            value = _Evaluator(frame).eval(self.condition.body)
+        except (TypeError, ValueError) as exc:  # e.g. a number compared with text
+            raise RuleError(
+                "bad_rule", f"rule {self.name!r} cannot be evaluated ({self.when}): {exc}"
+            ) from exc
         if isinstance(value, pd.Series):
             return value.astype("boolean").fillna(False).to_numpy(dtype=bool)
         return np.full(len(frame), bool(value) if value is not None and value is not pd.NA else False)

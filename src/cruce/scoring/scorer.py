@@ -20,8 +20,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from cruce.scoring.declarations import DECLARATION_FIELDS
 from cruce.scoring.model import RiskModel
-from cruce.scoring.rules import RuleSet
+from cruce.scoring.rules import RuleError, RuleSet
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -51,6 +52,16 @@ class CargoScorer:
     def __init__(self, model: RiskModel, rules: RuleSet | None = None) -> None:
         self.model = model
         self.rules = rules
+        if rules is not None:
+            readable = {*DECLARATION_FIELDS, *model.history.feature_names(), *SCREENING_COLUMNS}
+            unknown = sorted(rules.inputs - readable)
+            if unknown:
+                raise RuleError(
+                    "rule_input_unknown",
+                    f"rule set {rules.label} reads {', '.join(unknown)}, which neither a declaration nor "
+                    "this model's history provides (history columns are named <key>__<statistic>, e.g. "
+                    "importer_id__n_fraud)",
+                )
 
     def score(
         self,

@@ -19,6 +19,7 @@ import pandas as pd
 from cruce.core.errors import InputError
 from cruce.matching.matcher import Matcher
 from cruce.scoring.evaluation import DEFAULT_RATES, Evaluation, curve, evaluate, fairness_table, plot_curves
+from cruce.scoring.history import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from cruce.scoring.mapping import MappedBatch, Mapping, load_mapping, read_declarations, require_outcomes
 from cruce.scoring.model import RiskConfig, RiskModel
 from cruce.scoring.rules import RuleSet, load_rule_set
@@ -29,6 +30,9 @@ from cruce.service.screening import make_query
 DEFAULT_MAPPING = "customs-declarations"
 DEFAULT_RULES = "cargo-default"
 PARTY_SCREEN_TOP = 1
+
+#: Declaration fields the risk model reads: a row without one of them cannot be scored.
+MODEL_FIELDS = tuple(name for name in REQUIRED_COLUMNS if name not in OPTIONAL_COLUMNS)
 
 Step = Callable[[str], None]
 
@@ -74,7 +78,7 @@ def read_batch(
     path: Path, mapping: str | Path = DEFAULT_MAPPING, *, skip_bad_rows: bool = False
 ) -> MappedBatch:
     """A declarations file through a mapping; unreadable rows stop the job unless `skip_bad_rows`."""
-    batch = read_declarations(path, load_mapping(mapping))
+    batch = read_declarations(path, load_mapping(mapping), MODEL_FIELDS)
     if batch.errors and not skip_bad_rows:
         shown = "; ".join(str(error) for error in batch.errors[:3])
         more = f"; and {len(batch.errors) - 3} more" if len(batch.errors) > 3 else ""
@@ -83,7 +87,21 @@ def read_batch(
             f"{path}: {len(batch.errors)} problem(s) in {batch.rows_read} rows: {shown}{more}. "
             "Fix them, or pass --skip-bad-rows to leave those rows out",
         )
+    if batch.frame.empty:
+        raise InputError("no_declarations", f"{path} holds no readable declaration")
     return batch
+
+
+def _check_later(model: RiskModel, batch: MappedBatch, path: Path) -> None:
+    """Evaluating on the training period would let declarations see their own outcomes: refuse it."""
+    last_trained = str(model.manifest["training_data"]["last_date"])
+    first = str(batch.frame["date"].min().date())
+    if first <= last_trained:
+        raise InputError(
+            "overlaps_training",
+            f"{path} starts on {first}, within the model's training period (to {last_trained}); evaluate on "
+            "declarations dated after it, or the model is judged on outcomes it has already seen",
+        )
 
 
 def train_model(
@@ -98,12 +116,21 @@ def train_model(
 ) -> TrainReport:
     """Train on labelled history, save to `model_dir`, and evaluate on a later file when given one."""
     started = time.perf_counter()
+    if model_dir.exists() and not model_dir.is_dir():
+        raise InputError("bad_model_dir", f"{model_dir} is a file; give a folder for the model")
     step(f"reading {train_path.name}")
     batch = read_batch(train_path, mapping, skip_bad_rows=skip_bad_rows)
     require_outcomes(batch, str(train_path))
     valid = read_batch(valid_path, mapping, skip_bad_rows=skip_bad_rows) if valid_path else None
     if valid is not None:
-        require_outcomes(valid, str(valid_path))
+        require_outcomes(valid, str(valid_path), "validation")
+        last_train, first_valid = batch.frame["date"].max(), valid.frame["date"].min()
+        if first_valid <= last_train:
+            raise InputError(
+                "overlaps_training",
+                f"{valid_path} starts on {first_valid.date()}, within the training data (to "
+                f"{last_train.date()}); validate on declarations dated after the training period",
+            )
     config = RiskConfig() if forbidden is None else RiskConfig(forbidden_features=tuple(forbidden))
     step(f"training on {len(batch.frame):,} declarations")
     model = RiskModel.train(batch.frame, config)
@@ -187,17 +214,23 @@ def score_file(
     mapping_obj = load_mapping(mapping)
     scorer = load_scorer(model_dir, rules)
     step(f"reading {input_path.name}")
-    batch = read_declarations(input_path, mapping_obj)
+    batch = read_declarations(input_path, mapping_obj, MODEL_FIELDS)
+    errors_file = errors_path(output_path)
+    errors_file.unlink(missing_ok=True)  # an earlier run's errors must not read as this run's
+    if batch.frame.empty:
+        written = _write_errors(output_path, batch) if batch.errors else None
+        where = f"; the problems are listed in {written}" if written else ""
+        raise InputError("no_declarations", f"{input_path}: no row could be scored{where}")
     frame = screen_parties(batch.frame, matcher) if matcher is not None else batch.frame
     step(f"scoring {len(frame):,} declarations")
     scored = scorer.score(frame, top=top, explain=reasons)
     _write_scores(output_path, mapping_obj, scored)
-    errors_path = _write_errors(output_path, batch) if batch.errors else None
+    written_errors = _write_errors(output_path, batch) if batch.errors else None
     return ScoreReport(
         output_path,
         len(scored),
         len(batch.errors),
-        errors_path,
+        written_errors,
         int((scored.score >= alert_score).sum()),
         time.perf_counter() - started,
         scored.model_version,
@@ -218,8 +251,9 @@ def backtest(
 ) -> BacktestReport:
     """Replay a labelled later period through the model and rules, day by day, and measure what it catches."""
     batch = read_batch(data_path, mapping, skip_bad_rows=skip_bad_rows)
-    require_outcomes(batch, str(data_path))
+    require_outcomes(batch, str(data_path), "a backtest")
     scorer = load_scorer(model_dir, rules)
+    _check_later(scorer.model, batch, data_path)
     step(f"replaying {len(batch.frame):,} declarations")
     scored = scorer.score(batch.frame, explain=False, sequential=True)
     fraud = _outcome(batch.frame, "fraud")
@@ -260,6 +294,8 @@ def shadow(
     batch = read_batch(data_path, mapping, skip_bad_rows=skip_bad_rows)
     live = load_scorer(live_model, live_rules)
     candidate = load_scorer(candidate_model or live_model, candidate_rules)
+    _check_later(live.model, batch, data_path)
+    _check_later(candidate.model, batch, data_path)
     live_scores = live.score(batch.frame, explain=False, sequential=True)
     candidate_scores = candidate.score(batch.frame, explain=False, sequential=True)
     known = batch.frame["fraud"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
@@ -290,8 +326,13 @@ def _write_scores(path: Path, mapping: Mapping, scored: ScoredDeclarations) -> N
     table.to_csv(path, index=False)
 
 
+def errors_path(output_path: Path) -> Path:
+    """Where the unreadable rows of a scoring run go: beside its output."""
+    return output_path.with_name(output_path.stem + ".errors.csv")
+
+
 def _write_errors(output_path: Path, batch: MappedBatch) -> Path:
-    path = output_path.with_name(output_path.stem + ".errors.csv")
+    path = errors_path(output_path)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["line", "column", "value", "problem"])
