@@ -262,7 +262,7 @@ def test_empty_files_rows_without_model_fields_and_bad_rules_get_clear_errors(
     mixed = tmp_path / "mixed.csv"
     mixed.write_text("\n".join([rows[0], ",".join(broken), *rows[2:]]) + "\n", encoding="utf-8")
     ok(run_cli(data_dir, "risk", "score", mixed, "--model", model, "-o", output))
-    assert stale.read_text(encoding="utf-8").splitlines()[1:] == ["2,Office ID,,is empty"]  # this run, not the old
+    assert stale.read_text(encoding="utf-8").splitlines()[1:] == ["2,Office ID,,is empty"]  # this run only
     assert len(pd.read_csv(output)) == len(rows) - 2
     ok(run_cli(data_dir, "risk", "score", files["unlabelled"], "--model", model, "-o", output))
     assert not stale.exists()  # a clean run leaves no errors file behind
