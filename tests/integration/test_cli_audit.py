@@ -51,14 +51,14 @@ def test_verify_an_intact_log_exits_0_and_names_the_head(data_dir: Path) -> None
     head = seed(data_dir)
     result = run_cli(data_dir, "audit", "verify")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.strip() == f"audit log intact: 5 records, head {head[:12]}"
+    assert result.stdout.strip() == f"audit log intact: 5 records, head 5:{head[:12]}"
     assert result.stderr == ""
 
 
 def test_verify_an_empty_log(data_dir: Path) -> None:
     result = run_cli(data_dir, "audit", "verify")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "audit log intact: 0 records, head 000000000000" in result.stdout
+    assert "audit log intact: 0 records, head 0:000000000000" in result.stdout
 
 
 def test_verify_names_the_altered_and_the_removed_record_and_exits_1(data_dir: Path) -> None:
@@ -85,6 +85,22 @@ def test_verify_notices_a_cut_off_tail(data_dir: Path) -> None:
     result = run_cli(data_dir, "audit", "verify")
     assert result.returncode == 1
     assert "record 5 is missing from the end" in result.stdout
+
+
+def test_an_anchor_catches_a_log_cut_back_and_re_headed(data_dir: Path) -> None:
+    head = seed(data_dir)
+    anchor = f"5:{head[:12]}"
+    assert run_cli(data_dir, "audit", "verify", "--anchor", anchor).returncode == 0
+    with sqlite3.connect(database(data_dir)) as conn:  # cut the last record and move the head back to match
+        conn.execute("DELETE FROM audit_records WHERE seq = 5")
+        conn.execute("UPDATE audit_head SET seq = 4, hash = (SELECT hash FROM audit_records WHERE seq = 4)")
+    conn.close()
+    assert run_cli(data_dir, "audit", "verify").returncode == 0  # the chain alone cannot tell
+    result = run_cli(data_dir, "audit", "verify", "--anchor", anchor)
+    assert result.returncode == 1
+    assert "record 5 (anchored) is gone: the log was cut back" in result.stdout
+    bad = run_cli(data_dir, "audit", "verify", "--anchor", "five:abc")
+    assert bad.returncode == 2 and "must be SEQ:HASH" in bad.stderr
 
 
 def test_ls_shows_the_newest_records_and_filters_by_actor(data_dir: Path) -> None:

@@ -3,14 +3,17 @@ authentication on every route, permissions, marking enforcement, and the referen
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from sharing_fixtures import (
     COLLECTION,
+    FAST_SCRYPT_N,
     FORBIDDEN_TO_MEX,
     PASSWORD,
     REL_MEX,
@@ -22,6 +25,7 @@ from sharing_fixtures import (
 )
 
 from cruce.api.taxii import ROUTES
+from cruce.core.errors import CruceError
 from cruce.service.sharing import TAXII_MEDIA, partner_report_id, publish
 from cruce.sharing.audit import Outcome
 from cruce.storage.audit import AuditLog
@@ -273,3 +277,27 @@ def test_the_reference_taxii2_client_works_against_the_server(node: tuple[str, s
     assert len(versions["versions"]) == 2
     mex = Server(f"{base}/taxii2/", user="mex.officer", password=PASSWORD).api_roots[0].collections[0]
     assert not mex.can_write
+
+
+def test_publishing_needs_a_write_right_the_releasing_role_and_no_need_to_know(tmp_path: Path) -> None:
+    with open_store(f"sqlite:///{tmp_path / 'node.db'}") as store:
+        sharing, audit = SharingStore(store.engine), AuditLog(store.engine)
+        setup_accounts(sharing)
+        sharing.add_account("usa.officer", organisation="cbp-ofo", country="USA", clearance="TS",
+                            roles=("officer",), password=PASSWORD, scrypt_n=FAST_SCRYPT_N)  # fmt: skip
+        sharing.grant(COLLECTION, "user:usa.officer", read=True, write=True)
+        refusals = {
+            "outsider": "no write right",  # an analyst with no grant on the collection
+            "usa.officer": "releasing_officer is needed",  # a grant, but a read-only role
+        }
+        for user, reason in refusals.items():
+            with pytest.raises(CruceError, match=reason):
+                publish(sharing, audit, sharing.account(user), COLLECTION, product(0))
+        secret = dataclasses.replace(product(1), need_to_know=frozenset({"tunnels"}))
+        with pytest.raises(CruceError, match="need-to-know products are not shared"):
+            publish(sharing, audit, sharing.account("usa.analyst"), COLLECTION, secret)
+        assert sharing.product(product(0).product_id) is None  # nothing stored by a refused publish
+        denials = [
+            r for r in audit.records() if r.event.outcome is Outcome.DENIED and r.event.action == "publish"
+        ]
+        assert len(denials) == 3

@@ -54,6 +54,8 @@ def random_product(rng: random.Random, number: int) -> Product:
         Portion("title", random_marking(rng, owner)),
         portions,
         summary,
+        author=rng.choice(["", "analyst.usa"]),
+        need_to_know=frozenset(rng.sample(["tunnels", "finance", "sources"], rng.randint(0, 2))),
     )
 
 

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from cruce.cli.config import open_configured_store
 from cruce.cli.output import console
+from cruce.core.errors import InputError
 
 if TYPE_CHECKING:
     from cruce.storage.audit import AuditLog
@@ -46,25 +47,59 @@ def _audit(ctx: typer.Context) -> None:
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
+def audit_verify(
+    anchor: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--anchor",
+            help="SEQ:HASH from an earlier verify, kept outside the database (repeatable): catches a log "
+            "cut back and re-headed, which the chain alone cannot.",
+        ),
+    ] = None,
+) -> None:
     """Recompute every record's hash and link; exit 1 if any record was altered, removed or reordered."""
+    anchors = [_anchor(text) for text in anchor or []]
     with _open_store() as store:
-        result = _log(store).verify()
-    if result.ok:
+        log = _log(store)
+        result = log.verify()
+        problems = [problem.problem for problem in result.problems]
+        for seq, prefix in anchors:
+            found = log.records(after_seq=seq - 1, limit=1)
+            if not found or found[0].seq != seq:
+                problems.append(f"record {seq} (anchored) is gone: the log was cut back")
+            elif not found[0].hash.startswith(prefix):
+                problems.append(f"record {seq} (anchored) has hash {found[0].hash[:12]}, not {prefix[:12]}")
+    if not problems:
         records = f"{result.checked:,} record{'' if result.checked == 1 else 's'}"
+        anchored = f"; {len(anchors)} anchor{'' if len(anchors) == 1 else 's'} match" if anchors else ""
         console.print(
-            f"[green]audit log intact: {records}, head {result.head.hash[:12]}[/green]", soft_wrap=True
+            f"[green]audit log intact: {records}, head {result.head.seq}:{result.head.hash[:12]}"
+            f"{anchored}[/green]",
+            soft_wrap=True,
         )
         return
-    for problem in result.problems:
-        console.print(f"[red]{escape(problem.problem)}[/red]", soft_wrap=True)
-    count = len(result.problems)
+    for problem in problems:
+        console.print(f"[red]{escape(problem)}[/red]", soft_wrap=True)
+    count = len(problems)
     console.print(
         f"[red]audit log NOT intact: {count} problem{'' if count == 1 else 's'} in "
         f"{result.checked:,} records checked[/red]",
         soft_wrap=True,
     )
     raise typer.Exit(1)
+
+
+def _anchor(text: str) -> tuple[int, str]:
+    """`SEQ:HASH` (HASH may be a prefix of at least 8 characters) as printed by `cruce audit verify`."""
+    seq, _, prefix = text.partition(":")
+    if (
+        not seq.isdigit()
+        or int(seq) < 1
+        or len(prefix) < 8
+        or any(c not in "0123456789abcdef" for c in prefix)
+    ):
+        raise InputError("bad_anchor", f"--anchor {text!r} must be SEQ:HASH, e.g. 1042:3fa9c2d1e0b7")
+    return int(seq), prefix
 
 
 @audit_app.command("ls")

@@ -11,6 +11,7 @@ import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
+from urllib.parse import urlsplit
 
 import typer
 from rich import box
@@ -61,7 +62,7 @@ collections_app.callback(invoke_without_command=True)(_help)
 @share_app.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8600,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8600,
 ) -> None:
     """Serve the store's collections over TAXII 2.1 (discovery at /taxii2/, API root /cruce/).
 
@@ -236,6 +237,13 @@ def sync(  # noqa: PLR0917 - Typer turns each parameter into an option
     page_size: Annotated[int, typer.Option(min=1, max=1000, help="Objects per request.")] = 1000,
 ) -> None:
     """Pull new objects from a partner's collection (and push ours); safe to interrupt and rerun."""
+    parsed = urlsplit(remote)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise InputError(
+            "bad_remote",
+            f"--remote {remote!r} must be an http(s) URL of the partner's API root, "
+            "e.g. http://host:8600/cruce/",
+        )
     from cruce.service.sharing import Remote
     from cruce.service.sharing import pull as pull_objects
     from cruce.service.sharing import push as push_objects

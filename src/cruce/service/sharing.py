@@ -103,9 +103,8 @@ def publish(
     store.collection(collection_id)
     user = account.user()
     resource = f"product:{product.product_id}"
-    decision = may_read(user, product)
-    if not decision.allowed or decision.version is not product:
-        reason = decision.reason if not decision.allowed else "only owner-country users publish a product"
+    reason = _publish_refusal(store, account, collection_id, product)
+    if reason is not None:
         _record(audit, clock, account, "publish", resource, Outcome.DENIED, reason)
         raise ForbiddenError(
             "publish_denied", f"{account.user_id} may not publish {product.product_id}: {reason}"
@@ -147,6 +146,27 @@ def publish(
         {"product": product.product_id, "released_to": released},
     )  # fmt: skip
     return PublishResult(product.product_id, tuple(released), denied, len(result.added), len(result.present))
+
+
+def _publish_refusal(store: SharingStore, account: Account, collection_id: str, product: Product) -> str | None:
+    """Why `account` may not publish `product` into the collection, or None.
+
+    Publishing writes the whole product (so the publisher must be allowed to author it: owner country,
+    analyst or releasing officer, cleared to its banner) into a collection the account may write to.
+    Need-to-know products stay home: partner accounts carry no need-to-know groups, so no partner could
+    ever be shown to be in one.
+    """
+    user = account.user()
+    if product.need_to_know:
+        return "need-to-know products are not shared with partner nodes"
+    if not store.rights(collection_id, account)[1]:
+        return f"no write right on collection {collection_id}"
+    if Role.RELEASING_OFFICER not in user.roles:
+        return "role releasing_officer is needed to publish to partners"
+    read = may_read(user, product)
+    if not read.allowed or read.version is not product:
+        return read.reason if not read.allowed else "only owner-country users publish a product"
+    return None
 
 
 def products_from_file(text: str) -> list[Product]:

@@ -193,6 +193,11 @@ def export_product(
         **{
             "x_cruce_product_id": product.product_id,
             "x_cruce_author": product.author if isinstance(product, Product) else "",
+            **(
+                {"x_cruce_need_to_know": sorted(product.need_to_know)}
+                if isinstance(product, Product) and product.need_to_know
+                else {}
+            ),
         },
     )
     objects: list[Any] = [identity, *definitions.values(), _tlp_definition(tlp), report]
@@ -295,6 +300,7 @@ def _product(report: Any, markings: Mapping[str, Marking | None]) -> Product:
             portions,
             summary,
             author=str(report.get("x_cruce_author") or ""),
+            need_to_know=frozenset(str(group) for group in report.get("x_cruce_need_to_know") or ()),
         )
     except InputError as exc:  # a marking owned by someone else, or a product with no content
         raise StixImportError(exc.message, report_id) from exc
