@@ -148,7 +148,9 @@ def publish(
     return PublishResult(product.product_id, tuple(released), denied, len(result.added), len(result.present))
 
 
-def _publish_refusal(store: SharingStore, account: Account, collection_id: str, product: Product) -> str | None:
+def _publish_refusal(
+    store: SharingStore, account: Account, collection_id: str, product: Product
+) -> str | None:
     """Why `account` may not publish `product` into the collection, or None.
 
     Publishing writes the whole product (so the publisher must be allowed to author it: owner country,
