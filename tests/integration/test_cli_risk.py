@@ -7,6 +7,7 @@ date so the later file is a true hold-out; one test also runs on the shared data
 from __future__ import annotations
 
 import csv
+import re
 import subprocess
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pandas as pd
 import pytest
 from cli_fixtures import run_cli
 
+import cruce.scoring.mappings
 from cruce.synthetic.declarations import generate_declarations
 
 SHARED_CUSTOMS = Path(__file__).resolve().parents[3] / "shared" / "data" / "customs"
@@ -91,10 +93,28 @@ def test_backtest_prints_rates_fairness_and_writes_a_png(
         "ROC-AUC",
         "critical",
         "fraud: rules",
-        "Who is inspected at 5%",
+        "Who is inspected at 5%, by origin country",
     ):
         assert fragment in out, out
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "traveler nationality" not in out  # the file has no such column: no empty group is shown
+
+
+def test_backtest_reports_inspections_by_traveler_nationality_when_mapped(
+    files: dict[str, Path], model: Path, tmp_path: Path
+) -> None:
+    preset = Path(cruce.scoring.mappings.__file__).with_name("customs-declarations.yaml").read_text("utf-8")
+    mapping = tmp_path / "with-drivers.yaml"
+    mapping.write_text(preset + "  traveler_nationality: Driver Nationality\n", encoding="utf-8")
+    data = pd.read_csv(files["valid"], dtype=str, keep_default_na=False)
+    data["Driver Nationality"] = ["MEX" if i % 3 else "GTM" for i in range(len(data))]
+    with_drivers = tmp_path / "valid-drivers.csv"
+    data.to_csv(with_drivers, index=False)
+    args = ("--model", model, "--mapping", mapping, "--plot", tmp_path / "p.png")
+    out = ok(run_cli(tmp_path / "data", "risk", "backtest", with_drivers, *args))
+    rows = re.findall(r"\s(MEX|GTM)\s+([\d,]+)\s", out)  # group, rows (origin countries are 2 letters)
+    counts = {group: int(n.replace(",", "")) for group, n in rows}
+    assert counts == {"MEX": sum(1 for i in range(len(data)) if i % 3), "GTM": len(data[::3])}, out
 
 
 def test_shadow_reports_what_a_candidate_rule_set_changes(

@@ -164,22 +164,24 @@ def backtest(  # noqa: PLR0917 - Typer turns each parameter into an option
         f"{plural(report.rows, 'declaration')} of {escape(data_path.name)}, replayed in date order."
     )
     console.print(_evaluation_table("Precision and recall at inspection rates", report.evaluations))
-    fairness = Table(
-        title="Who is inspected at 5% (by origin country; groups under 30 rows pooled)", box=box.SIMPLE_HEAD
-    )
-    for column in ("group", "rows", "inspected", "inspection rate", "base rate", "hit rate", "× overall"):
-        fairness.add_column(column, justify="left" if column == "group" else "right")
-    for row in report.fairness.to_dict("records"):
-        fairness.add_row(
-            escape(str(row["group"])),
-            f"{int(row['rows']):,}",
-            f"{int(row['inspected']):,}",
-            f"{row['inspection_rate']:.1%}",
-            f"{row['base_rate']:.1%}",
-            _pct(row["hit_rate"]),
-            f"{row['inspection_ratio']:.2f}",
+    for column, rows in report.fairness.groupby("group_column", sort=False):
+        fairness = Table(
+            title=f"Who is inspected at 5%, by {str(column).replace('_', ' ')} (groups under 30 rows pooled)",
+            box=box.SIMPLE_HEAD,
         )
-    console.print(fairness)
+        for name in ("group", "rows", "inspected", "inspection rate", "base rate", "hit rate", "× overall"):
+            fairness.add_column(name, justify="left" if name == "group" else "right")
+        for row in rows.to_dict("records"):
+            fairness.add_row(
+                escape(str(row["group"])),
+                f"{int(row['rows']):,}",
+                f"{int(row['inspected']):,}",
+                f"{row['inspection_rate']:.1%}",
+                f"{row['base_rate']:.1%}",
+                _pct(row["hit_rate"]),
+                f"{row['inspection_ratio']:.2f}",
+            )
+        console.print(fairness)
     if report.plot is not None:
         say(f"Plot: {escape(str(report.plot))}")
 

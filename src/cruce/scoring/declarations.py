@@ -35,6 +35,7 @@ DECLARATION_FIELDS: dict[str, FieldKind] = {
     "seller_name": "text",
     "consignee_name": "text",
     "carrier_name": "text",
+    "traveler_nationality": "text",  # the driver's or courier's; for fairness reports, never a model input
     "courier_id": "text",
     "hs6_code": "text",
     "departure_country": "text",
@@ -77,6 +78,7 @@ class Declaration:
     seller_name: str | None = None
     consignee_name: str | None = None
     carrier_name: str | None = None
+    traveler_nationality: str | None = None
     courier_id: str | None = None
     hs6_code: str | None = None
     departure_country: str | None = None

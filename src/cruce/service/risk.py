@@ -273,7 +273,10 @@ def backtest(
             {"fraud": curve(fraud, scored.score), "critical": curve(critical, scored.critical_score)},
             plot_path,
         )
-    fairness = fairness_table(batch.frame.assign(fraud=fraud), scored.score, label="fraud", rate=0.05)
+    groups = ["origin_country"] + [c for c in ("traveler_nationality",) if batch.frame[c].notna().any()]
+    fairness = fairness_table(
+        batch.frame.assign(fraud=fraud), scored.score, label="fraud", rate=0.05, group_columns=groups
+    )
     return BacktestReport(
         len(batch.frame), scored.model_version, scored.rules_label, evaluations, fairness, plot, rates
     )
