@@ -60,3 +60,43 @@ def test_unknown_port_exits_2_with_the_close_names_and_no_traceback(tmp_path: Pa
 def test_bad_date_exits_2(tmp_path: Path) -> None:
     result = run_cli(tmp_path / "data", "simulate", "--port", "Laredo", "--date", "2025-13-01")
     assert result.returncode == 2 and "error: --date '2025-13-01' is not a date" in result.stderr
+
+
+COMPARISON_ROW = (
+    r"^\s+(rules only|rules \+ model)\s+([\d,]+) \((\d+)/(\d+)/(\d+)\)\s+([\d,]+) \((\d+)/(\d+)/(\d+)\)"
+    r"\s+([\d,]+) of ([\d,]+)\s"
+)
+"""A row of the comparison table: secondary (alert/targeted/audit), found (same), released of total."""
+
+
+def test_learn_days_compares_rules_only_with_rules_and_model_on_the_same_day(tmp_path: Path) -> None:
+    # Seed 5: the two earlier days' inspections find 3 (most tiny days find fewer, and no model is trained).
+    args = ("simulate", "--port", "San Ysidro", "--scale", "0.02", "--seed", "5", "--workers", "1")
+    result = run_cli(tmp_path / "data", *args, "--learn-days", "2")
+    text = result.stdout
+    assert result.returncode == 0, text + result.stderr
+    assert "Learned crossing model: 2 earlier day(s) (2025-06-02..2025-06-03)" in " ".join(text.split())
+    assert "rules only vs rules + model" in text
+    rows = {m.group(1): [int(n.replace(",", "")) for n in m.groups()[1:]]
+            for m in re.finditer(COMPARISON_ROW, text, re.MULTILINE)}  # fmt: skip
+    assert set(rows) == {"rules only", "rules + model"}, text
+    lanes = {m.group(1): [int(n.replace(",", "")) for n in m.groups()[1:]]
+             for m in re.finditer(LANE_ROW, text, re.MULTILINE)}  # fmt: skip
+    for (
+        secondary,
+        alerts,
+        targeted,
+        audits,
+        found,
+        f_alert,
+        f_targeted,
+        f_audit,
+        released,
+        total,
+    ) in rows.values():
+        assert secondary == alerts + targeted + audits and found == f_alert + f_targeted + f_audit
+        assert found <= secondary and found + released == total
+    assert rows["rules only"][1] == rows["rules + model"][1]  # alerts go to secondary whatever the model says
+    assert rows["rules only"][-1] == rows["rules + model"][-1]  # the same traffic, so the same contraband
+    assert lanes["all"][3] == rows["rules + model"][0]  # the day shown is the one the model routed
+    assert "No model:" not in text and "model: " in text  # a model reason explains a lane decision

@@ -56,6 +56,16 @@ def simulate(  # noqa: PLR0917 - Typer turns each parameter into an option
         int | None, typer.Option(help="Screening processes (default: CRUCE_WORKERS or 2).", min=1)
     ] = None,
     list_size: Annotated[int, typer.Option(help="Entities on the synthetic watchlist.", min=1)] = 2000,
+    learn_days: Annotated[
+        int,
+        typer.Option(
+            "--learn-days",
+            help="Learn a crossing risk model from this many earlier days (routed by the rules), then "
+            "route the day by rules + model and compare with the rules alone (0: rules only).",
+            min=0,
+            max=60,
+        ),
+    ] = 0,
 ) -> None:
     """Simulate a synthetic day at a port: screen, score and route every crossing under a budget."""
     from cruce.cli.config import load_settings as _settings
@@ -72,6 +82,7 @@ def simulate(  # noqa: PLR0917 - Typer turns each parameter into an option
     options = SimulationOptions(
         port=port, day=on, seed=seed, budget_per_hour=budget_per_hour, audit_share=audit_share, scale=scale,
         list_size=list_size, alert_threshold=settings.alert_threshold, workers=workers or settings.workers,
+        learn_days=learn_days,
     )  # fmt: skip
     _say(
         "[bold]cruce simulate — ALL DATA IS SYNTHETIC[/bold]: "
@@ -125,6 +136,8 @@ def render(report: SimulationReport, *, brief: bool = False) -> None:
     if not brief:
         console.print(_hours_table(report))
     console.print(_outcomes_table(report))
+    if report.learning is not None:
+        _learning(report)
     if not brief:
         console.print(_fairness_table(report))
         _examples(report)
@@ -239,6 +252,41 @@ def _outcomes_table(report: SimulationReport) -> Table:
     return table
 
 
+def _learning(report: SimulationReport) -> None:
+    """What the crossing model learned from, and the same day routed by the rules alone and with it."""
+    learning = report.learning
+    if learning is None:
+        return
+    first, last = learning.days[0], learning.days[-1]
+    span = f"{first}" if first == last else f"{first}..{last}"
+    _prose(
+        f"[bold]Learned crossing model[/bold]: {len(learning.days)} earlier day(s) ({span}) routed by the "
+        f"rules alone: {learning.crossings:,} crossings, {learning.inspected:,} inspected in secondary "
+        f"({learning.audits:,} random audits), {learning.found:,} found something; each inspection "
+        "weighted by 1 / P(secondary) as the router logged it."
+    )
+    if learning.model_version is None:
+        _prose(f"No model: {escape(learning.error or 'nothing to learn from')}. The day is routed by rules.")
+    table = Table(
+        title="Same day, arrivals and budget: rules only vs rules + model",
+        caption="a/t/au: alert / targeted / audit; found: contraband found in secondary; released: "
+        "contraband that went through (truth, known only in simulation)",
+        box=box.SIMPLE_HEAD,
+    )
+    for name in ("routing", "secondary (a/t/au)", "found (a/t/au)", "released", "hit rate"):
+        table.add_column(name, justify="left" if name == "routing" else "right", no_wrap=True)
+    for outcome in (learning.rules_only, learning.with_model):
+        hit = f"{outcome.found / outcome.secondary:.1%}" if outcome.secondary else "–"
+        table.add_row(
+            outcome.name,
+            f"{outcome.secondary:,} ({outcome.alerts}/{outcome.targeted}/{outcome.audits})",
+            f"{outcome.found:,} ({outcome.found_alert}/{outcome.found_targeted}/{outcome.found_audit})",
+            f"{outcome.released_contraband:,} of {outcome.contraband_total:,}",
+            hit,
+        )
+    console.print(table)
+
+
 def _examples(report: SimulationReport) -> None:
     _say("[bold]How lanes explain themselves[/bold] (one synthetic crossing per kind of decision):")
     for record in report.examples():
@@ -259,5 +307,7 @@ def _timings(report: SimulationReport) -> None:
         f"Timings: generate {t.get('generate', 0.0):.1f} s, index {t.get('index', 0.0):.2f} s, "
         f"screen {report.parties_screened:,} parties {t.get('screen', 0.0):.1f} s "
         f"({per_party:.2f} ms each), "
-        f"score and route {t.get('score_route', 0.0):.2f} s; total {t.get('total', 0.0):.1f} s."
+        f"score and route {t.get('score_route', 0.0):.2f} s; "
+        + (f"learn {t['learn']:.1f} s (train {t.get('train', 0.0):.2f} s); " if "learn" in t else "")
+        + f"total {t.get('total', 0.0):.1f} s."
     )

@@ -6,6 +6,11 @@ company named in a crossing is screened by the real matcher over a synthetic wat
 arrival order. Secondary inspections find what the hidden truth says is there (detection is taken as
 perfect), and the random audits give an inverse-propensity estimate of what the released traffic carried,
 which the report sets beside the truth only a simulation knows.
+
+With `learn_days`, the port's N previous days are simulated first, routed by the rules alone, and the
+crossing model (`cruce.scoring.crossing_model`) is trained on what their secondary inspections found,
+weighted by the logged P(secondary). The requested day is then routed twice over the same arrivals and
+budget, by the rules alone and by rules + model: the counterfactual only a simulation can measure.
 """
 
 from __future__ import annotations
@@ -17,13 +22,20 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from cruce.core.errors import InputError
 from cruce.core.model import Schema
 from cruce.matching.matcher import Matcher
 from cruce.matching.types import Query
+from cruce.scoring.crossing_model import (
+    CrossingModel,
+    CrossingModelScore,
+    InspectedCrossing,
+    ScoredInput,
+    combined_case,
+)
 from cruce.scoring.crossing_rules import (
     CrossingFacts,
     CrossingRules,
@@ -39,13 +51,15 @@ from cruce.scoring.lanes import (
     Lane,
     LaneDecision,
     ReleasedEstimate,
+    RoutingCase,
     RoutingPolicy,
     estimate_released_positives,
 )
+from cruce.scoring.model import TrainingDataError
 from cruce.scoring.ports import PortParameters, find_port, load_ports
 from cruce.service.screening import build_matcher, screen_queries
 from cruce.synthetic import generate_watchlist
-from cruce.synthetic.traffic import generate_day
+from cruce.synthetic.traffic import TrafficDay, generate_day
 
 DEFAULT_DAY = date(2025, 6, 4)
 """A Wednesday: a typical weekday, fixed so that a run without --date is reproducible."""
@@ -54,6 +68,7 @@ AUTO_SCALE_CROSSINGS = 15_000
 AUTO_SCALES = (1.0, 0.5, 0.25, 0.2, 0.1, 0.05, 0.02, 0.01)
 DEFAULT_BUDGET_SHARE = 0.04
 """Without --budget-per-hour: secondary inspections for 4% of the day's mean hourly traffic (at the scale)."""
+MAX_LEARN_DAYS = 60
 
 CSV_COLUMNS = (
     "crossing_id", "arrived_at_utc", "local_time", "port_code", "mode", "persons", "plate", "trusted_program",
@@ -80,6 +95,7 @@ class SimulationOptions:
     near_miss_share: float = 0.002
     alert_threshold: float | None = None
     workers: int = 1
+    learn_days: int = 0  # earlier days to learn the crossing model from; 0: the rules alone route the day
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +108,7 @@ class RoutedCrossing:
     found: bool | None  # None: not inspected in secondary
     contraband: str | None  # truth: what it carried
     listed: tuple[str, ...] = ()  # truth: listed entities aboard
+    model_probability: float | None = None  # the crossing model's P(contraband), when a model routed
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +127,61 @@ class GroupInspection:
     @property
     def hit_rate(self) -> float | None:
         return self.found / self.inspected if self.inspected else None
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyOutcome:
+    """One routing of the requested day: secondary inspections and what they found, by cause."""
+
+    name: str
+    alerts: int
+    targeted: int
+    audits: int
+    found_alert: int
+    found_targeted: int
+    found_audit: int
+    contraband_total: int
+
+    @property
+    def secondary(self) -> int:
+        return self.alerts + self.targeted + self.audits
+
+    @property
+    def found(self) -> int:
+        return self.found_alert + self.found_targeted + self.found_audit
+
+    @property
+    def released_contraband(self) -> int:
+        return self.contraband_total - self.found
+
+    @classmethod
+    def of(cls, name: str, records: list[RoutedCrossing]) -> PolicyOutcome:
+        causes = Counter(r.decision.cause for r in records)
+        found = Counter(r.decision.cause for r in records if r.found)
+        return cls(
+            name, causes[Cause.ALERT], causes[Cause.TARGETED], causes[Cause.AUDIT], found[Cause.ALERT],
+            found[Cause.TARGETED], found[Cause.AUDIT], sum(1 for r in records if r.contraband),
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class LearningSummary:
+    """What the crossing model learned from, and the requested day routed without and with it.
+
+    `model_version` is None when the earlier days' inspections were too few to learn from (`error` says
+    why); the day is then routed by the rules alone and both outcomes are the same.
+    """
+
+    days: tuple[date, ...]
+    crossings: int
+    inspected: int
+    found: int
+    audits: int
+    model_version: str | None
+    error: str | None
+    rules_only: PolicyOutcome
+    with_model: PolicyOutcome
+    weighted_found_rate: float | None = None
 
 
 @dataclass(slots=True)
@@ -132,6 +204,7 @@ class SimulationReport:
     estimate: ReleasedEstimate
     parties_screened: int
     timings: dict[str, float] = field(default_factory=dict)
+    learning: LearningSummary | None = None
 
     @property
     def crossings(self) -> int:
@@ -238,12 +311,19 @@ def auto_budget(port: PortParameters, day: date, scale: float) -> int:
 def run_simulation(
     options: SimulationOptions, *, progress: Callable[[str], None] | None = None
 ) -> SimulationReport:
-    """Generate, screen, score and route a synthetic day at `options.port`; nothing is printed or stored."""
+    """Generate, screen, score and route a synthetic day at `options.port`; nothing is printed or stored.
+
+    With `options.learn_days`, learn the crossing model from that many earlier days first (module doc).
+    """
     say = progress or (lambda _stage: None)
     if options.scale is not None and not 0.0 < options.scale <= 1.0:
         raise InputError("bad_scale", f"--scale must be above 0 and at most 1, got {options.scale}")
     if options.budget_per_hour is not None and options.budget_per_hour < 0:
         raise InputError("bad_budget", f"--budget-per-hour must be 0 or more, got {options.budget_per_hour}")
+    if not 0 <= options.learn_days <= MAX_LEARN_DAYS:
+        raise InputError(
+            "bad_learn_days", f"--learn-days must be 0 to {MAX_LEARN_DAYS}, got {options.learn_days}"
+        )
     catalog = load_ports()
     port = find_port(options.port, catalog)
     scale = options.scale if options.scale is not None else auto_scale(port, options.day)
@@ -256,18 +336,62 @@ def run_simulation(
     timings: dict[str, float] = {}
     started = time.perf_counter()
 
-    say("generating the synthetic watchlist and the day's traffic")
+    say("generating the synthetic watchlist")
     watchlist = generate_watchlist(options.seed, options.list_size)
-    traffic = generate_day(
-        port, options.day, options.seed, watchlist, scale=scale, listed_share=options.listed_share,
-        near_miss_share=options.near_miss_share,
-    )  # fmt: skip
     timings["generate"] = time.perf_counter() - started
 
     say("building the screening index")
     mark = time.perf_counter()
     matcher = build_matcher(watchlist, options.alert_threshold)
     timings["index"] = time.perf_counter() - mark
+
+    def make_day(on: date) -> TrafficDay:
+        return generate_day(
+            port, on, options.seed, watchlist, scale=scale, listed_share=options.listed_share,
+            near_miss_share=options.near_miss_share,
+        )  # fmt: skip
+
+    def route(
+        on: date,
+        items: list[ScoredInput],
+        cases: list[RoutingCase],
+        traffic: TrafficDay,
+        scores: list[CrossingModelScore] | None = None,
+    ) -> _Routed:
+        forecast = {hour: value * scale for hour, value in port.expected_arrivals(on).items()}
+        lanes_rng = random.Random(f"cruce-lanes:{options.seed}:{port.code}:{on}")
+        return _route(BudgetedRouter(policy, lanes_rng, forecast), items, cases, traffic, scores)
+
+    model: CrossingModel | None = None
+    learned: _Learned | None = None
+    if options.learn_days:
+        mark = time.perf_counter()
+        learned = _Learned(tuple(options.day - timedelta(days=k) for k in range(options.learn_days, 0, -1)))
+        for on in learned.days:
+            say(f"learning: simulating {on} routed by the rules alone")
+            traffic = make_day(on)
+            items = _assess(traffic, _screen(matcher, traffic.crossings, options.workers), matcher.threshold)
+            routed = route(on, items, [routing_case(i.facts.crossing, i.assessment) for i in items], traffic)
+            learned.crossings += len(items)
+            learned.audits += sum(1 for r in routed.records if r.decision.cause is Cause.AUDIT)
+            learned.examples += [
+                InspectedCrossing(item, bool(record.found), record.decision.secondary_probability)
+                for item, record in zip(items, routed.records, strict=True)
+                if record.found is not None
+            ]
+        say(f"learning: training the crossing model on {len(learned.examples):,} inspected crossings")
+        train_mark = time.perf_counter()
+        try:
+            model = CrossingModel.train(learned.examples, zone=port.zone)
+        except TrainingDataError as exc:
+            learned.error = exc.message
+        timings["train"] = time.perf_counter() - train_mark
+        timings["learn"] = time.perf_counter() - mark
+
+    say("generating the day's traffic")
+    mark = time.perf_counter()
+    traffic = make_day(options.day)
+    timings["generate"] += time.perf_counter() - mark
 
     say(f"screening the parties of {len(traffic.crossings):,} crossings")
     mark = time.perf_counter()
@@ -276,23 +400,19 @@ def run_simulation(
 
     say("scoring and routing")
     mark = time.perf_counter()
-    rules = CrossingRules()
-    forecast = {hour: value * scale for hour, value in port.expected_arrivals(options.day).items()}
-    router = BudgetedRouter(
-        policy, random.Random(f"cruce-lanes:{options.seed}:{port.code}:{options.day}"), forecast
-    )
-    records: list[RoutedCrossing] = []
-    for crossing in traffic.crossings:
-        facts = CrossingFacts(
-            crossing, _screenings_of(crossing, screened), traffic.history_of(crossing), matcher.threshold
-        )
-        assessment = rules.assess(facts)
-        decision = router.route(routing_case(crossing, assessment))
-        truth = traffic.contraband.get(crossing.id)
-        found = (truth is not None) if decision.lane is Lane.SECONDARY else None
-        records.append(
-            RoutedCrossing(crossing, assessment, decision, found, truth, traffic.listed.get(crossing.id, ()))
-        )
+    items = _assess(traffic, screened, matcher.threshold)
+    rules_cases = [routing_case(i.facts.crossing, i.assessment) for i in items]
+    routed = route(options.day, items, rules_cases, traffic)
+    learning: LearningSummary | None = None
+    if learned is not None:
+        rules_only = PolicyOutcome.of("rules only", routed.records)
+        if model is not None:
+            scores = model.score(items, zone=port.zone)
+            cases = [
+                combined_case(i.facts.crossing, i.assessment, s) for i, s in zip(items, scores, strict=True)
+            ]
+            routed = route(options.day, items, cases, traffic, scores)  # same arrivals, budget and draws
+        learning = learned.summary(model, rules_only, PolicyOutcome.of("rules + model", routed.records))
     timings["score_route"] = time.perf_counter() - mark
     timings["total"] = time.perf_counter() - started
     return SimulationReport(
@@ -309,12 +429,76 @@ def run_simulation(
         list_size=options.list_size,
         alert_threshold=matcher.threshold,
         expected=traffic.expected,
-        records=records,
-        hours=router.hours,
-        estimate=estimate_released_positives((r.decision, r.found) for r in records),
+        records=routed.records,
+        hours=routed.hours,
+        estimate=estimate_released_positives((r.decision, r.found) for r in routed.records),
         parties_screened=len(screened),
         timings=timings,
+        learning=learning,
     )
+
+
+@dataclass(slots=True)
+class _Routed:
+    records: list[RoutedCrossing]
+    hours: list[HourUsage]
+
+
+@dataclass(slots=True)
+class _Learned:
+    """What the earlier days produced for training, gathered day by day."""
+
+    days: tuple[date, ...]
+    crossings: int = 0
+    audits: int = 0
+    examples: list[InspectedCrossing] = field(default_factory=list)
+    error: str | None = None
+
+    def summary(
+        self, model: CrossingModel | None, rules_only: PolicyOutcome, with_model: PolicyOutcome
+    ) -> LearningSummary:
+        rate = model.manifest["training"]["weighted_found_rate"] if model is not None else None
+        return LearningSummary(
+            days=self.days, crossings=self.crossings, inspected=len(self.examples),
+            found=sum(1 for e in self.examples if e.found), audits=self.audits,
+            model_version=model.version if model is not None else None, error=self.error,
+            rules_only=rules_only, with_model=with_model, weighted_found_rate=rate,
+        )  # fmt: skip
+
+
+def _assess(traffic: TrafficDay, screened: dict[str, PartyScreening], threshold: float) -> list[ScoredInput]:
+    """The rules' assessment of every crossing, with the facts it was made from (the model reads both)."""
+    rules = CrossingRules()
+    items = []
+    for crossing in traffic.crossings:
+        facts = CrossingFacts(
+            crossing, _screenings_of(crossing, screened), traffic.history_of(crossing), threshold
+        )
+        items.append(ScoredInput(facts, rules.assess(facts)))
+    return items
+
+
+def _route(
+    router: BudgetedRouter,
+    items: list[ScoredInput],
+    cases: list[RoutingCase],
+    traffic: TrafficDay,
+    scores: list[CrossingModelScore] | None = None,
+) -> _Routed:
+    """Route the day in arrival order; secondary finds what the hidden truth says is there."""
+    records: list[RoutedCrossing] = []
+    for n, (item, case) in enumerate(zip(items, cases, strict=True)):
+        crossing = item.facts.crossing
+        decision = router.route(case)
+        truth = traffic.contraband.get(crossing.id)
+        found = (truth is not None) if decision.lane is Lane.SECONDARY else None
+        records.append(
+            RoutedCrossing(
+                crossing, item.assessment, decision, found, truth, traffic.listed.get(crossing.id, ()),
+                scores[n].probability if scores is not None else None,
+            )
+        )  # fmt: skip
+    return _Routed(records, router.hours)
 
 
 # ---------------------------------------------------------------------------------------------- screening
