@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -11,10 +13,11 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
-from cruce.sharing.audit import GENESIS, AuditEvent, Outcome
-from cruce.storage.audit import AuditLog
+from cruce.core.errors import StorageError
+from cruce.sharing.audit import GENESIS, AuditEvent, AuditRecord, Outcome
+from cruce.storage.audit import AuditAppender, AuditLog
 from cruce.storage.store import Store, create_database_engine, open_store
 from cruce.storage.tables import Base
 
@@ -166,3 +169,164 @@ def test_concurrent_appenders_never_fork_the_chain(database_url: str) -> None:
     assert result.checked == workers * each
     assert [r.seq for r in records] == list(range(1, workers * each + 1))
     assert Counter(r.event.actor for r in records) == {f"worker-{w}": each for w in range(workers)}
+
+
+class CountingLog(AuditLog):
+    """An AuditLog that remembers the size of each batch it wrote, and refuses events of actor `refused`."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        self.batches: list[int] = []
+        self.attempts: list[int] = []
+        self.gate = threading.Event()
+        self.gate.set()
+
+    def append_many(self, events: Sequence[AuditEvent]) -> list[AuditRecord]:
+        self.gate.wait(10)
+        self.attempts.append(len(events))
+        if any(e.actor == "refused" for e in events):
+            raise StorageError("audit_append_failed", "refused for the test")
+        if any(e.actor == "locked" for e in events):
+            locked = OperationalError("INSERT", {}, Exception("database is locked"))
+            raise StorageError("audit_append_failed", "the database is locked") from locked
+        records = super().append_many(events)
+        self.batches.append(len(records))
+        return records
+
+
+def test_append_many_chains_exactly_as_appending_one_by_one(
+    store: Store, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    events = [event(i) for i in range(1, 8)]
+    batched = AuditLog.of(store)
+    assert batched.append_many([]) == []
+    records = batched.append_many(events[:3]) + batched.append_many(events[3:])
+    with open_store(f"sqlite:///{tmp_path_factory.mktemp('one') / 'cruce.db'}") as other:
+        one_by_one = [AuditLog.of(other).append(e) for e in events]
+    assert records == one_by_one  # same seq, prev_hash and hash: the chain format does not change
+    assert batched.records() == records
+    assert batched.verify().ok and batched.head().seq == 7
+
+
+def test_concurrent_appends_are_batched_into_one_gap_free_chain(database_url: str) -> None:
+    """Threads of one server append at once: they share transactions, and each gets back its own record."""
+    threads, each = 16, 25
+    with open_store(database_url) as store:
+        log = CountingLog(store.engine)
+        appender = AuditAppender(log, max_batch=64)
+        acknowledged: list[AuditRecord] = []
+        lock = threading.Lock()
+        start = threading.Barrier(threads)
+
+        def work(worker: int) -> None:
+            start.wait()
+            for i in range(each):
+                record = appender.append(event(i, actor=f"worker-{worker}"))
+                assert record.event == event(i, actor=f"worker-{worker}")
+                with lock:
+                    acknowledged.append(record)
+
+        log.gate.clear()  # hold the first batch so that the others pile up behind it
+        with ThreadPoolExecutor(threads) as pool:
+            futures = [pool.submit(work, w) for w in range(threads)]
+            threading.Timer(0.3, log.gate.set).start()
+            for future in futures:
+                future.result()
+        appender.close()
+        stored = log.records()
+        result = log.verify()
+    assert result.ok, result.problems
+    assert [r.seq for r in stored] == list(range(1, threads * each + 1))  # no gap, no fork
+    assert sorted(acknowledged, key=lambda r: r.seq) == stored  # every acknowledged record, as stored
+    assert Counter(r.event.actor for r in stored) == {f"worker-{w}": each for w in range(threads)}
+    for w in range(threads):  # each thread's events in the order it appended them
+        mine = [r.event for r in stored if r.event.actor == f"worker-{w}"]
+        assert mine == [event(i, actor=f"worker-{w}") for i in range(each)]
+    assert sum(log.batches) == threads * each
+    assert max(log.batches) > 1 and len(log.batches) < threads * each  # appends really were grouped
+
+
+def test_batches_of_several_appenders_never_fork_the_chain(database_url: str) -> None:
+    """Two appenders on their own engines, as two server workers are: the head lock orders their batches."""
+    open_store(database_url).close()
+    engines = [create_database_engine(database_url) for _ in range(2)]
+    appenders = [AuditAppender(AuditLog(engine)) for engine in engines]
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            list(
+                pool.map(lambda n: [appenders[n % 2].append(event(i, f"w{n}")) for i in range(30)], range(8))
+            )
+    finally:
+        for appender in appenders:
+            appender.close()
+        for engine in engines:
+            engine.dispose()
+    with open_store(database_url) as store:
+        log = AuditLog.of(store)
+        result = log.verify()
+        assert result.ok, result.problems
+        assert [r.seq for r in log.records()] == list(range(1, 8 * 30 + 1))
+
+
+def run_held_batches(appender: AuditAppender, log: CountingLog, actors: Sequence[str]) -> dict[str, str]:
+    """The first actor's event alone in a batch held at the gate, the others queued behind it as one."""
+    outcomes: dict[str, str] = {}
+
+    def work(actor: str) -> None:
+        try:
+            outcomes[actor] = f"seq {appender.append(event(1, actor=actor)).seq}"
+        except StorageError as exc:
+            outcomes[actor] = exc.code
+
+    log.gate.clear()
+    first = threading.Thread(target=work, args=(actors[0],))
+    first.start()
+    time.sleep(0.2)
+    rest = [threading.Thread(target=work, args=(actor,)) for actor in actors[1:]]
+    for worker in rest:
+        worker.start()
+    time.sleep(0.2)
+    log.gate.set()
+    for worker in (first, *rest):
+        worker.join(30)
+    return outcomes
+
+
+def test_a_refused_event_fails_alone_and_the_others_are_stored(store: Store) -> None:
+    log = CountingLog(store.engine)
+    appender = AuditAppender(log)
+    outcomes = run_held_batches(appender, log, ["a", "b", "refused", "c", "d"])
+    assert log.attempts[:2] == [1, 4]  # the batch with the refused event was tried whole first
+    assert outcomes["refused"] == "audit_append_failed"
+    assert sorted(v for k, v in outcomes.items() if k != "refused") == ["seq 1", "seq 2", "seq 3", "seq 4"]
+    assert log.verify().ok and sorted(r.event.actor for r in log.records()) == ["a", "b", "c", "d"]
+    appender.close()
+    assert appender.append(event(9, actor="late")).seq == 5  # after close: written by the caller
+
+
+def test_a_locked_database_fails_the_batch_once_not_event_by_event(store: Store) -> None:
+    log = CountingLog(store.engine)
+    appender = AuditAppender(log)
+    outcomes = run_held_batches(appender, log, ["a", "b", "locked", "c"])
+    assert log.attempts == [1, 3]  # no retry of each event: each would wait out the same lock
+    assert outcomes == {"a": "seq 1", "b": "audit_append_failed", "locked": "audit_append_failed",
+                        "c": "audit_append_failed"}  # fmt: skip
+    assert log.verify().ok and [r.event.actor for r in log.records()] == ["a"]
+    appender.close()
+
+
+def test_appends_wait_for_their_commit(store: Store) -> None:
+    """`append` returns only after the transaction holding its event has committed."""
+    log = CountingLog(store.engine)
+    appender = AuditAppender(log)
+    log.gate.clear()
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (appender.append(event(1)), done.set()))
+    worker.start()
+    assert not done.wait(0.3)  # the batch is held: not acknowledged
+    assert AuditLog.of(store).head().seq == 0
+    log.gate.set()
+    assert done.wait(10)
+    assert AuditLog.of(store).head().seq == 1
+    worker.join()
+    appender.close()

@@ -9,7 +9,9 @@ from fastapi import Depends, Query, Request
 from cruce.service.operations import DEFAULT_LIMIT, MAX_LIMIT, Operations
 
 
-def operations(request: Request) -> Operations:
+async def operations(request: Request) -> Operations:
+    """The app's `Operations`. A coroutine only so that FastAPI calls it in place: a plain function would
+    cost every request a round trip through the thread pool for an attribute read."""
     ops: Operations = request.app.state.operations
     return ops
 

@@ -40,10 +40,10 @@ from cruce.service.screening import BATCH_OUTPUT_COLUMNS, build_matcher, make_qu
 from cruce.service.sharing import ForbiddenError, UnauthenticatedError
 from cruce.sharing.access import READING_ROLES, Decision, Role, User, may_audit, may_create, may_read
 from cruce.sharing.audit import AuditEvent, AuditRecord, Outcome, event_for
-from cruce.sharing.products import Portion, Product, ProductKind, TearLineVersion
+from cruce.sharing.products import Portion, Product, ProductKind, TearLineVersion, tear_line
 from cruce.sharing.stix import export_product, import_bundle
 from cruce.storage.alerts import ACCESS_TOKEN_PREFIX, AlertEvent, AlertRecord, ApiStore, JobRecord
-from cruce.storage.audit import AuditLog
+from cruce.storage.audit import AuditAppender, AuditLog
 from cruce.storage.sharing import SCRYPT_N, Account, SharingStore
 from cruce.storage.store import Store, VersionInfo
 
@@ -53,6 +53,8 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 BATCH_CHUNK = 250
+RECENT_REFERRALS = 10
+"""A simulation job's summary keeps its last few referral alerts, for the console's lane board."""
 
 ROLES: dict[str, frozenset[Role]] = {
     "screen": frozenset({Role.OFFICER, Role.ANALYST}),
@@ -65,6 +67,7 @@ ROLES: dict[str, frozenset[Role]] = {
     "ports": frozenset({Role.OFFICER, Role.ANALYST, Role.RELEASING_OFFICER}),
     "simulate": frozenset({Role.ANALYST}),
     "products_list": READING_ROLES,
+    "products_draft": frozenset({Role.ANALYST}),
     "users_admin": frozenset({Role.ADMIN}),
 }
 """Who may do each operation by role; the country rule and `cruce.sharing.access` come on top."""
@@ -149,6 +152,8 @@ class Operations:
         self.sharing = SharingStore(store.engine, clock=clock)
         self.audit = AuditLog(store.engine)
         self.api = ApiStore(store.engine, clock=clock)
+        # Group commit: events of concurrent requests share a transaction; each waits for its commit.
+        self.audit_writer = AuditAppender(self.audit, lock=self.api.write_lock)
         self.queue = AlertQueue(self.api)
         self._index = _Index()
         self._index_lock = threading.Lock()
@@ -161,6 +166,7 @@ class Operations:
 
     def close(self) -> None:
         self._jobs.shutdown(wait=False, cancel_futures=True)
+        self.audit_writer.close()
 
     # -- audit and policy --------------------------------------------------------------------------------
 
@@ -182,8 +188,8 @@ class Operations:
         )
 
     def _append(self, event: AuditEvent) -> None:
-        with self.api.write_lock:  # one writer at a time on SQLite (see ApiStore.write_lock)
-            self.audit.append(event)
+        """Append `event` to the audit log; returns once it is committed (in a batch: `AuditAppender`)."""
+        self.audit_writer.append(event)
 
     def _allow(self, user: User, operation: str, resource: str) -> None:
         """Raise AccessDeniedError (audited) unless one of the user's roles may do `operation`."""
@@ -244,7 +250,7 @@ class Operations:
             if bearer and secret.startswith(ACCESS_TOKEN_PREFIX):
                 account = self.api.check_access_token(secret)
             else:
-                account = self.sharing.check_token(secret)
+                account = self.api.check_api_key(secret)
         if account is None:
             what = "an expired or unknown token" if secret else "no credentials"
             self._record(None, "authenticate", "api", Outcome.DENIED, what)
@@ -254,6 +260,10 @@ class Operations:
                 "or X-API-Key: <key>",
             )
         return account.user()
+
+    def sign_out(self, user: User) -> None:
+        """The console's sign-out, audited (the session's token then simply expires)."""
+        self._record(user, "sign_out", "console")
 
     # -- screening ---------------------------------------------------------------------------------------
 
@@ -532,6 +542,38 @@ class Operations:
         self._record(user, "read", "products", details={"count": len(items)})
         return page_view(items, more, found[-1].product_id if found else None)
 
+    def product_with_tear_lines(
+        self, user: User, product_id: str, partners: Sequence[str]
+    ) -> dict[str, Any]:
+        """`product`, plus each partner's tear line when the caller reads the whole product (the console).
+
+        Whoever may read the whole product may see any part of it, so the partners' versions reveal
+        nothing more; a partner reader gets only their own version, exactly as `product` gives it.
+        """
+        product = self._stored_product(product_id)
+        decision = may_read(user, product)
+        self._decided(user, decision, f"product:{product_id}")
+        assert decision.version is not None
+        versions: dict[str, Any] = {}
+        if isinstance(decision.version, Product):
+            versions = {
+                p: _content_view(tear_line(product, p)) for p in partners if p != product.owner
+            }
+        return {"product": _content_view(decision.version), "tear_lines": versions}
+
+    def draft_product(self, user: User, fields: Mapping[str, Any], partners: Sequence[str]) -> dict[str, Any]:
+        """The banner and partners' tear lines of a product being written (the editor's live preview).
+
+        Built exactly as `create_product` builds it, so the preview and the stored product cannot differ.
+        Nothing is stored or read, so an allowed preview is not audited (it runs on every keystroke).
+        """
+        self._allow(user, "products_draft", "products/draft")
+        product = _product(fields, user.user_id)
+        return {
+            "banner": str(product.banner),
+            "tear_lines": {p: _content_view(tear_line(product, p)) for p in partners if p != product.owner},
+        }
+
     def _stored_product(self, product_id: str) -> Product:
         stored = self.sharing.product(product_id)
         if stored is None:
@@ -547,6 +589,11 @@ class Operations:
         return page_view(
             [_record_view(r) for r in page], len(records) > limit, page[-1].seq if page else None
         )
+
+    def audit_latest(self, user: User, limit: int, actor: str | None) -> list[dict[str, Any]]:
+        """The newest records, newest first: what an auditor looks at first in the console."""
+        self._decided(user, may_audit(user), "audit")
+        return [_record_view(r) for r in reversed(self.audit.latest(check_limit(limit), actor=actor))]
 
     def audit_verify(self, user: User) -> dict[str, Any]:
         self._decided(user, may_audit(user), "audit/verify")
@@ -650,23 +697,31 @@ class Operations:
             self.api.update_job(job_id, total=report.crossings)
             lanes: dict[str, int] = {}
             referrals = 0
+            recent: list[dict[str, Any]] = []
             for done, record in enumerate(report.records, start=1):
                 decision = record.decision
                 lanes[decision.lane.value] = lanes.get(decision.lane.value, 0) + 1
                 if decision.lane is Lane.SECONDARY:
                     crossing = record.crossing
-                    referrals += self.queue.raise_referral(
+                    alert_id, new = self.queue.raise_referral(
                         country=user.organisation.country, actor=user.user_id, source=f"simulation:{job_id}",
                         crossing={"crossing_id": crossing.id, "port": crossing.port_code,
                                   "arrived_at": crossing.arrived_at.isoformat(), "mode": crossing.mode.value,
                                   "persons": len(crossing.travelers), "cause": decision.cause.value},
                         reasons=[*decision.reasons, *record.assessment.reasons], score=decision.score,
-                    )[1]  # fmt: skip
+                    )  # fmt: skip
+                    referrals += new
+                    recent = [*recent[-(RECENT_REFERRALS - 1):], {
+                        "alert_id": alert_id, "crossing_id": crossing.id, "cause": decision.cause.value,
+                        "arrived_at": crossing.arrived_at.isoformat(), "score": round(decision.score, 4),
+                    }]  # fmt: skip
                 if done % 500 == 0:
                     self.api.update_job(job_id, done=done)
             summary = {"port": port, "day": day.isoformat(), "seed": seed, "scale": scale,
                        "crossings": report.crossings, "lanes": lanes,
-                       "referral_alerts": referrals}  # fmt: skip
+                       "referral_alerts": referrals,
+                       "budget_per_hour": report.budget_per_hour, "hours": _hours_view(report.hours),
+                       "recent_referrals": recent[::-1]}  # fmt: skip
             self.api.update_job(job_id, state="done", done=report.crossings, summary=summary)
         except Exception as exc:  # the job fails, the server goes on
             message = exc.message if isinstance(exc, CruceError) else f"{type(exc).__name__}: {exc}"
@@ -794,6 +849,15 @@ def _alert_view(a: AlertRecord) -> dict[str, Any]:
 def _event_view(e: AlertEvent) -> dict[str, Any]:
     return {"seq": e.seq, "alert_id": e.alert_id, "at": e.at.isoformat(), "actor": e.actor, "kind": e.kind,
             "state": e.state, "text": e.text, "details": e.details}  # fmt: skip
+
+
+def _hours_view(hours: Sequence[Any]) -> list[dict[str, Any]]:
+    """Budget use per hour of a simulated day (`cruce.scoring.lanes.HourUsage`), as plain JSON."""
+    return [
+        {"start": h.start.isoformat(), "budget": h.budget, "arrivals": h.arrivals, "secondary": h.secondary,
+         "alerts": h.alerts, "targeted": h.targeted, "audits": h.audits, "expedited": h.expedited}
+        for h in hours
+    ]  # fmt: skip
 
 
 def _job_view(j: JobRecord) -> dict[str, Any]:

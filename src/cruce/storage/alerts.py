@@ -13,15 +13,18 @@ long queue costs what the first does and an item added meanwhile is neither skip
 
 from __future__ import annotations
 
+import logging
+import os
 import secrets
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from cruce.core.clock import Clock, utc_now
@@ -32,12 +35,109 @@ from cruce.storage.tables import (
     AlertEventRow,
     AlertRow,
     ApiTokenRow,
+    Base,
     JobRow,
     ShareAccountRow,
     ShareProductRow,
+    ShareTokenRow,
 )
 
+log = logging.getLogger(__name__)
+
 ACCESS_TOKEN_PREFIX = "cruce_at_"
+
+# The statements of every screening request, built once on the tables: building a statement from the ORM
+# attributes costs more than running it.
+_ACCOUNTS, _API_TOKENS, _KEYS, _ALERTS, _ALERT_EVENTS, _DISMISSALS = (
+    Base.metadata.tables[row.__tablename__]
+    for row in (ShareAccountRow, ApiTokenRow, ShareTokenRow, AlertRow, AlertEventRow, AlertDismissalRow)
+)
+_ACCOUNT_OF_ACCESS_TOKEN = (
+    select(_ACCOUNTS)
+    .join(_API_TOKENS, _API_TOKENS.c.user_id == _ACCOUNTS.c.user_id)
+    .where(_API_TOKENS.c.token_sha256 == bindparam("digest"), _API_TOKENS.c.expires_at > bindparam("now"))
+)
+_ACCOUNT_OF_API_KEY = (
+    select(_ACCOUNTS)
+    .join(_KEYS, _KEYS.c.user_id == _ACCOUNTS.c.user_id)
+    .where(_KEYS.c.token_sha256 == bindparam("digest"))
+)
+_DISMISSED = select(_DISMISSALS.c.entity_id, _DISMISSALS.c.entity_hash, _DISMISSALS.c.alert_id).where(
+    _DISMISSALS.c.person_fingerprint == bindparam("fingerprint"),
+    _DISMISSALS.c.entity_id.in_(bindparam("entity_ids", expanding=True)),
+)
+_OPEN_ALERT = (
+    select(_ALERTS.c.alert_id)
+    .where(
+        _ALERTS.c.person_fingerprint == bindparam("fingerprint"),
+        _ALERTS.c.entity_id == bindparam("entity_id"),
+        _ALERTS.c.entity_hash == bindparam("entity_hash"),
+        _ALERTS.c.country == bindparam("country"),
+        _ALERTS.c.kind == bindparam("kind"),
+        _ALERTS.c.state.in_(("open", "escalated")),
+    )
+    .limit(1)
+)
+_INSERT_ALERT = insert(_ALERTS)
+_INSERT_ALERT_EVENT = insert(_ALERT_EVENTS)
+
+
+class WriterLock:
+    """One SQLite writer at a time: among this process's threads (a thread lock) and among the processes
+    serving the same database file (an exclusive `flock` on `<database>-writer.lock` beside it).
+
+    Only an optimisation: SQLite's own lock is what keeps writes apart, and writers that do not take this
+    lock (an import from the CLI) still wait in SQLite's busy handler. Where there is no file to lock
+    (an in-memory database, no `fcntl`, a read-only directory) it is the thread lock alone.
+    """
+
+    def __init__(self, path: str | None) -> None:
+        self._thread_lock = threading.Lock()
+        self._path = path
+        self._fd: int | None = None
+        self._locked = False
+
+    def __enter__(self) -> None:
+        self._thread_lock.acquire()
+        try:
+            self._locked = self._lock_file()
+        except BaseException:
+            self._thread_lock.release()
+            raise
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            if self._locked and self._fd is not None:
+                import fcntl
+
+                self._locked = False
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
+
+    def _lock_file(self) -> bool:
+        if self._path is None:
+            return False
+        try:
+            import fcntl
+
+            if self._fd is None:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except (ImportError, OSError) as exc:
+            log.warning("writer_lock_unavailable path=%s reason=%s", self._path, exc)
+            self._path = None  # the thread lock alone from now on
+            return False
+        return True
+
+
+def _lock_path(engine: Engine) -> str | None:
+    database = engine.url.database or ""
+    if database in ("", ":memory:") or database.startswith("file:") or engine.url.query.get("mode"):
+        return None
+    return f"{database}-writer.lock"
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,10 +223,11 @@ class ApiStore:
         self.engine = engine
         self._clock = clock
         self._sqlite = engine.dialect.name == "sqlite"
-        # SQLite has one writer at a time; threads of this process queue here, where they wake at once,
-        # instead of in SQLite's busy handler, which sleeps up to 100 ms between tries.
-        self.write_lock: threading.Lock | nullcontext[None] = (
-            threading.Lock() if self._sqlite else nullcontext()
+        # SQLite has one writer at a time; the threads of this process and the other server workers queue
+        # here, where they wake at once, instead of in SQLite's busy handler, which sleeps up to 100 ms
+        # between tries.
+        self.write_lock: WriterLock | nullcontext[None] = (
+            WriterLock(_lock_path(engine)) if self._sqlite else nullcontext()
         )
 
     @contextmanager
@@ -172,12 +273,17 @@ class ApiStore:
         """The account of an unexpired access token; None for an unknown or expired one."""
         with self._read() as conn:
             row = conn.execute(
-                select(ShareAccountRow)
-                .join(ApiTokenRow, ApiTokenRow.user_id == ShareAccountRow.user_id)
-                .where(
-                    ApiTokenRow.token_sha256 == token_digest(token), ApiTokenRow.expires_at > self._clock()
-                )
+                _ACCOUNT_OF_ACCESS_TOKEN, {"digest": token_digest(token), "now": self._clock()}
             ).first()
+        return _account(row) if row is not None else None
+
+    def check_api_key(self, key: str) -> Account | None:
+        """The account of an API key (a sharing account's token); None for an unknown one.
+
+        The same lookup as `SharingStore.check_token`, on a statement built once: it runs on every request.
+        """
+        with self._read() as conn:
+            row = conn.execute(_ACCOUNT_OF_API_KEY, {"digest": token_digest(key)}).first()
         return _account(row) if row is not None else None
 
     # -- alerts ------------------------------------------------------------------------------------------
@@ -186,12 +292,9 @@ class ApiStore:
         """Of `keys` ((entity id, entity hash)), those remembered as false positives for this person."""
         if not keys:
             return {}
-        d = AlertDismissalRow
         with self._read() as conn:
             rows = conn.execute(
-                select(d.entity_id, d.entity_hash, d.alert_id).where(
-                    d.person_fingerprint == fingerprint, d.entity_id.in_(sorted({k[0] for k in keys}))
-                )
+                _DISMISSED, {"fingerprint": fingerprint, "entity_ids": sorted({k[0] for k in keys})}
             ).all()
         wanted = set(keys)
         return {
@@ -206,41 +309,32 @@ class ApiStore:
         out: list[tuple[str, bool]] = []
         if not alerts:
             return out
-        a = AlertRow
         now = self._clock()
         with self._write("raise the alerts") as conn:
             for new in alerts:
                 existing = conn.scalar(
-                    select(a.alert_id)
-                    .where(
-                        a.person_fingerprint == new.person_fingerprint,
-                        a.entity_id == new.entity_id,
-                        a.entity_hash == new.entity_hash,
-                        a.country == new.country,
-                        a.kind == new.kind,
-                        a.state.in_(("open", "escalated")),
-                    )
-                    .limit(1)
-                )
+                    _OPEN_ALERT,
+                    {"fingerprint": new.person_fingerprint, "entity_id": new.entity_id,
+                     "entity_hash": new.entity_hash, "country": new.country, "kind": new.kind},
+                )  # fmt: skip
                 if existing is not None:
                     out.append((str(existing), False))
                     continue
                 alert_id = f"alert:{secrets.token_hex(12)}"
                 conn.execute(
-                    insert(a).values(
-                        alert_id=alert_id, kind=new.kind, country=new.country, state="open", assignee=None,
-                        person_fingerprint=new.person_fingerprint, person=dict(new.person),
-                        entity_id=new.entity_id, entity_hash=new.entity_hash,
-                        entity_caption=new.entity_caption, score=float(new.score),
-                        features=[dict(f) for f in new.features], source=new.source,
-                        created_by=new.created_by, created_at=now, updated_at=now,
-                    )
+                    _INSERT_ALERT,
+                    {"alert_id": alert_id, "kind": new.kind, "country": new.country, "state": "open",
+                     "assignee": None, "person_fingerprint": new.person_fingerprint,
+                     "person": dict(new.person), "entity_id": new.entity_id, "entity_hash": new.entity_hash,
+                     "entity_caption": new.entity_caption, "score": float(new.score),
+                     "features": [dict(f) for f in new.features], "source": new.source,
+                     "created_by": new.created_by, "created_at": now, "updated_at": now},
                 )  # fmt: skip
                 conn.execute(
-                    insert(AlertEventRow).values(
-                        alert_id=alert_id, at=now, actor=new.created_by, kind="created", state="open",
-                        text=None, details={"source": new.source, "score": round(float(new.score), 4)},
-                    )
+                    _INSERT_ALERT_EVENT,
+                    {"alert_id": alert_id, "at": now, "actor": new.created_by, "kind": "created",
+                     "state": "open", "text": None,
+                     "details": {"source": new.source, "score": round(float(new.score), 4)}},
                 )  # fmt: skip
                 out.append((alert_id, True))
         return out

@@ -3,22 +3,31 @@
 `AuditLog(store.engine)` works on the engine `open_store` made (its migrations create the tables). The
 chain itself (hashing, what counts as tampering) is `cruce.sharing.audit`; this module only keeps it.
 
-Appending is one transaction: lock the head, insert the next record, move the head. The lock is what keeps
-two processes appending at once from both chaining onto the same record (a fork): on PostgreSQL it is a row
-lock (`SELECT ... FOR UPDATE`) on the single head row; on SQLite the transaction's first statement is a
+Appending is one transaction: lock the head, insert the next records, move the head. The lock is what
+keeps two processes appending at once from both chaining onto the same record (a fork): on PostgreSQL it is a
+row lock (`SELECT ... FOR UPDATE`) on the single head row; on SQLite the transaction's first statement is a
 write, which takes the database's one write lock before the head is read. The primary key on `seq` is the
 backstop: a second record with the same seq is refused, never stored.
+
+`AuditAppender` is group commit for a server: the events its threads append meanwhile are written together,
+in arrival order, in one such transaction (the head moves once per batch), and each caller returns only when
+its batch has committed, so an acknowledged event is in the log. The chain is the same as one transaction
+per event would make; the head lock still orders batches across processes.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
+from collections import deque
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, Select, String, Text, cast, insert, select, type_coerce, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from cruce.core.errors import CruceError, InputError, StorageError
 from cruce.sharing.audit import (
@@ -30,7 +39,7 @@ from cruce.sharing.audit import (
     chain_record,
     verify_chain,
 )
-from cruce.storage.tables import AuditHeadRow, AuditRecordRow
+from cruce.storage.tables import AuditHeadRow, AuditRecordRow, Base
 
 if TYPE_CHECKING:
     from cruce.storage.store import Store
@@ -42,6 +51,16 @@ log = logging.getLogger(__name__)
 HEAD_ID = 1
 DEFAULT_PAGE_SIZE = 1000
 """Records fetched per round trip while verifying; bounds memory on long logs."""
+MAX_BATCH = 500
+"""Events an `AuditAppender` writes in one transaction at most."""
+
+_HEAD = Base.metadata.tables[AuditHeadRow.__tablename__]
+_RECORDS = Base.metadata.tables[AuditRecordRow.__tablename__]
+# Built once: statements on the tables (not the ORM attributes) are cheap to execute again and again.
+_TAKE_HEAD_LOCK = update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(seq=_HEAD.c.seq)
+_TAKE_AND_READ_HEAD = _TAKE_HEAD_LOCK.returning(_HEAD.c.seq, _HEAD.c.hash)
+_READ_HEAD_FOR_UPDATE = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == HEAD_ID).with_for_update()
+_MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == HEAD_ID)
 
 
 class AuditLog:
@@ -61,32 +80,42 @@ class AuditLog:
 
     def append(self, event: AuditEvent) -> AuditRecord:
         """Chain `event` after the current head and store it, all or nothing; returns the new record."""
+        return self.append_many([event])[0]
+
+    def append_many(self, events: Sequence[AuditEvent]) -> list[AuditRecord]:
+        """Chain `events`, in order, after the current head and store them in one transaction, all or none.
+
+        The records are exactly those `append` would make one by one; the head moves once, to the last.
+        """
+        if not events:
+            return []
         try:
             with self.engine.begin() as conn:
-                if self._sqlite:
+                # Every statement is a round trip through the driver, which a busy server pays for twice
+                # (the thread gives up the GIL and waits to get it back), so a batch makes as few as it can.
+                if self._sqlite and conn.dialect.update_returning:  # known once connected
                     # A write first: SQLite hands out its single write lock now (waiting up to busy_timeout),
-                    # so the head read below cannot be overtaken by another appender.
-                    conn.execute(
-                        update(AuditHeadRow).where(AuditHeadRow.id == HEAD_ID).values(seq=AuditHeadRow.seq)
-                    )
-                row = conn.execute(
-                    select(AuditHeadRow.seq, AuditHeadRow.hash)
-                    .where(AuditHeadRow.id == HEAD_ID)
-                    .with_for_update()
-                ).first()
+                    # so the head it returns cannot be overtaken by another appender.
+                    row = conn.execute(_TAKE_AND_READ_HEAD).first()
+                else:
+                    if self._sqlite:  # SQLite before 3.35: the same write first, then the read
+                        conn.execute(_TAKE_HEAD_LOCK)
+                    row = conn.execute(_READ_HEAD_FOR_UPDATE).first()
                 if row is None:
                     raise StorageError(
                         "audit_head_missing",
                         "the audit log has lost its head row, so nothing can be appended; "
                         "run `cruce audit verify` and restore the database from a backup",
                     )
-                record = chain_record(AuditHead(int(row.seq), str(row.hash)), event)
-                conn.execute(insert(AuditRecordRow).values(**_row_values(record)))
-                conn.execute(
-                    update(AuditHeadRow)
-                    .where(AuditHeadRow.id == HEAD_ID)
-                    .values(seq=record.seq, hash=record.hash)
-                )
+                head = AuditHead(int(row.seq), str(row.hash))
+                records: list[AuditRecord] = []
+                for event in events:
+                    record = chain_record(head, event)
+                    records.append(record)
+                    head = AuditHead(record.seq, record.hash)
+                # One multi-row INSERT, not executemany (one driver step per row).
+                conn.execute(insert(_RECORDS).values([_row_values(r) for r in records]))
+                conn.execute(_MOVE_HEAD.values(seq=head.seq, hash=head.hash))
         except IntegrityError as exc:
             raise StorageError(
                 "audit_append_conflict",
@@ -97,14 +126,17 @@ class AuditLog:
             raise StorageError(
                 "audit_append_failed", f"could not append to the audit log: {_reason(exc)}"
             ) from exc
-        log.info(
-            "audit_appended seq=%d actor=%s action=%s outcome=%s",
-            record.seq,
-            event.actor,
-            event.action,
-            event.outcome.value,
-        )
-        return record
+        if log.isEnabledFor(logging.INFO):
+            for record in records:
+                event = record.event
+                log.info(
+                    "audit_appended seq=%d actor=%s action=%s outcome=%s",
+                    record.seq,
+                    event.actor,
+                    event.action,
+                    event.outcome.value,
+                )
+        return records
 
     # -- reading ---------------------------------------------------------------------------------------
 
@@ -197,6 +229,118 @@ class AuditLog:
                 reason=f"the stored record cannot be read: {message}",
             )
         return AuditRecord(int(row.seq), event, str(row.prev_hash), str(row.hash))
+
+
+class _Pending:
+    """One caller's event waiting for its batch to commit."""
+
+    __slots__ = ("done", "error", "event", "record")
+
+    def __init__(self, event: AuditEvent) -> None:
+        self.event = event
+        self.done = threading.Event()
+        self.record: AuditRecord | None = None
+        self.error: BaseException | None = None
+
+    def settle(self, record: AuditRecord | None = None, error: BaseException | None = None) -> None:
+        self.record, self.error = record, error
+        self.done.set()
+
+
+class AuditAppender:
+    """Group commit onto an `AuditLog`: concurrent `append` calls share one transaction per batch.
+
+    One writer thread (started on the first append) takes every event queued since its last commit, up to
+    `max_batch`, in arrival order, and appends them with `AuditLog.append_many`; `append` returns once its
+    event's batch has committed (or raises the batch's error), so what it acknowledges is in the log. A
+    batch that fails is retried event by event, so one unstorable event fails alone. `lock` is held around
+    each transaction (the in-process writer lock that SQLite needs). Thread-safe. After `close`, appends are
+    written directly by their callers.
+    """
+
+    def __init__(
+        self,
+        audit: AuditLog,
+        *,
+        lock: AbstractContextManager[Any] | None = None,
+        max_batch: int = MAX_BATCH,
+    ) -> None:
+        if max_batch < 1:
+            raise ValueError("max_batch must be at least 1")
+        self.audit = audit
+        self._lock: AbstractContextManager[Any] = lock if lock is not None else nullcontext()
+        self._max_batch = max_batch
+        self._queue: deque[_Pending] = deque()
+        self._wake = threading.Condition(threading.Lock())
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def append(self, event: AuditEvent) -> AuditRecord:
+        """Append `event` in the next batch; returns its record once the batch has committed."""
+        pending = _Pending(event)
+        with self._wake:
+            if self._closed:
+                direct = True
+            else:
+                direct = False
+                self._queue.append(pending)
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="cruce-audit", daemon=True)
+                    self._thread.start()
+                self._wake.notify()
+        if direct:
+            self._write([pending])
+        pending.done.wait()
+        if pending.error is not None:
+            raise pending.error
+        assert pending.record is not None  # settled with a record or an error
+        return pending.record
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Write what is queued, stop the writer thread; later appends are written by their callers."""
+        with self._wake:
+            self._closed = True
+            thread = self._thread
+            self._wake.notify()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._queue and not self._closed:
+                    self._wake.wait()
+                if not self._queue:
+                    return  # closed, and everything queued is written
+                batch = [self._queue.popleft() for _ in range(min(len(self._queue), self._max_batch))]
+            self._write(batch)
+
+    def _write(self, batch: list[_Pending]) -> None:
+        try:
+            with self._lock:
+                records = self.audit.append_many([p.event for p in batch])
+        except CruceError as exc:
+            if len(batch) > 1 and not isinstance(exc.__cause__, OperationalError):
+                # The database refused a value: one event it cannot store must not fail the others. (Not
+                # when it is locked or gone: then every event would wait out the same failure in turn.)
+                for pending in batch:
+                    self._write([pending])
+                return
+            for pending in batch:  # each waiter raises an error of its own, caused by the batch's
+                error = exc if len(batch) == 1 else StorageError(exc.code, exc.message, exc.details)
+                if error is not exc:
+                    error.__cause__ = exc
+                pending.settle(error=error)
+            return
+        except BaseException as exc:  # a bug: every waiter hears of it, and the writer goes on
+            log.exception("audit_batch_failed events=%d", len(batch))
+            for pending in batch:
+                pending.settle(
+                    error=StorageError("audit_append_failed", f"could not append to the audit log: {exc!r}")
+                )
+            return
+        for pending, record in zip(batch, records, strict=True):
+            pending.settle(record)
 
 
 def _head_query() -> _AnySelect:
