@@ -8,7 +8,8 @@ envelope `{"error": {"code", "message", "details"}}`, by type:
     StorageError 503     any other CruceError or bug 500 (logged, no traceback to the client)
 
 The database is opened (and migrated) when the app is built; the screening index is loaded from the
-store's active list versions when the server starts. The TAXII 2.1 server is mounted under `/taxii2`
+store's active list versions when the server starts. The web console (`cruce.web`) is served beside the
+API: sign-in at `/`, pages under `/console`. The TAXII 2.1 server is mounted under `/taxii2`
 (discovery at `/taxii2/taxii2/`, API root `/taxii2/cruce/`) on the same database.
 """
 
@@ -35,6 +36,7 @@ from cruce.service.operations import ApiConfig, ConflictError, Operations
 from cruce.service.sharing import ForbiddenError, UnauthenticatedError
 from cruce.storage.sharing import SCRYPT_N
 from cruce.storage.store import open_store
+from cruce.web import routes as console
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +93,9 @@ def create_app(
     @app.get("/api/v1/health", response_model=Health, tags=["health"], summary="Liveness (no sign-in)")
     def health() -> dict[str, Any]:
         return {"status": "ok", "entities": ops.index_size()}
+
+    app.include_router(console.router)  # the web console: sign-in at /, pages under /console
+    app.mount(console.STATIC_PATH, console.static_files(), name="static")
 
     if mount_taxii:
         from cruce.api.taxii import create_taxii_app

@@ -1,1 +1,1 @@
-"""cruce.web."""
+"""The web console: server-rendered pages (Jinja2 + vendored htmx) over the same service calls as the API."""
