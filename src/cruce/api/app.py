@@ -30,10 +30,9 @@ from cruce.api import auth
 from cruce.api.routers import alerts, audit, crossings, lists, products, screening, users
 from cruce.api.schemas import ErrorEnvelope, Health
 from cruce.core.clock import Clock, utc_now
-from cruce.core.errors import CruceError, InputError, NotFoundError, StorageError
+from cruce.core.errors import CruceError
 from cruce.core.settings import Settings
-from cruce.service.operations import ApiConfig, ConflictError, Operations
-from cruce.service.sharing import ForbiddenError, UnauthenticatedError
+from cruce.service.operations import ApiConfig, Operations, http_status
 from cruce.storage.sharing import SCRYPT_N
 from cruce.storage.store import open_store
 from cruce.web import routes as console
@@ -114,26 +113,10 @@ def _envelope(status: int, code: str, message: str, details: Any = None, headers
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def _status(exc: CruceError) -> int:
-    if isinstance(exc, UnauthenticatedError):
-        return 401
-    if isinstance(exc, ForbiddenError):
-        return 403
-    if isinstance(exc, NotFoundError):
-        return 404
-    if isinstance(exc, ConflictError) or (isinstance(exc, InputError) and exc.code == "conflict"):
-        return 409
-    if isinstance(exc, InputError):
-        return 400
-    if isinstance(exc, StorageError):
-        return 503
-    return 500
-
-
 def _handlers(app: FastAPI) -> None:
     @app.exception_handler(CruceError)
     def _cruce(_r: Request, exc: CruceError) -> JSONResponse:
-        status = _status(exc)
+        status = http_status(exc)
         if status >= 500:
             log.error("api_error code=%s message=%s", exc.code, exc.message)
         headers = {"WWW-Authenticate": CHALLENGE} if status == 401 else None

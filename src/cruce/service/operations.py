@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from cruce.core.clock import Clock, utc_now
-from cruce.core.errors import CruceError, InputError, NotFoundError
+from cruce.core.errors import CruceError, InputError, NotFoundError, StorageError
 from cruce.core.markings import Marking
 from cruce.matching.matcher import Matcher
 from cruce.matching.types import Match, Query
@@ -79,6 +79,23 @@ class AccessDeniedError(ForbiddenError):
 
 class ConflictError(InputError):
     """The request is fine but the resource is not in a state that allows it (HTTP 409)."""
+
+
+def http_status(exc: CruceError) -> int:
+    """The HTTP status of an error, the same for the JSON API and the console's pages."""
+    if isinstance(exc, UnauthenticatedError):
+        return 401
+    if isinstance(exc, ForbiddenError):
+        return 403
+    if isinstance(exc, NotFoundError):
+        return 404
+    if isinstance(exc, ConflictError) or (isinstance(exc, InputError) and exc.code == "conflict"):
+        return 409
+    if isinstance(exc, InputError):
+        return 400
+    if isinstance(exc, StorageError):
+        return 503
+    return 500
 
 
 # -- pagination ------------------------------------------------------------------------------------------

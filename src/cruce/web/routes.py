@@ -25,11 +25,11 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.exceptions import HTTPException
 
-from cruce.core.errors import CruceError, InputError, NotFoundError, StorageError
+from cruce.core.errors import CruceError, InputError
 from cruce.core.markings import Marking, MarkingError
 from cruce.service.alerts import STATES, TRANSITIONS
-from cruce.service.operations import MAX_LIMIT, ROLES, ConflictError, Operations
-from cruce.service.sharing import ForbiddenError, UnauthenticatedError
+from cruce.service.operations import MAX_LIMIT, ROLES, Operations, http_status
+from cruce.service.sharing import UnauthenticatedError
 from cruce.sharing.access import User
 from cruce.web import session
 
@@ -155,25 +155,8 @@ def _redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303, headers=SECURITY_HEADERS)
 
 
-def _status(exc: CruceError) -> int:
-    """The HTTP status of an error, as the API gives it."""
-    if isinstance(exc, UnauthenticatedError):
-        return 401
-    if isinstance(exc, ForbiddenError):
-        return 403
-    if isinstance(exc, NotFoundError):
-        return 404
-    if isinstance(exc, ConflictError) or (isinstance(exc, InputError) and exc.code == "conflict"):
-        return 409
-    if isinstance(exc, InputError):
-        return 400
-    if isinstance(exc, StorageError):
-        return 503
-    return 500
-
-
 def _failed(console: Console, exc: CruceError, active: str, title: str) -> HTMLResponse:
-    return _page(console, "error.html", active, title, _status(exc), error=exc.message)
+    return _page(console, "error.html", active, title, http_status(exc), error=exc.message)
 
 
 def _may(user: User, operation: str) -> bool:
@@ -301,7 +284,7 @@ def screen(
     try:
         result = console.ops.screen(console.user, fields)
     except CruceError as exc:
-        error, status = exc.message, _status(exc)
+        error, status = exc.message, http_status(exc)
     htmx = _htmx(request)
     return _page(
         console, "_screen_results.html" if htmx else "screen.html", "screen", "Screen a name", status,
@@ -351,7 +334,7 @@ def _after_alert_change(console: Console, alert_id: str, change: Any) -> Respons
     try:
         change()
     except CruceError as exc:
-        return _alert_page(console, alert_id, _status(exc), exc.message)
+        return _alert_page(console, alert_id, http_status(exc), exc.message)
     return _redirect(f"/console/alerts/{quote(alert_id, safe='')}#history")
 
 
@@ -433,7 +416,7 @@ def simulate(
             raise InputError("bad_seed", "the seed is 0 to 2147483648")
         job = console.ops.simulate(console.user, {"port": port, "day": when, "seed": number, "scale": share})
     except CruceError as exc:
-        return _lanes_page(console, _status(exc), exc.message, **form)
+        return _lanes_page(console, http_status(exc), exc.message, **form)
     return _redirect(f"/console/lanes/{quote(job['job_id'], safe='')}")
 
 
@@ -590,7 +573,7 @@ def save_product(
     try:
         saved = console.ops.create_product(console.user, draft.fields(console.user.organisation.country))
     except CruceError as exc:
-        return _editor(console, draft, _status(exc), exc.message)
+        return _editor(console, draft, http_status(exc), exc.message)
     return _redirect(f"/console/products/{quote(saved['product_id'], safe='')}")
 
 
