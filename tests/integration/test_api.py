@@ -228,6 +228,18 @@ def test_products_full_for_the_owner_and_a_tear_line_for_the_partner(api: tuple[
         assert [(p["product_id"], p["view"]) for p in listed] == [("report:api-1", "tear-line")]
     with client(base, node, "mex.analyst") as mex_analyst:
         assert_envelope(mex_analyst.post("/api/v1/products", json={**product, "product_id": "x"}), 403)
+        own = {  # a Mexican product: its REL TO lists start with MEX
+            "product_id": "informe:mex-1", "owner": "MEX",
+            "title": {"text": "Túnel en Nogales", "marking": "U"},
+            "portions": [{"text": "Compartido con EE. UU.", "marking": "S//REL TO MEX, USA"},
+                         {"text": "Fuente", "marking": "S//NOFORN"}],
+        }  # fmt: skip
+        made = mex_analyst.post("/api/v1/products", json=own)
+        assert made.status_code == 201, made.text
+    with client(base, node, "usa.officer") as usa_officer:
+        torn = usa_officer.get("/api/v1/products/informe:mex-1").json()
+        assert torn["view"] == "tear-line"
+        assert [p["text"] for p in torn["portions"]] == ["Compartido con EE. UU."]
 
 
 def test_batch_screening_job_reports_progress_and_results(api: tuple[str, Node]) -> None:

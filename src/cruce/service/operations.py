@@ -32,7 +32,7 @@ from typing import Any
 
 from cruce.core.clock import Clock, utc_now
 from cruce.core.errors import CruceError, InputError, NotFoundError, StorageError
-from cruce.core.markings import Marking
+from cruce.core.markings import Marking, is_country_trigraph
 from cruce.matching.matcher import Matcher
 from cruce.matching.types import Match, Query
 from cruce.service.alerts import AlertQueue, feature_views, person_view
@@ -790,13 +790,14 @@ def _write_candidates(
         )  # fmt: skip
 
 
-def _portion(value: Any, what: str) -> Portion:
+def _portion(value: Any, what: str, owner: str) -> Portion:
+    """One portion of a product written by `owner`: its REL TO lists start with that country."""
     if not isinstance(value, Mapping):
         raise InputError("bad_portion", f"{what} must be an object with text and marking")
     text = str(value.get("text") or "").strip()
     if not text:
         raise InputError("bad_portion", f"{what} needs some text")
-    return Portion(text, Marking.parse(str(value.get("marking") or "")))
+    return Portion(text, Marking.parse(str(value.get("marking") or ""), owner=owner))
 
 
 def _product(fields: Mapping[str, Any], author: str) -> Product:
@@ -808,10 +809,13 @@ def _product(fields: Mapping[str, Any], author: str) -> Product:
         kind = ProductKind(fields.get("kind") or ProductKind.INTELLIGENCE_REPORT)
     except ValueError as exc:
         raise InputError("bad_kind", f"kind is one of {', '.join(k.value for k in ProductKind)}") from exc
+    owner = str(fields["owner"]).strip().upper()
+    if not is_country_trigraph(owner):
+        raise InputError("bad_owner", f"owner {owner!r} is not an ISO 3166 country trigraph")
     return Product(
-        product_id, kind, str(fields["owner"]).strip().upper(), _portion(fields.get("title"), "title"),
-        tuple(_portion(p, f"portion {i}") for i, p in enumerate(fields.get("portions") or (), start=1)),
-        _portion(summary, "tearline_summary") if summary is not None else None, author=author,
+        product_id, kind, owner, _portion(fields.get("title"), "title", owner),
+        tuple(_portion(p, f"portion {i}", owner) for i, p in enumerate(fields.get("portions") or (), 1)),
+        _portion(summary, "tearline_summary", owner) if summary is not None else None, author=author,
     )  # fmt: skip
 
 
