@@ -190,10 +190,13 @@ def test_lane_board_runs_a_day_and_shows_lanes_budget_and_referrals(app_client: 
 
 def test_sign_out_ends_the_console_session(app_client: TestClient) -> None:
     csrf = sign_in(app_client, "usa.analyst")
+    kept = dict(app_client.cookies)  # a copy of the session cookie, as a thief would keep it
     out = app_client.post("/sign-out", data={"csrf": csrf}, follow_redirects=False)
     assert out.status_code == 303
     assert app_client.get("/console/screen", follow_redirects=False).status_code == 303
     assert CSRF.search(app_client.get("/").text) is None
+    app_client.cookies.update(kept)  # the token was revoked on the server, not only forgotten by the browser
+    assert app_client.get("/console/screen", follow_redirects=False).status_code == 303
 
 
 def test_editor_adds_rows_without_javascript_and_reports_a_taken_id(app_client: TestClient) -> None:

@@ -278,8 +278,9 @@ class Operations:
             )
         return account.user()
 
-    def sign_out(self, user: User) -> None:
-        """The console's sign-out, audited (the session's token then simply expires)."""
+    def sign_out(self, user: User, token: str) -> None:
+        """The console's sign-out, audited: the session's token is revoked on the server at once."""
+        self.api.revoke_access_token(token)
         self._record(user, "sign_out", "console")
 
     # -- screening ---------------------------------------------------------------------------------------

@@ -269,6 +269,11 @@ class ApiStore:
             )
         return token, expires
 
+    def revoke_access_token(self, token: str) -> None:
+        """Forget an access token (sign-out): it stops working at once, not when it would have expired."""
+        with self._write("revoke the access token") as conn:
+            conn.execute(delete(ApiTokenRow).where(ApiTokenRow.token_sha256 == token_digest(token)))
+
     def check_access_token(self, token: str) -> Account | None:
         """The account of an unexpired access token; None for an unknown or expired one."""
         with self._read() as conn:

@@ -235,7 +235,7 @@ def sign_in(
 
 @router.post("/sign-out")
 def sign_out(console: Posted) -> Response:
-    console.ops.sign_out(console.user)
+    console.ops.sign_out(console.user, console.token)
     response = _redirect("/?why=out")
     response.delete_cookie(session.SESSION_COOKIE, path="/")
     return response
