@@ -241,6 +241,25 @@ def test_clear_errors_for_missing_model_mapping_and_columns(
     )
 
 
+def test_the_model_remembers_its_mapping(files: dict[str, Path], tmp_path: Path) -> None:
+    preset = Path(cruce.scoring.mappings.__file__).with_name("customs-declarations.yaml").read_text("utf-8")
+    mapping = tmp_path / "semicolons.yaml"
+    semicolons = preset.replace("name: customs-declarations", "name: semicolons\ndelimiter: ';'")
+    mapping.write_text(semicolons, "utf-8")
+    converted = {}
+    for name in ("train", "unlabelled"):
+        converted[name] = tmp_path / f"{name}.csv"
+        table = pd.read_csv(files[name], dtype=str, keep_default_na=False)
+        table.to_csv(converted[name], sep=";", index=False)
+    data_dir, model_dir = tmp_path / "data", tmp_path / "model"
+    ok(run_cli(data_dir, "risk", "train", converted["train"], "--model", model_dir, "--mapping", mapping))
+    output = tmp_path / "scores.csv"
+    ok(run_cli(data_dir, "risk", "score", converted["unlabelled"], "--model", model_dir, "-o", output))
+    assert len(pd.read_csv(output)) == len(pd.read_csv(files["unlabelled"]))  # read with ';', as trained
+    refused(run_cli(data_dir, "risk", "score", converted["unlabelled"], "--model", model_dir, "-o", output,
+                    "--mapping", "customs-declarations"), "looks separated by ';'")  # fmt: skip
+
+
 def test_evaluating_on_the_training_period_is_refused(
     files: dict[str, Path], model: Path, tmp_path: Path
 ) -> None:

@@ -28,6 +28,14 @@ MappingOption = Annotated[
         "--mapping", help="Column mapping: a preset name (customs-declarations) or your own .yaml file."
     ),
 ]
+ModelMappingOption = Annotated[
+    str | None,
+    typer.Option(
+        "--mapping",
+        help="Column mapping of this file (default: the one the model was trained with).",
+        show_default=False,
+    ),
+]
 RulesOption = Annotated[
     str,
     typer.Option("--rules", help="Rule set: a shipped name (cargo-default), your own .yaml file, or 'none'."),
@@ -87,7 +95,7 @@ def score(  # noqa: PLR0917 - Typer turns each parameter into an option
     input_path: Annotated[Path, typer.Argument(help="Declarations to score.", metavar="INPUT.csv")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the scores CSV.")],
     model: ModelOption,
-    mapping: MappingOption = "customs-declarations",
+    mapping: ModelMappingOption = None,
     rules: RulesOption = "cargo-default",
     screen_parties: Annotated[
         bool,
@@ -106,9 +114,9 @@ def score(  # noqa: PLR0917 - Typer turns each parameter into an option
     ] = True,
 ) -> None:
     """Score declarations: writes the id column, score, critical_score and reasons."""
-    from cruce.service.risk import score_file
+    from cruce.service.risk import mapping_for, score_file
 
-    matcher = _party_matcher(mapping) if screen_parties else None
+    matcher = _party_matcher(mapping_for(model, mapping)) if screen_parties else None
     report = score_file(
         model,
         input_path,
@@ -140,7 +148,7 @@ def backtest(  # noqa: PLR0917 - Typer turns each parameter into an option
         Path, typer.Argument(help="A labelled period later than the training data.", metavar="DATA.csv")
     ],
     model: ModelOption,
-    mapping: MappingOption = "customs-declarations",
+    mapping: ModelMappingOption = None,
     rules: RulesOption = "cargo-default",
     plot: Annotated[Path, typer.Option("--plot", help="Where to write the precision/recall PNG.")] = Path(
         "risk-backtest.png"
@@ -199,7 +207,7 @@ def shadow(  # noqa: PLR0917 - Typer turns each parameter into an option
         str | None, typer.Option("--candidate-rules", help="Candidate rule set (default: the live rules).")
     ] = None,
     rate: Annotated[float, typer.Option(help="Inspection rate in percent.", min=0.01, max=100)] = 5.0,
-    mapping: MappingOption = "customs-declarations",
+    mapping: ModelMappingOption = None,
     shown: Annotated[int, typer.Option(help="Changed items listed per direction.", min=0)] = 10,
     skip_bad_rows: SkipOption = False,
 ) -> None:
@@ -250,7 +258,7 @@ def _rules(name: str) -> str | None:
     return None if name.strip().lower() == "none" else name
 
 
-def _party_matcher(mapping: str) -> Matcher | None:
+def _party_matcher(mapping: str | Path) -> Matcher | None:
     """The watchlist matcher when the file names parties and lists are imported; None otherwise."""
     from cruce.scoring.declarations import PARTY_NAME_FIELDS
     from cruce.scoring.mapping import load_mapping

@@ -286,6 +286,15 @@ def _check_columns(present: Iterable[str], mapping: Mapping, source: str) -> Non
     ]
     present = list(present)
     missing = [column for column in needed if column not in present]
+    if missing and len(present) == 1:
+        for other in (";", "\t", "|", ","):
+            if other != mapping.delimiter and other in present[0]:
+                shown = {"\t": "a tab"}.get(other, repr(other))
+                raise InputError(
+                    "wrong_delimiter",
+                    f"{source} looks separated by {shown}, not {mapping.delimiter!r} (spreadsheets often "
+                    f"save CSV so): set `delimiter: {other!r}` in your mapping file",
+                )
     if missing:
         raise InputError(
             "missing_columns",

@@ -8,6 +8,7 @@ then says how many), scoring writes them to `<output>.errors.csv` with their lin
 from __future__ import annotations
 
 import csv
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -135,6 +136,7 @@ def train_model(
     step(f"training on {len(batch.frame):,} declarations")
     model = RiskModel.train(batch.frame, config)
     model.save(model_dir)
+    _record_mapping(model_dir, mapping)
     validation = None
     if valid is not None:
         step(f"evaluating on {len(valid.frame):,} later declarations")
@@ -151,6 +153,28 @@ def train_model(
         time.perf_counter() - started,
         validation,
     )
+
+
+MAPPING_RECORD = "mapping.json"
+
+
+def _record_mapping(model_dir: Path, mapping: str | Path) -> None:
+    """Remember the layout the model was trained from, so scoring and backtests read files the same way."""
+    path = Path(mapping)
+    is_file = path.suffix in (".yaml", ".yml") or path.exists()
+    record = {"mapping": str(path.resolve()) if is_file else str(mapping), "name": load_mapping(mapping).name}
+    (model_dir / MAPPING_RECORD).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+
+
+def mapping_for(model_dir: Path, mapping: str | Path | None) -> str | Path:
+    """The mapping asked for, else the one the model was trained with, else the default preset."""
+    if mapping is not None:
+        return mapping
+    try:
+        recorded = json.loads((model_dir / MAPPING_RECORD).read_text(encoding="utf-8"))
+        return str(recorded["mapping"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return DEFAULT_MAPPING
 
 
 def load_scorer(model_dir: Path, rules: str | Path | None = DEFAULT_RULES) -> CargoScorer:
@@ -201,7 +225,7 @@ def score_file(
     input_path: Path,
     output_path: Path,
     *,
-    mapping: str | Path = DEFAULT_MAPPING,
+    mapping: str | Path | None = None,
     rules: str | Path | None = DEFAULT_RULES,
     matcher: Matcher | None = None,
     alert_score: float = 0.5,
@@ -211,7 +235,7 @@ def score_file(
 ) -> ScoreReport:
     """Score a file; write `<id column>,score,critical_score,reasons` and the unreadable rows beside it."""
     started = time.perf_counter()
-    mapping_obj = load_mapping(mapping)
+    mapping_obj = load_mapping(mapping_for(model_dir, mapping))
     scorer = load_scorer(model_dir, rules)
     step(f"reading {input_path.name}")
     batch = read_declarations(input_path, mapping_obj, MODEL_FIELDS)
@@ -242,7 +266,7 @@ def backtest(
     model_dir: Path,
     data_path: Path,
     *,
-    mapping: str | Path = DEFAULT_MAPPING,
+    mapping: str | Path | None = None,
     rules: str | Path | None = DEFAULT_RULES,
     plot_path: Path | None = None,
     rates: Sequence[float] = DEFAULT_RATES,
@@ -250,7 +274,7 @@ def backtest(
     step: Step = _quiet,
 ) -> BacktestReport:
     """Replay a labelled later period through the model and rules, day by day, and measure what it catches."""
-    batch = read_batch(data_path, mapping, skip_bad_rows=skip_bad_rows)
+    batch = read_batch(data_path, mapping_for(model_dir, mapping), skip_bad_rows=skip_bad_rows)
     require_outcomes(batch, str(data_path), "a backtest")
     scorer = load_scorer(model_dir, rules)
     _check_later(scorer.model, batch, data_path)
@@ -289,12 +313,12 @@ def shadow(
     candidate_model: Path | None = None,
     live_rules: str | Path | None = DEFAULT_RULES,
     candidate_rules: str | Path | None = DEFAULT_RULES,
-    mapping: str | Path = DEFAULT_MAPPING,
+    mapping: str | Path | None = None,
     rate: float = 0.05,
     skip_bad_rows: bool = False,
 ) -> tuple[ShadowReport, str, str]:
     """Run a candidate (model and/or rules) beside the live one over history; what would have changed."""
-    batch = read_batch(data_path, mapping, skip_bad_rows=skip_bad_rows)
+    batch = read_batch(data_path, mapping_for(live_model, mapping), skip_bad_rows=skip_bad_rows)
     live = load_scorer(live_model, live_rules)
     candidate = load_scorer(candidate_model or live_model, candidate_rules)
     _check_later(live.model, batch, data_path)

@@ -199,3 +199,9 @@ def test_frame_round_trip_keeps_every_field() -> None:
     )
     assert from_frame(to_frame([declaration])) == [declaration]
     assert declaration.unit_value_per_kg == pytest.approx(7.5)
+
+
+def test_a_semicolon_file_gets_a_hint_about_the_delimiter(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace(",", ";"), header=HEADER.replace(",", ";"))
+    with pytest.raises(InputError, match=r"looks separated by ';'.*delimiter: ';'"):
+        read_declarations(path, load_mapping("customs-declarations"))
