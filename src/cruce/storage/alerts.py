@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from cruce.core.clock import Clock, utc_now
 from cruce.core.errors import InputError, NotFoundError, StorageError
-from cruce.storage.sharing import Account, _account, token_digest
+from cruce.storage.sharing import Account, account_from_row, token_digest
 from cruce.storage.tables import (
     AlertDismissalRow,
     AlertEventRow,
@@ -280,7 +280,7 @@ class ApiStore:
             row = conn.execute(
                 _ACCOUNT_OF_ACCESS_TOKEN, {"digest": token_digest(token), "now": self._clock()}
             ).first()
-        return _account(row) if row is not None else None
+        return account_from_row(row) if row is not None else None
 
     def check_api_key(self, key: str) -> Account | None:
         """The account of an API key (a sharing account's token); None for an unknown one.
@@ -289,7 +289,7 @@ class ApiStore:
         """
         with self._read() as conn:
             row = conn.execute(_ACCOUNT_OF_API_KEY, {"digest": token_digest(key)}).first()
-        return _account(row) if row is not None else None
+        return account_from_row(row) if row is not None else None
 
     # -- alerts ------------------------------------------------------------------------------------------
 

@@ -327,12 +327,12 @@ class SharingStore:
             row = conn.execute(select(ShareAccountRow).where(ShareAccountRow.user_id == user_id)).first()
         if row is None:
             raise NotFoundError("account_not_found", f"no sharing account {user_id!r}")
-        return _account(row)
+        return account_from_row(row)
 
     def accounts(self) -> list[Account]:
         with self._read() as conn:
             rows = conn.execute(select(ShareAccountRow).order_by(ShareAccountRow.user_id)).all()
-        return [_account(row) for row in rows]
+        return [account_from_row(row) for row in rows]
 
     def check_password(self, user_id: str, password: str) -> Account | None:
         """The account if `password` is its password; None otherwise (unknown users cost the same)."""
@@ -353,7 +353,7 @@ class SharingStore:
                 if len(self._verified) > 10_000:
                     self._verified.clear()
                 self._verified[key] = now + VERIFIED_TTL_S
-        return _account(row) if row is not None and stored is not None else None
+        return account_from_row(row) if row is not None and stored is not None else None
 
     def check_token(self, token: str) -> Account | None:
         with self._read() as conn:
@@ -362,7 +362,7 @@ class SharingStore:
                 .join(ShareTokenRow, ShareTokenRow.user_id == ShareAccountRow.user_id)
                 .where(ShareTokenRow.token_sha256 == token_digest(token))
             ).first()
-        return _account(row) if row is not None else None
+        return account_from_row(row) if row is not None else None
 
     # -- collections -------------------------------------------------------------------------------------
 
@@ -712,7 +712,8 @@ def _roles(roles: Sequence[Role | str]) -> frozenset[Role]:
         raise InputError("bad_role", f"{exc}; roles are {', '.join(r.value for r in Role)}") from exc
 
 
-def _account(row: Any) -> Account:
+def account_from_row(row: Any) -> Account:
+    """An account from a row of the accounts table (the API's token look-ups read the same rows)."""
     return Account(
         row.user_id,
         row.organisation,
