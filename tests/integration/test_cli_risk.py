@@ -226,7 +226,7 @@ def test_clear_errors_for_missing_model_mapping_and_columns(
             "--mapping",
             "korea",
         ),
-        "no mapping preset named 'korea'",
+        "no mapping named 'korea'; shipped: customs-declarations",
     )
     refused(
         run_cli(data_dir, "risk", "backtest", files["unlabelled"], "--model", model),

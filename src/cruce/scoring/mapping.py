@@ -15,7 +15,6 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cruce.core.errors import InputError
 from cruce.scoring.declarations import DECLARATION_FIELDS, OUTCOME_FIELDS, REQUIRED_FIELDS, complete
+from cruce.scoring.presets import read_definition, shipped_names
 
 PRESET_PACKAGE = "cruce.scoring.mappings"
 
@@ -111,28 +111,13 @@ class MappedBatch:
 
 def preset_names() -> list[str]:
     """Names of the mapping presets that ship with cruce."""
-    folder = resources.files(PRESET_PACKAGE)
-    return sorted(
-        entry.name.removesuffix(".yaml") for entry in folder.iterdir() if entry.name.endswith(".yaml")
-    )
+    return shipped_names(PRESET_PACKAGE)
 
 
 def load_mapping(name_or_path: str | Path) -> Mapping:
     """A preset by name, or the user's own YAML mapping file by path."""
-    path = Path(name_or_path)
-    if path.suffix in (".yaml", ".yml") or path.exists():
-        if not path.is_file():
-            raise InputError("mapping_not_found", f"mapping file {path} does not exist")
-        return parse_mapping(_read_text(path), str(path))
-    if str(name_or_path) not in preset_names():
-        presets = ", ".join(preset_names())
-        raise InputError(
-            "mapping_not_found",
-            f"no mapping preset named {str(name_or_path)!r}; presets: "
-            f"{presets} (or give the path of your own .yaml mapping file)",
-        )
-    text = resources.files(PRESET_PACKAGE).joinpath(f"{name_or_path}.yaml").read_text("utf-8")
-    return parse_mapping(text, f"preset {name_or_path}")
+    text, source = read_definition(name_or_path, PRESET_PACKAGE, "mapping")
+    return parse_mapping(text, source)
 
 
 def parse_mapping(text: str, source: str) -> Mapping:

@@ -26,7 +26,6 @@ import operator
 import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cruce.core.errors import InputError
+from cruce.scoring.presets import read_definition, shipped_names
 
 PRESET_PACKAGE = "cruce.scoring.rulesets"
 
@@ -175,30 +175,13 @@ class RuleSet:
 
 def preset_names() -> list[str]:
     """Rule sets that ship with cruce."""
-    folder = resources.files(PRESET_PACKAGE)
-    return sorted(
-        entry.name.removesuffix(".yaml") for entry in folder.iterdir() if entry.name.endswith(".yaml")
-    )
+    return shipped_names(PRESET_PACKAGE)
 
 
 def load_rule_set(name_or_path: str | Path) -> RuleSet:
     """A shipped rule set by name, or a user's YAML file by path."""
-    path = Path(name_or_path)
-    if path.suffix in (".yaml", ".yml") or path.exists():
-        try:
-            text = path.read_text("utf-8")
-        except OSError as exc:
-            problem = exc.strerror or exc
-            raise RuleError("rules_not_found", f"cannot read rule file {path}: {problem}") from exc
-        return parse_rule_set(text, str(path))
-    if str(name_or_path) not in preset_names():
-        raise RuleError(
-            "rules_not_found",
-            f"no rule set named {str(name_or_path)!r}; shipped: "
-            f"{', '.join(preset_names())} (or give the path of your own .yaml rule file)",
-        )
-    text = resources.files(PRESET_PACKAGE).joinpath(f"{name_or_path}.yaml").read_text("utf-8")
-    return parse_rule_set(text, f"rule set {name_or_path}")
+    text, source = read_definition(name_or_path, PRESET_PACKAGE, "rule set", RuleError)
+    return parse_rule_set(text, source)
 
 
 def parse_rule_set(text: str, source: str) -> RuleSet:
