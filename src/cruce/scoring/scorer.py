@@ -14,6 +14,7 @@ taken to be listed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +23,7 @@ import pandas as pd
 
 from cruce.scoring.declarations import DECLARATION_FIELDS
 from cruce.scoring.model import RiskModel
-from cruce.scoring.rules import RuleError, RuleSet
+from cruce.scoring.rules import Rule, RuleError, RuleSet
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -89,7 +90,14 @@ class CargoScorer:
             )
             explained = self.model.explain(frame, top=top, sequential=sequential)
             for row, row_reasons in enumerate(explained):
-                reasons[row].extend([r.sentence for r in row_reasons if r.contribution > 0][:top])
+                said = _history_keys(hits.fired_rules(row)[:top]) if hits is not None else set()
+                reasons[row].extend(
+                    [
+                        r.sentence
+                        for r in row_reasons
+                        if r.contribution > 0 and r.feature.split("__")[0] not in said
+                    ][:top]
+                )
         return ScoredDeclarations(
             declaration_ids=[str(value) for value in frame["declaration_id"].tolist()],
             score=combined,
@@ -113,3 +121,11 @@ class CargoScorer:
             if column not in context.columns:
                 context[column] = default
         return context
+
+
+def _history_keys(rules: Sequence[Rule]) -> set[str]:
+    """The history keys (`importer_id` of `importer_id__n_fraud`) the shown rules already speak of.
+
+    A model reason about the same key would say the same fact again in other words, so it is left out.
+    """
+    return {name.split("__")[0] for rule in rules for name in rule.inputs if "__" in name}
