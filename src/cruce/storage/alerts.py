@@ -25,10 +25,10 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from cruce.core.clock import Clock, utc_now
-from cruce.core.errors import InputError, NotFoundError, StorageError
+from cruce.core.errors import InputError, NotFoundError
+from cruce.storage.errors import reading, writing
 from cruce.storage.sharing import Account, account_from_row, token_digest
 from cruce.storage.tables import (
     AlertDismissalRow,
@@ -232,26 +232,18 @@ class ApiStore:
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        try:
-            with self.engine.connect() as conn:
-                yield conn
-        except SQLAlchemyError as exc:
-            raise StorageError("database_error", f"the database could not be read: {_reason(exc)}") from exc
+        with reading(self.engine) as conn:
+            yield conn
 
     @contextmanager
     def _write(self, what: str) -> Iterator[Connection]:
-        try:
-            with self.write_lock, self.engine.begin() as conn:
-                if self._sqlite:
-                    # A write first: the transaction takes SQLite's write lock now. A transaction that
-                    # read first and writes later fails at once (SQLITE_BUSY_SNAPSHOT) if another
-                    # process committed in between, which no busy timeout retries.
-                    conn.exec_driver_sql("UPDATE alerts SET seq = seq WHERE 0")
-                yield conn
-        except IntegrityError as exc:
-            raise InputError("conflict", f"could not {what}: {_reason(exc)}") from exc
-        except SQLAlchemyError as exc:
-            raise StorageError("database_error", f"could not {what}: {_reason(exc)}") from exc
+        with self.write_lock, writing(self.engine, what) as conn:
+            if self._sqlite:
+                # A write first: the transaction takes SQLite's write lock now. A transaction that read
+                # first and writes later fails at once (SQLITE_BUSY_SNAPSHOT) if another process committed
+                # in between, which no busy timeout retries.
+                conn.exec_driver_sql("UPDATE alerts SET seq = seq WHERE 0")
+            yield conn
 
     # -- access tokens -----------------------------------------------------------------------------------
 
@@ -537,7 +529,3 @@ def _as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _reason(exc: SQLAlchemyError) -> str:
-    orig = getattr(exc, "orig", None)
-    text = str(orig if orig is not None else exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__

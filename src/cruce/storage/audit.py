@@ -39,6 +39,7 @@ from cruce.sharing.audit import (
     chain_record,
     verify_chain,
 )
+from cruce.storage.errors import database_reason
 from cruce.storage.tables import AuditHeadRow, AuditRecordRow, Base
 
 if TYPE_CHECKING:
@@ -120,11 +121,11 @@ class AuditLog:
             raise StorageError(
                 "audit_append_conflict",
                 "could not append to the audit log: a record with the next number already exists, so the "
-                f"head is behind the records; run `cruce audit verify`: {_reason(exc)}",
+                f"head is behind the records; run `cruce audit verify`: {database_reason(exc)}",
             ) from exc
         except SQLAlchemyError as exc:
             raise StorageError(
-                "audit_append_failed", f"could not append to the audit log: {_reason(exc)}"
+                "audit_append_failed", f"could not append to the audit log: {database_reason(exc)}"
             ) from exc
         if log.isEnabledFor(logging.INFO):
             for record in records:
@@ -380,10 +381,4 @@ def _as_utc(value: Any) -> datetime:
 
 
 def _read_error(exc: SQLAlchemyError) -> StorageError:
-    return StorageError("database_error", f"the audit log could not be read: {_reason(exc)}")
-
-
-def _reason(exc: SQLAlchemyError) -> str:
-    orig = getattr(exc, "orig", None)
-    text = str(orig if orig is not None else exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+    return StorageError("database_error", f"the audit log could not be read: {database_reason(exc)}")

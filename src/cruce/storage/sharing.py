@@ -59,7 +59,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import aliased
 
 from cruce.core.clock import Clock, utc_now
@@ -75,6 +75,7 @@ from cruce.sharing.exchange import (
     describe,
 )
 from cruce.sharing.stix import StixImportError
+from cruce.storage.errors import database_reason, reading, writing
 from cruce.storage.tables import (
     ShareAccountRow,
     ShareCollectionRow,
@@ -244,23 +245,13 @@ class SharingStore:
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        try:
-            with self.engine.connect() as conn:
-                yield conn
-        except SQLAlchemyError as exc:
-            raise StorageError(
-                "database_error", f"the sharing tables could not be read: {_reason(exc)}"
-            ) from exc
+        with reading(self.engine, "the sharing tables") as conn:
+            yield conn
 
     @contextmanager
     def _write(self, what: str) -> Iterator[Connection]:
-        try:
-            with self.engine.begin() as conn:
-                yield conn
-        except IntegrityError as exc:
-            raise InputError("conflict", f"could not {what}: {_reason(exc)}") from exc
-        except SQLAlchemyError as exc:
-            raise StorageError("database_error", f"could not {what}: {_reason(exc)}") from exc
+        with writing(self.engine, what) as conn:
+            yield conn
 
     # -- accounts ----------------------------------------------------------------------------------------
 
@@ -487,7 +478,7 @@ class SharingStore:
         except SQLAlchemyError as exc:
             raise StorageError(
                 "database_error",
-                f"could not store objects in {collection_id}; nothing was stored: {_reason(exc)}",
+                f"could not store objects in {collection_id}; nothing was stored: {database_reason(exc)}",
             ) from exc
         with self._lock:  # only now committed: later calls may rely on these definitions
             self._markings.setdefault(collection_id, {}).update(index.known)
@@ -738,12 +729,6 @@ def _stored(row: Any) -> StoredObject:
 
 def _as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _reason(exc: SQLAlchemyError) -> str:
-    orig = getattr(exc, "orig", None)
-    text = str(orig if orig is not None else exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 
 
 _DUMMY_HASH = (

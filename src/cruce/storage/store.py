@@ -45,6 +45,7 @@ from cruce.core.model import Entity, ListInfo
 from cruce.lists.base import DroppedValue, ImportResult, SkippedRow
 from cruce.lists.diff import ListDiff, diff_versions
 from cruce.storage.codec import entity_from_dict, entity_to_dict
+from cruce.storage.errors import database_reason, reading
 from cruce.storage.tables import EntityRow, ListVersionRow, VersionStatus, WatchlistRow
 
 log = logging.getLogger(__name__)
@@ -115,11 +116,8 @@ class Store:
     @contextmanager
     def _reading(self) -> Iterator[Connection]:
         """A connection for reads; a failure mid-read is a StorageError, never a raw driver error."""
-        try:
-            with self.engine.connect() as conn:
-                yield conn
-        except SQLAlchemyError as exc:
-            raise StorageError("database_error", f"the database could not be read: {_reason(exc)}") from exc
+        with reading(self.engine) as conn:
+            yield conn
 
     def save_import(self, result: ImportResult) -> VersionInfo:
         """Store `result` as the next version of its list, all or nothing, and return that version."""
@@ -164,13 +162,14 @@ class Store:
             raise StorageError(
                 "save_conflict",
                 f"could not store a new version of {info.id}: the database refused it as a conflicting "
-                f"write (most likely another import of {info.id} at the same time); retry: {_reason(exc)}",
+                f"write (most likely another import of {info.id} at the same time); retry: "
+                f"{database_reason(exc)}",
                 {"list_id": info.id},
             ) from exc
         except SQLAlchemyError as exc:
             raise StorageError(
                 "save_failed",
-                f"could not store the import of {info.id}; nothing was written: {_reason(exc)}",
+                f"could not store the import of {info.id}; nothing was written: {database_reason(exc)}",
                 {"list_id": info.id},
             ) from exc
         log.info(
@@ -344,7 +343,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     except DBAPIError as exc:
         raise StorageError(
             "database_unreachable",
-            f"cannot connect to the database at {where}: {_reason(exc)}; check CRUCE_DATABASE_URL",
+            f"cannot connect to the database at {where}: {database_reason(exc)}; check CRUCE_DATABASE_URL",
             {"url": where},
         ) from exc
     try:
@@ -361,7 +360,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     except SQLAlchemyError as exc:
         raise StorageError(
             "migration_failed",
-            f"could not update the database schema at {where}; nothing was changed: {_reason(exc)}",
+            f"could not update the database schema at {where}; nothing was changed: {database_reason(exc)}",
             {"url": where},
         ) from exc
 
@@ -523,9 +522,3 @@ def _as_utc(value: datetime) -> datetime:
 def _redact(url: str) -> str:
     """A URL that did not parse, with anything that looks like a password hidden."""
     return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
-
-
-def _reason(exc: SQLAlchemyError) -> str:
-    orig = getattr(exc, "orig", None)
-    text = str(orig if orig is not None else exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
