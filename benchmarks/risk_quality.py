@@ -31,6 +31,7 @@ from rich.table import Table
 
 from benchmarks.data import REPO_ROOT, DataMissingError
 from benchmarks.report import RESULTS_DIR, write_json
+from cruce.scoring.history import NUMBER_COLUMNS, TEXT_COLUMNS
 
 ENV_DIR = "CRUCE_BENCH_CUSTOMS"
 FILES = ("declarations_train.csv", "declarations_valid.csv")
@@ -41,24 +42,9 @@ TARGETS: dict[tuple[str, str], tuple[str, float]] = {
     ("fraud", "ROC-AUC"): (">=", 0.90),
     ("critical_fraud", "R@5%"): (">=", 0.75),
 }
-CATEGORICAL = (
-    "office_id",
-    "process_type",
-    "import_type",
-    "import_use",
-    "payment_type",
-    "transport_mode",
-    "declarant_id",
-    "importer_id",
-    "seller_id",
-    "courier_id",
-    "hs6_code",
-    "departure_country",
-    "origin_country",
-    "tax_type",
-    "origin_indicator",
-)
-NUMERIC = ("tax_rate_pct", "net_mass_kg", "declared_value")
+# The baselines see the raw declaration columns cruce's history features are built from, and nothing else.
+CATEGORICAL = TEXT_COLUMNS
+NUMERIC = NUMBER_COLUMNS
 
 
 def customs_dir() -> Path:
