@@ -41,6 +41,7 @@ from cruce.sharing.audit import (
 )
 from cruce.storage.errors import database_reason
 from cruce.storage.tables import AuditHeadRow, AuditRecordRow, Base
+from cruce.storage.transactions import DatabaseBusyError, begin_write
 
 if TYPE_CHECKING:
     from cruce.storage.store import Store
@@ -91,7 +92,7 @@ class AuditLog:
         if not events:
             return []
         try:
-            with self.engine.begin() as conn:
+            with begin_write(self.engine, "append to the audit log") as conn:
                 # Every statement is a round trip through the driver, which a busy server pays for twice
                 # (the thread gives up the GIL and waits to get it back), so a batch makes as few as it can.
                 if self._sqlite and conn.dialect.update_returning:  # known once connected
@@ -321,7 +322,8 @@ class AuditAppender:
             with self._lock:
                 records = self.audit.append_many([p.event for p in batch])
         except CruceError as exc:
-            if len(batch) > 1 and not isinstance(exc.__cause__, OperationalError):
+            busy = isinstance(exc, DatabaseBusyError) or isinstance(exc.__cause__, OperationalError)
+            if len(batch) > 1 and not busy:
                 # The database refused a value: one event it cannot store must not fail the others. (Not
                 # when it is locked or gone: then every event would wait out the same failure in turn.)
                 for pending in batch:

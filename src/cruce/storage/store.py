@@ -23,6 +23,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import (
     Connection,
@@ -33,10 +35,18 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    NoSuchModuleError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import aliased
 
 from cruce.core.clock import Clock, utc_now
@@ -47,9 +57,21 @@ from cruce.lists.diff import ListDiff, diff_versions
 from cruce.storage.codec import entity_from_dict, entity_to_dict
 from cruce.storage.errors import database_reason, reading
 from cruce.storage.tables import EntityRow, ListVersionRow, VersionStatus, WatchlistRow
+from cruce.storage.transactions import (
+    DEFAULT_WRITE_WAIT_S,
+    WRITE_OPTION,
+    DatabaseBusyError,
+    begin_write,
+    is_busy,
+    set_write_wait,
+    write_wait_s,
+)
 
 log = logging.getLogger(__name__)
 
+DEFAULT_SYNCHRONOUS = "NORMAL"
+SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
+MIGRATION_LOCK_KEY = 0x63727563  # "cruc": the PostgreSQL advisory lock migrations are run under
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 DEFAULT_BATCH_SIZE = 2000
 """Entities per executemany; bounds memory on big lists while keeping round trips few."""
@@ -129,7 +151,7 @@ class Store:
         ignored = {str(reason): int(count) for reason, count in result.ignored.items()}
         imported_at = _as_utc(self._clock())
         try:
-            with self.engine.begin() as conn:
+            with begin_write(self.engine, f"store the import of {info.id}") as conn:
                 _upsert_watchlist(conn, info)
                 number = (
                     conn.scalar(
@@ -183,7 +205,7 @@ class Store:
 
     def withdraw_version(self, version_id: int) -> VersionInfo:
         """Take a bad import out of service; the list's previous complete version becomes active again."""
-        with self.engine.begin() as conn:
+        with begin_write(self.engine, "withdraw the version") as conn:
             done = conn.execute(
                 update(ListVersionRow)
                 .where(ListVersionRow.id == version_id)
@@ -293,13 +315,21 @@ class Store:
 # -- opening ---------------------------------------------------------------------------------------------
 
 
-def open_store(url: str, *, clock: Clock = utc_now, batch_size: int = DEFAULT_BATCH_SIZE) -> Store:
+def open_store(
+    url: str,
+    *,
+    clock: Clock = utc_now,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    write_wait_s: float = DEFAULT_WRITE_WAIT_S,
+    synchronous: str = DEFAULT_SYNCHRONOUS,
+) -> Store:
     """Connect to `url`, bring its schema up to date (Alembic `upgrade head`) and return a `Store`.
 
     For SQLite the file's directory is created, and WAL and foreign keys are switched on for every
-    connection. Raises StorageError when the database cannot be reached or migrated.
+    connection. Writers wait their turn up to `write_wait_s`. Raises StorageError when the database cannot
+    be reached or migrated.
     """
-    engine = create_database_engine(url)
+    engine = create_database_engine(url, write_wait_s=write_wait_s, synchronous=synchronous)
     try:
         upgrade(engine)
     except BaseException:
@@ -308,8 +338,22 @@ def open_store(url: str, *, clock: Clock = utc_now, batch_size: int = DEFAULT_BA
     return Store(engine, clock=clock, batch_size=batch_size)
 
 
-def create_database_engine(url: str) -> Engine:
-    """An engine for `url` with cruce's SQLite settings applied; no connection is made yet."""
+def create_database_engine(
+    url: str, *, write_wait_s: float = DEFAULT_WRITE_WAIT_S, synchronous: str = DEFAULT_SYNCHRONOUS
+) -> Engine:
+    """An engine for `url` with cruce's SQLite settings applied; no connection is made yet.
+
+    `write_wait_s` bounds how long a writer waits for its turn (SQLite busy timeout, PostgreSQL
+    lock_timeout). On PostgreSQL connections are checked before use (pool pre-ping), so after a database
+    restart the pool reconnects by itself instead of handing out dead connections.
+    """
+    if write_wait_s <= 0:
+        raise InputError("bad_setting", f"the write wait must be above 0 seconds, got {write_wait_s}")
+    if synchronous.upper() not in SYNCHRONOUS_MODES:
+        raise InputError(
+            "bad_setting",
+            f"CRUCE_SQLITE_SYNCHRONOUS must be one of {', '.join(SYNCHRONOUS_MODES)}, got {synchronous!r}",
+        )
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -323,23 +367,28 @@ def create_database_engine(url: str) -> Engine:
     if is_sqlite and database not in ("", ":memory:") and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     try:
-        engine = create_engine(parsed, future=True)
+        engine = create_engine(parsed, future=True, pool_pre_ping=not is_sqlite)
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
         raise InputError(
             "bad_database_url",
             f"no database driver for {parsed.drivername!r} ({exc}); use sqlite:///<file> or, with "
             "cruce[postgres] installed, postgresql+psycopg://user@host/db",
         ) from exc
+    set_write_wait(engine, write_wait_s)
     if is_sqlite:
-        _tune_sqlite(engine)
+        _tune_sqlite(engine, write_wait_s, synchronous.upper())
+    elif parsed.get_backend_name() == "postgresql":
+        _tune_postgresql(engine, write_wait_s)
     return engine
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Run the packaged Alembic migrations up to `revision` on `engine`, in one transaction."""
     where = engine.url.render_as_string(hide_password=True)
+    if _at_revision(engine, revision):
+        return  # nothing to do: no write lock taken, so opening a store never waits for a writer
     try:
-        conn = engine.connect()
+        conn = engine.connect().execution_options(**{WRITE_OPTION: True})
     except DBAPIError as exc:
         raise StorageError(
             "database_unreachable",
@@ -348,7 +397,21 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         ) from exc
     try:
         with conn, conn.begin():
+            if conn.dialect.name == "postgresql":
+                # Two processes starting on a new database must not both create the tables: the second
+                # waits here, then finds the schema at head and does nothing. (SQLite: BEGIN IMMEDIATE.)
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
             command.upgrade(_alembic_config(conn), revision)
+    except DatabaseBusyError:
+        raise
+    except OperationalError as exc:
+        if is_busy(exc):
+            raise DatabaseBusyError(f"update the database schema at {where}", write_wait_s(engine)) from exc
+        raise StorageError(
+            "migration_failed",
+            f"could not update the database schema at {where}; nothing was changed: {database_reason(exc)}",
+            {"url": where},
+        ) from exc
     except CommandError as exc:
         # Typically a database migrated by a newer cruce than this one.
         raise StorageError(
@@ -365,6 +428,18 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         ) from exc
 
 
+def _at_revision(engine: Engine, revision: str) -> bool:
+    """Whether the database is already at `revision` (`head`): read, without taking the write lock."""
+    if revision != "head":
+        return False
+    try:
+        with engine.connect() as conn:
+            current = set(MigrationContext.configure(conn).get_current_heads())
+    except SQLAlchemyError:
+        return False  # let the upgrade report it
+    return current == set(ScriptDirectory(str(MIGRATIONS_DIR)).get_heads())
+
+
 def _alembic_config(conn: Connection) -> Config:
     config = Config()
     # ConfigParser treats % as interpolation; escape it in case the install path holds one.
@@ -373,28 +448,51 @@ def _alembic_config(conn: Connection) -> Config:
     return config
 
 
-def _tune_sqlite(engine: Engine) -> None:
-    """WAL so readers never block the importer, enforced foreign keys, and real BEGIN/COMMIT.
+def _tune_sqlite(engine: Engine, write_wait_s: float, synchronous: str) -> None:
+    """WAL so readers never block a writer, enforced foreign keys, and real BEGIN/COMMIT.
 
     pysqlite opens transactions lazily and on its own terms; taking that over (isolation_level=None and
-    an explicit BEGIN) is what makes `save_import` and the migrations truly atomic on SQLite.
+    an explicit BEGIN) is what makes writes and the migrations truly atomic on SQLite. A connection marked
+    as a writer (`transactions.begin_write`) begins IMMEDIATE, taking the write lock before it reads; the
+    busy timeout is the bound it waits for it.
+
+    `synchronous`: NORMAL (the default) in WAL mode loses nothing when a process is killed, and never
+    corrupts the file, but a power cut or kernel crash may drop the last transactions committed before
+    it (those since the last WAL sync). FULL syncs the WAL on every commit: nothing acknowledged is lost
+    even to a power cut, at the price of one fsync per commit.
     """
+    busy_ms = max(1, int(write_wait_s * 1000))
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
+            cursor.execute(f"PRAGMA busy_timeout={busy_ms}")  # first: the pragmas below may wait too
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute(f"PRAGMA synchronous={synchronous}")
         finally:
             cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN")
+
+
+def _tune_postgresql(engine: Engine, write_wait_s: float) -> None:
+    """A lock wait past the bound fails (as `database_busy`) instead of queueing forever."""
+    lock_ms = max(1, int(write_wait_s * 1000))
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        try:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute(f"SET lock_timeout = {lock_ms}")
+        finally:
+            dbapi_connection.autocommit = autocommit
 
 
 # -- row mapping -----------------------------------------------------------------------------------------
@@ -427,6 +525,14 @@ def _entity_rows(list_id: str, entities: Iterable[Entity]) -> list[dict[str, Any
 
 
 def _upsert_watchlist(conn: Connection, info: ListInfo) -> None:
+    """Create or update the list's row, first queueing behind any other writer of this list.
+
+    SQLite's BEGIN IMMEDIATE already made this transaction the only writer. On PostgreSQL two imports of
+    a list would both see no row (or the same newest version) and one would fail on the key; a
+    transaction-scoped advisory lock on the list id makes the second wait for the first to commit.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:id))"), {"id": f"cruce-list:{info.id}"})
     values = {"title": info.title, "publisher": info.publisher, "format": info.format, "url": info.url}
     exists = conn.scalar(select(WatchlistRow.id).where(WatchlistRow.id == info.id))
     if exists is None:
