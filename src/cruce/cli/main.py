@@ -131,7 +131,7 @@ def lists_import(
     settings = _settings()
     with _store(settings) as store:
         started = time.perf_counter()
-        version, result = import_list(store, list_id, files)
+        version, result = import_list(store, list_id, files, retention=settings.list_retention)
         elapsed = time.perf_counter() - started
     _say(
         f"[green]Imported[/green] {escape(version.key)}: {_entities(version.entity_count)}, "
@@ -251,7 +251,7 @@ def lists_update(
     with _store(settings) as store:
         results = update_lists(
             store, settings.ensure_data_dir(), list_ids=list_ids, base_url=base_url, timeout=timeout,
-            force=force,
+            force=force, retention=settings.list_retention,
         )  # fmt: skip
     for version, result in results:
         if result is None:
@@ -265,8 +265,32 @@ def lists_update(
             _say(f"  [yellow]skipped[/yellow] {escape(str(skipped))}")
 
 
-# ---------------------------------------------------------------- screening
+@lists_app.command("prune")
+def lists_prune(
+    keep: Annotated[
+        int | None,
+        typer.Option(help="Versions of each list to keep (default: CRUCE_LIST_RETENTION).", min=1),
+    ] = None,
+    list_id: Annotated[str | None, typer.Option("--list", "-l", help="Only this list.")] = None,
+) -> None:
+    """Delete old list versions (never an active one) and what only they held; audited."""
+    from cruce.service.lists import prune_lists
 
+    settings = _settings()
+    keep = keep or settings.list_retention
+    if keep < 1:
+        raise InputError("bad_keep", "say how many versions to keep: --keep N, or set CRUCE_LIST_RETENTION")
+    with _store(settings) as store:
+        result = prune_lists(store, keep, list_id=list_id)
+    removed = ", ".join(result.removed) if result.removed else "none"
+    _say(
+        f"[green]Pruned[/green] versions: {escape(removed)}; "
+        f"{_plural(result.abandoned, 'abandoned import')}, "
+        f"{_entities(result.contents_removed)} no version held any more removed"
+    )
+
+
+# ---------------------------------------------------------------- screening
 
 
 @screen_app.command("name")

@@ -26,7 +26,7 @@ from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, Select, String, Text, cast, insert, select, type_coerce, update
+from sqlalchemy import Connection, Engine, Select, String, Text, cast, insert, select, type_coerce, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from cruce.core.errors import CruceError, InputError, StorageError
@@ -83,6 +83,23 @@ class AuditLog:
     def append(self, event: AuditEvent) -> AuditRecord:
         """Chain `event` after the current head and store it, all or nothing; returns the new record."""
         return self.append_many([event])[0]
+
+    def append_on(self, conn: Connection, events: Sequence[AuditEvent]) -> None:
+        """Chain `events` inside the caller's write transaction (`begin_write`): the act and its audit
+        record commit together or not at all."""
+        row = conn.execute(_READ_HEAD_FOR_UPDATE).first()
+        if row is None:
+            raise StorageError(
+                "audit_head_missing", "the audit log has lost its head row; run `cruce audit verify`"
+            )
+        head = AuditHead(int(row.seq), str(row.hash))
+        records = []
+        for event in events:
+            record = chain_record(head, event)
+            records.append(record)
+            head = AuditHead(record.seq, record.hash)
+        conn.execute(insert(_RECORDS).values([_row_values(r) for r in records]))
+        conn.execute(_MOVE_HEAD.values(seq=head.seq, hash=head.hash))
 
     def append_many(self, events: Sequence[AuditEvent]) -> list[AuditRecord]:
         """Chain `events`, in order, after the current head and store them in one transaction, all or none.
