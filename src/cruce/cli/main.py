@@ -571,6 +571,38 @@ def _short_reason(match: Match, limit: int = SHORT_REASON_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def _sqlite_file(settings: Settings) -> Path:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.resolved_database_url())
+    if url.get_backend_name() != "sqlite" or not url.database:
+        raise InputError(
+            "not_embedded", "backup and restore are for the embedded SQLite store; use pg_dump for PostgreSQL"
+        )
+    return Path(url.database)
+
+
+@app.command()
+def backup(target: Annotated[Path, typer.Argument(help="A new file to write the backup to.")]) -> None:
+    """Copy the embedded database to FILE while it is in use (one consistent snapshot)."""
+    from cruce.storage.backup import backup as backup_database
+
+    settings = _settings()
+    size = backup_database(_sqlite_file(settings), target)
+    _say(f"[green]Backed up[/green] to {escape(str(target))} ({size:,} bytes)")
+
+
+@app.command()
+def restore(source: Annotated[Path, typer.Argument(help="A backup made by `cruce backup`.")]) -> None:
+    """Replace the embedded database by a checked backup (stop `cruce serve` first)."""
+    from cruce.storage.backup import restore as restore_database
+
+    settings = _settings()
+    database = _sqlite_file(settings)
+    restore_database(source, database)
+    _say(f"[green]Restored[/green] {escape(str(database))} from {escape(str(source))}")
+
+
 @app.command()
 def version() -> None:
     """Print cruce's version."""

@@ -12,6 +12,7 @@ import dataclasses
 import gc
 import hashlib
 import logging
+import os
 import re
 import time
 from collections import Counter
@@ -58,6 +59,7 @@ from cruce.core.errors import CruceError, InputError, NotFoundError, StorageErro
 from cruce.core.model import Entity, ListInfo
 from cruce.lists.base import DroppedValue, ImportResult, SkippedRow
 from cruce.lists.diff import ListDiff, diff_versions
+from cruce.storage.backup import refuse_damaged
 from cruce.storage.codec import content_hash, entity_from_dict, entity_to_dict
 from cruce.storage.errors import database_reason, reading
 from cruce.storage.tables import (
@@ -564,6 +566,8 @@ def create_database_engine(
     database = parsed.database or ""
     if is_sqlite and database not in ("", ":memory:") and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+        # No look at the file's bytes from here: closing any descriptor of a SQLite file drops the POSIX
+        # locks every connection of this process holds on it. SQLite itself reports a damaged file.
     try:
         engine = create_engine(parsed, future=True, pool_pre_ping=not is_sqlite)
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
@@ -588,6 +592,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     try:
         conn = engine.connect().execution_options(**{WRITE_OPTION: True})
     except DBAPIError as exc:
+        _refuse_if_damaged(engine, exc)
         raise StorageError(
             "database_unreachable",
             f"cannot connect to the database at {where}: {database_reason(exc)}; check CRUCE_DATABASE_URL",
@@ -619,11 +624,41 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             {"url": where},
         ) from exc
     except SQLAlchemyError as exc:
+        _refuse_if_damaged(engine, exc)
         raise StorageError(
             "migration_failed",
             f"could not update the database schema at {where}; nothing was changed: {database_reason(exc)}",
             {"url": where},
         ) from exc
+
+
+def _refuse_if_damaged(engine: Engine, exc: SQLAlchemyError) -> None:
+    """SQLite saying its file is damaged: the error names the file and how to restore it."""
+    reason = database_reason(exc)
+    damaged = ("file is not a database", "malformed", "disk image")
+    if engine.dialect.name == "sqlite" and engine.url.database and any(d in reason for d in damaged):
+        refuse_damaged(Path(engine.url.database), reason)
+
+
+def _refuse_if_truncated(engine: Engine, conn: Connection) -> None:
+    """A SQLite file shorter than its own page count (cut off by a copy, a full disk, a bad restore).
+
+    Only when there is no write-ahead log: pages in a WAL may lie beyond the file's end legitimately.
+    """
+    database = engine.url.database or ""
+    if engine.dialect.name != "sqlite" or database in ("", ":memory:") or database.startswith("file:"):
+        return
+    try:
+        size = os.stat(database).st_size  # stat, not open: see create_database_engine
+        wal = os.stat(f"{database}-wal").st_size if os.path.exists(f"{database}-wal") else 0
+    except OSError:
+        return
+    if wal:
+        return
+    pages = int(conn.exec_driver_sql("PRAGMA page_count").scalar() or 0)
+    page_size = int(conn.exec_driver_sql("PRAGMA page_size").scalar() or 0)
+    if size < pages * page_size:
+        refuse_damaged(Path(database), f"it is truncated ({size} bytes; its header says {pages * page_size})")
 
 
 def _at_revision(engine: Engine, revision: str) -> bool:
@@ -632,8 +667,10 @@ def _at_revision(engine: Engine, revision: str) -> bool:
         return False
     try:
         with engine.connect() as conn:
+            _refuse_if_truncated(engine, conn)
             current = set(MigrationContext.configure(conn).get_current_heads())
-    except SQLAlchemyError:
+    except SQLAlchemyError as exc:
+        _refuse_if_damaged(engine, exc)
         return False  # let the upgrade report it
     return current == set(ScriptDirectory(str(MIGRATIONS_DIR)).get_heads())
 
