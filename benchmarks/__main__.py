@@ -1,7 +1,9 @@
-"""`python -m benchmarks [screening-quality|screening-speed|risk-quality|risk-speed|sharing|api-load|all]`.
+"""`python -m benchmarks [screening-quality|screening-speed|risk-quality|risk-speed|sharing|api-load|all]`,
+and `python -m benchmarks faults|soak` (issue 21: faults, storage growth, screening during an import).
 
 Options: `--quick`, `--seed N`, `--systems` (screening quality), `--workers N`, and for api-load
-`--duration S` (default 300, quick 20), `--concurrency N`, `--server-workers N`. `all` runs api-load only
+`--duration S` (default 300, quick 20; soak:
+1800), `--concurrency N`, `--server-workers N`. `all` runs api-load only
 with `--quick` (the full run takes five minutes).
 """
 
@@ -137,6 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "risk-speed",
             "sharing",
             "api-load",
+            "faults",
+            "soak",
             "all",
         ),
     )
@@ -171,6 +175,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         status |= sharing(args.quick)
     if args.benchmark == "api-load" or (args.benchmark == "all" and args.quick):
         status |= api_load(args)
+    if args.benchmark == "faults":
+        from benchmarks.faults import run_faults
+
+        status |= run_faults(console(), seed=args.seed, quick=args.quick, server_workers=args.server_workers)
+    if args.benchmark == "soak":
+        from benchmarks.faults import run_soak
+
+        duration = args.duration if args.duration is not None else 1800.0
+        status |= run_soak(console(), duration_s=duration, rate=20, server_workers=args.server_workers)
     return status
 
 

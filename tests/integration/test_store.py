@@ -19,7 +19,7 @@ from cruce.core.errors import InputError, NotFoundError, StorageError
 from cruce.core.model import Address, AliasQuality, Entity, Identifier, ListInfo, Name, NameKind, Schema
 from cruce.lists.base import DroppedValue, ImportResult, SkippedRow
 from cruce.storage.store import MIGRATIONS_DIR, Store, open_store
-from cruce.storage.tables import Base, EntityRow, ListVersionRow, VersionStatus, WatchlistRow
+from cruce.storage.tables import Base, EntityContentRow, ListVersionRow, VersionStatus, WatchlistRow
 
 SDN = ListInfo("us-ofac-sdn", "OFAC SDN", "US Treasury, OFAC", "ofac-csv", "https://example.org/sdn.csv")
 UN = ListInfo("un-sc", "UN Security Council Consolidated List", "UN Security Council", "un-xml")
@@ -114,17 +114,16 @@ def count_rows(store: Store, row: type[Base]) -> int:
 def test_migrations_build_the_schema_from_empty_and_match_the_models(database_url: str) -> None:
     with open_store(database_url) as store, store.engine.connect() as conn:
         tables = set(inspect(conn).get_table_names())
-        assert {"watchlists", "list_versions", "entities", "alembic_version"} <= tables
+        assert {"watchlists", "list_versions", "entity_contents", "version_entities"} <= tables
+        assert "entities" not in tables  # one copy per version: replaced by contents shared by hash
         head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
         assert conn.scalar(text("SELECT version_num FROM alembic_version")) == head
         # Autogenerate finds nothing to do: the hand-written migration equals the declared models.
         diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
         assert diffs == []
-        indexes = {ix["name"] for ix in inspect(conn).get_indexes("entities")}
-        assert "ix_entities_entity_id" in indexes
-        assert inspect(conn).get_pk_constraint("entities")["constrained_columns"] == [
+        assert inspect(conn).get_pk_constraint("version_entities")["constrained_columns"] == [
             "version_id",
-            "entity_id",
+            "content_id",
         ]
     # Opening again is a no-op upgrade and keeps the data.
     with open_store(database_url) as store:
@@ -280,7 +279,7 @@ def fail_on_nth_entity_insert(store: Store, n: int) -> list[int]:
 
     @event.listens_for(store.engine, "before_cursor_execute")
     def _fail(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.lstrip().upper().startswith("INSERT INTO ENTITIES"):
+        if statement.lstrip().upper().startswith("INSERT INTO ENTITY_CONTENTS"):
             seen[0] += 1
             if seen[0] == n:
                 raise dbapi_error("simulated failure half-way through the import")
@@ -301,7 +300,7 @@ def test_a_failure_half_way_writes_nothing(database_url: str) -> None:
         assert caught.value.code == "save_failed"
         assert "nothing was written" in caught.value.message
         assert "simulated failure" in caught.value.message
-        for row in (WatchlistRow, ListVersionRow, EntityRow):
+        for row in (WatchlistRow, ListVersionRow, EntityContentRow):
             assert count_rows(store, row) == 0, row.__tablename__
         assert store.list_versions() == []
 
@@ -320,7 +319,7 @@ def test_a_failed_update_leaves_the_previous_version_active(database_url: str) -
         assert [v.key for v in store.list_versions()] == ["us-ofac-sdn@1"]
         assert [v.id for v in store.latest_versions()] == [first.id]
         assert [e.caption for e in store.load_entities()] == ["KEEP ME"]
-        assert count_rows(store, EntityRow) == 1
+        assert count_rows(store, EntityContentRow) == 1
 
 
 def test_duplicate_entity_ids_are_refused_before_writing(store: Store) -> None:
@@ -389,7 +388,7 @@ def test_a_database_that_fails_mid_read_is_a_storage_error(tmp_path: Path) -> No
     broken = open_store(f"sqlite:///{tmp_path / 'broken.db'}")
     broken.save_import(make_result(SDN, [full_entity("us-ofac-sdn", "1")]))
     with broken.engine.begin() as conn:
-        conn.exec_driver_sql("ALTER TABLE entities RENAME TO entities_gone")
+        conn.exec_driver_sql("ALTER TABLE entity_contents RENAME TO entity_contents_gone")
     with pytest.raises(StorageError, match="could not be read"):
         broken.load_entities()
     broken.close()

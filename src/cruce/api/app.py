@@ -60,7 +60,9 @@ def create_app(
     """The API on the database `settings` name (SQLite in the data directory unless CRUCE_DATABASE_URL)."""
     settings.ensure_data_dir()
     url = settings.resolved_database_url()
-    store = open_store(url, clock=clock)
+    store = open_store(
+        url, clock=clock, write_wait_s=settings.write_wait_s, synchronous=settings.sqlite_synchronous
+    )
     config = ApiConfig(
         data_dir=settings.data_dir, alert_threshold=settings.alert_threshold, token_ttl=token_ttl,
         scrypt_n=scrypt_n,

@@ -45,7 +45,12 @@ def open_configured_store(settings: Settings | None = None) -> Store:
     """The configured store, migrated to the newest schema."""
     from cruce.storage.store import open_store
 
-    return open_store(database_url(settings))
+    settings = settings or load_settings()
+    return open_store(
+        database_url(settings),
+        write_wait_s=settings.write_wait_s,
+        synchronous=settings.sqlite_synchronous,
+    )
 
 
 def load_matcher(settings: Settings) -> Matcher:

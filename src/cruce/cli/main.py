@@ -131,7 +131,7 @@ def lists_import(
     settings = _settings()
     with _store(settings) as store:
         started = time.perf_counter()
-        version, result = import_list(store, list_id, files)
+        version, result = import_list(store, list_id, files, retention=settings.list_retention)
         elapsed = time.perf_counter() - started
     _say(
         f"[green]Imported[/green] {escape(version.key)}: {_entities(version.entity_count)}, "
@@ -251,7 +251,7 @@ def lists_update(
     with _store(settings) as store:
         results = update_lists(
             store, settings.ensure_data_dir(), list_ids=list_ids, base_url=base_url, timeout=timeout,
-            force=force,
+            force=force, retention=settings.list_retention,
         )  # fmt: skip
     for version, result in results:
         if result is None:
@@ -265,8 +265,32 @@ def lists_update(
             _say(f"  [yellow]skipped[/yellow] {escape(str(skipped))}")
 
 
-# ---------------------------------------------------------------- screening
+@lists_app.command("prune")
+def lists_prune(
+    keep: Annotated[
+        int | None,
+        typer.Option(help="Versions of each list to keep (default: CRUCE_LIST_RETENTION).", min=1),
+    ] = None,
+    list_id: Annotated[str | None, typer.Option("--list", "-l", help="Only this list.")] = None,
+) -> None:
+    """Delete old list versions (never an active one) and what only they held; audited."""
+    from cruce.service.lists import prune_lists
 
+    settings = _settings()
+    keep = keep or settings.list_retention
+    if keep < 1:
+        raise InputError("bad_keep", "say how many versions to keep: --keep N, or set CRUCE_LIST_RETENTION")
+    with _store(settings) as store:
+        result = prune_lists(store, keep, list_id=list_id)
+    removed = ", ".join(result.removed) if result.removed else "none"
+    _say(
+        f"[green]Pruned[/green] versions: {escape(removed)}; "
+        f"{_plural(result.abandoned, 'abandoned import')}, "
+        f"{_entities(result.contents_removed)} no version held any more removed"
+    )
+
+
+# ---------------------------------------------------------------- screening
 
 
 @screen_app.command("name")
@@ -545,6 +569,38 @@ def _short_reason(match: Match, limit: int = SHORT_REASON_CHARS) -> str:
     parts = [*differing, *(r for r in rest.split("; ") if r)]
     text = "; ".join(parts) if parts else "all words agree"
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _sqlite_file(settings: Settings) -> Path:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.resolved_database_url())
+    if url.get_backend_name() != "sqlite" or not url.database:
+        raise InputError(
+            "not_embedded", "backup and restore are for the embedded SQLite store; use pg_dump for PostgreSQL"
+        )
+    return Path(url.database)
+
+
+@app.command()
+def backup(target: Annotated[Path, typer.Argument(help="A new file to write the backup to.")]) -> None:
+    """Copy the embedded database to FILE while it is in use (one consistent snapshot)."""
+    from cruce.storage.backup import backup as backup_database
+
+    settings = _settings()
+    size = backup_database(_sqlite_file(settings), target)
+    _say(f"[green]Backed up[/green] to {escape(str(target))} ({size:,} bytes)")
+
+
+@app.command()
+def restore(source: Annotated[Path, typer.Argument(help="A backup made by `cruce backup`.")]) -> None:
+    """Replace the embedded database by a checked backup (stop `cruce serve` first)."""
+    from cruce.storage.backup import restore as restore_database
+
+    settings = _settings()
+    database = _sqlite_file(settings)
+    restore_database(source, database)
+    _say(f"[green]Restored[/green] {escape(str(database))} from {escape(str(source))}")
 
 
 @app.command()

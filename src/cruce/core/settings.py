@@ -15,6 +15,12 @@ class Settings(BaseSettings):
     database_url: str | None = None
     alert_threshold: float = 0.80
     workers: int = 2
+    # How long a writer waits for its turn before a retryable `database_busy` error (issue 21).
+    write_wait_s: float = 30.0
+    # SQLite only: NORMAL loses nothing to a killed process; FULL also nothing to a power cut (see README).
+    sqlite_synchronous: str = "NORMAL"
+    # Versions of each list kept after an import or update (0: keep every version); older ones are pruned.
+    list_retention: int = Field(default=0, ge=0)
 
     def resolved_database_url(self) -> str:
         """The configured database, or a SQLite file in the data directory (the embedded default)."""

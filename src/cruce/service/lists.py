@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 import httpx
@@ -20,20 +21,56 @@ import httpx
 from cruce.core.clock import Clock, utc_now
 from cruce.core.errors import CruceError, InputError
 from cruce.lists.base import KNOWN_LISTS, ImportResult, load_list
-from cruce.storage.store import Store, VersionInfo, file_sha256
+from cruce.sharing.audit import AuditEvent, Outcome
+from cruce.storage.audit import AuditLog
+from cruce.storage.store import PruneResult, Store, VersionInfo, file_sha256
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 60.0
+CLI_ACTOR = "cli"
+"""Who the audit log names for what the command line does (it has no signed-in user)."""
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def import_list(store: Store, list_id: str, paths: Sequence[Path | str]) -> tuple[VersionInfo, ImportResult]:
-    """Read `paths` as list `list_id` and store them as its next version, all or nothing."""
+def import_list(
+    store: Store, list_id: str, paths: Sequence[Path | str], *, retention: int = 0, actor: str = CLI_ACTOR
+) -> tuple[VersionInfo, ImportResult]:
+    """Read `paths` as list `list_id` and store them as its next version, all or nothing.
+
+    With `retention` (CRUCE_LIST_RETENTION) above 0, older versions beyond that many are pruned after.
+    """
     result = load_list(list_id, [Path(p) for p in paths])
     version = store.save_import(result)
     log.info("list_imported list=%s version=%d summary=%r", list_id, version.version, result.summary())
+    if retention > 0:
+        prune_lists(store, retention, list_id=list_id, actor=actor)
     return version, result
+
+
+def prune_lists(
+    store: Store, keep: int, *, list_id: str | None = None, actor: str = CLI_ACTOR, clock: Clock = utc_now
+) -> PruneResult:
+    """Keep the newest `keep` versions of each list (or of `list_id`); the deletion is audited with it."""
+    audit = AuditLog.of(store)
+
+    def record(conn: Connection, result: PruneResult) -> None:
+        event = AuditEvent(
+            at=clock(), actor=actor, action="lists.prune", resource=list_id or "*", outcome=Outcome.ALLOWED,
+            reason=f"retention: keep the newest {keep} version(s) of each list",
+            details={"removed": list(result.removed), "abandoned_imports": result.abandoned},
+        )  # fmt: skip
+        audit.append_on(conn, [event])
+
+    result = store.prune(keep, list_id, record=record)
+    log.info(
+        "lists_pruned keep=%d removed=%d abandoned=%d contents_removed=%d",
+        keep, len(result.removed), result.abandoned, result.contents_removed,
+    )  # fmt: skip
+    return result
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +121,7 @@ def update_lists(
     timeout: float = DEFAULT_TIMEOUT_S,
     clock: Clock = utc_now,
     force: bool = False,
+    retention: int = 0,
 ) -> list[tuple[VersionInfo, ImportResult | None]]:
     """Download each list's files and import them as a new version; returns one entry per list.
 
@@ -129,7 +167,7 @@ def update_lists(
                 log.info("list_unchanged list=%s version=%d", list_id, active.version)
                 results.append((active, None))
                 continue
-            results.append(import_list(store, list_id, paths))
+            results.append(import_list(store, list_id, paths, retention=retention))
     return results
 
 

@@ -14,14 +14,11 @@ long queue costs what the first does and an item added meanwhile is neither skip
 from __future__ import annotations
 
 import logging
-import os
 import secrets
-import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from types import TracebackType
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
@@ -41,6 +38,7 @@ from cruce.storage.tables import (
     ShareProductRow,
     ShareTokenRow,
 )
+from cruce.storage.transactions import WriterLock, writer_lock
 
 log = logging.getLogger(__name__)
 
@@ -80,64 +78,6 @@ _OPEN_ALERT = (
 )
 _INSERT_ALERT = insert(_ALERTS)
 _INSERT_ALERT_EVENT = insert(_ALERT_EVENTS)
-
-
-class WriterLock:
-    """One SQLite writer at a time: among this process's threads (a thread lock) and among the processes
-    serving the same database file (an exclusive `flock` on `<database>-writer.lock` beside it).
-
-    Only an optimisation: SQLite's own lock is what keeps writes apart, and writers that do not take this
-    lock (an import from the CLI) still wait in SQLite's busy handler. Where there is no file to lock
-    (an in-memory database, no `fcntl`, a read-only directory) it is the thread lock alone.
-    """
-
-    def __init__(self, path: str | None) -> None:
-        self._thread_lock = threading.Lock()
-        self._path = path
-        self._fd: int | None = None
-        self._locked = False
-
-    def __enter__(self) -> None:
-        self._thread_lock.acquire()
-        try:
-            self._locked = self._lock_file()
-        except BaseException:
-            self._thread_lock.release()
-            raise
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        try:
-            if self._locked and self._fd is not None:
-                import fcntl
-
-                self._locked = False
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
-        finally:
-            self._thread_lock.release()
-
-    def _lock_file(self) -> bool:
-        if self._path is None:
-            return False
-        try:
-            import fcntl
-
-            if self._fd is None:
-                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
-        except (ImportError, OSError) as exc:
-            log.warning("writer_lock_unavailable path=%s reason=%s", self._path, exc)
-            self._path = None  # the thread lock alone from now on
-            return False
-        return True
-
-
-def _lock_path(engine: Engine) -> str | None:
-    database = engine.url.database or ""
-    if database in ("", ":memory:") or database.startswith("file:") or engine.url.query.get("mode"):
-        return None
-    return f"{database}-writer.lock"
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,11 +164,8 @@ class ApiStore:
         self._clock = clock
         self._sqlite = engine.dialect.name == "sqlite"
         # SQLite has one writer at a time; the threads of this process and the other server workers queue
-        # here, where they wake at once, instead of in SQLite's busy handler, which sleeps up to 100 ms
-        # between tries.
-        self.write_lock: WriterLock | nullcontext[None] = (
-            WriterLock(_lock_path(engine)) if self._sqlite else nullcontext()
-        )
+        # on this lock (every write transaction takes it: `transactions.begin_write`).
+        self.write_lock: WriterLock | nullcontext[None] = writer_lock(engine) or nullcontext()
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -237,12 +174,7 @@ class ApiStore:
 
     @contextmanager
     def _write(self, what: str) -> Iterator[Connection]:
-        with self.write_lock, writing(self.engine, what) as conn:
-            if self._sqlite:
-                # A write first: the transaction takes SQLite's write lock now. A transaction that read
-                # first and writes later fails at once (SQLITE_BUSY_SNAPSHOT) if another process committed
-                # in between, which no busy timeout retries.
-                conn.exec_driver_sql("UPDATE alerts SET seq = seq WHERE 0")
+        with writing(self.engine, what) as conn:  # BEGIN IMMEDIATE: the write lock before any read
             yield conn
 
     # -- access tokens -----------------------------------------------------------------------------------
@@ -527,5 +459,3 @@ def _job(row: Any) -> JobRecord:
 
 def _as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-

@@ -26,7 +26,7 @@ from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, Select, String, Text, cast, insert, select, type_coerce, update
+from sqlalchemy import Connection, Engine, Select, String, Text, cast, insert, select, type_coerce, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from cruce.core.errors import CruceError, InputError, StorageError
@@ -41,6 +41,7 @@ from cruce.sharing.audit import (
 )
 from cruce.storage.errors import database_reason
 from cruce.storage.tables import AuditHeadRow, AuditRecordRow, Base
+from cruce.storage.transactions import DatabaseBusyError, begin_write
 
 if TYPE_CHECKING:
     from cruce.storage.store import Store
@@ -83,6 +84,23 @@ class AuditLog:
         """Chain `event` after the current head and store it, all or nothing; returns the new record."""
         return self.append_many([event])[0]
 
+    def append_on(self, conn: Connection, events: Sequence[AuditEvent]) -> None:
+        """Chain `events` inside the caller's write transaction (`begin_write`): the act and its audit
+        record commit together or not at all."""
+        row = conn.execute(_READ_HEAD_FOR_UPDATE).first()
+        if row is None:
+            raise StorageError(
+                "audit_head_missing", "the audit log has lost its head row; run `cruce audit verify`"
+            )
+        head = AuditHead(int(row.seq), str(row.hash))
+        records = []
+        for event in events:
+            record = chain_record(head, event)
+            records.append(record)
+            head = AuditHead(record.seq, record.hash)
+        conn.execute(insert(_RECORDS).values([_row_values(r) for r in records]))
+        conn.execute(_MOVE_HEAD.values(seq=head.seq, hash=head.hash))
+
     def append_many(self, events: Sequence[AuditEvent]) -> list[AuditRecord]:
         """Chain `events`, in order, after the current head and store them in one transaction, all or none.
 
@@ -91,7 +109,7 @@ class AuditLog:
         if not events:
             return []
         try:
-            with self.engine.begin() as conn:
+            with begin_write(self.engine, "append to the audit log") as conn:
                 # Every statement is a round trip through the driver, which a busy server pays for twice
                 # (the thread gives up the GIL and waits to get it back), so a batch makes as few as it can.
                 if self._sqlite and conn.dialect.update_returning:  # known once connected
@@ -321,7 +339,8 @@ class AuditAppender:
             with self._lock:
                 records = self.audit.append_many([p.event for p in batch])
         except CruceError as exc:
-            if len(batch) > 1 and not isinstance(exc.__cause__, OperationalError):
+            busy = isinstance(exc, DatabaseBusyError) or isinstance(exc.__cause__, OperationalError)
+            if len(batch) > 1 and not busy:
                 # The database refused a value: one event it cannot store must not fail the others. (Not
                 # when it is locked or gone: then every event would wait out the same failure in turn.)
                 for pending in batch:

@@ -8,6 +8,8 @@ raises `StorageError` naming the entity instead of returning a half-filled entit
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping
 from functools import lru_cache
@@ -185,3 +187,12 @@ def _check_types(entity: Entity) -> None:
     for value in texts:
         if type(value) is not str:
             raise TypeError(f"expected text, got {type(value).__name__} {value!r}")
+
+
+def content_hash(data: Mapping[str, Any]) -> str:
+    """sha256 of the canonical JSON of an entity's dict: equal entities, and only they, share it.
+
+    Migration 0007 computes the same digest; change both or neither.
+    """
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from cruce.core.errors import InputError, StorageError
+from cruce.storage.transactions import begin_write
 
 
 def database_reason(exc: SQLAlchemyError) -> str:
@@ -35,9 +36,10 @@ def reading(engine: Engine, what: str = "the database") -> Iterator[Connection]:
 
 @contextmanager
 def writing(engine: Engine, what: str) -> Iterator[Connection]:
-    """A transaction; `what` ("store the access token") names the write in any error."""
+    """A write transaction that waits its turn (`transactions.begin_write`); `what` ("store the access
+    token") names the write in any error."""
     try:
-        with engine.begin() as conn:
+        with begin_write(engine, what) as conn:
             yield conn
     except IntegrityError as exc:
         raise InputError("conflict", f"could not {what}: {database_reason(exc)}") from exc

@@ -86,6 +86,7 @@ from cruce.storage.tables import (
     ShareStatusRow,
     ShareTokenRow,
 )
+from cruce.storage.transactions import begin_write
 
 log = logging.getLogger(__name__)
 
@@ -441,7 +442,7 @@ class SharingStore:
         """
         result = AddResult()
         try:
-            with self.engine.begin() as conn:
+            with begin_write(self.engine, f"store objects in {collection_id}") as conn:
                 locked = conn.execute(
                     update(ShareCollectionRow)
                     .where(ShareCollectionRow.id == collection_id)

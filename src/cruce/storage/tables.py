@@ -54,15 +54,19 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+_SEQ_ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite: INTEGER PRIMARY KEY is the rowid
+
 # JSONB on PostgreSQL (smaller, indexable), plain JSON text elsewhere.
 JsonDocument = JSON().with_variant(JSONB(), "postgresql")
 
 
 class VersionStatus(StrEnum):
-    """`complete`: written in full and eligible to be active; `withdrawn`: kept for audit, never active."""
+    """`complete`: written in full and eligible to be active; `withdrawn`: kept for audit, never active;
+    `pending`: still being written (in several short transactions), invisible until it turns complete."""
 
     COMPLETE = "complete"
     WITHDRAWN = "withdrawn"
+    PENDING = "pending"
 
 
 class Base(DeclarativeBase):
@@ -99,18 +103,36 @@ class ListVersionRow(Base):
     status: Mapped[str] = mapped_column(String(16), default=VersionStatus.COMPLETE.value)
 
 
-class EntityRow(Base):
-    __tablename__ = "entities"
-    __table_args__ = (Index(None, "entity_id"),)
+class EntityContentRow(Base):
+    """One entity exactly as some version imported it, stored once however many versions hold it.
 
-    # The composite primary key is the (version_id, entity_id) index every load goes through.
-    version_id: Mapped[int] = mapped_column(
-        ForeignKey("list_versions.id", ondelete="CASCADE"), primary_key=True
-    )
-    entity_id: Mapped[str] = mapped_column(String(255), primary_key=True)  # "us-ofac-sdn:306"
+    `content_hash` is the sha256 of the entity's canonical JSON (which includes its id), so an entity that
+    did not change between two imports is one row, and a version is its list of memberships.
+    """
+
+    __tablename__ = "entity_contents"
+
+    id: Mapped[int] = mapped_column(_SEQ_ID, primary_key=True, autoincrement=True)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    entity_id: Mapped[str] = mapped_column(String(255))  # "us-ofac-sdn:306"
     schema: Mapped[str] = mapped_column(String(32))
     caption: Mapped[str] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+
+
+class VersionEntityRow(Base):
+    """Entity `content_id` is in version `version_id`: the whole cost of an unchanged entity in a version."""
+
+    __tablename__ = "version_entities"
+    # SQLite: the primary key is the table (no rowid b-tree beside it), half the bytes per membership.
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("list_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    content_id: Mapped[int] = mapped_column(
+        ForeignKey("entity_contents.id", ondelete="RESTRICT"), primary_key=True
+    )
 
 
 class AuditRecordRow(Base):

@@ -1,0 +1,205 @@
+"""Write transactions that wait their turn: the one way every store begins a write.
+
+SQLite has one writer at a time. pysqlite's (and cruce's former) `BEGIN` is DEFERRED: the transaction
+reads under a shared lock and asks for the write lock only at its first write. If another connection
+committed in between, SQLite answers that upgrade with SQLITE_BUSY ("database is locked") at once, without
+calling the busy handler, whatever the busy timeout: waiting could never help, as the reader's snapshot is
+stale. That was issue 21 (imports failing while `cruce serve` wrote alerts and audit records).
+
+So every write here begins with `BEGIN IMMEDIATE`: the write lock is taken first, waiting at most
+`write_wait_s` (SQLite's busy timeout, set on every connection), and whatever the transaction reads after
+that is current. Reads keep plain deferred transactions and, under WAL, never wait for a writer.
+
+Inside one process, and among the processes serving one database file, writers also queue on a
+`WriterLock` (a thread lock and an `flock` beside the database), because SQLite's busy handler sleeps up to
+100 ms between tries: queued writers start as soon as the lock is free, which is what keeps a booth's
+screening latency flat while an import writes in short transactions.
+
+On PostgreSQL writers wait on row locks; `lock_timeout` (set per connection to the same bound) turns a wait
+past it into the same clear, retryable `database_busy` error.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import TracebackType
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from cruce.core.errors import StorageError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WRITE_WAIT_S = 30.0
+"""How long a writer waits for its turn before it gives up with a retryable `database_busy` error."""
+
+WRITE_OPTION = "cruce_write"
+"""Execution option marking a connection whose transactions begin with BEGIN IMMEDIATE (SQLite)."""
+
+_POLL_S = (0.0005, 0.001, 0.002, 0.004)  # flock is polled: a blocking flock could not honour the bound
+
+
+class DatabaseBusyError(StorageError):
+    """Another writer held the database longer than the stated bound; nothing was written; retry."""
+
+    def __init__(self, what: str, wait_s: float) -> None:
+        super().__init__(
+            "database_busy",
+            f"could not {what}: another writer held the database for more than {wait_s:g} s "
+            "(CRUCE_WRITE_WAIT_S); nothing was written, retry",
+            {"retryable": True, "wait_s": wait_s},
+        )
+
+
+class WriterLock:
+    """One writer at a time per database file: a re-entrant thread lock, then an exclusive `flock` on
+    `<database>-writer.lock` (shared by every cruce process on that file). Waits are bounded.
+
+    Only a queue in front of SQLite's own lock, which is what keeps writes apart: a writer that does not
+    take it still waits in SQLite's busy handler. Where there is no file to lock (in-memory database, no
+    `fcntl`, read-only directory) it is the thread lock alone.
+    """
+
+    def __init__(self, path: str | None) -> None:
+        self._thread_lock = threading.RLock()
+        self._path = path
+        self._fd: int | None = None
+        self._depth = 0  # re-entries by the owning thread; the flock is taken on the first only
+        self._locked = False
+
+    def acquire(self, timeout: float) -> bool:
+        """Take the lock within `timeout` seconds; False (nothing held) when the wait ran out."""
+        deadline = time.monotonic() + timeout
+        if not self._thread_lock.acquire(timeout=max(timeout, 0.0)):
+            return False
+        if self._depth == 0:
+            try:
+                self._locked = self._lock_file(deadline)
+            except BaseException:
+                self._thread_lock.release()
+                raise
+            if self._path is not None and not self._locked:
+                self._thread_lock.release()
+                return False
+        self._depth += 1
+        return True
+
+    def release(self) -> None:
+        self._depth -= 1
+        try:
+            if self._depth == 0 and self._locked and self._fd is not None:
+                import fcntl
+
+                self._locked = False
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
+
+    def __enter__(self) -> None:
+        if not self.acquire(DEFAULT_WRITE_WAIT_S):
+            raise DatabaseBusyError("take the writer lock", DEFAULT_WRITE_WAIT_S)
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.release()
+
+    def _lock_file(self, deadline: float) -> bool:
+        """The flock, polled until `deadline`; False if it stayed taken (or the file lock is unusable)."""
+        if self._path is None:
+            return False
+        try:
+            import fcntl
+
+            if self._fd is None:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            tries = 0
+            while True:
+                try:
+                    fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return True
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        return False
+                    time.sleep(_POLL_S[min(tries, len(_POLL_S) - 1)])
+                    tries += 1
+        except (ImportError, OSError) as exc:
+            log.warning("writer_lock_unavailable path=%s reason=%s", self._path, exc)
+            self._path = None  # the thread lock alone from now on
+            return False
+
+
+_LOCKS: dict[str, WriterLock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def writer_lock(engine: Engine) -> WriterLock | None:
+    """The process-wide writer lock of `engine`'s SQLite database (one per file); None on PostgreSQL."""
+    if engine.dialect.name != "sqlite":
+        return None
+    database = engine.url.database or ""
+    memory = database in ("", ":memory:") or database.startswith("file:") or engine.url.query.get("mode")
+    key = f"engine:{id(engine)}" if memory else os.path.realpath(database)
+    with _LOCKS_GUARD:
+        lock = _LOCKS.get(key)
+        if lock is None:
+            lock = _LOCKS[key] = WriterLock(None if memory else f"{database}-writer.lock")
+        return lock
+
+
+_WAITS: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
+
+
+def set_write_wait(engine: Engine, wait_s: float) -> None:
+    """Record the bound writers on `engine` wait (its connections are configured with it too)."""
+    _WAITS[engine] = wait_s
+
+
+def write_wait_s(engine: Engine) -> float:
+    """The bound a writer on `engine` waits for its turn (set by `create_database_engine`)."""
+    return _WAITS.get(engine, DEFAULT_WRITE_WAIT_S)
+
+
+@contextmanager
+def begin_write(engine: Engine, what: str = "write to the database") -> Iterator[Connection]:
+    """A write transaction that holds the database's write lock from its first statement.
+
+    Waits its turn up to the engine's bound, then raises `DatabaseBusyError` (retryable; nothing written).
+    Other database errors pass through as SQLAlchemy exceptions, for the caller to word.
+    """
+    wait_s = write_wait_s(engine)
+    lock = writer_lock(engine)
+    if lock is not None and not lock.acquire(wait_s):
+        raise DatabaseBusyError(what, wait_s)
+    try:
+        try:
+            conn = engine.connect().execution_options(**{WRITE_OPTION: True})
+        except OperationalError as exc:
+            if is_busy(exc):
+                raise DatabaseBusyError(what, wait_s) from exc
+            raise
+        with conn:
+            try:
+                trans = conn.begin()
+            except OperationalError as exc:
+                if is_busy(exc):
+                    raise DatabaseBusyError(what, wait_s) from exc
+                raise
+            with trans:
+                yield conn
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def is_busy(exc: SQLAlchemyError) -> bool:
+    """Whether `exc` is the database saying another writer holds the lock (SQLite) or a lock wait ran out."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in text or "lock timeout" in text or "database table is locked" in text

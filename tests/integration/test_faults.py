@@ -1,0 +1,181 @@
+"""The fault suite (issue 21), fast part: real processes, real kills, real damage.
+
+Each test's first docstring line is the promise it checks; `python -m benchmarks faults` runs this file
+and prints fault, promise and result as a table.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from api_fixtures import prepare
+from cli_fixtures import cli_env, write_ofac
+from fault_fixtures import CRUCE, Load, cli, cruce_serve
+
+from cruce.service.lists import prune_lists
+from cruce.storage.audit import AuditLog
+from cruce.storage.store import open_store
+
+pytestmark = pytest.mark.faults
+
+
+def _resources(url: str) -> list[str]:
+    with open_store(url) as store:
+        log = AuditLog.of(store)
+        assert log.verify().ok, "the audit chain is broken"
+        return [r.event.resource for r in log.records()]
+
+
+def test_kill_9_of_the_server_under_load(tmp_path: Path) -> None:
+    """Every screening the server acknowledged is in the audit log after kill -9; the chain is intact."""
+    node = prepare(tmp_path / "data")
+    with cruce_serve(node.settings.data_dir, workers=2) as (base, process):
+        with Load(base, node.headers("usa.officer"), threads=4) as load:
+            load.wait_for(150)
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+            time.sleep(0.3)
+        acknowledged = list(load.acknowledged)
+    audited = set(_resources(node.settings.resolved_database_url()))
+    lost = [name for name in acknowledged if f"person:{name}" not in audited]
+    assert len(acknowledged) >= 150
+    assert not lost, f"{len(lost)} of {len(acknowledged)} acknowledged screenings not audited: {lost[:3]}"
+
+
+def test_kill_9_during_an_import(tmp_path: Path) -> None:
+    """kill -9 of `lists import` at random moments: the old version stays active and whole, never half."""
+    data = tmp_path / "data"
+    v1, v2 = write_ofac(tmp_path / "v1", 1), write_ofac(tmp_path / "v2", 2)
+    assert cli(data, "lists", "import", *v1, "--list", "us-ofac-sdn").returncode == 0
+    url = f"sqlite:///{data / 'cruce.db'}"
+    with open_store(url) as store:
+        before = store.load_entities()
+    rng = random.Random(21)
+    outcomes = set()
+    for _ in range(6):
+        process = subprocess.Popen(
+            [sys.executable, "-c", CRUCE, "lists", "import", *map(str, v2), "--list", "us-ofac-sdn"],
+            env=cli_env(data), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        time.sleep(rng.uniform(0.2, 2.0))
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        with open_store(url) as store:
+            active = store.load_entities()
+            newest = store.list_versions()[-1]
+            assert active == before or active == store.load_version_entities(newest.id)
+            assert len(active) == newest.entity_count
+            outcomes.add("new" if active != before else "old")
+            before = active
+    assert cli(data, "lists", "import", *v2, "--list", "us-ofac-sdn").returncode == 0  # and it goes on
+    with open_store(url) as store:
+        prune_lists(store, 100)  # abandoned imports are only pruned after an hour; nothing visible breaks
+        assert store.list_versions()[-1].active
+
+
+def test_disk_full_during_an_import(tmp_path: Path) -> None:
+    """A full disk refuses the import with a clear error; nothing partial is visible; the old list stays."""
+    data = tmp_path / "data"
+    assert (
+        cli(data, "lists", "import", *write_ofac(tmp_path / "v1", 1), "--list", "us-ofac-sdn").returncode == 0
+    )
+    url = f"sqlite:///{data / 'cruce.db'}"
+    size = sum(p.stat().st_size for p in data.glob("cruce.db*"))
+    script = f"""
+import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of death: what ENOSPC looks like to SQLite
+resource.setrlimit(resource.RLIMIT_FSIZE, ({size + 200_000}, {size + 200_000}))
+sys.path[:0] = {sys.path!r}
+from test_store import full_entity
+from cruce.core.model import ListInfo
+from cruce.lists.base import ImportResult
+from cruce.core.errors import CruceError
+from cruce.storage.store import open_store
+info = ListInfo("us-ofac-sdn", "SDN", "OFAC", "ofac-csv", None)
+entities = [full_entity("us-ofac-sdn", str(i), name=f"PARTY {{i}}, Name") for i in range(20000)]
+try:
+    result = ImportResult(list_info=info, entities=entities, skipped=[], source_files=[])
+    open_store({url!r}).save_import(result)
+except CruceError as exc:
+    print(exc.code, exc.message)
+    sys.exit(1)
+print("stored")
+"""
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert run.stdout.startswith("save_failed"), run.stdout
+    assert "nothing was written" in run.stdout and ("full" in run.stdout or "disk" in run.stdout), run.stdout
+    with open_store(url) as store:
+        assert [v.key for v in store.list_versions()] == ["us-ofac-sdn@1"]
+        assert len(store.load_entities()) == store.list_versions()[0].entity_count
+
+
+@pytest.mark.postgres
+def test_postgresql_connections_killed_under_use(postgres_url: str) -> None:
+    """After the database drops every connection (a restart), the next calls work without a restart."""
+    import psycopg
+
+    with open_store(postgres_url) as store:
+        with store.engine.connect() as conn:  # the pooled connection the next call would get
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        admin = postgres_url.split("?", maxsplit=1)[0].replace("+psycopg", "")
+        with psycopg.connect(admin, autocommit=True) as conn:
+            killed = conn.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()
+        assert killed is not None and killed[0] is True
+        assert store.list_versions() == []  # pool pre-ping: a dead connection is replaced, no error
+        assert AuditLog.of(store).verify().ok
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_a_damaged_database_file_at_start(tmp_path: Path, damage: str) -> None:
+    """A corrupted or truncated database file: a clear error naming the file and the restore command."""
+    data = tmp_path / "data"
+    assert (
+        cli(data, "lists", "import", *write_ofac(tmp_path / "v1", 1), "--list", "us-ofac-sdn").returncode == 0
+    )
+    assert cli(data, "backup", tmp_path / "backup.db").returncode == 0
+    database = data / "cruce.db"
+    with open_store(f"sqlite:///{database}") as store, store.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw = database.read_bytes()
+    database.write_bytes(b"\x00garbage" * 64 + raw[512:] if damage == "garbage" else raw[: len(raw) // 2])
+    run = cli(data, "lists", "ls")
+    assert run.returncode == 1
+    message = " ".join(run.stderr.split())
+    assert str(database) in message.replace(" ", "") or str(database) in message
+    assert "cruce restore" in message and "Traceback" not in run.stderr
+    restored = cli(data, "restore", tmp_path / "backup.db")
+    assert restored.returncode == 0, restored.stderr
+    listed = cli(data, "lists", "ls")
+    assert listed.returncode == 0 and "us-ofac-sdn" in listed.stdout
+
+
+def test_two_servers_on_one_embedded_file(tmp_path: Path) -> None:
+    """Two `cruce serve` on one SQLite file are safe: both answer, nothing fails, the audit chain holds."""
+    node = prepare(tmp_path / "data")
+    headers = node.headers("usa.officer")
+    with (
+        cruce_serve(node.settings.data_dir) as (one, _),
+        cruce_serve(node.settings.data_dir) as (two, _),
+        Load(one, headers) as first,
+        Load(two, headers) as second,
+    ):
+        if True:
+            first.wait_for(60)
+            second.wait_for(60)
+            runs = cli(node.settings.data_dir, "lists", "import", *write_ofac(tmp_path / "v2", 2), "--list",
+                       "us-ofac-sdn")  # fmt: skip
+            assert runs.returncode == 0, runs.stderr
+    assert not first.errors and not second.errors, (first.errors + second.errors)[:3]
+    audited = set(_resources(node.settings.resolved_database_url()))
+    acknowledged = first.acknowledged + second.acknowledged
+    assert all(f"person:{name}" in audited for name in acknowledged)
