@@ -15,6 +15,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     alert_threshold: float = 0.80
     workers: int = 2
+    node_country: str | None = None  # this node's country (ISO trigraph): TLP onward-sharing rule of TAXII
 
     def resolved_database_url(self) -> str:
         """The configured database, or a SQLite file in the data directory (the embedded default)."""
