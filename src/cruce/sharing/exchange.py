@@ -41,8 +41,8 @@ from stix2.markings import get_markings
 
 from cruce.core.errors import InputError
 from cruce.core.markings import ALL, Classification, Marking
-from cruce.sharing.definitions import Definition, DefinitionError, digest, read_definition
-from cruce.sharing.release import marking_reach
+from cruce.sharing.definitions import TLP_BY_ID, Definition, DefinitionError, digest, read_definition
+from cruce.sharing.release import reach_of
 from cruce.sharing.stix import StixImportError
 
 EVERYONE = "*"
@@ -166,6 +166,8 @@ class MarkingIndex:
         return self._find(marking_id) is not None
 
     def _find(self, marking_id: str) -> Definition | None:
+        if marking_id in TLP_BY_ID:
+            return Definition(marking_id, None, TLP_BY_ID[marking_id])
         found = self._known.get(marking_id)
         if found is None and self._lookup is not None:
             stored = self._lookup(marking_id)
@@ -174,8 +176,16 @@ class MarkingIndex:
         return found
 
     def learn(self, definition: Mapping[str, Any]) -> tuple[Definition, bool]:
-        """The meaning of one marking-definition and whether it is new here; refused if it changes one."""
+        """The meaning of one marking-definition and whether it is new here; refused if it changes one.
+
+        The TLP 2.0 definitions are standard and known everywhere: a copy is checked to say the level its
+        id stands for, whatever its serialisation."""
         marking_id = str(definition.get("id", ""))
+        if marking_id in TLP_BY_ID:
+            try:
+                return read_definition(definition), False
+            except DefinitionError as exc:
+                raise StixImportError(exc.message) from exc
         known = self._find(marking_id)
         if known is not None:
             if known.digest != digest(definition):
@@ -277,18 +287,14 @@ def _shape(obj: Any) -> tuple[str, str]:
 def _reach(
     definitions: Iterable[Definition], origin: str | None, node_country: str | None
 ) -> tuple[frozenset[str], Classification]:
-    countries: frozenset[str] = frozenset({ALL})
-    level = Classification.UNCLASSIFIED
-    for definition in definitions:
-        mine: frozenset[str] = frozenset({ALL})
-        if definition.marking is not None:
-            level = max(level, definition.marking.classification)
-            mine = marking_reach(definition.marking)
-        elif definition.forbids_onward_sharing and origin is not None:
-            mine = frozenset(c for c in (origin, node_country) if c and c != UNKNOWN_ORIGIN)
-        if ALL not in mine:
-            countries = mine if ALL in countries else countries & mine
-    return countries, level
+    """`reach_of` the markings (the one rule), narrowed by the TLP onward-sharing rule for received ones."""
+    found = list(definitions)
+    reach = reach_of(d.marking for d in found)
+    countries = reach.countries
+    if origin is not None and any(d.forbids_onward_sharing for d in found):
+        home = frozenset(c for c in (origin, node_country) if c and c != UNKNOWN_ORIGIN)
+        countries = home if ALL in countries else countries & home
+    return countries, reach.level
 
 
 def describe(
