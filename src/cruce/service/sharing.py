@@ -53,7 +53,16 @@ from cruce.sharing.products import Product
 from cruce.sharing.release import may_write
 from cruce.sharing.stix import NAMESPACE, export_product, identity_country, import_bundle
 from cruce.storage.audit import AuditLog
-from cruce.storage.sharing import Account, AddResult, Collection, CursorUpdate, Page, Reader, SharingStore
+from cruce.storage.sharing import (
+    Account,
+    AddResult,
+    Collection,
+    CursorUpdate,
+    Page,
+    Reader,
+    SharingStore,
+    StoredObject,
+)
 
 log = logging.getLogger(__name__)
 
@@ -273,7 +282,9 @@ class TaxiiService:
         reader = Reader(account.countries, account.clearance)
         page = self.store.page(collection_id, flt, reader, with_data=what != "manifest")
         if what != "manifest":
-            page = Page([dataclasses.replace(o, data=o.for_reader(reader)) for o in page.objects], page.more)
+            # objects without granular redactions are served as stored, untouched
+            served = [_redacted(o, reader) if o.redactions else o for o in page.objects]
+            page = Page(served, page.more)
         _record(
             self.audit, self.clock, account, "read", f"collection:{collection_id}/{what}", Outcome.ALLOWED,
             f"{len(page.objects)} object versions releasable to {', '.join(sorted(account.countries))}",
@@ -355,6 +366,10 @@ class TaxiiService:
             self._deny(account, "read", f"status:{status_id}", "no such status for this account", code=404)
             raise NotFoundError("status_not_found", f"no status {status_id}")
         return found[1]
+
+
+def _redacted(stored: StoredObject, reader: Reader) -> StoredObject:
+    return dataclasses.replace(stored, data=stored.for_reader(reader))
 
 
 _AUDITED_REFUSALS = 200
