@@ -96,7 +96,7 @@ def setup_accounts(sharing: SharingStore) -> None:
 
     add("usa.analyst", "cbp-nttc", "USA", "TS", "analyst", "releasing_officer")
     add("mex.officer", "sat-aduanas", "MEX", "S", "officer")
-    add("mex.sync", "sat-aduanas", "MEX", "S", "analyst")
+    add("mex.sync", "sat-aduanas", "MEX", "S", "analyst", "releasing_officer")
     add("mex.conf", "sat-aduanas", "MEX", "C", "officer")
     add("can.analyst", "cbsa", "CAN", "S", "analyst")
     add("outsider", "elsewhere", "USA", "TS", "analyst")

@@ -61,7 +61,7 @@ def contents(url: str, reader: Reader | None = None) -> list[dict[str, Any]]:
             page = sharing.page(
                 COLLECTION, ObjectFilter(picks=frozenset({VersionPick.ALL}), after=after), reader
             )
-            out += [json.loads(o.data) for o in page.objects]
+            out += [json.loads(o.for_reader(reader)) for o in page.objects]
             if not page.more:
                 return out
             after = page.last

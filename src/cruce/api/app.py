@@ -10,7 +10,7 @@ envelope `{"error": {"code", "message", "details"}}`, by type:
 The database is opened (and migrated) when the app is built; the screening index is loaded from the
 store's active list versions when the server starts. The web console (`cruce.web`) is served beside the
 API: sign-in at `/`, pages under `/console`. The TAXII 2.1 server is mounted under `/taxii2`
-(discovery at `/taxii2/taxii2/`, API root `/taxii2/cruce/`) on the same database.
+(discovery at `/taxii2/`, also `/taxii2/taxii2/`; API root `/taxii2/cruce/`) on the same database.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def create_app(
     if mount_taxii:
         from cruce.api.taxii import create_taxii_app
 
-        app.mount("/taxii2", create_taxii_app(url, clock=clock))
+        app.mount("/taxii2", create_taxii_app(url, clock=clock, node_country=settings.node_country))
     return app
 
 

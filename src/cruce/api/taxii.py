@@ -1,5 +1,8 @@
-"""The TAXII 2.1 server: discovery, one API root (`/cruce/`), collections, objects, manifest, versions,
-status.
+"""The TAXII 2.1 server: discovery, one API root (`/cruce/`), collections, objects (get, add, delete),
+manifest, versions, status.
+
+Discovery answers at `/taxii2/` of the standalone server (`cruce share serve`) and at the mount point of
+`cruce serve` (`/taxii2/`, and `/taxii2/taxii2/`); the API root it names is under the mount (`root_path`).
 
 `create_taxii_app(database_url)` builds the app; routes are thin and call
 `cruce.service.sharing.TaxiiService`, which checks permissions, filters by markings in the query and
@@ -64,11 +67,21 @@ def _error(status: int, title: str, description: str, headers: dict[str, str] | 
 
 
 def create_taxii_app(
-    database_url: str, *, clock: Clock = utc_now, title: str = "cruce TAXII server"
+    database_url: str,
+    *,
+    clock: Clock = utc_now,
+    title: str = "cruce TAXII server",
+    node_country: str | None = None,
 ) -> FastAPI:
-    """A TAXII 2.1 server on the database at `database_url` (migrated to the newest schema on start)."""
+    """A TAXII 2.1 server on the database at `database_url` (migrated to the newest schema on start).
+
+    `node_country` is this node's country: content a foreign account posts under TLP:RED or AMBER+STRICT
+    reaches only that account's country and this one (without it, only the poster's country).
+    """
     store = open_store(database_url, clock=clock)
-    service = TaxiiService(SharingStore(store.engine, clock=clock), AuditLog(store.engine), clock)
+    service = TaxiiService(
+        SharingStore(store.engine, clock=clock), AuditLog(store.engine), clock, node_country=node_country
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -89,7 +102,7 @@ def app_from_settings() -> FastAPI:
 
     settings = Settings()
     settings.ensure_data_dir()
-    return create_taxii_app(settings.resolved_database_url())
+    return create_taxii_app(settings.resolved_database_url(), node_country=settings.node_country)
 
 
 def _handlers(app: FastAPI) -> None:
@@ -179,18 +192,23 @@ def _routes(app: FastAPI, service: TaxiiService, title: str) -> None:
             "media_types": [STIX_MEDIA],
         }
 
-    @app.get("/taxii2/")
     def discovery(request: Request, account: AuthedAccount) -> Response:
-        base = str(request.base_url)
+        # the API root under wherever this app is mounted (`cruce serve` mounts it at /taxii2)
+        mount = str(request.scope.get("root_path") or "").rstrip("/")
+        here = str(request.url.replace(path=f"{mount}/{API_ROOT}/", query="", fragment=""))
         return _json(
             {
                 "title": title,
                 "description": "cruce partner sharing: objects are served only where their markings allow",
-                "default": f"{base}{API_ROOT}/",
-                "api_roots": [f"{base}{API_ROOT}/"],
+                "default": here,
+                "api_roots": [here],
             },
             media=_media(request),
         )
+
+    # `/taxii2/` standalone; mounted at /taxii2 the same path is the mount's `/` (and `/taxii2/` below it)
+    app.add_api_route("/taxii2/", discovery, methods=["GET"])
+    app.add_api_route("/", discovery, methods=["GET"], include_in_schema=False)
 
     @app.get(f"{root}/")
     def api_root(request: Request, account: AuthedAccount) -> Response:
@@ -245,6 +263,20 @@ def _routes(app: FastAPI, service: TaxiiService, title: str) -> None:
             raise NotFoundError("object_not_found", f"no object {object_id} here for {account.user_id}")
         return _page_response(page, ",".join(o.data for o in page.objects), "objects", media)
 
+    @app.delete(f"{root}/collections/{{collection_id}}/objects/{{object_id}}/")
+    def delete_object(
+        request: Request, collection_id: str, object_id: str, account: AuthedAccount
+    ) -> Response:
+        media = _media(request)
+        params = [
+            (k, v)
+            for k, v in request.query_params.multi_items()
+            if k in ("match[version]", "match[spec_version]")
+        ]
+        flt = ObjectFilter.from_query([*params, ("match[id]", object_id)], default_version=VersionPick.ALL)
+        service.delete(account, collection_id, object_id, flt)
+        return Response(status_code=200, media_type=media)
+
     @app.get(f"{root}/collections/{{collection_id}}/objects/{{object_id}}/versions/")
     def versions(request: Request, collection_id: str, object_id: str, account: AuthedAccount) -> Response:
         media = _media(request)
@@ -289,6 +321,7 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("GET", f"/{API_ROOT}/collections/{{collection}}/objects/"),
     ("POST", f"/{API_ROOT}/collections/{{collection}}/objects/"),
     ("GET", f"/{API_ROOT}/collections/{{collection}}/objects/{{object}}/"),
+    ("DELETE", f"/{API_ROOT}/collections/{{collection}}/objects/{{object}}/"),
     ("GET", f"/{API_ROOT}/collections/{{collection}}/objects/{{object}}/versions/"),
     ("GET", f"/{API_ROOT}/collections/{{collection}}/manifest/"),
     ("GET", f"/{API_ROOT}/status/{{status}}/"),

@@ -232,7 +232,10 @@ def sync(  # noqa: PLR0917 - Typer turns each parameter into an option
     ] = False,
     partner_country: Annotated[
         str | None,
-        typer.Option(help="With --push: the remote node's country; only what it may receive goes."),
+        typer.Option(
+            help="The remote node's country: the origin of what is pulled (TLP onward-sharing rule); "
+            "with --push, only what it may receive goes."
+        ),
     ] = None,
     page_size: Annotated[int, typer.Option(min=1, max=1000, help="Objects per request.")] = 1000,
 ) -> None:
@@ -258,11 +261,15 @@ def sync(  # noqa: PLR0917 - Typer turns each parameter into an option
         raise InputError("missing_secret", f"give --user and the password in {password_env}, or --token-env")
     if push and not partner_country:
         raise InputError("missing_option", "--push needs --partner-country (what the partner may receive)")
-    target = Remote(remote, user=user, password=password, token=token)
+    from cruce.core.settings import Settings
+
+    country = partner_country.strip().upper() if partner_country else None
+    target = Remote(remote, user=user, password=password, token=token, country=country)
     with _open() as store:
         sharing, audit = SharingStore(store.engine), AuditLog(store.engine)
         actor = f"sync:{user or 'token'}@{target.url}"
-        report = pull_objects(sharing, audit, target, collection, into, page_size=page_size, actor=actor)
+        report = pull_objects(sharing, audit, target, collection, into, page_size=page_size, actor=actor,
+                              node_country=Settings().node_country)  # fmt: skip
         say(f"pulled {report.received:,} object versions in {report.pages} pages, {report.added:,} new")
         if push and partner_country:
             sent = push_objects(

@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     sqlite_synchronous: str = "NORMAL"
     # Versions of each list kept after an import or update (0: keep every version); older ones are pruned.
     list_retention: int = Field(default=0, ge=0)
+    node_country: str | None = None  # this node's country (ISO trigraph): TLP onward-sharing rule of TAXII
 
     def resolved_database_url(self) -> str:
         """The configured database, or a SQLite file in the data directory (the embedded default)."""

@@ -24,6 +24,7 @@ country, after a local (date_added, seq) cursor moved only once the remote confi
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import uuid
@@ -36,14 +37,32 @@ import httpx
 
 from cruce.core.clock import Clock, utc_now
 from cruce.core.errors import CruceError, InputError, NotFoundError
-from cruce.core.markings import ALL
-from cruce.sharing.access import READING_ROLES, Decision, Role, may_read, may_release
+from cruce.core.markings import ALL, is_country_trigraph
+from cruce.sharing.access import READING_ROLES, Decision, Role, User, may_read, may_release
 from cruce.sharing.audit import AuditEvent, Outcome, event_for
-from cruce.sharing.exchange import ObjectFilter, PagePosition, VersionPick, parse_timestamp, stix_timestamp
+from cruce.sharing.exchange import (
+    UNKNOWN_ORIGIN,
+    ObjectFilter,
+    ObjectInfo,
+    PagePosition,
+    VersionPick,
+    parse_timestamp,
+    stix_timestamp,
+)
 from cruce.sharing.products import Product
-from cruce.sharing.stix import NAMESPACE, export_product, import_bundle
+from cruce.sharing.release import may_write
+from cruce.sharing.stix import NAMESPACE, export_product, identity_country, import_bundle
 from cruce.storage.audit import AuditLog
-from cruce.storage.sharing import Account, AddResult, Collection, CursorUpdate, Page, Reader, SharingStore
+from cruce.storage.sharing import (
+    Account,
+    AddResult,
+    Collection,
+    CursorUpdate,
+    Page,
+    Reader,
+    SharingStore,
+    StoredObject,
+)
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +123,11 @@ def publish(
     user = account.user()
     resource = f"product:{product.product_id}"
     reason = _publish_refusal(store, account, collection_id, product)
+    if reason is None:  # the one release decision, on every marking the product carries
+        decision = may_write(
+            user, [p.marking for p in product.all_portions], what=f"product {product.product_id}"
+        )
+        reason = None if decision.allowed else decision.reason
     if reason is not None:
         _record(audit, clock, account, "publish", resource, Outcome.DENIED, reason)
         raise ForbiddenError(
@@ -134,7 +158,10 @@ def publish(
             data = json.loads(obj.serialize())
             if data["type"] == "report":
                 data["id"] = partner_report_id(product.product_id, code)
-                data["x_cruce_partner"] = code
+                data["x_cruce_partner"] = code  # marked like the metadata: with the version's banner
+                for entry in data["granular_markings"]:
+                    if "x_cruce_product_id" in entry["selectors"]:
+                        entry["selectors"].append("x_cruce_partner")
             objects.append(data)
         released.append(code)
     result = store.add_objects(collection_id, objects)
@@ -189,6 +216,7 @@ class TaxiiService:
     store: SharingStore
     audit: AuditLog
     clock: Clock = utc_now
+    node_country: str | None = None  # this node's country: who received what a foreign account posts
 
     def authenticate(
         self, *, user: str | None = None, password: str | None = None, token: str | None = None
@@ -251,9 +279,12 @@ class TaxiiService:
     ) -> Page:
         """A page of what `account` may receive; the read (how many objects) is audited."""
         self._readable(account, collection_id)
-        page = self.store.page(
-            collection_id, flt, Reader(account.countries, account.clearance), with_data=what != "manifest"
-        )
+        reader = Reader(account.countries, account.clearance)
+        page = self.store.page(collection_id, flt, reader, with_data=what != "manifest")
+        if what != "manifest":
+            # objects without granular redactions are served as stored, untouched
+            served = [_redacted(o, reader) if o.redactions else o for o in page.objects]
+            page = Page(served, page.more)
         _record(
             self.audit, self.clock, account, "read", f"collection:{collection_id}/{what}", Outcome.ALLOWED,
             f"{len(page.objects)} object versions releasable to {', '.join(sorted(account.countries))}",
@@ -262,7 +293,12 @@ class TaxiiService:
         return page
 
     def add(self, account: Account, collection_id: str, objects: Sequence[Any]) -> dict[str, Any]:
-        """Store posted objects; returns the TAXII status resource (complete: the work is done at once)."""
+        """Store posted objects; returns the TAXII status resource (complete: the work is done at once).
+
+        Each object is judged on its own by the one release decision (`may_write`) with the markings that
+        apply to each of its parts, the originators it claims and its author; a refused object is a failure
+        in the status, audited with its reason, and nothing of it is stored.
+        """
         self._known(account, collection_id)
         if not account.roles & WRITING_ROLES:
             self._deny(
@@ -273,9 +309,19 @@ class TaxiiService:
                 account, "write", f"collection:{collection_id}", "no write permission on this collection"
             )
         good = [o for o in objects if isinstance(o, Mapping)]
-        result = self.store.add_objects(collection_id, good)
+        received = self.node_country is None or account.country != self.node_country
+        result = self.store.add_objects(
+            collection_id,
+            good,
+            origin=account.country if received else None,
+            node_country=self.node_country,
+            check=writer_check(account.user(), _claimed_identities(good)),
+        )
         status = _status_body(result, len(objects) - len(good), self.clock())
         self.store.save_status(status["id"], collection_id, account.user_id, status)
+        for ident, reason in result.failures[:_AUDITED_REFUSALS]:
+            _record(self.audit, self.clock, account, "write", f"collection:{collection_id}/objects/{ident}",
+                    Outcome.DENIED, reason, {"status": status["id"]})  # fmt: skip
         _record(
             self.audit, self.clock, account, "write", f"collection:{collection_id}",
             Outcome.ALLOWED if not result.failures else Outcome.DENIED,
@@ -285,12 +331,96 @@ class TaxiiService:
         )  # fmt: skip
         return status
 
+    def delete(self, account: Account, collection_id: str, object_id: str, flt: ObjectFilter) -> int:
+        """TAXII 2.1 §5.7: delete the versions `flt` matches, if `account` may write every one of them.
+
+        Only versions the account may read are considered (others answer 404, like a missing object), and
+        deleting is writing: the write right on the collection and `may_write` on each version's markings
+        (an account of the owner country with a writing role, a releasing officer for released content).
+        """
+        resource = f"collection:{collection_id}/objects/{object_id}"
+        self._known(account, collection_id)
+        if not account.roles & WRITING_ROLES:
+            self._deny(account, "delete", resource, "role analyst or releasing_officer is needed")
+        if not self.store.rights(collection_id, account)[1]:
+            self._deny(account, "delete", resource, "no write permission on this collection")
+        reader = Reader(account.countries, account.clearance)
+        page = self.store.page(collection_id, flt, reader)
+        if not page.objects:
+            self._deny(account, "delete", resource, "no such object for this account", code=404)
+            raise NotFoundError("object_not_found", f"no object {object_id} here for {account.user_id}")
+        user = account.user()
+        for stored in page.objects:
+            info = self.store.describe_stored(stored.data, stored.origin, self.node_country)
+            refusal = writer_check(user, {}, origin=stored.origin)(info)
+            if refusal is not None:
+                self._deny(account, "delete", resource, refusal)
+        gone = self.store.delete_versions(collection_id, object_id, [o.version for o in page.objects])
+        _record(self.audit, self.clock, account, "delete", resource, Outcome.ALLOWED,
+                f"deleted {gone} version(s)", {"versions": [o.version for o in page.objects]})  # fmt: skip
+        return gone
+
     def status(self, account: Account, status_id: str) -> dict[str, Any]:
         found = self.store.status(status_id)
         if found is None or found[0] != account.user_id:
             self._deny(account, "read", f"status:{status_id}", "no such status for this account", code=404)
             raise NotFoundError("status_not_found", f"no status {status_id}")
         return found[1]
+
+
+def _redacted(stored: StoredObject, reader: Reader) -> StoredObject:
+    return dataclasses.replace(stored, data=stored.for_reader(reader))
+
+
+_AUDITED_REFUSALS = 200
+"""Refused objects audited one by one per request; the request's own record counts the rest."""
+
+
+def _claimed_identities(objects: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """Identity ids in an envelope and the country each names (by a trigraph name or `x_cruce_country`)."""
+    found: dict[str, str] = {}
+    for obj in objects:
+        if obj.get("type") != "identity" or not isinstance(obj.get("id"), str):
+            continue
+        for value in (obj.get("x_cruce_country"), obj.get("name")):
+            code = value.strip().upper() if isinstance(value, str) else ""
+            if is_country_trigraph(code):
+                found[str(obj["id"])] = code
+                break
+    return found
+
+
+def writer_check(
+    user: User, identities: Mapping[str, str], *, origin: str = ""
+) -> Callable[[ObjectInfo], str | None]:
+    """The write decision for one object, given what `describe` found: None to allow, else why not.
+
+    A definition the node already knows (same content) changes nothing and is allowed; a new one needs a
+    releasing officer (besides the node's own publishing). Every separately marked part of the object goes
+    through `may_write` with the originators the object claims (its `created_by_ref` identity's country, an
+    identity's own country, the country it was received from) and its `x_cruce_author`.
+    """
+
+    def check(info: ObjectInfo) -> str | None:
+        if info.definition is not None and not info.new_definition:
+            return None
+        if info.new_definition and Role.RELEASING_OFFICER not in user.roles:
+            return "only a releasing officer (or the node, publishing) may introduce a marking definition"
+        claimed = set()
+        if origin and origin != UNKNOWN_ORIGIN:
+            claimed.add(origin)
+        for ident in (info.created_by, info.object_id if info.object_type == "identity" else None):
+            if ident:
+                country = identities.get(ident) or identity_country(ident)
+                if country:
+                    claimed.add(country)
+        for part in info.parts or ((),):
+            decision = may_write(user, part, originators=claimed, author=info.author, what=info.object_id)
+            if not decision.allowed:
+                return decision.reason
+        return None
+
+    return check
 
 
 def _status_body(result: AddResult, malformed: int, now: datetime) -> dict[str, Any]:
@@ -360,6 +490,7 @@ class Remote:
     user: str | None = None
     password: str | None = field(default=None, repr=False)
     token: str | None = field(default=None, repr=False)
+    country: str | None = None  # the partner node's country: the origin of what is pulled from it
 
     @property
     def url(self) -> str:
@@ -410,8 +541,13 @@ def pull(
     clock: Clock = utc_now,
     on_page: Callable[[int, int], None] | None = None,
     timeout_s: float = 60.0,
+    node_country: str | None = None,
 ) -> SyncReport:
-    """Bring every new object version of a remote collection into the local one; resumable at any point."""
+    """Bring every new object version of a remote collection into the local one; resumable at any point.
+
+    Pulled objects remember the partner's country (`remote.country`, '?' when not given) as their origin:
+    under TLP:RED or AMBER+STRICT they then reach only that country and this node's (`node_country`).
+    """
     local = local_collection or remote_collection
     http = _client(remote, client, timeout_s)
     base = f"{remote.url}collections/{remote_collection}/"
@@ -446,11 +582,15 @@ def pull(
                 if not last:
                     raise SyncError("sync_failed", "the remote gave objects without X-TAXII-Date-Added-Last")
                 position = stix_timestamp(parse_timestamp(last))
+                # the partner's release, stored as received: no writer check (it is not a local user's
+                # write), but definitions stay immutable and reach is still read from content
                 result = store.add_objects(
                     local,
                     objects,
                     cursor=CursorUpdate(remote.url, remote_collection, "pull", local, position),
                     all_or_nothing=True,
+                    origin=remote.country or UNKNOWN_ORIGIN,
+                    node_country=node_country,
                 )
                 pages += 1
                 received += len(objects)
@@ -498,7 +638,12 @@ def push(
     clock: Clock = utc_now,
     timeout_s: float = 60.0,
 ) -> SyncReport:
-    """Send the partner the local objects releasable to its country, added since the last push."""
+    """Send the partner the objects written on this node that are releasable to its country, as its readers
+    may receive them (granular redactions applied), added since the last push.
+
+    Objects received from elsewhere (pulled, or posted by another country's account) are never pushed: they
+    are their originator's to release, and TLP:RED/AMBER+STRICT content must not go to a third party.
+    Every pushed object was judged by `may_write` when it was written here; the partner judges it again."""
     local = local_collection or remote_collection
     store.collection(local)
     reader = Reader(frozenset({partner_country.strip().upper()}))
@@ -511,10 +656,10 @@ def push(
     try:
         while True:
             flt = ObjectFilter(picks=frozenset({VersionPick.ALL}), after=after, limit=page_size)
-            page = store.page(local, flt, reader)
+            page = store.page(local, flt, reader, local_only=True)
             if not page.objects:
                 break
-            body = '{"objects":[' + ",".join(o.data for o in page.objects) + "]}"
+            body = '{"objects":[' + ",".join(o.for_reader(reader) for o in page.objects) + "]}"
             response = http.post(
                 url,
                 content=body.encode("utf-8"),

@@ -2,16 +2,17 @@
 
 A product becomes one `report`: the title is its `name`, the releasable summary its `description`, and the
 portions the list property `x_cruce_portions`, each item marked through a granular marking selector
-(`x_cruce_portions.[2]`). The banner is the report's object marking. Each distinct marking is a
-`marking-definition` carrying the ACS 3.0 extension (classification in `control_set`, releasability as
-permitted nationalities) and its banner string as the definition's `name`; a TLP 2.0 marking rides along
-as the coarse sharing signal other tools understand. IDs are derived from the product and marking, so
-exporting the same product twice gives the same objects, which is what lets partner nodes sync without
-duplicates.
+(`x_cruce_portions.[2]`); the product's metadata is marked with its banner. Each distinct marking is a
+`marking-definition` carrying the ACS 3.0 extension (valid under its JSON schema) and its banner string as
+the definition's `name`; a TLP 2.0 marking rides along as the coarse sharing signal other tools understand.
+IDs are derived from the product, and a definition's from its content, so exporting the same product twice
+gives the same objects, which is what lets partner nodes sync without duplicates.
 
-Import is strict: a bundle is refused whole, with the object at fault named, when a marking is unknown or
-invalid, when a portion has no marking or two, or when the ACS fields disagree with the banner string.
-Nothing is half-imported because nothing is stored here: the caller stores what `import_bundle` returns.
+Import reads markings by content (`cruce.sharing.definitions`) and applies *every* marking to what it covers:
+a portion's marking is the roll-up of the object-level markings and of every granular marking on it or on a
+parent selector. A bundle is refused whole, with the object at fault named, when a marking is unknown or
+cannot be read, when a portion has no marking, or when a definition's name and content disagree. Nothing is
+half-imported because nothing is stored here: the caller stores what `import_bundle` returns.
 """
 
 from __future__ import annotations
@@ -20,27 +21,29 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
 from typing import Any
 
 import stix2
 from stix2.exceptions import STIXError
+from stix2.markings import get_markings
 
 from cruce.core.errors import InputError
-from cruce.core.markings import ALL, Classification, Marking, MarkingError
+from cruce.core.markings import ALL, Classification, Marking, MarkingError, roll_up
+from cruce.sharing.definitions import (
+    ACS_EXTENSION,
+    NAMESPACE,
+    TLP2_EXTENSION,
+    TLP2_IDS,
+    DefinitionError,
+    content_id,
+    read_definition,
+)
 from cruce.sharing.products import Portion, Product, ProductKind, TearLineVersion
 
-ACS_EXTENSION = "extension-definition--3a65884d-005a-4290-8335-cb2d778a83ce"
-TLP2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
+__all__ = ["ACS_EXTENSION", "NAMESPACE", "TLP2_EXTENSION", "TLP2_IDS", "StixImportError"]
+
 TLP2_CREATED = "2022-10-01T00:00:00.000Z"
-TLP2_IDS = {
-    "clear": "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
-    "green": "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
-    "amber": "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
-    "amber+strict": "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
-    "red": "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
-}
-_TLP_BY_ID = {marking_id: level for level, marking_id in TLP2_IDS.items()}
-NAMESPACE = uuid.UUID("6b1f8f5e-2f0c-4d8e-9c37-8a1d2e4b5c60")  # cruce's namespace for derived STIX ids
 PORTIONS = "x_cruce_portions"
 WITHHELD_TITLE = "(title not releasable)"
 REPORT_TYPES = {
@@ -82,31 +85,37 @@ def _tlp_definition(level: str) -> stix2.MarkingDefinition:
     )
 
 
-def marking_definition(marking: Marking) -> stix2.MarkingDefinition:
-    """The ACS 3.0 marking-definition of one cruce marking (same marking, same id)."""
+def _org(country: str) -> str:
+    """The ACS organisation form (`CTY.ORG`) of a cruce node of `country`."""
+    return f"{country}.CRUCE"
+
+
+def acs_extension(marking: Marking) -> dict[str, Any]:
+    """The ACS 3.0 extension of one cruce marking, valid under the extension's JSON schema.
+
+    NOFORN is `formal_determination` NF, FOUO is FOUO there, LES is a `sensitivity`; who may read is one
+    `access_privilege` permit for the releasable nationalities; ORCON (which ACS has no token for) is a
+    `further_sharing` rule permitting only the originator's organisation.
+    """
     nationalities = sorted(marking.releasable_to) if ALL not in marking.releasable_to else ["ALL"]
     control_set: dict[str, Any] = {"classification": marking.classification.abbreviation}
-    if marking.fouo:
-        control_set["formal_determination"] = ["FOUO"]
-    caveats = [
-        name
-        for name, on in (("ORCON", marking.orcon), ("NOFORN", marking.noforn), ("LES", marking.les))
-        if on
-    ]
-    if caveats:
-        control_set["caveat"] = caveats
-    extension = {
+    determinations = [name for name, on in (("NF", marking.noforn), ("FOUO", marking.fouo)) if on]
+    if determinations:
+        control_set["formal_determination"] = determinations
+    if marking.les:
+        control_set["sensitivity"] = ["LES"]
+    extension: dict[str, Any] = {
         "extension_type": "property-extension",
         "identifier": f"isa:guide.19001.ACS3-{uuid.uuid5(NAMESPACE, marking.owner + '|' + str(marking))}",
         "create_date_time": TLP2_CREATED,
-        "responsible_entity_originator": marking.owner,
-        "responsible_entity_custodian": marking.owner,
+        "responsible_entity_originator": _org(marking.owner),
+        "responsible_entity_custodian": _org(marking.owner),
         "policy_reference": "urn:isa:policy:acs:ns:v3.0?privdefault=deny&sharedefault=deny",
         "authority_reference": ["urn:isa:authority:misa"],
         "control_set": control_set,
         "access_privilege": [
             {
-                "privilege_action": "CISAUSES",
+                "privilege_action": "ALL",
                 "privilege_scope": {
                     "permitted_nationalities": nationalities,
                     "permitted_organizations": ["ALL"],
@@ -116,23 +125,39 @@ def marking_definition(marking: Marking) -> stix2.MarkingDefinition:
                 "rule_effect": "permit",
             }
         ],
-        "further_sharing": [
-            {"sharing_scope": [marking.owner] if marking.orcon else nationalities, "rule_effect": "permit"}
-        ],
     }
-    return stix2.MarkingDefinition(
-        id=_stix_id("marking-definition", marking.owner, str(marking)),
-        created=TLP2_CREATED,
-        name=str(marking),
-        extensions={ACS_EXTENSION: extension},
-        allow_custom=True,
-    )
+    if marking.orcon:
+        extension["further_sharing"] = [{"sharing_scope": [_org(marking.owner)], "rule_effect": "permit"}]
+    return extension
+
+
+def marking_definition(marking: Marking) -> stix2.MarkingDefinition:
+    """The ACS 3.0 marking-definition of one cruce marking; its id is derived from its content."""
+    content: dict[str, Any] = {
+        "type": "marking-definition",
+        "spec_version": "2.1",
+        "created": TLP2_CREATED,
+        "name": str(marking),
+        "extensions": {ACS_EXTENSION: acs_extension(marking)},
+    }
+    return stix2.MarkingDefinition(id=content_id(content), allow_custom=True, **{
+        k: v for k, v in content.items() if k not in ("type", "spec_version")
+    })  # fmt: skip
+
+
+_METADATA = ("x_cruce_product_id", "x_cruce_author", "x_cruce_need_to_know")
 
 
 def export_product(
     product: Product | TearLineVersion, owner: str | None = None, *, created: dt.datetime | None = None
 ) -> stix2.Bundle:
-    """A product (or one partner's tear-line version of it) as a STIX 2.1 bundle."""
+    """A product (or one partner's tear-line version of it) as a STIX 2.1 bundle.
+
+    Every portion carries its own marking as a granular marking, and so does the product's metadata (id,
+    author, need to know: marked with the banner). Object-level markings apply to *every* property, so the
+    report carries only its TLP label there: putting its banner there would make every portion as
+    restrictive as the most restrictive one, and a reader gets exactly the portions released to them.
+    """
     if isinstance(product, TearLineVersion):
         banner = product.banner
         if banner is None or (not product.portions and product.summary is None):
@@ -161,12 +186,18 @@ def export_product(
         definitions[definition.id] = definition
         return str(definition.id)
 
+    metadata: dict[str, Any] = {"x_cruce_product_id": product.product_id}
+    if isinstance(product, Product) and product.author:
+        metadata["x_cruce_author"] = product.author
+    if isinstance(product, Product) and product.need_to_know:
+        metadata["x_cruce_need_to_know"] = sorted(product.need_to_know)
     granular = [{"marking_ref": ref(title.marking), "selectors": ["name"]}]
     granular += [
         {"marking_ref": ref(p.marking), "selectors": [f"{PORTIONS}.[{i}]"]} for i, p in enumerate(portions)
     ]
     if summary is not None:
         granular.append({"marking_ref": ref(summary.marking), "selectors": ["description"]})
+    granular.append({"marking_ref": ref(banner), "selectors": sorted(metadata)})  # + x_cruce_partner
     identity = stix2.Identity(
         id=_stix_id("identity", "org", owner_code),
         name=owner_code,
@@ -175,6 +206,7 @@ def export_product(
         modified=TLP2_CREATED,
     )
     tlp = tlp_for(banner)
+    object_markings = [TLP2_IDS[tlp]]
     report = stix2.Report(
         id=_stix_id("report", product.product_id),
         created=when,
@@ -186,24 +218,29 @@ def export_product(
         labels=[f"cruce:{product.kind.value}"],
         created_by_ref=identity.id,
         object_refs=[identity.id],
-        object_marking_refs=[ref(banner), TLP2_IDS[tlp]],
+        object_marking_refs=object_markings,
         granular_markings=granular,
         allow_custom=True,
         **({PORTIONS: [p.text for p in portions]} if portions else {}),
-        **{
-            "x_cruce_product_id": product.product_id,
-            "x_cruce_author": product.author if isinstance(product, Product) else "",
-            **(
-                {"x_cruce_need_to_know": sorted(product.need_to_know)}
-                if isinstance(product, Product) and product.need_to_know
-                else {}
-            ),
-        },
+        **metadata,
     )
     objects: list[Any] = [identity, *definitions.values(), _tlp_definition(tlp), report]
     return stix2.Bundle(
         objects=objects, id=_stix_id("bundle", product.product_id, when.isoformat()), allow_custom=True
     )
+
+
+def identity_country(identity_id: str) -> str | None:
+    """The country of a cruce organisation identity (its id is derived from the country code), or None."""
+    return _identity_countries().get(identity_id)
+
+
+@cache
+def _identity_countries() -> dict[str, str]:
+    import pycountry
+
+    codes = (str(country.alpha_3) for country in pycountry.countries)
+    return {_stix_id("identity", "org", code): code for code in codes}
 
 
 def import_bundle(bundle: str | Mapping[str, Any]) -> list[Product]:
@@ -224,68 +261,43 @@ def import_bundle(bundle: str | Mapping[str, Any]) -> list[Product]:
 
 
 def read_markings(definitions: Mapping[str, Any]) -> dict[str, Marking | None]:
-    """Each ACS definition as a cruce marking; TLP definitions map to None (a label, not a releasability)."""
+    """Each definition's cruce marking by content (`cruce.sharing.definitions`); labels map to None."""
     out: dict[str, Marking | None] = {}
     for marking_id, definition in definitions.items():
-        if marking_id in _TLP_BY_ID:
-            out[marking_id] = None
-            continue
-        extensions = definition.get("extensions") or {}
-        acs = extensions.get(ACS_EXTENSION)
-        if acs is None:
-            raise StixImportError(
-                "marking definition is neither ACS 3.0 nor TLP 2.0; cruce cannot tell who "
-                "may read what it marks",
-                marking_id,
-            )
-        owner = str(acs.get("responsible_entity_originator", ""))
+        data = json.loads(definition.serialize()) if hasattr(definition, "serialize") else dict(definition)
         try:
-            marking = Marking.parse(str(definition.get("name", "")), owner=owner)
-        except MarkingError as exc:
-            raise StixImportError(f"invalid marking: {exc.message}", marking_id) from exc
-        _check_acs(marking, acs, marking_id)
-        out[marking_id] = marking
+            out[marking_id] = read_definition(data).marking
+        except DefinitionError as exc:
+            raise StixImportError(exc.message) from exc
     return out
 
 
-def _check_acs(marking: Marking, acs: Mapping[str, Any], marking_id: str) -> None:
-    control_set = acs.get("control_set") or {}
-    if control_set.get("classification") != marking.classification.abbreviation:
-        raise StixImportError(
-            f"ACS classification {control_set.get('classification')!r} disagrees with the "
-            f"banner {str(marking)!r}",
-            marking_id,
-        )
-    privileges = acs.get("access_privilege") or []
-    nationalities: set[str] = set()
-    for privilege in privileges:
-        if privilege.get("rule_effect") == "permit":
-            nationalities |= set(privilege.get("privilege_scope", {}).get("permitted_nationalities", []))
-    expected = {"ALL"} if ALL in marking.releasable_to else set(marking.releasable_to)
-    if nationalities != expected:
-        raise StixImportError(
-            f"ACS permitted nationalities {sorted(nationalities)} disagree with the banner {str(marking)!r}",
-            marking_id,
-        )
-
-
 def _product(report: Any, markings: Mapping[str, Marking | None]) -> Product:
+    """A product from a report: each portion's marking is the roll-up of every marking applying to it.
+
+    That is the object-level markings plus every granular marking whose selector is the portion's or one of
+    its parents' (`x_cruce_portions` covers `x_cruce_portions.[0]`), read with stix2's inherited markings.
+    """
     report_id = str(report.id)
-    granular: dict[str, list[Marking]] = {}
-    for entry in report.get("granular_markings", []):
-        marking = _known(markings, str(entry.marking_ref), report_id)
-        for selector in entry.selectors:
-            if marking is not None:
-                granular.setdefault(str(selector), []).append(marking)
+    for ref in [
+        *report.get("object_marking_refs", []),
+        *(g.marking_ref for g in report.get("granular_markings", [])),
+    ]:
+        _known(markings, str(ref), report_id)
 
     def marked(selector: str) -> Marking:
-        found = granular.get(selector, [])
-        if len(found) != 1:
-            raise StixImportError(f"{selector} needs exactly one ACS marking, found {len(found)}", report_id)
-        return found[0]
+        try:
+            refs = get_markings(report, selector, inherited=True)
+        except STIXError as exc:
+            raise StixImportError(f"cannot read the markings of {selector}: {exc}", report_id) from exc
+        found = [m for m in (markings[str(r)] for r in refs) if m is not None]
+        if not found:
+            raise StixImportError(f"{selector} needs at least one ACS marking, found none", report_id)
+        try:
+            return roll_up(found)
+        except MarkingError as exc:
+            raise StixImportError(f"{selector}: {exc.message}", report_id) from exc
 
-    for ref in report.get("object_marking_refs", []):
-        _known(markings, str(ref), report_id)
     kind = _kind(report, report_id)
     texts: Sequence[str] = report.get(PORTIONS) or []
     title = Portion(str(report.name), marked("name"))

@@ -37,7 +37,7 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -66,13 +66,16 @@ from cruce.core.clock import Clock, utc_now
 from cruce.core.errors import CruceError, InputError, NotFoundError, StorageError
 from cruce.core.markings import Classification, Marking, is_country_trigraph
 from cruce.sharing.access import Organisation, Role, User
+from cruce.sharing.definitions import Definition, read_definition
 from cruce.sharing.exchange import (
     EVERYONE,
     MarkingIndex,
     ObjectFilter,
+    ObjectInfo,
     PagePosition,
     VersionPick,
     describe,
+    redact,
 )
 from cruce.sharing.stix import StixImportError
 from cruce.storage.errors import database_reason, reading, writing
@@ -80,6 +83,7 @@ from cruce.storage.tables import (
     ShareAccountRow,
     ShareCollectionRow,
     ShareCursorRow,
+    ShareDefinitionRow,
     ShareObjectRow,
     SharePermissionRow,
     ShareProductRow,
@@ -182,6 +186,14 @@ class StoredObject:
     version: str
     spec_version: str
     data: str  # the object's JSON text
+    origin: str = ""  # '' written here, else the country it was received from
+    redactions: str | None = None  # granular-marked properties some readers may not see (JSON)
+
+    def for_reader(self, reader: Reader | None) -> str:
+        """The JSON text as `reader` may receive it (the stored text itself when nothing is redacted)."""
+        if reader is None or not self.redactions:
+            return self.data
+        return redact(self.data, self.redactions, reader.countries, reader.clearance)
 
     @property
     def position(self) -> PagePosition:
@@ -241,7 +253,7 @@ class SharingStore:
         self._clock = clock
         self._sqlite = engine.dialect.name == "sqlite"
         self._verified: dict[str, float] = {}
-        self._markings: dict[str, dict[str, Marking | None]] = {}  # committed definitions, per collection
+        self._definitions: dict[str, Definition] = {}  # committed marking-definitions, node-wide
         self._lock = threading.Lock()
 
     @contextmanager
@@ -434,11 +446,17 @@ class SharingStore:
         *,
         cursor: CursorUpdate | None = None,
         all_or_nothing: bool = False,
+        origin: str | None = None,
+        node_country: str | None = None,
+        check: Callable[[ObjectInfo], str | None] | None = None,
     ) -> AddResult:
         """Store new object versions (others are no-ops), and `cursor` if given, in one transaction.
 
-        An object cruce cannot read the markings of is refused and listed in `failures`; with
-        `all_or_nothing` (a sync page) any refusal stores nothing and raises instead.
+        An object cruce cannot read the markings of, or that `check` refuses (the write decision, given what
+        `describe` found), is refused and listed in `failures`, before anything about it is looked up; with
+        `all_or_nothing` (a sync page) any refusal stores nothing and raises instead. `origin` is the country
+        the objects were received from (None: written on this node). New marking-definitions are stored
+        node-wide in the same transaction; one that would change a known id is refused.
         """
         result = AddResult()
         try:
@@ -453,11 +471,21 @@ class SharingStore:
                 last = conn.scalar(
                     select(ShareCollectionRow.last_added).where(ShareCollectionRow.id == collection_id)
                 )
-                index = MarkingIndex(self._known_markings(conn, collection_id))
-                rows = self._new_rows(conn, collection_id, objects, index, result)
+                index = self._index(conn)
+                rows = self._new_rows(
+                    conn, collection_id, objects, index, result, origin, node_country, check
+                )
                 if result.failures and all_or_nothing:
                     ident, message = result.failures[0]
                     raise StixImportError(message, ident or None)
+                if index.pending:
+                    conn.execute(
+                        insert(ShareDefinitionRow),
+                        [
+                            {"id": marking_id, "digest": meaning.digest, "data": _text(data)}
+                            for marking_id, (meaning, data) in index.pending.items()
+                        ],
+                    )
                 if rows:
                     stamp = _as_utc(self._clock())
                     if last is not None:
@@ -482,44 +510,61 @@ class SharingStore:
                 f"could not store objects in {collection_id}; nothing was stored: {database_reason(exc)}",
             ) from exc
         with self._lock:  # only now committed: later calls may rely on these definitions
-            self._markings.setdefault(collection_id, {}).update(index.known)
+            self._definitions.update(
+                {marking_id: meaning for marking_id, (meaning, _) in index.pending.items()}
+            )
         return result
 
-    def _known_markings(self, conn: Connection, collection_id: str) -> dict[str, Marking | None]:
+    def _index(self, conn: Connection) -> MarkingIndex:
+        """The node's marking-definitions: the committed ones known here, the rest looked up when asked."""
         with self._lock:
-            cached = self._markings.get(collection_id)
-            if cached is not None:
-                return dict(cached)
-        index = MarkingIndex()
-        rows = conn.execute(
-            select(ShareObjectRow.data).where(
-                ShareObjectRow.collection_id == collection_id,
-                ShareObjectRow.object_type == "marking-definition",
-            )
-        ).scalars()
-        for text in rows:
-            index.learn(json.loads(text))
-        known = index.known
-        with self._lock:
-            self._markings[collection_id] = dict(known)
-        return known
+            known = dict(self._definitions)
 
-    def _new_rows(
+        def lookup(marking_id: str) -> Mapping[str, Any] | None:
+            text = conn.scalar(select(ShareDefinitionRow.data).where(ShareDefinitionRow.id == marking_id))
+            if text is None:
+                return None
+            data: Mapping[str, Any] = json.loads(text)
+            with self._lock:
+                self._definitions[marking_id] = read_definition(data)
+            return data
+
+        return MarkingIndex(known, lookup)
+
+    def describe_stored(self, data: str, origin: str = "", node_country: str | None = None) -> ObjectInfo:
+        """What a stored object version's markings say (for a decision about it, such as a delete)."""
+        with self._read() as conn:
+            return describe(
+                json.loads(data), self._index(conn), origin=origin or None, node_country=node_country
+            )
+
+    def _new_rows(  # noqa: PLR0917
         self,
         conn: Connection,
         collection_id: str,
         objects: Sequence[Mapping[str, Any]],
         index: MarkingIndex,
         result: AddResult,
+        origin: str | None,
+        node_country: str | None,
+        check: Callable[[ObjectInfo], str | None] | None,
     ) -> list[dict[str, Any]]:
         described = []
         for obj in objects:
+            ident = obj.get("id") if isinstance(obj, Mapping) else None
+            ident = ident if isinstance(ident, str) else ""
             try:
-                described.append((describe(obj, index), obj))
+                info = describe(obj, index, origin=origin, node_country=node_country)
             except StixImportError as exc:
-                result.failures.append(
-                    (str(obj.get("id", "")) if isinstance(obj, Mapping) else "", exc.message)
-                )
+                result.failures.append((ident, exc.message))
+                continue
+            refusal = check(info) if check is not None else None
+            if refusal is not None:
+                if info.new_definition:
+                    index.forget(info.object_id)
+                result.failures.append((ident, refusal))
+                continue
+            described.append((info, obj))
         ids = sorted({info.object_id for info, _ in described})
         existing: set[tuple[str, str]] = set()
         for start in range(0, len(ids), 500):
@@ -549,20 +594,48 @@ class SharingStore:
                     "spec_version": info.spec_version,
                     "releasable_to": info.releasable_text,
                     "classification": int(info.classification),
-                    "data": json.dumps(obj, ensure_ascii=False, separators=(",", ":")),
+                    "data": _text(obj),
+                    "origin": origin or "",
+                    "redactions": info.redactions_text,
                 }
             )
         return rows
 
-    def page(
-        self, collection_id: str, flt: ObjectFilter, reader: Reader | None, *, with_data: bool = True
-    ) -> Page:
-        """A page of object versions matching `flt` that `reader` may receive, in (date_added, seq) order."""
+    def delete_versions(self, collection_id: str, object_id: str, versions: Sequence[str]) -> int:
+        """Delete the given versions of one object from a collection; how many went."""
         o = ShareObjectRow
-        columns = [o.seq, o.date_added, o.object_id, o.object_type, o.version, o.spec_version]
-        query = select(*columns, o.data if with_data else o.version.label("data")).where(
+        with self._write(f"delete {object_id} from {collection_id}") as conn:
+            done = conn.execute(
+                delete(o).where(
+                    o.collection_id == collection_id,
+                    o.object_id == object_id,
+                    o.version.in_(sorted(versions)),
+                )
+            )
+        return int(done.rowcount or 0)
+
+    def page(
+        self,
+        collection_id: str,
+        flt: ObjectFilter,
+        reader: Reader | None,
+        *,
+        with_data: bool = True,
+        local_only: bool = False,
+    ) -> Page:
+        """A page of object versions matching `flt` that `reader` may receive, in (date_added, seq) order.
+
+        The query admits an object when its object-level reach admits the reader; what its granular markings
+        keep from the reader is removed by `StoredObject.for_reader`. `local_only`: only objects written on
+        this node, not those received from elsewhere.
+        """
+        o = ShareObjectRow
+        columns = [o.seq, o.date_added, o.object_id, o.object_type, o.version, o.spec_version, o.origin]
+        query = select(*columns, o.data if with_data else o.version.label("data"), o.redactions).where(
             o.collection_id == collection_id, *self._conditions(flt, reader)
         )
+        if local_only:
+            query = query.where(o.origin == "")
         query = query.order_by(o.date_added, o.seq).limit(flt.limit + 1)
         with self._read() as conn:
             rows = conn.execute(query).all()
@@ -725,7 +798,13 @@ def _stored(row: Any) -> StoredObject:
         row.version,
         row.spec_version,
         row.data,
+        row.origin or "",
+        row.redactions,
     )
+
+
+def _text(obj: Mapping[str, Any]) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
 def _as_utc(value: datetime) -> datetime:

@@ -14,6 +14,9 @@ collections with per-principal permissions, the STIX object versions of each col
 pages are keyed by and markings are enforced on), published products kept whole, POST statuses, and sync
 cursors.
 
+Markings (migration 0005): marking-definitions node-wide and immutable (`share_definitions`), and per object
+version the country it was received from and its granular redactions.
+
 The API (migration 0004, used by `cruce.storage.alerts`): expiring OAuth2 access tokens (hashed, like API
 tokens), the alert work queue (alerts, their append-only history of events, and the remembered false
 positives), and background jobs with their progress.
@@ -247,6 +250,24 @@ class ShareObjectRow(Base):
     date_added: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     releasable_to: Mapped[str] = mapped_column(Text)
     classification: Mapped[int] = mapped_column(Integer)
+    data: Mapped[str] = mapped_column(Text)
+    # migration 0005: '' when written on this node, else the country it was received from ('?' unknown);
+    # the granular redactions (JSON) when some property reaches fewer readers than the object
+    origin: Mapped[str] = mapped_column(String(3), server_default="")
+    redactions: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ShareDefinitionRow(Base):
+    """A marking-definition known on this node (any collection): immutable, one content per id.
+
+    The primary key is what makes "first definition wins, and no other content may take its id" hold across
+    collections and concurrent writers.
+    """
+
+    __tablename__ = "share_definitions"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
     data: Mapped[str] = mapped_column(Text)
 
 

@@ -20,6 +20,7 @@ from cruce.sharing.exchange import (
     decode_releasable,
     describe,
     encode_releasable,
+    redact,
 )
 from cruce.sharing.products import Portion, Product, ProductKind, tear_line
 from cruce.sharing.stix import StixImportError, export_product, marking_definition
@@ -47,10 +48,19 @@ def reach(objs: list[dict[str, Any]]) -> dict[str, frozenset[str]]:
     return {kind: described[kind] for kind in ("report", "identity")}
 
 
-def test_the_full_report_goes_to_its_owner_only_and_a_tear_line_report_to_its_partner() -> None:
-    assert reach(objects(export_product(PRODUCT)))["report"] == {"USA"}
+def test_the_full_report_is_redacted_per_reader_and_a_tear_line_report_goes_to_its_partner() -> None:
+    index = MarkingIndex()
+    infos = [(describe(o, index), o) for o in objects(export_product(PRODUCT))]
+    info, report = next((i, o) for i, o in infos if i.object_type == "report")
+    assert info.releasable_to == {ALL}  # object level: only its TLP label; the portions carry the markings
+    served = json.loads(redact(json.dumps(report), info.redactions_text, {"MEX"}, Classification.SECRET))
+    assert served["x_cruce_portions"] == ["for Mexico"] and "x_cruce_product_id" not in served
+    kept = {s for g in served["granular_markings"] for s in g["selectors"]}
+    assert kept == {"name", "x_cruce_portions.[0]"}
+    home = redact(json.dumps(report), info.redactions_text, {"USA"}, Classification.SECRET)
+    assert json.loads(home) == report
     mex = reach(objects(export_product(tear_line(PRODUCT, "MEX"))))
-    assert mex["report"] == {"USA", "MEX"} and mex["identity"] == {ALL}
+    assert mex["report"] == {ALL} and mex["identity"] == {ALL}
 
 
 def test_a_definition_reaches_where_its_marking_does_and_orcon_stays_home() -> None:
