@@ -200,6 +200,29 @@ TITLES: frozenset[str] = frozenset(
         "maulana",
         "maulvi",
         "mawlawi",
+        "eng",
+        "engr",
+        "dra",
+        "lcdo",
+        "lcda",
+        "licda",
+        "mgr",
+        "msgr",
+        "pbro",
+        "mister",
+        "madam",
+        "mme",
+        "mlle",
+        "ustadh",
+        "ustaz",
+        "alhaji",
+        "alhaj",
+        "cnel",
+        "tte",
+        "tnte",
+        "sgto",
+        "hrh",
+        "phd",
     ]
 )
 
@@ -253,6 +276,13 @@ LEADING_TITLES: frozenset[str] = frozenset(
         "senor",
         "senora",
         "senorita",
+        "sayyid",
+        "sayyida",
+        "shaykha",
+        "mawlana",
+        "cap",
+        "lieutenant",
+        "teniente",
     ]
 )
 
