@@ -6,6 +6,7 @@ a different person (another given name with the same two surnames).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
@@ -327,3 +328,46 @@ def unglued(token: str) -> str:
                 stripped = True
                 break
     return head + token
+
+
+MIN_SPLIT_PART = 2
+
+
+def rejoined(name: NameTokens, vocabulary: Mapping[str, object]) -> NameTokens | None:
+    """The name with words joined or split the way the lists write them, or None when nothing changes.
+
+    Two adjacent words whose concatenation is a listed word are joined (`abdul rahman`, `jin ping`); a word
+    no list knows that splits into two listed words is split (`chongnam` -> `chong nam`). The matcher scores
+    both readings and keeps the better, so a joined or split name is never worse off than it was.
+    """
+    tokens, roles = name.tokens, name.roles
+    out: list[str] = []
+    out_roles: list[Role] = []
+    changed = False
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if i + 1 < len(tokens) and token + tokens[i + 1] in vocabulary:
+            out.append(token + tokens[i + 1])
+            out_roles.append(roles[i])
+            changed = True
+            i += 2
+            continue
+        if token not in vocabulary and len(token) >= 2 * MIN_SPLIT_PART + 1:
+            for cut in range(MIN_SPLIT_PART, len(token) - MIN_SPLIT_PART + 1):
+                head, tail = token[:cut], token[cut:]
+                if head in vocabulary and tail in vocabulary:
+                    out.extend((head, tail))
+                    out_roles.extend((roles[i], roles[i]))
+                    changed = True
+                    break
+            else:
+                out.append(token)
+                out_roles.append(roles[i])
+        else:
+            out.append(token)
+            out_roles.append(roles[i])
+        i += 1
+    if not changed:
+        return None
+    return NameTokens(name.text, tuple(out), tuple(out_roles))

@@ -314,6 +314,7 @@ PARTICLES: frozenset[str] = frozenset(
         "ibn",
         "ben",
         "bint",
+        "bn",
         "binti",
         "ould",
         "al",
