@@ -129,7 +129,9 @@ def person_tokens(text: str, *, name_end: bool = True) -> list[str]:
     tokens = _drop_titles(tokens, name_end=name_end)
     tokens = _join_kunya(_split_arabic_compounds(tokens))
     # A single letter leading a name is an initial (`Y. Aitzol`, `D. Castillo`), not the particle `y` or `d`.
-    kept = [t for i, t in enumerate(tokens) if t not in PARTICLES or (i == 0 and len(t) == 1 and len(tokens) > 1)]
+    kept = [
+        t for i, t in enumerate(tokens) if t not in PARTICLES or (i == 0 and len(t) == 1 and len(tokens) > 1)
+    ]
     return kept or tokens
 
 
