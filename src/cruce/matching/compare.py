@@ -112,7 +112,7 @@ def token_similarity(a: str, b: str) -> tuple[float, str]:
         return 0.92, "nickname"
     la, lb = len(a), len(b)
     ua, ub = unglued(a), unglued(b)
-    if (ua != a or ub != b) and min(len(ua), len(ub)) >= 4 and _same_sound(ua, ub):
+    if (ua != a or ub != b) and (ua == ub or (min(len(ua), len(ub)) >= 4 and _same_sound(ua, ub))):
         return PARTICLE_JOINED_SIMILARITY, "particle joined"
     if la == 1 or lb == 1:
         return (INITIAL_SIMILARITY, "initial") if a[0] == b[0] else (0.0, "")
@@ -287,7 +287,8 @@ def _token_weight(token: str, weight: dict[str, float], default_weight: float) -
 
 def _plain_weight(token: str, weight: dict[str, float], default_weight: float) -> float:
     value = weight.get(token, default_weight)
-    return min(value, 0.5) if len(token) == 1 else value
+    # An initial says little; a number (`Fund 3`, `Ji Song 6`) tells one of a series from another.
+    return min(value, 0.5) if len(token) == 1 and not token.isdigit() else value
 
 
 class QueryForm:
@@ -336,7 +337,8 @@ class QueryForm:
             known.append(is_known)
             vowel_poor.append(poor)
             weights.append(w)
-            unmatched = UNMATCHED_QUERY_INITIAL_PENALTY if len(t) == 1 else UNMATCHED_QUERY_PENALTY
+            initial = len(t) == 1 and not t.isdigit()
+            unmatched = UNMATCHED_QUERY_INITIAL_PENALTY if initial else UNMATCHED_QUERY_PENALTY
             penalties.append(unmatched * w)
             # Tokens `_leftover_pairs` may pair loosely: long misspellings of words no list knows.
             if len(t) >= 4 and not is_known:

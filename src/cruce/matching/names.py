@@ -132,6 +132,8 @@ def person_tokens(text: str, *, name_end: bool = True) -> list[str]:
     kept = [
         t for i, t in enumerate(tokens) if t not in PARTICLES or (i == 0 and len(t) == 1 and len(tokens) > 1)
     ]
+    if len(kept) >= 2 and all(len(t) == 1 and t.isalpha() for t in kept):
+        return ["".join(kept)]  # as above: letters alone are an acronym, however they were reached
     return kept or tokens
 
 
@@ -165,6 +167,9 @@ def _is_legal_form(token: str) -> bool:
     return process.extractOne(token, _LONG_LEGAL_FORMS, scorer=OSA.distance, score_cutoff=2) is not None
 
 
+# Ship-type prefixes written before a vessel's name: motor vessel, motor tanker, steamship, fishing vessel.
+_VESSEL_PREFIXES = frozenset({"mv", "mt", "ms", "mts", "ss", "fv", "mvs", "tb"})
+
 # Pieces of Spanish legal forms that lose their dots and spaces (`DEC.V.`, `S.DER.L.`, `SADECV`).
 _LEGAL_PIECES = ("sapi", "sab", "sa", "de", "cv", "rl", "s", "c", "v", "r", "l", "a")
 
@@ -172,7 +177,7 @@ _LEGAL_PIECES = ("sapi", "sab", "sa", "de", "cv", "rl", "s", "c", "v", "r", "l",
 @lru_cache(maxsize=100_000)
 def _is_glued_legal_form(token: str) -> bool:
     """`dec`, `derl`, `sderl`, `sadecv`: a token made only of legal-form pieces, at least two of them."""
-    if len(token) > 10 or len(token) < 3:
+    if len(token) > 10 or len(token) < 3 or "de" not in token or token.endswith("de"):  # casa, sade: names
         return False
 
     def split(rest: str, parts: int) -> bool:
@@ -183,9 +188,26 @@ def _is_glued_legal_form(token: str) -> bool:
     return split(token, 0)
 
 
+def _strip_legal_tail(tokens: list[str]) -> list[str]:
+    """Drop a legal form at the end however its dots split it (`s der l dec v` from `S.DER.L. DEC.V.`)."""
+    changed = True
+    while changed and len(tokens) > 1:
+        changed = False
+        for k in range(min(5, len(tokens) - 1), 0, -1):
+            tail = "".join(tokens[-k:])
+            if tail in PARTICLES or _is_legal_form(tail) or _is_glued_legal_form(tail):
+                tokens = tokens[:-k]
+                changed = True
+                break
+    return tokens
+
+
 def org_tokens(text: str) -> list[str]:
     """Tokens of an organisation's name without legal forms, particles or personal titles around it."""
     tokens = _join_acronyms(tokenize(text))
+    if len(tokens) > 1 and tokens[0] in _VESSEL_PREFIXES:  # M/V EVER GIVEN is the ship EVER GIVEN
+        tokens = tokens[1:]
+    tokens = _strip_legal_tail(tokens)
     kept = [
         t
         for t in tokens
@@ -310,11 +332,14 @@ _GLUED_PARTICLES = tuple(
 )  # fmt: skip
 
 
+MIN_UNGLUED = 3
+
+
 @lru_cache(maxsize=200_000)
 def unglued(token: str) -> str:
     """`token` without particles glued to its front (`delarosa` -> `rosa`, `abualkhayr` -> `abukhayr`).
 
-    What remains must keep four letters, so that real names starting like a particle (`delgado` -> `gado`)
+    What remains must keep three letters, so that real names starting like a particle (`delgado` -> `gado`)
     are only ever compared, never indexed as something else; the scorer decides whether the rest agrees.
     """
     head = ""
@@ -325,10 +350,11 @@ def unglued(token: str) -> str:
     stripped = True
     while stripped:
         stripped = False
-        for particle in _GLUED_PARTICLES:
-            if token.startswith(particle) and len(token) - len(particle) >= 4:
-                token = token[len(particle) :]
-                stripped = True
+        for particle in _GLUED_PARTICLES:  # longest first; a shorter one never splits what a longer began
+            if token.startswith(particle):
+                if len(token) - len(particle) >= MIN_UNGLUED:
+                    token = token[len(particle) :]
+                    stripped = True
                 break
     return head + token
 
