@@ -55,6 +55,14 @@ def screening_quality(seed: int, quick: bool, systems: Sequence[str], workers: i
         return 1
     out.print(quality_table(reports, f"Screening quality (seed {seed}{', quick' if quick else ''})"))
     out.print(systems_table(reports))
+    from benchmarks.external import run_external
+    from benchmarks.report import external_table
+
+    rf_threshold = next((r.threshold for r in reports if r.column.startswith("rapidfuzz")), 0.9)
+    external, external_info = run_external(
+        lists.directory, lists.entities, systems, rf_threshold, quick, workers, out.print
+    )
+    out.print(external_table(external, external_info))
     cruce = next((r for r in reports if r.column == "cruce"), None)
     path = write_json(
         f"screening-quality{'-quick' if quick else ''}",
@@ -77,6 +85,19 @@ def screening_quality(seed: int, quick: bool, systems: Sequence[str], workers: i
                 }
                 for r in reports
             ],
+            "external": {
+                "info": external_info,
+                "systems": [
+                    {
+                        "column": r.column,
+                        "threshold": r.threshold,
+                        "seconds": round(r.seconds, 3),
+                        "metrics": clean_floats(r.values),
+                    }
+                    for r in external
+                ],
+                "cruce_pair_failures": next((r.failures for r in external if r.column == "cruce"), []),
+            },
             "cruce_failures": cruce.metrics.failures if cruce else {},
             "baseline_failures": {r.column: r.metrics.failures for r in reports if r.column != "cruce"},
         },

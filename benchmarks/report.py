@@ -118,3 +118,41 @@ def clean_floats(values: dict[str, float | None]) -> dict[str, float | str | Non
 
 def console() -> Console:
     return Console(width=160)
+
+
+def external_table(reports: list[Any], info: dict[str, Any]) -> Table:
+    """Our benchmark instance and our labelled pairs, every system side by side."""
+    from benchmarks.external import GOALS, meets_goal
+
+    title = (
+        f"External dev sets: sanctions-screening-benchmark instance ({info.get('ssb_cases', 0)} cases "
+        f"on {info.get('sdn_entities', 0)} SDN entities) and labelled pairs ({info.get('pairs', 0)})"
+    )
+    table = Table(title=title)
+    table.add_column("metric")
+    for r in reports:
+        table.add_column(f"{r.column}\nt={r.threshold:g}", justify="right")
+    table.add_column("goal", justify="right")
+    table.add_column("cruce", justify="center")
+    keys: list[str] = []
+    for r in reports:
+        keys.extend(k for k in r.values if k not in keys)
+    head = [k for k in keys if not k.startswith("  ")]
+    order = sorted(head, key=lambda k: (not k.startswith("ssb"), k)) + sorted(
+        k for k in keys if k.startswith("  ")
+    )
+    cruce = next((r for r in reports if r.column == "cruce"), None)
+    for key in order:
+        cells = []
+        for r in reports:
+            v = r.values.get(key)
+            cells.append("" if v is None else (f"{v:.3f}" if key.startswith("pairs") else f"{v:.1%}"))
+        goal = GOALS.get(key)
+        mark = meets_goal(key, cruce.values.get(key)) if cruce else None
+        table.add_row(
+            key,
+            *cells,
+            f"{goal[0]} {goal[1]:g}" if goal else "",
+            "" if mark is None else ("✓" if mark else "✗"),
+        )
+    return table

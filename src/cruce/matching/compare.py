@@ -12,7 +12,8 @@ from functools import lru_cache
 
 from rapidfuzz.distance import OSA, Indel
 
-from cruce.matching.names import TITLE_WEIGHT, UNMATCHED_PENALTY, NameTokens, Role, is_title
+from cruce.matching.lexicon import short_forms
+from cruce.matching.names import TITLE_WEIGHT, UNMATCHED_PENALTY, NameTokens, Role, is_title, unglued
 from cruce.matching.phonetic import skeleton, sound_key
 from cruce.matching.variants import VARIANT_KEY, is_nickname_of
 
@@ -22,6 +23,14 @@ UNMATCHED_QUERY_PENALTY = 0.9
 UNMATCHED_QUERY_INITIAL_PENALTY = 0.3
 UNKNOWN_TWO_EDITS = 0.8
 UNKNOWN_ONE_EDIT_SHORT = 0.8
+SHORT_FORM_SIMILARITY = 0.97  # `Ma.` is María as written, not a looser nickname or an initial
+PARTICLE_JOINED_SIMILARITY = 0.95
+VOWELS_DROPPED_SIMILARITY = 0.92
+READ_ALIKE_SIMILARITY = 0.9  # `rn` read as `m`, `cl` as `d`: one misread glyph
+TRUNCATED_SIMILARITY = 0.95  # the last word of a name cut at a field width
+FIELD_WIDTHS = frozenset({20, 30, 35, 40})
+"""Lengths at which legacy systems and messages cut a name; a presented name of exactly such a length whose
+last word is the start of a listed word was cut there, and the listed words after it were never given."""
 LEFTOVER_MIN_SIMILARITY = (
     0.7  # surnames and company words left after alignment count in part when mostly alike
 )
@@ -51,6 +60,33 @@ def _vowels_dropped(short: str, long: str) -> bool:
     )
 
 
+def _is_short_form(short: str, full: str) -> bool:
+    """`fco` for francisco, `muhd` for muhammad (and its spellings): see `data/short_forms.tsv`."""
+    forms = _SHORT_FORMS.get(short)
+    return forms is not None and (full in forms or VARIANT_KEY.get(full, full) in _SHORT_FORM_KEYS[short])
+
+
+_SHORT_FORMS = short_forms()
+_SHORT_FORM_KEYS = {k: frozenset(VARIANT_KEY.get(f, f) for f in v) for k, v in _SHORT_FORMS.items()}
+
+_MISREADS = (("rn", "m"), ("cl", "d"), ("vv", "w"), ("ii", "u"), ("li", "h"))
+
+
+def _read_alike(a: str, b: str) -> bool:
+    """One pair of letters read as one letter by OCR or a tired eye (`Ahrned` is `Ahmed`)."""
+    if abs(len(a) - len(b)) != 1 or a[0] != b[0]:
+        return False
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    for pair, single in _MISREADS:
+        if pair in longer and single in shorter:
+            start = longer.find(pair)
+            while start >= 0:
+                if longer[:start] + single + longer[start + 2 :] == shorter:
+                    return True
+                start = longer.find(pair, start + 1)
+    return False
+
+
 def _has_vowel(token: str) -> bool:
     return any(c in "aeiou" for c in token)
 
@@ -70,9 +106,14 @@ def token_similarity(a: str, b: str) -> tuple[float, str]:
     variant = VARIANT_KEY.get(a)
     if variant is not None and variant == VARIANT_KEY.get(b):
         return 0.95, "spelling variant"
+    if _is_short_form(a, b) or _is_short_form(b, a):
+        return SHORT_FORM_SIMILARITY, "written short form"
     if is_nickname_of(a, b) or is_nickname_of(b, a):
         return 0.92, "nickname"
     la, lb = len(a), len(b)
+    ua, ub = unglued(a), unglued(b)
+    if (ua != a or ub != b) and (ua == ub or (min(len(ua), len(ub)) >= 4 and _same_sound(ua, ub))):
+        return PARTICLE_JOINED_SIMILARITY, "particle joined"
     if la == 1 or lb == 1:
         return (INITIAL_SIMILARITY, "initial") if a[0] == b[0] else (0.0, "")
     if _gender_pair(a, b):
@@ -84,7 +125,9 @@ def token_similarity(a: str, b: str) -> tuple[float, str]:
     if edits <= _allowed_edits(shorter):
         return (0.9 if edits == 1 else 0.8), f"{edits} letter{'s' if edits > 1 else ''} differ"
     if _vowels_dropped(a, b) or _vowels_dropped(b, a):
-        return 0.85, "vowels dropped"
+        return VOWELS_DROPPED_SIMILARITY, "vowels dropped"
+    if _read_alike(a, b):
+        return READ_ALIKE_SIMILARITY, "misread letters"
     skel_a, skel_b = skeleton(a), skeleton(b)
     if (
         shorter >= 3
@@ -118,6 +161,7 @@ _SPELLING_ONLY = frozenset(
         "sounds nearly alike",
         "truncated",
         "vowels dropped",
+        "misread letters",
     }
 )
 
@@ -243,7 +287,8 @@ def _token_weight(token: str, weight: dict[str, float], default_weight: float) -
 
 def _plain_weight(token: str, weight: dict[str, float], default_weight: float) -> float:
     value = weight.get(token, default_weight)
-    return min(value, 0.5) if len(token) == 1 else value
+    # An initial says little; a number (`Fund 3`, `Ji Song 6`) tells one of a series from another.
+    return min(value, 0.5) if len(token) == 1 and not token.isdigit() else value
 
 
 class QueryForm:
@@ -258,6 +303,7 @@ class QueryForm:
     __slots__ = (
         "_matches",
         "_plan",
+        "cut",
         "known",
         "leftover",
         "name",
@@ -280,6 +326,8 @@ class QueryForm:
         self.name = name
         self.tokens = name.tokens
         self.reachable = reachable
+        # The index of the last token when the name was cut at a field width, else -1.
+        self.cut = len(name.tokens) - 1 if len(name.text.strip()) in FIELD_WIDTHS and name.tokens else -1
         known, vowel_poor, weights, penalties, leftover, substantive, plan = [], [], [], [], [], [], []
         for i, t in enumerate(name.tokens):
             is_known = t in weight or t in lexicon
@@ -289,7 +337,8 @@ class QueryForm:
             known.append(is_known)
             vowel_poor.append(poor)
             weights.append(w)
-            unmatched = UNMATCHED_QUERY_INITIAL_PENALTY if len(t) == 1 else UNMATCHED_QUERY_PENALTY
+            initial = len(t) == 1 and not t.isdigit()
+            unmatched = UNMATCHED_QUERY_INITIAL_PENALTY if initial else UNMATCHED_QUERY_PENALTY
             penalties.append(unmatched * w)
             # Tokens `_leftover_pairs` may pair loosely: long misspellings of words no list knows.
             if len(t) >= 4 and not is_known:
@@ -340,6 +389,13 @@ class QueryForm:
             ):
                 continue
             sim = presented_similarity(presented, listed_token, known)[0]
+            if (
+                i == self.cut
+                and len(presented) >= 2
+                and len(listed_token) > len(presented)
+                and listed_token.startswith(presented)
+            ):
+                sim = max(sim, TRUNCATED_SIMILARITY)
             if sim >= MIN_TOKEN_SIMILARITY:
                 row.append((sim, i))
         found = self._matches[listed_token] = tuple(row)
@@ -401,7 +457,11 @@ def score_alignment(query: QueryForm, listed: ListedForm) -> tuple[float, str, l
     gained = lost = 0.0
     given_mask = listed.given_mask
     given_found = False
+    after_cut = len(l_weights)  # listed tokens from here on come after the cut: never given, never missing
+    cut = query.cut
     for i, j, sim in pairs:
+        if i == cut and listed.tokens[j] != query.tokens[i] and listed.tokens[j].startswith(query.tokens[i]):
+            after_cut = j + 1
         w = (q_weights[i] + l_weights[j]) / 2
         gained += sim * w
         lost += (1.0 - sim) * w
@@ -411,7 +471,7 @@ def score_alignment(query: QueryForm, listed: ListedForm) -> tuple[float, str, l
         if i not in used_q:
             lost += penalty
     for j, penalty in enumerate(listed.penalties_given_found if given_found else listed.penalties):
-        if j not in used_l:
+        if j not in used_l and j < after_cut:
             lost += penalty
     score = gained / (gained + lost)
     if listed.has_given and not given_found:

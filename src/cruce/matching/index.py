@@ -16,7 +16,8 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from cruce.matching.names import NameTokens
+from cruce.matching.lexicon import short_forms
+from cruce.matching.names import NameTokens, unglued
 from cruce.matching.phonetic import skeleton, sound_key
 from cruce.matching.variants import NICKNAME_CANONICAL, VARIANT_KEY
 
@@ -44,6 +45,9 @@ def token_keys(token: str) -> set[str]:
         keys.update("d" + token[:i] + token[i + 1 :] for i in range(len(token)))
     if len(token) >= 5 and token[:2] in ("al", "el"):
         keys.add("t" + token[2:])
+    bare = unglued(token)
+    if bare != token:  # delarosa, abualkhayr: filed under rosa, abukhayr too
+        keys.add("t" + bare)
     return keys
 
 
@@ -53,7 +57,12 @@ def query_token_keys(token: str) -> set[str]:
     for formal in NICKNAME_CANONICAL.get(token, ()):
         keys.update(("t" + formal, "v" + formal))
     keys.update("t" + nick for nick in _NICKNAMES_OF.get(VARIANT_KEY.get(token, token), ()))
+    for full in _SHORT_FORMS.get(token, ()):  # fco -> francisco
+        keys.update(("t" + full, "v" + VARIANT_KEY.get(full, full)))
     return keys
+
+
+_SHORT_FORMS = short_forms()
 
 
 _NICKNAMES_OF: dict[str, tuple[str, ...]] = {}

@@ -1,35 +1,49 @@
-"""A lexicon of common given names and surnames, so the matcher can tell a misspelling from another name.
+"""Name knowledge shipped with cruce as versioned data files (`matching/data/*.tsv`), read once.
 
-`Albertoo` is nobody's name: it is a typo of Alberto and may be matched loosely. `Roberto` and `Barnes` are
-real names: a spelling close to a listed name is another person. The lexicon is taken from Faker's
-per-locale name tables (a runtime dependency already, no download), folded the same way as every name.
+Each table states its source, licence and version in its header, so what the matcher equates can be read,
+cited and reviewed without reading code, and nothing changes when a third-party package does.
+
+- `common_names.tsv`: common given names and surnames. `Albertoo` is nobody's name (a typo, matched
+  loosely); `Roberto` is a real name, so a spelling close to a listed name is another person.
+- `short_forms.tsv`: written short forms (`Ma.` María, `Jno.` John, `Muhd.` Muhammad).
 """
 
 from __future__ import annotations
 
-import importlib
 from functools import lru_cache
+from importlib import resources
 
-from cruce.matching.text import tokenize
-
-_LOCALES = (
-    "en_US", "en_GB", "es_MX", "es_ES", "es_CO", "fr_FR", "fr_CA", "pt_BR", "de_DE", "it_IT", "ru_RU",
-    "pl_PL", "uk_UA", "ar_AA", "ar_SA", "tr_TR", "fa_IR", "nl_NL", "hi_IN",
-)  # fmt: skip
-_TABLES = ("first_names", "first_names_male", "first_names_female", "last_names", "first_names_nonbinary")
 MIN_LENGTH = 4
+
+
+def read_table(name: str) -> list[list[str]]:
+    """Rows of a shipped tab-separated table, comments (`#`) and blank lines left out."""
+    text = resources.files("cruce.matching").joinpath("data", name).read_text(encoding="utf-8")
+    rows = []
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        rows.append(line.split("\t"))
+    return rows
+
+
+def table_header(name: str) -> str:
+    """The comment header of a shipped table: what it is, where it comes from, its licence and version."""
+    text = resources.files("cruce.matching").joinpath("data", name).read_text(encoding="utf-8")
+    return "\n".join(line[2:] for line in text.splitlines() if line.startswith("#"))
 
 
 @lru_cache(maxsize=1)
 def common_name_tokens() -> frozenset[str]:
-    """Folded tokens of common names in the border's and the lists' languages; empty if Faker is missing."""
-    tokens: set[str] = set()
-    for locale in _LOCALES:
-        try:
-            provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
-        except (ImportError, AttributeError):
-            continue
-        for table in _TABLES:
-            for name in getattr(provider, table, ()) or ():
-                tokens.update(t for t in tokenize(str(name)) if len(t) >= MIN_LENGTH)
-    return frozenset(tokens)
+    """Folded tokens of common names in the border's and the lists' languages."""
+    return frozenset(row[0] for row in read_table("common_names.tsv") if len(row[0]) >= MIN_LENGTH)
+
+
+@lru_cache(maxsize=1)
+def short_forms() -> dict[str, frozenset[str]]:
+    """Written short form -> the full names it stands for (`fco` -> {francisco})."""
+    found: dict[str, set[str]] = {}
+    for row in read_table("short_forms.tsv"):
+        if len(row) >= 2:
+            found.setdefault(row[0].strip(), set()).update(f.strip() for f in row[1].split(",") if f.strip())
+    return {k: frozenset(v) for k, v in found.items()}

@@ -31,7 +31,7 @@ from cruce.matching.features import (
 )
 from cruce.matching.index import NameIndex
 from cruce.matching.lexicon import common_name_tokens
-from cruce.matching.names import NameTokens, Role, listed_name_tokens, query_name_tokens
+from cruce.matching.names import NameTokens, Role, listed_name_tokens, query_name_tokens, rejoined
 from cruce.matching.types import DEFAULT_ALERT_THRESHOLD, Feature, Match, Query
 
 GIVEN_NAME_CONFLICT_CAP = 0.6
@@ -48,6 +48,9 @@ _COMPATIBLE: dict[Schema, frozenset[Schema]] = {
     Schema.AIRCRAFT: frozenset({Schema.AIRCRAFT, Schema.UNKNOWN}),
     Schema.VEHICLE: frozenset({Schema.VEHICLE, Schema.UNKNOWN}),
 }
+
+
+_Scored = tuple[float, str, list[tuple[int, int, float]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,14 +127,42 @@ class Matcher:
         if not query_tokens.tokens:
             return []
         allowed = _COMPATIBLE.get(query.schema)
+        best, forms = self._best_names(query_tokens, allowed)
+        alternative = rejoined(query_tokens, self.index.weight)
+        if alternative is not None:  # `Abdul Rahman` / `Abdulrahman`, `Xi Jin Ping` / `Xi Jinping`
+            other_best, other_forms = self._best_names(alternative, allowed)
+            for entity_no, found in other_best.items():
+                if entity_no not in best or found[0] > best[entity_no][0]:
+                    best[entity_no] = found
+                    forms[entity_no] = other_forms[entity_no]
+        names, entities = self._names, self.entities
+        scored = []
+        for entity_no, (name_score, name_no, result) in best.items():
+            if name_score < MIN_REPORTED_SCORE:
+                continue
+            entity = entities[entity_no]
+            final, adjustments = self._adjust(query, entity, name_score)
+            scored.append((final, entity.id, name_score, name_no, adjustments, forms[entity_no], result))
+        scored.sort(key=lambda item: (-item[0], item[1]))
+        matches = []
+        for final, _, name_score, name_no, adjustments, form, result in scored[:top]:
+            listed = names[name_no]
+            alignment = explain_alignment(form, listed.form, result)
+            features = (_name_feature(name_score, listed, alignment), *(a.feature for a in adjustments))
+            matches.append(Match(entities[listed.entity_no], final, final >= self.threshold,
+                                 listed.tokens.text, features))  # fmt: skip
+        return matches
+
+    def _best_names(
+        self, query_tokens: NameTokens, allowed: frozenset[Schema] | None
+    ) -> tuple[dict[int, tuple[float, int, _Scored]], dict[int, QueryForm]]:
+        """Per candidate entity: its best name score, that name's number and its alignment; and the form."""
         index = self.index
         reachable = tuple(index.reachable(t) for t in query_tokens.tokens)
         form = QueryForm(query_tokens, index.weight, index.default_weight, self.lexicon, reachable)
         names, entities = self._names, self.entities
-        # Each name is aligned at most once per query: its score, and the alignment kept for explaining it.
-        aligned: dict[int, tuple[float, str, list[tuple[int, int, float]]]] = {}
-        name_scores: dict[int, float] = {}
-        best: dict[int, tuple[float, int]] = {}  # entity number -> (best name score, its name number)
+        scored_names: set[int] = set()  # each name is aligned at most once per query
+        best: dict[int, tuple[float, int, _Scored]] = {}
         # With a schema filter, look further down the ranking so that other kinds cannot crowd it out.
         limit = CANDIDATE_NAMES if allowed is None else CANDIDATE_NAMES * 4
         kept = 0
@@ -143,39 +174,26 @@ class Matcher:
             kept += 1
             if kept > CANDIDATE_NAMES:
                 break
-            result = aligned[name_no] = score_alignment(form, listed.form)
-            name_score = name_scores[name_no] = self._name_score(result[0], result[1], listed)
+            result = score_alignment(form, listed.form)
+            scored_names.add(name_no)
+            name_score = self._name_score(result[0], result[1], listed)
             previous = best.get(entity_no)
             if previous is None or name_score > previous[0]:
-                best[entity_no] = (name_score, name_no)
-        for entity_no, (name_score, _) in list(best.items()):
+                best[entity_no] = (name_score, name_no, result)
+        for entity_no, (name_score, _, _) in list(best.items()):
             if name_score < OTHER_ALIASES_FROM:
                 continue
             # The index found this entity through one name; another of its names may fit the query better.
             for name_no in self._names_of[entity_no]:
-                if name_no in name_scores:  # scored already, and counted in `best`
+                if name_no in scored_names:  # scored already, and counted in `best`
                     continue
                 listed = names[name_no]
-                result = aligned[name_no] = score_alignment(form, listed.form)
-                other = name_scores[name_no] = self._name_score(result[0], result[1], listed)
+                result = score_alignment(form, listed.form)
+                scored_names.add(name_no)
+                other = self._name_score(result[0], result[1], listed)
                 if other > best[entity_no][0]:
-                    best[entity_no] = (other, name_no)
-        scored = []
-        for entity_no, (name_score, name_no) in best.items():
-            if name_score < MIN_REPORTED_SCORE:
-                continue
-            entity = entities[entity_no]
-            final, adjustments = self._adjust(query, entity, name_score)
-            scored.append((final, entity.id, name_score, name_no, adjustments))
-        scored.sort(key=lambda item: (-item[0], item[1]))
-        matches = []
-        for final, _, name_score, name_no, adjustments in scored[:top]:
-            listed = names[name_no]
-            alignment = explain_alignment(form, listed.form, aligned[name_no])
-            features = (_name_feature(name_score, listed, alignment), *(a.feature for a in adjustments))
-            matches.append(Match(entities[listed.entity_no], final, final >= self.threshold,
-                                 listed.tokens.text, features))  # fmt: skip
-        return matches
+                    best[entity_no] = (other, name_no, result)
+        return best, dict.fromkeys(best, form)
 
     def screen_many(self, queries: Sequence[Query], top: int = 5) -> list[list[Match]]:
         return [self.screen(query, top) for query in queries]

@@ -6,6 +6,7 @@ a different person (another given name with the same two surnames).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
@@ -75,14 +76,20 @@ def _split_arabic_compounds(tokens: list[str]) -> list[str]:
 
 
 def _join_kunya(tokens: list[str]) -> list[str]:
-    """`abu ali` (father of Ali) is one name, not the given name Ali: join it so it only matches itself."""
+    """`abu ali` (father of Ali) is one name, not the given name Ali: join it so it only matches itself.
+
+    An article between them goes (`abu al-khayr` is `abukhayr`), as it does in `abualkhayr` (`unglued`).
+    """
     out: list[str] = []
     index = 0
     while index < len(tokens):
         token = tokens[index]
-        if token in _KUNYA and index + 1 < len(tokens) and tokens[index + 1] not in PARTICLES:
-            out.append(token[:2] + "u" + tokens[index + 1] if token != "umm" else "umm" + tokens[index + 1])
-            index += 2
+        after = index + 1
+        while after < len(tokens) - 1 and tokens[after] in _ARTICLES:
+            after += 1
+        if token in _KUNYA and after < len(tokens) and tokens[after] not in PARTICLES:
+            out.append(token[:2] + "u" + tokens[after] if token != "umm" else "umm" + tokens[after])
+            index = after + 1
             continue
         out.append(token)
         index += 1
@@ -90,6 +97,7 @@ def _join_kunya(tokens: list[str]) -> list[str]:
 
 
 _KUNYA = frozenset({"abu", "abou", "abo", "umm"})
+_ARTICLES = frozenset({"al", "el", "ul", "ad", "ar", "as", "ash", "at", "az", "ud"})
 
 
 def _drop_titles(tokens: list[str], *, name_end: bool = True) -> list[str]:
@@ -98,7 +106,7 @@ def _drop_titles(tokens: list[str], *, name_end: bool = True) -> list[str]:
     Titles and ranks that are also names or surnames (Haji, Sheikh, Don, Coronel) stay, as tokens of little
     weight (`is_title`), so that a list and a traveler that disagree on them still align.
     """
-    tokens = [t for t in tokens if t not in TITLES] or tokens
+    tokens = [t for t in tokens if t not in TITLES and t not in _SUFFIXES_ANYWHERE] or tokens
     end = len(tokens)
     suffixes = _SUFFIXES if name_end else _SUFFIX_ABBREVIATIONS
     while end > 1 and tokens[end - 1] in suffixes:
@@ -107,6 +115,8 @@ def _drop_titles(tokens: list[str], *, name_end: bool = True) -> list[str]:
 
 
 _SUFFIX_ABBREVIATIONS = frozenset({"jr", "sr", "esq", "ii", "iii", "iv"})
+# Generational suffixes that are never a name, wherever a form put them (`SMITH JR, John`, `John Jr Smith`).
+_SUFFIXES_ANYWHERE = frozenset({"jr", "esq", "ii", "iii", "iv"})
 _SUFFIXES = _SUFFIX_ABBREVIATIONS | {"junior"}  # Junior inside a name is a given name (Onofre Junior)
 
 
@@ -118,7 +128,12 @@ def person_tokens(text: str, *, name_end: bool = True) -> list[str]:
         return ["".join(tokens)]  # G.L.G. is an acronym, not three initials
     tokens = _drop_titles(tokens, name_end=name_end)
     tokens = _join_kunya(_split_arabic_compounds(tokens))
-    kept = [t for t in tokens if t not in PARTICLES]
+    # A single letter leading a name is an initial (`Y. Aitzol`, `D. Castillo`), not the particle `y` or `d`.
+    kept = [
+        t for i, t in enumerate(tokens) if t not in PARTICLES or (i == 0 and len(t) == 1 and len(tokens) > 1)
+    ]
+    if len(kept) >= 2 and all(len(t) == 1 and t.isalpha() for t in kept):
+        return ["".join(kept)]  # as above: letters alone are an acronym, however they were reached
     return kept or tokens
 
 
@@ -152,9 +167,55 @@ def _is_legal_form(token: str) -> bool:
     return process.extractOne(token, _LONG_LEGAL_FORMS, scorer=OSA.distance, score_cutoff=2) is not None
 
 
+# Ship-type prefixes written before a vessel's name: motor vessel, motor tanker, steamship, fishing vessel.
+_VESSEL_PREFIXES = frozenset({"mv", "mt", "ms", "mts", "ss", "fv", "mvs", "tb"})
+
+# Pieces of Spanish legal forms that lose their dots and spaces (`DEC.V.`, `S.DER.L.`, `SADECV`).
+_LEGAL_PIECES = ("sapi", "sab", "sa", "de", "cv", "rl", "s", "c", "v", "r", "l", "a")
+
+
+@lru_cache(maxsize=100_000)
+def _is_glued_legal_form(token: str) -> bool:
+    """`dec`, `derl`, `sderl`, `sadecv`: a token made only of legal-form pieces, at least two of them."""
+    if len(token) > 10 or len(token) < 3 or "de" not in token or token.endswith("de"):  # casa, sade: names
+        return False
+
+    def split(rest: str, parts: int) -> bool:
+        if not rest:
+            return parts >= 2
+        return any(rest.startswith(p) and split(rest[len(p) :], parts + 1) for p in _LEGAL_PIECES)
+
+    return split(token, 0)
+
+
+def _strip_legal_tail(tokens: list[str]) -> list[str]:
+    """Drop a legal form at the end however its dots split it (`s der l dec v` from `S.DER.L. DEC.V.`)."""
+    changed = True
+    while changed and len(tokens) > 1:
+        changed = False
+        for k in range(min(5, len(tokens) - 1), 0, -1):
+            tail = "".join(tokens[-k:])
+            if tail in PARTICLES or _is_legal_form(tail) or _is_glued_legal_form(tail):
+                tokens = tokens[:-k]
+                changed = True
+                break
+    return tokens
+
+
 def org_tokens(text: str) -> list[str]:
+    """Tokens of an organisation's name without legal forms, particles or personal titles around it."""
     tokens = _join_acronyms(tokenize(text))
-    kept = [t for t in tokens if t not in PARTICLES and not _is_legal_form(ORG_SYNONYMS.get(t, t))]
+    if len(tokens) > 1 and tokens[0] in _VESSEL_PREFIXES:  # M/V EVER GIVEN is the ship EVER GIVEN
+        tokens = tokens[1:]
+    tokens = _strip_legal_tail(tokens)
+    kept = [
+        t
+        for t in tokens
+        if t not in PARTICLES
+        and t not in TITLES
+        and not _is_legal_form(ORG_SYNONYMS.get(t, t))
+        and not _is_glued_legal_form(t)
+    ]
     return kept or tokens
 
 
@@ -214,8 +275,14 @@ def listed_name_tokens(name: Name, schema: Schema) -> NameTokens:
 
 
 def query_name_tokens(text: str, schema: Schema) -> NameTokens:
-    """Tokens of a presented name; its structure is unknown unless written `FAMILY, Given`."""
-    if schema is Schema.PERSON and "," in text:
+    """Tokens of a presented name; its structure is unknown unless written `FAMILY, Given`.
+
+    A name of unknown kind written `FAMILY, Given` is read as a person's unless it carries a company word:
+    lists and manifests write people that way, and reading it the same way as the list keeps the two alike.
+    """
+    if "," in text and (
+        schema is Schema.PERSON or (schema is Schema.UNKNOWN and not looks_like_organization(text))
+    ):
         family, _, given = text.partition(",")
         tokens, roles = _roles_from_split(family, given)
         if tokens:
@@ -250,3 +317,86 @@ _ORG_WORDS = frozenset(k for k in ORG_SYNONYMS if len(k) >= 5) | frozenset(
 def looks_like_organization(text: str) -> bool:
     """A presented name of unknown kind that carries a legal form or a corporate word is a company."""
     return any(token in _CORPORATE_MARKERS or token in _ORG_WORDS for token in _join_acronyms(tokenize(text)))
+
+
+# Particles that people and systems glue to the next word (`DELAROSA`, `delRio`, `VANDERBERG`, `ALSHANTI`),
+# longest first so that `dela` is taken before `de`.
+_GLUED_PARTICLES = tuple(
+    sorted(
+        {"de", "del", "dela", "delas", "delos", "da", "das", "dos", "di", "du", "van", "vander", "vanden",
+         "von", "der", "den", "la", "las", "los", "le", "bin", "ibn", "ben", "bint", "al", "el", "ul", "ad",
+         "ar", "as", "ash", "at", "az", "ud"},
+        key=len,
+        reverse=True,
+    )
+)  # fmt: skip
+
+
+MIN_UNGLUED = 3
+
+
+@lru_cache(maxsize=200_000)
+def unglued(token: str) -> str:
+    """`token` without particles glued to its front (`delarosa` -> `rosa`, `abualkhayr` -> `abukhayr`).
+
+    What remains must keep three letters, so that real names starting like a particle (`delgado` -> `gado`)
+    are only ever compared, never indexed as something else; the scorer decides whether the rest agrees.
+    """
+    head = ""
+    for kunya in ("abu", "umm"):
+        if token.startswith(kunya) and len(token) > len(kunya) + 3:
+            head, token = kunya, token[len(kunya) :]
+            break
+    stripped = True
+    while stripped:
+        stripped = False
+        for particle in _GLUED_PARTICLES:  # longest first; a shorter one never splits what a longer began
+            if token.startswith(particle):
+                if len(token) - len(particle) >= MIN_UNGLUED:
+                    token = token[len(particle) :]
+                    stripped = True
+                break
+    return head + token
+
+
+MIN_SPLIT_PART = 2
+
+
+def rejoined(name: NameTokens, vocabulary: Mapping[str, object]) -> NameTokens | None:
+    """The name with words joined or split the way the lists write them, or None when nothing changes.
+
+    Two adjacent words whose concatenation is a listed word are joined (`abdul rahman`, `jin ping`); a word
+    no list knows that splits into two listed words is split (`chongnam` -> `chong nam`). The matcher scores
+    both readings and keeps the better, so a joined or split name is never worse off than it was.
+    """
+    tokens, roles = name.tokens, name.roles
+    out: list[str] = []
+    out_roles: list[Role] = []
+    changed = False
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if i + 1 < len(tokens) and token + tokens[i + 1] in vocabulary:
+            out.append(token + tokens[i + 1])
+            out_roles.append(roles[i])
+            changed = True
+            i += 2
+            continue
+        if token not in vocabulary and len(token) >= 2 * MIN_SPLIT_PART + 1:
+            for cut in range(MIN_SPLIT_PART, len(token) - MIN_SPLIT_PART + 1):
+                head, tail = token[:cut], token[cut:]
+                if head in vocabulary and tail in vocabulary:
+                    out.extend((head, tail))
+                    out_roles.extend((roles[i], roles[i]))
+                    changed = True
+                    break
+            else:
+                out.append(token)
+                out_roles.append(roles[i])
+        else:
+            out.append(token)
+            out_roles.append(roles[i])
+        i += 1
+    if not changed:
+        return None
+    return NameTokens(name.text, tuple(out), tuple(out_roles))

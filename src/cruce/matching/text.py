@@ -37,6 +37,9 @@ _DIGIT_LOOKALIKES = str.maketrans(
 _WORD = re.compile(r"\w+", re.UNICODE)
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _LETTER_DIGIT_MIX = re.compile(r"(?=.*[a-z])(?=.*[0-9@])[a-z0-9@]+")
+# Scripts written without spaces between syllables: each character becomes its own word (`习近平` -> xi jin
+# ping), and the matcher joins adjacent words where the list writes them as one (`Xi Jinping`).
+_SYLLABIC = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff])")
 
 
 def _script_of(char: str) -> str:
@@ -99,6 +102,7 @@ def fold_any(text: str) -> str:
     cleaned = _strip_invisible(text)
     cleaned = unicodedata.normalize("NFKC", cleaned)
     cleaned = _WORD.sub(lambda m: _fold_homoglyphs(m.group(0)), cleaned)
+    cleaned = _SYLLABIC.sub(r" \1 ", cleaned)
     cleaned = cleaned.replace("'", "").replace("’", "").replace("`", "").replace("ʼ", "").replace("ʻ", "")
     latin = anyascii(cleaned).lower()
     tokens = _NON_ALNUM.sub(" ", latin.replace("'", "")).split()
