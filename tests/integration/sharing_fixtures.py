@@ -21,6 +21,7 @@ import uvicorn
 from cruce.core.markings import Marking
 from cruce.sharing.products import Portion, Product, ProductKind
 from cruce.sharing.stix import marking_definition
+from cruce.storage.credentials import FAST_POLICY, PasswordHasher
 from cruce.storage.sharing import SharingStore
 
 PASSWORD = "correct horse battery staple"
@@ -119,7 +120,8 @@ def serve(database_url: str) -> Iterator[str]:
     from cruce.api.taxii import create_taxii_app
 
     port = free_port()
-    config = uvicorn.Config(create_taxii_app(database_url), host="127.0.0.1", port=port, log_level="warning")
+    app = create_taxii_app(database_url, hasher=PasswordHasher(FAST_POLICY))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -190,7 +190,7 @@ def test_the_cli_sets_up_a_node_and_publishes(tmp_path: Path) -> None:
     added = subprocess.run(
         [sys.executable, "-m", "cruce.cli.main", "share", "accounts", "add", "ana", "--org", "cbp",
          "--country", "USA", "--clearance", "TS", "--role", "analyst", "--role", "releasing_officer",
-         "--password-stdin", "--token"],
+         "--password-stdin", "--system", "--token"],
         env=cli_env(data), input="s3cret pass\n", capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert added.returncode == 0, added.stderr
