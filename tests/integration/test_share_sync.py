@@ -212,4 +212,4 @@ def test_the_cli_sets_up_a_node_and_publishes(tmp_path: Path) -> None:
         db_text = "\n".join(
             str(row) for row in store.engine.connect().exec_driver_sql("SELECT * FROM share_accounts")
         )
-    assert "s3cret" not in db_text and "scrypt$" in db_text
+    assert "s3cret" not in db_text and "$argon2id$" in db_text
