@@ -375,8 +375,7 @@ class Operations:
         name = (username or "")[:128]
         usable = bool(name and password) and not has_control_character(name)
         country = self.sharing.account_country(name) if usable else None
-        if usable:
-            self.guard.check(name, address, country)
+        counted = self.guard.check(name, address, country) if usable else False
         account = self.sharing.check_password(name, str(password)) if usable else None
         if account is None:
             if usable:
@@ -385,7 +384,8 @@ class Operations:
             self._record(None, "authenticate", "api:token", Outcome.DENIED, "wrong user name or password",
                          {"address": address or ""}, actor=who, country=country)  # fmt: skip
             raise UnauthenticatedError("unauthenticated", "wrong user name or password")
-        self.guard.succeeded(name)
+        if counted:
+            self.guard.succeeded(name)
         token, expires = self.api.issue_access_token(account.user_id, self.config.token_ttl)
         self._record(account.user(), "authenticate", "api:token", reason="access token issued")
         return {

@@ -208,13 +208,12 @@ class TaxiiService:
         elif user is not None and password is not None:
             usable = bool(user) and len(user) <= 128 and "\x00" not in user
             country = self.store.account_country(user) if usable else None
-            if usable and self.guard is not None:
-                self.guard.check(user, address, country)
+            counted = self.guard.check(user, address, country) if usable and self.guard else False
             account = self.store.check_password(user, password) if usable else None
             if self.guard is not None and usable:
                 if account is None:
                     self.guard.failed(user, address, country)
-                else:
+                elif counted:
                     self.guard.succeeded(user)
         if account is None:
             who = "".join(c for c in (user or "") if c.isprintable())[:128] or "anonymous"

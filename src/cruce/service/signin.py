@@ -66,15 +66,14 @@ class SignInGuard:
         self.clock = clock
         self.door = door
 
-    def check(self, user: str | None, address: str | None, country: str | None = None) -> None:
-        """Raise ThrottledError (audited) if the account or the address is locked now."""
+    def check(self, user: str | None, address: str | None, country: str | None = None) -> bool:
+        """Raise ThrottledError (audited) if the account or the address is locked now; otherwise whether
+        the account has failures counted (so that a success has something to clear)."""
         now = self.clock()
-        locked = [
-            c for c in self.store.counts(_keys(user, address)).values()
-            if c.locked_until is not None and c.locked_until > now
-        ]  # fmt: skip
+        counts = self.store.counts(_keys(user, address))
+        locked = [c for c in counts.values() if c.locked_until is not None and c.locked_until > now]
         if not locked:
-            return
+            return any(key.startswith("user:") for key in counts)
         until = max(c.locked_until for c in locked if c.locked_until is not None)
         wait = max(1, math.ceil((until - now).total_seconds()))
         self.record(

@@ -519,7 +519,9 @@ def _preview(console: Console, draft: Draft) -> dict[str, Any]:
     """The live panel's content: banner (or the first error) and each partner's tear line."""
     owner = console.user.organisation.country
     errors = draft.marking_errors(owner)
-    preview: dict[str, Any] = {"errors": errors, "banner": None, "problem": None, "tear_lines": {}}
+    preview: dict[str, Any] = {
+        "errors": errors, "banner": None, "problem": None, "tear_lines": {}, "refusal": None,
+    }  # fmt: skip
     if errors:
         first = next(iter(errors))
         preview["problem"] = f"{_field_label(first)}: {errors[first]}"
@@ -529,7 +531,7 @@ def _preview(console: Console, draft: Draft) -> dict[str, Any]:
     except CruceError as exc:
         preview["problem"] = exc.message
         return preview
-    preview.update(banner=got["banner"], tear_lines=got["tear_lines"])
+    preview.update(banner=got["banner"], tear_lines=got["tear_lines"], refusal=got.get("refusal"))
     return preview
 
 
