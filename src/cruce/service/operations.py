@@ -522,13 +522,13 @@ class Operations:
                 details={"alerts": view["alerts"], "suppressed": view["suppressed"]},
             )  # fmt: skip
 
-        event({})  # validated before any alert is written: a screening that cannot be audited stops here
+        first = event({})  # validated before any alert is written: one that cannot be audited stops here
         outcomes = self.queue.raise_for_matches(
             query, matches, country=user.organisation.country, actor=user.user_id, source="screen",
             audit=self._hook(event),
         )  # fmt: skip
         if not any(o.alert_id for o in outcomes.values()):  # nothing written: audited in a shared batch
-            self._append(event(outcomes))
+            self._append(event(outcomes) if outcomes else first)
         return _screen_view(query, matches, outcomes)
 
     def start_batch(self, user: User, data: bytes, top: int = 5) -> dict[str, Any]:
