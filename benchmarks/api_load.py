@@ -74,7 +74,7 @@ def _prepare(data_dir: Path) -> tuple[str, list[str]]:
             listed += [e.caption for e in result.entities if e.schema.value == "Person"]
         sharing = SharingStore(store.engine)
         sharing.add_account(
-            "bench.booth", organisation="cbp", country="USA", clearance="U", roles=["officer"]
+            "bench.booth", organisation="cbp", country="USA", clearance="U", roles=["officer"], kind="system"
         )
         key = sharing.issue_token("bench.booth")
     return key, listed

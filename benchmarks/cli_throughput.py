@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.data import LIST_FILES, SCREENED_LISTS
+from cruce.core import csvsafe
 from cruce.matching.types import Query
 
 CLI_ROWS = 50_000
@@ -48,7 +49,7 @@ def write_queries_csv(queries: Sequence[Query], path: Path, rows: int) -> None:
     if not queries:
         raise ValueError("no queries to write")
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = csvsafe.writer(handle)
         writer.writerow(["id", "name", "schema", "birth_date", "country"])
         for i in range(rows):
             q = queries[i % len(queries)]

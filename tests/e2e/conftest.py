@@ -13,7 +13,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 
 from api_fixtures import Node, prepare
 from fastapi.testclient import TestClient
-from sharing_fixtures import FAST_SCRYPT_N
+
+from cruce.storage.credentials import FAST_POLICY
 
 
 @pytest.fixture(scope="module")
@@ -26,5 +27,5 @@ def app_client(node: Node) -> Iterator[TestClient]:
     """The whole app (API and console) in process, its lifespan run (the matcher is loaded)."""
     from cruce.api.app import create_app
 
-    with TestClient(create_app(node.settings, scrypt_n=FAST_SCRYPT_N, mount_taxii=False)) as client:
+    with TestClient(create_app(node.settings, passwords=FAST_POLICY, mount_taxii=False)) as client:
         yield client

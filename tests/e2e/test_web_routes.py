@@ -206,6 +206,9 @@ def test_editor_adds_rows_without_javascript_and_reports_a_taken_id(app_client: 
     more = app_client.post("/console/products", data={**form, "action": "add"})
     assert more.status_code == 200 and 'id="portion-2-marking"' in more.text
     assert 'value="S//REL TO USA, MEX"' in more.text  # what was typed is kept
+    alone = app_client.post("/console/products", data=form, follow_redirects=False)
+    assert alone.status_code == 403 and "needs a releasing" in alone.text  # an analyst alone keeps it home
+    form["csrf"] = sign_in(app_client, "usa.everything")  # analyst and releasing officer
     saved = app_client.post("/console/products", data=form, follow_redirects=False)
     assert saved.status_code == 303 and saved.headers["location"] == "/console/products/report%3Aweb-1"
     again = app_client.post("/console/products", data=form)

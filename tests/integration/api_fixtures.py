@@ -1,7 +1,8 @@
 """REST API test helpers: a store with a small invented watchlist and one account per role and partner, and
 a real uvicorn serving `create_app` on a free loopback port.
 
-Passwords are hashed with a small scrypt cost (see sharing_fixtures) so accounts are made quickly.
+Passwords are hashed with a small scrypt cost (see sharing_fixtures) so accounts are made quickly; the
+server hashes with cheap argon2id parameters (`FAST_POLICY`) and upgrades those scrypt hashes at sign-in.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sharing_fixtures import FAST_SCRYPT_N, PASSWORD, free_port
 
 from cruce.core.settings import Settings
 from cruce.service.lists import import_list
+from cruce.storage.credentials import FAST_POLICY
 from cruce.storage.sharing import SharingStore
 from cruce.storage.store import open_store
 
@@ -71,7 +73,8 @@ def serve(node: Node, **options: object) -> Iterator[str]:
     """uvicorn serving the API on a free loopback port, in this process; yields the base URL."""
     from cruce.api.app import create_app
 
-    app = create_app(node.settings, scrypt_n=FAST_SCRYPT_N, **options)  # type: ignore[arg-type]
+    options.setdefault("passwords", FAST_POLICY)
+    app = create_app(node.settings, **options)  # type: ignore[arg-type]
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

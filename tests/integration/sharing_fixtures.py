@@ -19,8 +19,10 @@ from typing import Any
 import uvicorn
 
 from cruce.core.markings import Marking
+from cruce.service.signin import ThrottlePolicy
 from cruce.sharing.products import Portion, Product, ProductKind
 from cruce.sharing.stix import marking_definition
+from cruce.storage.credentials import FAST_POLICY, PasswordHasher
 from cruce.storage.sharing import SharingStore
 
 PASSWORD = "correct horse battery staple"
@@ -113,13 +115,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+LENIENT = ThrottlePolicy(account_failures=10_000, address_failures=10_000)
+"""For servers whose tests send many wrong passwords on purpose (the throttle has tests of its own)."""
+
+
 @contextmanager
-def serve(database_url: str) -> Iterator[str]:
+def serve(database_url: str, throttle: ThrottlePolicy = LENIENT) -> Iterator[str]:
     """A real uvicorn serving cruce's TAXII app on a free loopback port; yields the server's base URL."""
     from cruce.api.taxii import create_taxii_app
 
     port = free_port()
-    config = uvicorn.Config(create_taxii_app(database_url), host="127.0.0.1", port=port, log_level="warning")
+    app = create_taxii_app(database_url, hasher=PasswordHasher(FAST_POLICY), throttle=throttle)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

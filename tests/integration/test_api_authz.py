@@ -2,8 +2,10 @@
 
 The expected statuses are written out here, by hand, from the policy (`cruce.service.operations.ROLES`
 and `cruce.sharing.access`), so that a change to the policy has to change this table too. Resources are
-USA's: an alert a USA analyst raised, a USA product, a USA analyst's job. A test also checks the table
-covers every route the OpenAPI document lists.
+USA's: an alert a USA analyst raised, a USA product, a USA analyst's job, a USA system account. A role
+that may not use a route gets 403; a role that may, asking for another country's (or another user's)
+resource, gets 404, exactly as for a missing one. A test also checks the table covers every route the
+OpenAPI document lists.
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ from typing import Any
 
 import httpx
 import pytest
-from api_fixtures import PARTNERS, ROLES, Node, prepare, serve, user_id, wait_job
+from api_fixtures import PARTNERS, ROLES, SUPER, Node, prepare, serve, user_id, wait_job
 from sharing_fixtures import PASSWORD
+
+from cruce.storage.sharing import SharingStore
+from cruce.storage.store import open_store
 
 READ = {"analyst", "releasing_officer", "officer"}  # cruce.sharing.access.READING_ROLES
 SCREEN = {"officer", "analyst"}
@@ -30,6 +35,7 @@ class Route:
     allowed: Callable[[str, str], bool]  # (role, country) -> allowed?
     ok: int = 200
     body: Callable[[str, str], dict[str, Any]] | None = None  # request kwargs for (role, country)
+    hidden: Callable[[str, str], bool] | None = None  # (role, country) -> answered 404 (not theirs)?
 
 
 def roles(allowed: set[str], country: str | None = None) -> Callable[[str, str], bool]:
@@ -49,9 +55,25 @@ def only(role: str, country: str) -> Callable[[str, str], bool]:
 
 
 def product(role: str, country: str) -> dict[str, Any]:
+    """A product that stays in the USA: an analyst may write it without a releasing officer."""
     return {"json": {"product_id": f"report:{country}-{role}", "owner": "USA",
-                     "title": {"text": "A title", "marking": "U"},
-                     "portions": [{"text": "For Mexico", "marking": "S//REL TO USA, MEX"}]}}  # fmt: skip
+                     "title": {"text": "A title", "marking": "U//NOFORN"},
+                     "portions": [{"text": "For the USA", "marking": "S//NOFORN"}]}}  # fmt: skip
+
+
+def shared_product() -> dict[str, Any]:
+    """Released to MEX: written by an account holding both analyst and releasing_officer."""
+    return {"product_id": "report:USA-setup", "owner": "USA", "title": {"text": "A title", "marking": "U"},
+            "portions": [{"text": "For Mexico", "marking": "S//REL TO USA, MEX"}]}  # fmt: skip
+
+
+def foreign(allowed: set[str]) -> Callable[[str, str], bool]:
+    """Roles that may use the route, asking for USA's resource from MEX: it is not there for them."""
+    return lambda role, c: role in allowed and c != "USA"
+
+
+def other_user(role: str, country: str) -> Callable[[str, str], bool]:
+    return lambda r, c: r in SCREEN and (r, c) != (role, country)
 
 
 ROUTES = (
@@ -63,20 +85,21 @@ ROUTES = (
     Route("POST", "/api/v1/screen/batch", roles({"analyst"}), 202,
           body=lambda r, c: {"files": {"file": ("a.csv", b"id,name\n1,Ana Perez\n", "text/csv")}}),
     Route("GET", "/api/v1/jobs", roles(SCREEN)),
-    Route("GET", "/api/v1/jobs/{job_id}", only("analyst", "USA")),
-    Route("GET", "/api/v1/jobs/{job_id}/results", only("analyst", "USA")),
+    Route("GET", "/api/v1/jobs/{job_id}", only("analyst", "USA"), hidden=other_user("analyst", "USA")),
+    Route("GET", "/api/v1/jobs/{job_id}/results", only("analyst", "USA"),
+          hidden=other_user("analyst", "USA")),
     Route("GET", "/api/v1/lists", roles(LISTS)),
     Route("GET", "/api/v1/lists/{list_id}/versions", roles(LISTS)),
     Route("POST", "/api/v1/lists/reload", roles({"admin"})),
     Route("GET", "/api/v1/alerts", roles(SCREEN)),
-    Route("GET", "/api/v1/alerts/{alert_id}", roles(SCREEN, "USA")),
-    Route("GET", "/api/v1/alerts/{alert_id}/history", roles(SCREEN, "USA")),
+    Route("GET", "/api/v1/alerts/{alert_id}", roles(SCREEN, "USA"), hidden=foreign(SCREEN)),
+    Route("GET", "/api/v1/alerts/{alert_id}/history", roles(SCREEN, "USA"), hidden=foreign(SCREEN)),
     Route("POST", "/api/v1/alerts/{alert_id}/assign", only("analyst", "USA"),
-          body=lambda r, c: {"json": {"assignee": None}}),
+          body=lambda r, c: {"json": {"assignee": None}}, hidden=foreign({"analyst"})),
     Route("POST", "/api/v1/alerts/{alert_id}/comments", only("analyst", "USA"), 201,
-          body=lambda r, c: {"json": {"text": f"note by {c} {r}"}}),
+          body=lambda r, c: {"json": {"text": f"note by {c} {r}"}}, hidden=foreign({"analyst"})),
     Route("POST", "/api/v1/alerts/{alert_id}/decision", only("analyst", "USA"),
-          body=lambda r, c: {"json": {"state": "escalated"}}),
+          body=lambda r, c: {"json": {"state": "escalated"}}, hidden=foreign({"analyst"})),
     Route("GET", "/api/v1/ports", roles(READ)),
     Route("POST", "/api/v1/crossings/simulations", roles({"analyst"}), 202,
           body=lambda r, c: {"json": {"port": "Nogales", "scale": 0.002}}),
@@ -89,7 +112,11 @@ ROUTES = (
     Route("POST", "/api/v1/users", only("admin", "USA"), 201,
           body=lambda r, c: {"json": {"user_id": f"new.{c}.{r}", "organisation": "cbp", "country": "USA",
                                       "clearance": "U", "roles": ["officer"]}}),
-    Route("POST", "/api/v1/users/{user_id}/api-keys", only("admin", "USA"), 201),
+    Route("POST", "/api/v1/users/{user_id}/api-keys", only("admin", "USA"), 201, hidden=foreign({"admin"})),
+    Route("POST", "/api/v1/users/{user_id}/sign-out", only("admin", "USA"), hidden=foreign({"admin"})),
+    Route("POST", "/api/v1/token/revoke", everyone, body=lambda r, c: {"data": {"token": "cruce_unknown"}}),
+    # Last: signing out everywhere revokes the caller's own keys, which the routes above use.
+    Route("POST", "/api/v1/users/me/sign-out", everyone),
 )  # fmt: skip
 ROUTES_BY_KEY = {(r.method, r.path): r for r in ROUTES}
 
@@ -100,12 +127,17 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Node,
     node = prepare(tmp_path_factory.mktemp("authz"))
     with serve(node) as base, httpx.Client(base_url=base, headers=node.headers("usa.analyst")) as usa:
         alert_id = usa.post("/api/v1/screen", json={"name": "Juan Carlos Hernandez"}).json()["alerts"][0]
-        assert usa.post("/api/v1/products", json=product("setup", "USA")["json"]).status_code == 201
+        written = usa.post("/api/v1/products", json=shared_product(), headers=node.headers(SUPER))
+        assert written.status_code == 201, written.text
         files = {"file": ("a.csv", b"id,name\n1,Juan Carlos Hernandez\n", "text/csv")}
         job = usa.post("/api/v1/screen/batch", files=files).json()
         assert wait_job(usa, f"/api/v1/jobs/{job['job_id']}")["state"] == "done"
+        with open_store(node.settings.resolved_database_url()) as store:
+            SharingStore(store.engine).add_account(
+                "usa.sync", organisation="cbp", country="USA", clearance="S", roles=["officer"], kind="system"
+            )
         params = {"alert_id": alert_id, "product_id": "report:USA-setup", "job_id": job["job_id"],
-                  "list_id": "us-ofac-sdn", "user_id": "usa.officer"}  # fmt: skip
+                  "list_id": "us-ofac-sdn", "user_id": "usa.sync"}  # fmt: skip
         yield base, node, params
 
 
@@ -132,9 +164,11 @@ def test_route_role_partner(
         route.method, base + route.path.format(**params), headers=headers, timeout=30, **kwargs
     )
     allowed = route.allowed(role, country)
-    expected = route.ok if allowed else 403
+    hidden = not allowed and route.hidden is not None and route.hidden(role, country)
+    expected = route.ok if allowed else 404 if hidden else 403
     assert response.status_code == expected, f"{uid}: {response.text[:300]}"
     if not allowed:
-        assert response.json()["error"]["code"] == "forbidden"
+        code = response.json()["error"]["code"]
+        assert code.endswith("_not_found") if hidden else code == "forbidden"
     if route.path == "/api/v1/products/{product_id}" and allowed:
         assert response.json()["view"] == ("full" if country == "USA" else "tear-line")

@@ -190,7 +190,7 @@ def test_the_cli_sets_up_a_node_and_publishes(tmp_path: Path) -> None:
     added = subprocess.run(
         [sys.executable, "-m", "cruce.cli.main", "share", "accounts", "add", "ana", "--org", "cbp",
          "--country", "USA", "--clearance", "TS", "--role", "analyst", "--role", "releasing_officer",
-         "--password-stdin", "--token"],
+         "--password-stdin", "--system", "--token"],
         env=cli_env(data), input="s3cret pass\n", capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert added.returncode == 0, added.stderr
@@ -212,4 +212,4 @@ def test_the_cli_sets_up_a_node_and_publishes(tmp_path: Path) -> None:
         db_text = "\n".join(
             str(row) for row in store.engine.connect().exec_driver_sql("SELECT * FROM share_accounts")
         )
-    assert "s3cret" not in db_text and "scrypt$" in db_text
+    assert "s3cret" not in db_text and "$argon2id$" in db_text

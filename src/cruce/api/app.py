@@ -5,6 +5,7 @@ envelope `{"error": {"code", "message", "details"}}`, by type:
 
     UnauthenticatedError 401 (with WWW-Authenticate)   ForbiddenError (AccessDeniedError) 403
     NotFoundError 404    ConflictError 409    InputError 400    request validation 422
+    ThrottledError 429 (with Retry-After)
     StorageError 503     any other CruceError or bug 500 (logged, no traceback to the client)
 
 The database is opened (and migrated) when the app is built; the screening index is loaded from the
@@ -30,10 +31,11 @@ from cruce.api import auth
 from cruce.api.routers import alerts, audit, crossings, lists, products, screening, users
 from cruce.api.schemas import ErrorEnvelope, Health
 from cruce.core.clock import Clock, utc_now
-from cruce.core.errors import CruceError
+from cruce.core.errors import CruceError, ThrottledError
 from cruce.core.settings import Settings
 from cruce.service.operations import ApiConfig, Operations, http_status
-from cruce.storage.sharing import SCRYPT_N
+from cruce.service.signin import ThrottlePolicy
+from cruce.storage.credentials import PasswordHasher, PasswordPolicy
 from cruce.storage.store import open_store
 from cruce.web import routes as console
 
@@ -45,6 +47,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     for status, text in (
         (400, "Bad input"), (401, "No valid credentials"), (403, "Not allowed"), (404, "Not found"),
         (409, "Conflict with the resource's state"), (422, "Request does not match the schema"),
+        (429, "Too many attempts; wait Retry-After seconds"),
     )
 }  # fmt: skip
 
@@ -54,10 +57,14 @@ def create_app(
     *,
     clock: Clock = utc_now,
     token_ttl: timedelta = timedelta(hours=1),
-    scrypt_n: int = SCRYPT_N,
+    passwords: PasswordPolicy | None = None,
+    throttle: ThrottlePolicy | None = None,
     mount_taxii: bool = True,
 ) -> FastAPI:
-    """The API on the database `settings` name (SQLite in the data directory unless CRUCE_DATABASE_URL)."""
+    """The API on the database `settings` name (SQLite in the data directory unless CRUCE_DATABASE_URL).
+
+    `passwords` and `throttle` default to the settings' (tests pass cheap hashing and a fake clock).
+    """
     settings.ensure_data_dir()
     url = settings.resolved_database_url()
     store = open_store(
@@ -65,9 +72,10 @@ def create_app(
     )
     config = ApiConfig(
         data_dir=settings.data_dir, alert_threshold=settings.alert_threshold, token_ttl=token_ttl,
-        scrypt_n=scrypt_n,
+        passwords=passwords or password_policy(settings), throttle=throttle or throttle_policy(settings),
     )  # fmt: skip
-    ops = Operations(store, config, clock=clock)
+    hasher = PasswordHasher(config.passwords)  # one per process: the API and TAXII share its cap
+    ops = Operations(store, config, clock=clock, hasher=hasher)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -101,8 +109,27 @@ def create_app(
     if mount_taxii:
         from cruce.api.taxii import create_taxii_app
 
-        app.mount("/taxii2", create_taxii_app(url, clock=clock, node_country=settings.node_country))
+        app.mount(
+            "/taxii2",
+            create_taxii_app(
+                url, clock=clock, hasher=hasher, throttle=config.throttle, node_country=settings.node_country
+            ),
+        )
     return app
+
+
+def password_policy(settings: Settings) -> PasswordPolicy:
+    return PasswordPolicy(
+        memory_kib=settings.argon2_memory_kib, time_cost=settings.argon2_time_cost,
+        max_concurrent=settings.password_hash_concurrency,
+    )  # fmt: skip
+
+
+def throttle_policy(settings: Settings) -> ThrottlePolicy:
+    return ThrottlePolicy(
+        account_failures=settings.signin_account_failures, address_failures=settings.signin_address_failures,
+        lockout_s=settings.signin_lockout_s,
+    )  # fmt: skip
 
 
 def app_from_settings() -> FastAPI:
@@ -122,6 +149,8 @@ def _handlers(app: FastAPI) -> None:
         if status >= 500:
             log.error("api_error code=%s message=%s", exc.code, exc.message)
         headers = {"WWW-Authenticate": CHALLENGE} if status == 401 else None
+        if isinstance(exc, ThrottledError):
+            headers = {"Retry-After": str(exc.retry_after_s)}
         return _envelope(status, exc.code, exc.message, exc.details, headers)
 
     @app.exception_handler(RequestValidationError)

@@ -1,20 +1,22 @@
 """Authentication: OAuth2 password flow for people, API keys for systems, both on the sharing accounts.
 
-`POST /api/v1/token` takes a user name and password (checked against the account's scrypt hash) and hands
-out an opaque random bearer token, stored only as its sha256, that expires (`ApiConfig.token_ttl`).
-Systems send `X-API-Key: <key>` (keys are the accounts' API tokens, issued by an administrator and also
-accepted as a bearer token). `current_user` turns either into a `cruce.sharing.access.User`, or a 401.
+`POST /api/v1/token` takes a user name and password (checked against the account's argon2id hash, throttled
+per account and client address: 429 with Retry-After while locked) and hands out an opaque random bearer
+token, stored only as its sha256, that expires (`ApiConfig.token_ttl`). System accounts send
+`X-API-Key: <key>` (keys are the accounts' API tokens, issued by an administrator to system accounts only,
+and also accepted as a bearer token). `current_user` turns either into a `cruce.sharing.access.User`, or a
+401. `POST /api/v1/token/revoke` revokes one token or key (RFC 7009: the same answer for any token).
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 
 from cruce.api.deps import Ops
-from cruce.api.schemas import ErrorEnvelope, TokenResponse
+from cruce.api.schemas import ErrorEnvelope, Revoked, TokenResponse
 from cruce.sharing.access import User
 
 TOKEN_PATH = "/api/v1/token"
@@ -40,12 +42,25 @@ router = APIRouter(tags=["auth"])
 @router.post(
     TOKEN_PATH,
     response_model=TokenResponse,
-    responses={401: {"model": ErrorEnvelope}},
+    responses={401: {"model": ErrorEnvelope}, 429: {"model": ErrorEnvelope}},
     summary="Sign in: a bearer token for a user name and password (OAuth2 password flow)",
 )
 def token(
+    request: Request,
     ops: Ops,
     username: Annotated[str | None, Form(max_length=128)] = None,
     password: Annotated[str | None, Form(max_length=256)] = None,
 ) -> dict[str, object]:
-    return ops.login(username, password)
+    return ops.login(username, password, request.client.host if request.client else None)
+
+
+@router.post(
+    TOKEN_PATH + "/revoke",
+    response_model=Revoked,
+    responses={401: {"model": ErrorEnvelope}},
+    summary="Revoke a token or API key: your own, or (administrators) a system account's of your country",
+)
+def revoke(
+    user: CurrentUser, ops: Ops, token: Annotated[str, Form(min_length=1, max_length=512)]
+) -> dict[str, object]:
+    return ops.revoke_token(user, token)

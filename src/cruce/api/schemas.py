@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from cruce.core.text import control_character_at
 
 T = TypeVar("T")
 
@@ -18,7 +20,17 @@ ShortText = Annotated[str, Field(min_length=1, max_length=128)]
 
 
 class Strict(BaseModel):
+    """A request body: unknown fields refused, and no control character in any text (422)."""
+
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_control_characters(cls, data: Any) -> Any:
+        where = control_character_at(data)
+        if where is not None:
+            raise ValueError(f"{where or 'a field'} holds a control character (NUL, escape...); remove it")
+        return data
 
 
 class ErrorBody(BaseModel):
@@ -57,6 +69,7 @@ class UserView(BaseModel):
     nationality: str
     clearance: str
     roles: list[str]
+    kind: Literal["person", "system"] = "person"
 
 
 class NewUser(Strict):
@@ -69,6 +82,11 @@ class NewUser(Strict):
         list[Literal["analyst", "releasing_officer", "officer", "auditor", "admin"]], Field(max_length=5)
     ] = Field(default_factory=list)
     password: Annotated[str, Field(min_length=12, max_length=256)] | None = None
+    kind: Literal["person", "system"] = Field(
+        default="person",
+        description="person (signs in with a password) or system (a sync or integration; the only kind "
+        "that may be given API keys)",
+    )
 
 
 class ApiKey(BaseModel):
@@ -284,6 +302,7 @@ class AuditRecordView(BaseModel):
     details: dict[str, Any]
     prev_hash: str
     hash: str
+    country: str | None = None
 
 
 class AuditVerificationView(BaseModel):
@@ -305,3 +324,7 @@ class PortView(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     entities: int
+
+
+class Revoked(BaseModel):
+    revoked: int = Field(description="How many tokens and keys were revoked")

@@ -8,8 +8,9 @@ Discovery answers at `/taxii2/` of the standalone server (`cruce share serve`) a
 `cruce.service.sharing.TaxiiService`, which checks permissions, filters by markings in the query and
 writes the audit log. Errors (ours and HTTP's) are TAXII error messages in one place (`_error`).
 
-Authentication is on every endpoint, discovery included: HTTP Basic (checked against the account's scrypt
-hash) or `Authorization: Bearer <token>` (checked by its sha256). No credentials, or wrong ones, is 401
+Authentication is on every endpoint, discovery included: HTTP Basic (checked against the account's argon2id
+hash, throttled per account and client address like every sign-in: `cruce.service.signin`) or
+`Authorization: Bearer <token>` (checked by its sha256). No credentials, or wrong ones, is 401
 with a `WWW-Authenticate` challenge; a collection the account has no right to is 403.
 
 Media types: TAXII resources are `application/taxii+json;version=2.1`. Object envelopes are served as that
@@ -35,7 +36,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cruce.core.clock import Clock, utc_now
-from cruce.core.errors import CruceError, InputError, NotFoundError
+from cruce.core.errors import CruceError, InputError, NotFoundError, ThrottledError
 from cruce.service.sharing import (
     STIX_MEDIA,
     TAXII_MEDIA,
@@ -44,9 +45,12 @@ from cruce.service.sharing import (
     UnauthenticatedError,
     envelope_objects,
 )
+from cruce.service.signin import SignInGuard, ThrottlePolicy
 from cruce.sharing.exchange import ObjectFilter, VersionPick, stix_timestamp
 from cruce.storage.audit import AuditLog
+from cruce.storage.credentials import PasswordHasher
 from cruce.storage.sharing import Account, Page, SharingStore
+from cruce.storage.signin import SignInStore
 from cruce.storage.store import open_store
 
 API_ROOT = "cruce"
@@ -72,15 +76,25 @@ def create_taxii_app(
     clock: Clock = utc_now,
     title: str = "cruce TAXII server",
     node_country: str | None = None,
+    hasher: PasswordHasher | None = None,
+    throttle: ThrottlePolicy | None = None,
 ) -> FastAPI:
     """A TAXII 2.1 server on the database at `database_url` (migrated to the newest schema on start).
 
     `node_country` is this node's country: content a foreign account posts under TLP:RED or AMBER+STRICT
     reaches only that account's country and this one (without it, only the poster's country).
+    `hasher` is the process's password hasher (shared with the REST API when mounted in it, so one cap
+    bounds every password check); Basic sign-ins go through the same throttle as the API's and console's.
     """
     store = open_store(database_url, clock=clock)
+    audit = AuditLog(store.engine)
+    guard = SignInGuard(SignInStore(store.engine), audit.append, policy=throttle, clock=clock, door="taxii")
     service = TaxiiService(
-        SharingStore(store.engine, clock=clock), AuditLog(store.engine), clock, node_country=node_country
+        SharingStore(store.engine, clock=clock, hasher=hasher),
+        audit,
+        clock,
+        node_country=node_country,
+        guard=guard,
     )
 
     @asynccontextmanager
@@ -106,6 +120,10 @@ def app_from_settings() -> FastAPI:
 
 
 def _handlers(app: FastAPI) -> None:
+    @app.exception_handler(ThrottledError)
+    def _429(_r: Request, exc: ThrottledError) -> Response:
+        return _error(429, "Too Many Requests", exc.message, {"Retry-After": str(exc.retry_after_s)})
+
     @app.exception_handler(UnauthenticatedError)
     def _401(_r: Request, exc: UnauthenticatedError) -> Response:
         return _error(401, "Unauthorized", exc.message, {"WWW-Authenticate": CHALLENGE})
@@ -150,7 +168,8 @@ def _account(request: Request) -> Account:
         except (binascii.Error, UnicodeDecodeError):
             user, sep, password = "", "", ""
         if sep:
-            return service.authenticate(user=user, password=password)
+            address = request.client.host if request.client else None
+            return service.authenticate(user=user, password=password, address=address)
     return service.authenticate()
 
 

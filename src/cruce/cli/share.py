@@ -87,10 +87,30 @@ def accounts_add(  # noqa: PLR0917 - Typer turns each parameter into an option
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read a password from stdin.")
     ] = False,
-    token: Annotated[bool, typer.Option("--token", help="Issue an API token and print it once.")] = False,
+    token: Annotated[
+        bool, typer.Option("--token", help="Issue an API token and print it once (system accounts only).")
+    ] = False,
+    system: Annotated[
+        bool, typer.Option("--system", help="A system account (a sync or integration), not a person.")
+    ] = False,
 ) -> None:
-    """Create a sharing account (password stored as a salted scrypt hash; tokens only as sha256)."""
-    from cruce.storage.sharing import SharingStore
+    """Create a sharing account (password stored as a salted argon2id hash; tokens only as sha256).
+
+    Only system accounts get API tokens; one account never holds conflicting duties.
+    """
+    from cruce.sharing.access import Role, role_conflict
+    from cruce.storage.sharing import PERSON, SYSTEM, SharingStore
+
+    if token and not system:
+        raise InputError("token_for_person", "API tokens are for system accounts: add --system, or sign in")
+    try:
+        conflict = role_conflict(role)
+    except ValueError as exc:
+        raise InputError("bad_role", f"{exc}; roles are {', '.join(r.value for r in Role)}") from exc
+    if conflict is None and system and {Role.ADMIN, Role.AUDITOR} & {Role(r) for r in role}:
+        conflict = "a system account never administers or audits"
+    if conflict is not None:
+        raise InputError("conflicting_roles", conflict)
 
     password = None
     if password_stdin:
@@ -107,6 +127,7 @@ def accounts_add(  # noqa: PLR0917 - Typer turns each parameter into an option
             roles=role,
             nationality=nationality,
             password=password,
+            kind=SYSTEM if system else PERSON,
         )
         say(f"account {escape(account.user_id)} ({escape(account.organisation)}, {account.country}) added")
         if token:

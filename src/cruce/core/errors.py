@@ -39,3 +39,15 @@ class NotFoundError(CruceError):
 
 class StorageError(CruceError):
     exit_code = 1
+
+
+class ThrottledError(CruceError):
+    """Too many attempts, or too many at once: try again after `retry_after_s` seconds (HTTP 429)."""
+
+    exit_code = 1
+
+    def __init__(
+        self, code: str, message: str, retry_after_s: int, details: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(code, message, {"retry_after_s": retry_after_s, **(details or {})})
+        self.retry_after_s = max(1, int(retry_after_s))

@@ -22,6 +22,14 @@ class Settings(BaseSettings):
     # Versions of each list kept after an import or update (0: keep every version); older ones are pruned.
     list_retention: int = Field(default=0, ge=0)
     node_country: str | None = None  # this node's country (ISO trigraph): TLP onward-sharing rule of TAXII
+    # Password hashing (argon2id): memory per hash, passes, and how many hashes may run at once per process.
+    argon2_memory_kib: int = Field(default=19 * 1024, ge=8, le=4 * 1024 * 1024)
+    argon2_time_cost: int = Field(default=2, ge=1, le=100)
+    password_hash_concurrency: int = Field(default=2, ge=1, le=64)
+    # Sign-in throttling: failures before a lockout (per account, per client address) and its first length.
+    signin_account_failures: int = Field(default=5, ge=1)
+    signin_address_failures: int = Field(default=20, ge=1)
+    signin_lockout_s: float = Field(default=30.0, gt=0)
 
     def resolved_database_url(self) -> str:
         """The configured database, or a SQLite file in the data directory (the embedded default)."""

@@ -5,7 +5,8 @@ the country of the organisation that raised it, in state `open`. A reviewer of t
 comments on it, and decides it: `confirmed_match`, `false_positive`, or `escalated` (then confirmed or
 dismissed by a senior reviewer). Each step is an event in the alert's history; nothing is overwritten.
 
-A confirmed false positive is remembered by (person fingerprint, entity id, entity hash): the same person
+A confirmed false positive is remembered by its country and (person fingerprint, entity id, entity hash),
+and quiets that country's screening only: the same person
 screened again against the same listed entity does not alert again. The fingerprint covers everything the
 match was computed from (name, date of birth, countries, gender, documents, schema) and the entity hash
 covers the listed entity's whole stored record, so a new date of birth on the person, or a list update that
@@ -27,7 +28,8 @@ from typing import Any
 from cruce.core.errors import InputError
 from cruce.core.model import Entity
 from cruce.matching.types import Match, Query
-from cruce.storage.alerts import AlertEvent, AlertRecord, ApiStore, NewAlert
+from cruce.sharing.audit import AuditEvent
+from cruce.storage.alerts import AlertEvent, AlertRecord, ApiStore, AuditHook, NewAlert
 from cruce.storage.codec import date_to_text, entity_to_dict
 
 OPEN, ESCALATED, CONFIRMED, FALSE_POSITIVE = "open", "escalated", "confirmed_match", "false_positive"
@@ -101,15 +103,26 @@ class AlertQueue:
         return digest
 
     def raise_for_matches(
-        self, query: Query, matches: Sequence[Match], *, country: str, actor: str, source: str
+        self,
+        query: Query,
+        matches: Sequence[Match],
+        *,
+        country: str,
+        actor: str,
+        source: str,
+        audit: AuditHook[dict[str, MatchOutcome]] | None = None,
     ) -> dict[str, MatchOutcome]:
-        """Alerts for the alerting matches of one screening, by entity id; remembered false positives not."""
+        """Alerts for the alerting matches of one screening, by entity id; remembered false positives not.
+
+        Only `country`'s alerts and dismissals count: another country's never suppresses or names one.
+        With `audit`, its record of the outcomes commits with the alerts (when any is written).
+        """
         alerting = [m for m in matches if m.alert]
         if not alerting:
             return {}
         fingerprint = person_fingerprint(query)
         keys = {m.entity_id: (m.entity_id, self.entity_hash(m.entity)) for m in alerting}
-        dismissed = self.store.dismissals(fingerprint, list(keys.values()))
+        dismissed = self.store.dismissals(country, fingerprint, list(keys.values()))
         outcomes: dict[str, MatchOutcome] = {}
         to_raise: list[tuple[str, NewAlert]] = []
         person: dict[str, Any] | None = None
@@ -129,9 +142,19 @@ class AlertQueue:
                     ),
                 )
             )  # fmt: skip
-        for (entity_id, _), (alert_id, new) in zip(
-            to_raise, self.store.raise_alerts([n for _, n in to_raise]), strict=True
-        ):
+        hook = None
+        if audit is not None:
+            made = audit.event
+
+            def event(raised: list[tuple[str, bool]]) -> AuditEvent:
+                found = dict(outcomes)
+                for (entity_id, _), (alert_id, new) in zip(to_raise, raised, strict=True):
+                    found[entity_id] = MatchOutcome(alert_id=alert_id, new=new)
+                return made(found)
+
+            hook = AuditHook(audit.log, event)
+        raised = self.store.raise_alerts([n for _, n in to_raise], audit=hook)
+        for (entity_id, _), (alert_id, new) in zip(to_raise, raised, strict=True):
             outcomes[entity_id] = MatchOutcome(alert_id=alert_id, new=new)
         return outcomes
 
@@ -144,6 +167,7 @@ class AlertQueue:
         reasons: Sequence[str],
         score: float,
         source: str,
+        audit: AuditHook[list[tuple[str, bool]]] | None = None,
     ) -> tuple[str, bool]:
         """An alert for a crossing referred to secondary: the crossing is both the person and the subject."""
         crossing_id = str(crossing["crossing_id"])
@@ -154,27 +178,39 @@ class AlertQueue:
             score=score, features=[{"name": "rule", "value": 0.0, "detail": r} for r in reasons],
             source=source, created_by=actor,
         )  # fmt: skip
-        return self.store.raise_alerts([new])[0]
+        return self.store.raise_alerts([new], audit=audit)[0]
 
     # -- review ------------------------------------------------------------------------------------------
 
-    def assign(self, alert: AlertRecord, actor: str, assignee: str | None) -> AlertEvent:
+    def assign(
+        self, alert: AlertRecord, actor: str, assignee: str | None, audit: AuditHook[AlertEvent] | None = None
+    ) -> AlertEvent:
         _undecided(alert)
         return self.store.record_event(
-            alert.alert_id, actor=actor, kind="assigned", expected_state=alert.state, assignee=assignee
+            alert.alert_id, actor=actor, kind="assigned", expected_state=alert.state, assignee=assignee,
+            audit=audit,
         )
 
-    def comment(self, alert: AlertRecord, actor: str, text: str) -> AlertEvent:
+    def comment(
+        self, alert: AlertRecord, actor: str, text: str, audit: AuditHook[AlertEvent] | None = None
+    ) -> AlertEvent:
         body = text.strip()
         if not body:
             raise InputError("empty_comment", "a comment needs some text")
         if len(body) > MAX_COMMENT_CHARS:
             raise InputError("comment_too_long", f"a comment is at most {MAX_COMMENT_CHARS:,} characters")
         return self.store.record_event(
-            alert.alert_id, actor=actor, kind="commented", expected_state=alert.state, text=body
+            alert.alert_id, actor=actor, kind="commented", expected_state=alert.state, text=body, audit=audit
         )
 
-    def decide(self, alert: AlertRecord, actor: str, state: str, note: str | None) -> AlertEvent:
+    def decide(
+        self,
+        alert: AlertRecord,
+        actor: str,
+        state: str,
+        note: str | None,
+        audit: AuditHook[AlertEvent] | None = None,
+    ) -> AlertEvent:
         """Move the alert to `state`; a false positive is remembered for exactly this data."""
         allowed = TRANSITIONS.get(alert.state, frozenset())
         if state not in allowed:
@@ -188,7 +224,7 @@ class AlertQueue:
             )
         return self.store.record_event(
             alert.alert_id, actor=actor, kind="decided", expected_state=alert.state, new_state=state,
-            text=(note or "").strip() or None, remember_false_positive=state == FALSE_POSITIVE,
+            text=(note or "").strip() or None, remember_false_positive=state == FALSE_POSITIVE, audit=audit,
         )  # fmt: skip
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cruce.core import csvsafe
 from cruce.core.markings import Marking
 from cruce.lists.base import ImportResult
 from cruce.matching.types import Match
@@ -200,8 +201,8 @@ def run_cargo_demo(folder: Path, *, seed: int = 7) -> CargoDemo:
     data = generate_declarations(CARGO_HISTORY_ROWS, seed=seed, days=400)
     folder.mkdir(parents=True, exist_ok=True)
     history, later = folder / "history.csv", folder / "later.csv"
-    data[data["Date"] < CARGO_SPLIT].to_csv(history, index=False)
-    data[data["Date"] >= CARGO_SPLIT].to_csv(later, index=False)
+    csvsafe.safe_frame(data[data["Date"] < CARGO_SPLIT]).to_csv(history, index=False)
+    csvsafe.safe_frame(data[data["Date"] >= CARGO_SPLIT]).to_csv(later, index=False)
     trained = train_model(history, folder / "model", valid_path=later)
     scores = folder / "scores.csv"
     scored = score_file(folder / "model", later, scores)

@@ -5,13 +5,23 @@ Routers call one method each and never decide access themselves. Decisions come 
 * products and the audit log: `cruce.sharing.access` (owner country, tear lines, clearance, roles), the
   same rules the CLI and the TAXII server apply;
 * everything else: `ROLES` below (which roles may do an operation) plus one attribute rule, the country:
-  alerts, jobs and accounts belong to a country (the organisation's), and only that country's users see
-  or work them. A USA analyst never reads a MEX alert, and a MEX administrator never creates USA users.
+  alerts, dismissals, jobs, accounts and audit records belong to a country (the organisation's), and only
+  that country's users see or work them. A USA analyst never reads a MEX alert, a MEX false-positive
+  decision never quiets a USA screening, a MEX auditor reads MEX's audit records only, and a MEX
+  administrator never creates or keys USA accounts.
 
-Every call is audited: allowed reads and writes, and every denial with its reason. Failed sign-ins too.
+Partitions look like absence: something of another country, or a product the caller may not read, is
+answered exactly as a missing one (404, same message), and no denial a caller sees names a level, a
+classification or another country's account; the audit log keeps the full reason.
+
+Every call is audited: allowed reads and writes, and every denial with its reason. Failed sign-ins too
+(throttled by `cruce.service.signin`). A write and its audit record commit together where the write is
+the request's side effect (alerts and their review), and every input is validated before anything is done.
 
 Lists are paginated by keyset with an opaque cursor (`next`): a page is `limit` items after the cursor's
 key, in a stable order, so following `next` returns every item exactly once even while items are added.
+A page is built from what the caller may see, and its cursor holds the key of the last item it returned,
+never of an item the caller could not see.
 """
 
 from __future__ import annotations
@@ -27,24 +37,48 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from cruce.core import csvsafe
 from cruce.core.clock import Clock, utc_now
-from cruce.core.errors import CruceError, InputError, NotFoundError, StorageError
+from cruce.core.errors import CruceError, InputError, NotFoundError, StorageError, ThrottledError
 from cruce.core.markings import Marking, is_country_trigraph
+from cruce.core.text import control_character_at, has_control_character
 from cruce.matching.matcher import Matcher
 from cruce.matching.types import Match, Query
-from cruce.service.alerts import AlertQueue, feature_views, person_view
+from cruce.service.alerts import AlertQueue, MatchOutcome, feature_views, person_view
 from cruce.service.screening import BATCH_OUTPUT_COLUMNS, build_matcher, make_query, screen_queries
 from cruce.service.sharing import ForbiddenError, UnauthenticatedError
-from cruce.sharing.access import READING_ROLES, Decision, Role, User, may_audit, may_create, may_read
+from cruce.service.signin import SignInGuard, ThrottlePolicy
+from cruce.sharing.access import (
+    READING_ROLES,
+    Action,
+    Decision,
+    Role,
+    User,
+    may_audit,
+    may_create,
+    may_read,
+    role_conflict,
+)
 from cruce.sharing.audit import AuditEvent, AuditRecord, Outcome, event_for
 from cruce.sharing.products import Portion, Product, ProductKind, TearLineVersion, tear_line
+from cruce.sharing.release import may_write
 from cruce.sharing.stix import export_product, import_bundle
-from cruce.storage.alerts import ACCESS_TOKEN_PREFIX, AlertEvent, AlertRecord, ApiStore, JobRecord
+from cruce.storage.alerts import (
+    ACCESS_TOKEN_PREFIX,
+    AlertEvent,
+    AlertRecord,
+    ApiStore,
+    AuditHook,
+    JobRecord,
+)
 from cruce.storage.audit import AuditAppender, AuditLog
-from cruce.storage.sharing import SCRYPT_N, Account, SharingStore
+from cruce.storage.credentials import PasswordHasher, PasswordPolicy
+from cruce.storage.sharing import SYSTEM, Account, SharingStore
+from cruce.storage.signin import SignInStore
 from cruce.storage.store import Store, VersionInfo
 
 log = logging.getLogger(__name__)
@@ -83,6 +117,8 @@ class ConflictError(InputError):
 
 def http_status(exc: CruceError) -> int:
     """The HTTP status of an error, the same for the JSON API and the console's pages."""
+    if isinstance(exc, ThrottledError):
+        return 429
     if isinstance(exc, UnauthenticatedError):
         return 401
     if isinstance(exc, ForbiddenError):
@@ -114,15 +150,61 @@ def decode_cursor(cursor: str | None, kind: type) -> Any:
         key = json.loads(raw)["k"]
     except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
         raise InputError("bad_cursor", "the cursor is not one this API gave out; start without it") from exc
-    if not isinstance(key, kind) or isinstance(key, bool):
+    if not isinstance(key, kind) or isinstance(key, bool) or not _key_in_range(key):
         raise InputError("bad_cursor", "the cursor is not one this API gave out; start without it")
     return key
 
 
+MAX_KEY = 2**63 - 1
+"""Keys are database BIGINTs: a cursor past them is not one this API gave out (and must not reach SQL)."""
+
+
+def _key_in_range(key: Any) -> bool:
+    if isinstance(key, int):
+        return 0 <= key <= MAX_KEY
+    if isinstance(key, str):
+        return len(key) <= 300 and not has_control_character(key)
+    return False
+
+
 def check_limit(limit: int) -> int:
-    if not 1 <= limit <= MAX_LIMIT:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
         raise InputError("bad_limit", f"limit must be 1 to {MAX_LIMIT}")
     return limit
+
+
+def check_text(fields: Any) -> None:
+    """Refuse input holding a control character (NUL, escape...) before anything is done with it."""
+    where = control_character_at(fields)
+    if where is not None:
+        raise InputError(
+            "bad_character", f"{where or 'the input'} holds a control character (NUL, escape...); remove it"
+        )
+
+
+_AUDIT_ONLY = "role auditor (and no administration) is needed to read the audit log"
+
+
+def _write_refusal(user: User, product: Product, decision: Decision) -> str:
+    """What a writer refused by `may_create`/`may_write` is told: what to change, never a level named.
+
+    The decision's own reason (with levels and countries) goes to the audit log.
+    """
+    own = user.organisation.country
+    if decision.allowed:
+        return ""
+    if Role.ANALYST not in user.roles:
+        return "role analyst is needed to write a product"
+    if product.owner != own or user.foreign_countries(own):
+        return f"products are written by their owner country's analysts ({own} for you), no dual nationals"
+    if user.clearance < product.banner.classification:
+        return "your clearance is below the product's banner"
+    if decision.action is Action.RELEASE and Role.RELEASING_OFFICER not in user.roles:
+        return (
+            f"content readable beyond {own} (a REL TO partner, or unclassified text) needs a releasing "
+            f"officer; mark every portion for {own} alone (e.g. //NOFORN) or ask a releasing officer"
+        )
+    return "this account may not write this content as marked"
 
 
 def page_view(items: list[Any], more: bool, last_key: Any) -> dict[str, Any]:
@@ -148,7 +230,8 @@ class ApiConfig:
     data_dir: Path
     alert_threshold: float | None = None
     token_ttl: timedelta = timedelta(hours=1)
-    scrypt_n: int = SCRYPT_N
+    passwords: PasswordPolicy = field(default_factory=PasswordPolicy)
+    throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
     max_upload_bytes: int = MAX_UPLOAD_BYTES
 
 
@@ -162,16 +245,22 @@ class _Index:
 class Operations:
     """Every API use case. Thread-safe: the server calls it from a pool of threads."""
 
-    def __init__(self, store: Store, config: ApiConfig, *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, store: Store, config: ApiConfig, *, clock: Clock = utc_now, hasher: PasswordHasher | None = None
+    ) -> None:
         self.store = store
         self.config = config
         self.clock = clock
-        self.sharing = SharingStore(store.engine, clock=clock)
+        self.hasher = hasher or PasswordHasher(config.passwords)
+        self.sharing = SharingStore(store.engine, clock=clock, hasher=self.hasher)
         self.audit = AuditLog(store.engine)
         self.api = ApiStore(store.engine, clock=clock)
         # Group commit: events of concurrent requests share a transaction; each waits for its commit.
         self.audit_writer = AuditAppender(self.audit, lock=self.api.write_lock)
         self.queue = AlertQueue(self.api)
+        self.guard = SignInGuard(
+            SignInStore(store.engine), self._append, policy=config.throttle, clock=clock, door="api"
+        )
         self._index = _Index()
         self._index_lock = threading.Lock()
         self._jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cruce-job")
@@ -187,6 +276,26 @@ class Operations:
 
     # -- audit and policy --------------------------------------------------------------------------------
 
+    def _event(  # noqa: PLR0917 - one audit event's fields
+        self,
+        user: User | None,
+        action: str,
+        resource: str,
+        outcome: Outcome = Outcome.ALLOWED,
+        reason: str = "",
+        details: Mapping[str, Any] | None = None,
+        *,
+        actor: str | None = None,
+        country: str | None = None,
+    ) -> AuditEvent:
+        """An audit event of `user` (its country owns the record), validated now: build it before acting."""
+        who = actor or (user.user_id if user is not None else "anonymous")
+        extra = {"organisation": user.organisation.org_id} if user is not None else {}
+        owner = country or (user.organisation.country if user is not None else None)
+        return AuditEvent(
+            self.clock(), who, action, resource, outcome, reason, {**extra, **(details or {})}, owner
+        )
+
     def _record(  # noqa: PLR0917 - one audit event's fields
         self,
         user: User | None,
@@ -197,16 +306,19 @@ class Operations:
         details: Mapping[str, Any] | None = None,
         *,
         actor: str | None = None,
+        country: str | None = None,
     ) -> None:
-        who = actor or (user.user_id if user is not None else "anonymous")
-        extra = {"organisation": user.organisation.org_id} if user is not None else {}
         self._append(
-            AuditEvent(self.clock(), who, action, resource, outcome, reason, {**extra, **(details or {})})
+            self._event(user, action, resource, outcome, reason, details, actor=actor, country=country)
         )
 
     def _append(self, event: AuditEvent) -> None:
         """Append `event` to the audit log; returns once it is committed (in a batch: `AuditAppender`)."""
         self.audit_writer.append(event)
+
+    def _hook(self, make: Callable[[Any], AuditEvent]) -> AuditHook[Any]:
+        """An audit record appended in the same transaction as the write it describes."""
+        return AuditHook(self.audit, make)
 
     def _allow(self, user: User, operation: str, resource: str) -> None:
         """Raise AccessDeniedError (audited) unless one of the user's roles may do `operation`."""
@@ -216,40 +328,64 @@ class Operations:
         roles = " or ".join(sorted(r.value for r in needed))
         self._deny(user, operation, resource, f"role {roles} is needed")
 
-    def _same_country(self, user: User, operation: str, resource: str, country: str) -> None:
-        if user.organisation.country != country:
-            self._deny(
-                user, operation, resource,
-                f"it belongs to {country}; {user.organisation.country} users work only their own country's",
-            )  # fmt: skip
+    def _hidden(self, user: User, action: str, resource: str, reason: str, missing: NotFoundError) -> None:
+        """Not the caller's to see: audited with the reason, answered exactly as if it did not exist."""
+        self._record(user, action, resource, Outcome.DENIED, reason)
+        raise missing
 
-    def _deny(self, user: User, action: str, resource: str, reason: str) -> None:
+    def _deny(
+        self, user: User, action: str, resource: str, reason: str, *, public: str | None = None
+    ) -> None:
+        """Audited with `reason`; the caller reads `public` (default: `reason`, which must then name no
+        level, classification or other country's account)."""
         self._record(user, action, resource, Outcome.DENIED, reason)
         raise AccessDeniedError(
-            "forbidden", f"{user.user_id} may not {action.replace('_', ' ')} {resource}: {reason}"
+            "forbidden", f"{user.user_id} may not {action.replace('_', ' ')} {resource}: {public or reason}"
         )
 
-    def _decided(self, user: User, decision: Decision, resource: str) -> None:
+    def _decided(
+        self,
+        user: User,
+        decision: Decision,
+        resource: str,
+        *,
+        missing: NotFoundError | None = None,
+        public: str | None = None,
+    ) -> None:
+        """Audit a core decision; a denial is a 404 (`missing`) or a 403 saying `public`, never the reason."""
         self._append(event_for(decision, user, resource, self.clock()))
-        if not decision.allowed:
-            raise AccessDeniedError(
-                "forbidden", f"{user.user_id} may not {decision.action.value} {resource}: {decision.reason}"
-            )
+        if decision.allowed:
+            return
+        if missing is not None:
+            raise missing
+        why = public or "not allowed"
+        action = decision.action.value
+        raise AccessDeniedError("forbidden", f"{user.user_id} may not {action} {resource}: {why}")
 
     # -- authentication ----------------------------------------------------------------------------------
 
-    def login(self, username: str | None, password: str | None) -> dict[str, Any]:
-        """OAuth2 password grant: an opaque bearer token (stored hashed) that expires."""
-        account = (
-            self.sharing.check_password(username, password)
-            if username and password and "\x00" not in username
-            else None
-        )
+    def login(
+        self, username: str | None, password: str | None, address: str | None = None
+    ) -> dict[str, Any]:
+        """OAuth2 password grant: an opaque bearer token (stored hashed) that expires.
+
+        Throttled per account and per client `address` (429 while locked, before any hashing), the same
+        guard as the console's sign-in (which calls this) and the TAXII server's Basic authentication.
+        """
+        name = (username or "")[:128]
+        usable = bool(name and password) and not has_control_character(name)
+        country = self.sharing.account_country(name) if usable else None
+        counted = self.guard.check(name, address, country) if usable else False
+        account = self.sharing.check_password(name, str(password)) if usable else None
         if account is None:
-            who = (username or "").replace("\x00", "")[:128] or "anonymous"
+            if usable:
+                self.guard.failed(name, address, country)
+            who = "".join(c for c in name if c.isprintable()) or "anonymous"
             self._record(None, "authenticate", "api:token", Outcome.DENIED, "wrong user name or password",
-                         actor=who)  # fmt: skip
+                         {"address": address or ""}, actor=who, country=country)  # fmt: skip
             raise UnauthenticatedError("unauthenticated", "wrong user name or password")
+        if counted:
+            self.guard.succeeded(name)
         token, expires = self.api.issue_access_token(account.user_id, self.config.token_ttl)
         self._record(account.user(), "authenticate", "api:token", reason="access token issued")
         return {
@@ -282,6 +418,48 @@ class Operations:
         """The console's sign-out, audited: the session's token is revoked on the server at once."""
         self.api.revoke_access_token(token)
         self._record(user, "sign_out", "console")
+
+    def revoke_token(self, user: User, token: str) -> dict[str, Any]:
+        """Revoke one access token or API key: the caller's own, or (an administrator) one of a system
+        account of its country. Anything else, unknown tokens included, revokes nothing and says the same
+        (RFC 7009), so this cannot be used to test tokens."""
+        if not token or len(token) > 512 or has_control_character(token):
+            raise InputError("bad_token", "give the token to revoke (at most 512 characters)")
+        access = token.startswith(ACCESS_TOKEN_PREFIX)
+        owner = self.api.access_token_owner(token) if access else self.sharing.token_owner(token)
+        mine = owner == user.user_id
+        if owner is not None and not mine and Role.ADMIN in user.roles:
+            account = self.sharing.account(owner)
+            mine = account.country == user.organisation.country and account.kind == SYSTEM
+        revoked = 0
+        if owner is not None and mine:
+            if access:
+                self.api.revoke_access_token(token)
+            else:
+                self.sharing.revoke_token(token)
+            revoked = 1
+        self._record(
+            user, "revoke_token", f"user:{owner}" if revoked else "token",
+            Outcome.ALLOWED if revoked else Outcome.DENIED,
+            "token revoked" if revoked else "not a token of this account or of a system account it keys",
+            {"on_behalf_of": owner} if revoked and owner != user.user_id else None,
+        )  # fmt: skip
+        return {"revoked": revoked}
+
+    def sign_out_everywhere(self, user: User, user_id: str | None = None) -> dict[str, Any]:
+        """Revoke every access token and API key of the caller, or (an administrator) of an account of
+        its country: every session of that account ends at once."""
+        target = user_id or user.user_id
+        resource = f"user:{target}"
+        if target != user.user_id:
+            self._allow(user, "users_admin", resource)
+            self._own_account(user, target, "sign_out_everywhere")
+        revoked = self.api.revoke_access_tokens(target) + self.sharing.revoke_tokens(target)
+        self._record(
+            user, "sign_out_everywhere", resource, reason=f"{revoked} tokens and keys revoked",
+            details={"on_behalf_of": target} if target != user.user_id else None,
+        )  # fmt: skip
+        return {"revoked": revoked}
 
     # -- screening ---------------------------------------------------------------------------------------
 
@@ -328,22 +506,30 @@ class Operations:
         self._allow(user, "screen", "screen")
         if not 1 <= top <= 50:
             raise InputError("bad_top", "top must be 1 to 50")
+        check_text(fields)
         query = make_query(
             str(fields.get("name") or ""), schema=fields.get("schema"), birth_date=fields.get("birth_date"),
             country=fields.get("country"), gender=fields.get("gender"), documents=fields.get("documents"),
             query_id=fields.get("id"),
         )  # fmt: skip
         matches = self.matcher().screen(query, top)
+
+        def event(outcomes: Mapping[str, MatchOutcome]) -> AuditEvent:
+            view = _screen_view(query, matches, outcomes)
+            return self._event(
+                user, "screen", f"person:{query.name[:200]}",
+                reason=f"{len(matches)} candidates, {len(view['alerts'])} alerts",
+                details={"alerts": view["alerts"], "suppressed": view["suppressed"]},
+            )  # fmt: skip
+
+        first = event({})  # validated before any alert is written: one that cannot be audited stops here
         outcomes = self.queue.raise_for_matches(
-            query, matches, country=user.organisation.country, actor=user.user_id, source="screen"
-        )
-        view = _screen_view(query, matches, outcomes)
-        self._record(
-            user, "screen", f"person:{query.name[:200]}",
-            reason=f"{len(matches)} candidates, {len(view['alerts'])} alerts",
-            details={"alerts": view["alerts"], "suppressed": view["suppressed"]},
+            query, matches, country=user.organisation.country, actor=user.user_id, source="screen",
+            audit=self._hook(event),
         )  # fmt: skip
-        return view
+        if not any(o.alert_id for o in outcomes.values()):  # nothing written: audited in a shared batch
+            self._append(event(outcomes) if outcomes else first)
+        return _screen_view(query, matches, outcomes)
 
     def start_batch(self, user: User, data: bytes, top: int = 5) -> dict[str, Any]:
         """Check an uploaded CSV's header now, screen it in the background; the job reports progress."""
@@ -358,6 +544,11 @@ class Operations:
             raise InputError(
                 "bad_encoding", f"the file is not UTF-8 text ({exc.reason}); save it as UTF-8"
             ) from exc
+        bad = next((n for n, line in enumerate(text.splitlines(), 1) if has_control_character(line)), None)
+        if bad is not None:
+            raise InputError(
+                "bad_character", f"line {bad} holds a control character (NUL, escape...); remove it"
+            )
         header = _batch_header(text)
         self.matcher()
         job = self.api.create_job("screen_batch", user.user_id, user.organisation.country, {"top": top})
@@ -386,7 +577,7 @@ class Operations:
         errors: list[dict[str, Any]] = []
         rejected = alerts = queries = 0
         with result.open("w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
+            writer = csvsafe.writer(out)
             writer.writerow([*BATCH_OUTPUT_COLUMNS, "alert_id"])
             for start in range(0, len(rows), BATCH_CHUNK):
                 chunk = rows[start : start + BATCH_CHUNK]
@@ -403,12 +594,22 @@ class Operations:
                     outcomes = self.queue.raise_for_matches(
                         screened.query, screened.matches, country=user.organisation.country,
                         actor=user.user_id, source=f"batch:{job_id}",
+                        audit=self._hook(partial(self._batch_event, user, job_id, screened.query)),
                     )  # fmt: skip
                     alerts += sum(1 for o in outcomes.values() if o.alert_id)
                     _write_candidates(writer, screened.query, screened.matches, outcomes)
                 self.api.update_job(job_id, done=min(start + BATCH_CHUNK, len(rows)))
         summary = {"top": top, "queries": queries, "rejected": rejected, "alerts": alerts, "errors": errors}
         self.api.update_job(job_id, state="done", summary=summary, result_path=str(result))
+        self._record(user, "screen_batch_done", job_id, reason=f"{queries} screened, {alerts} alerts")
+
+    def _batch_event(
+        self, user: User, job_id: str, query: Query, found: Mapping[str, MatchOutcome]
+    ) -> AuditEvent:
+        """The audit record of the alerts one batch row raised, committed with them."""
+        alerts = sorted({o.alert_id for o in found.values() if o.alert_id})
+        row = f"batch row {query.id or ''}"[:200]
+        return self._event(user, "raise_alerts", job_id, reason=row, details={"alerts": alerts})
 
     def job(self, user: User, job_id: str) -> dict[str, Any]:
         return _job_view(self._own_job(user, job_id))
@@ -433,7 +634,8 @@ class Operations:
         self._allow(user, "jobs", job_id)
         job = self.api.job(job_id)
         if job.owner != user.user_id:
-            self._deny(user, "read", job_id, "a job's progress and results are its owner's")
+            self._hidden(user, "read", job_id, f"the job is {job.owner}'s; a job is its owner's alone",
+                         NotFoundError("job_not_found", f"no job {job_id!r}"))  # fmt: skip
         self._record(user, "read", job_id)
         return job
 
@@ -482,7 +684,11 @@ class Operations:
     def _alert(self, user: User, alert_id: str, operation: str) -> AlertRecord:
         self._allow(user, operation, alert_id)
         alert = self.api.alert(alert_id)
-        self._same_country(user, operation, alert_id, alert.country)
+        if alert.country != user.organisation.country:
+            self._hidden(
+                user, operation, alert_id, f"the alert is {alert.country}'s; alerts are their country's",
+                NotFoundError("alert_not_found", f"no alert {alert_id!r}"),
+            )  # fmt: skip
         return alert
 
     def alert(self, user: User, alert_id: str) -> dict[str, Any]:
@@ -500,37 +706,61 @@ class Operations:
     def assign(self, user: User, alert_id: str, assignee: str | None) -> dict[str, Any]:
         alert = self._alert(user, alert_id, "alerts_work")
         if assignee is not None:
+            check_text({"assignee": assignee})
             try:
-                account = self.sharing.account(assignee)
-            except NotFoundError as exc:
-                raise InputError("bad_assignee", f"no user {assignee!r} to assign to") from exc
-            if account.country != alert.country or Role.ANALYST not in account.roles:
-                raise InputError(
-                    "bad_assignee", f"{assignee} is not a {alert.country} analyst, who alone work this alert"
-                )
-        event = self.queue.assign(alert, user.user_id, assignee)
-        self._record(user, "assign", alert_id, details={"assignee": assignee})
+                account: Account | None = self.sharing.account(assignee)
+            except NotFoundError:
+                account = None
+            if account is None or account.country != alert.country or Role.ANALYST not in account.roles:
+                # The same answer for an unknown account and another country's: neither is named.
+                raise InputError("bad_assignee", f"no {alert.country} analyst {assignee!r} to assign to")
+        event = self.queue.assign(
+            alert, user.user_id, assignee,
+            audit=self._hook(
+                lambda _e: self._event(user, "assign", alert_id, details={"assignee": assignee})
+            ),
+        )  # fmt: skip
         return _event_view(event)
 
     def comment(self, user: User, alert_id: str, text: str) -> dict[str, Any]:
         alert = self._alert(user, alert_id, "alerts_work")
-        event = self.queue.comment(alert, user.user_id, text)
-        self._record(user, "comment", alert_id, details={"event": event.seq})
+        check_text({"text": text})
+        event = self.queue.comment(
+            alert, user.user_id, text,
+            audit=self._hook(lambda e: self._event(user, "comment", alert_id, details={"event": e.seq})),
+        )  # fmt: skip
         return _event_view(event)
 
     def decide(self, user: User, alert_id: str, state: str, note: str | None) -> dict[str, Any]:
         alert = self._alert(user, alert_id, "alerts_work")
-        event = self.queue.decide(alert, user.user_id, state, note)
-        self._record(user, "decide", alert_id, reason=f"{alert.state} -> {state}")
+        check_text({"state": state, "note": note})
+        event = self.queue.decide(
+            alert, user.user_id, state, note,
+            audit=self._hook(
+                lambda _e: self._event(user, "decide", alert_id, reason=f"{alert.state} -> {state}")
+            ),
+        )  # fmt: skip
         return _event_view(event)
 
     # -- products ----------------------------------------------------------------------------------------
 
     def create_product(self, user: User, fields: Mapping[str, Any]) -> dict[str, Any]:
-        """Store a marked product written by an analyst of the owner country, cleared to its banner."""
+        """Store a marked product written by an analyst of the owner country, cleared to its banner.
+
+        Two decisions, both audited: `may_create` (the product's author) and `may_write`, the one release
+        decision every door calls: content that reaches beyond the writer's country (a REL TO partner, or
+        unclassified text nobody controls) needs a releasing officer.
+        """
+        check_text(fields)
         product = _product(fields, user.user_id)
         resource = f"product:{product.product_id}"
-        self._decided(user, may_create(user, product), resource)
+        decision = may_create(user, product)
+        if decision.allowed:
+            decision = may_write(
+                user, [p.marking for p in product.all_portions], author=product.author,
+                what=f"product {product.product_id}",
+            )  # fmt: skip
+        self._decided(user, decision, resource, public=_write_refusal(user, product, decision))
         if self.sharing.product(product.product_id) is not None:
             raise ConflictError("product_exists", f"product {product.product_id} exists already")
         at = self.clock()
@@ -538,27 +768,55 @@ class Operations:
         self.sharing.save_product(product.product_id, product.owner, bundle, user.user_id, at)
         return _product_view(product, "full")
 
+    def _readable(self, user: User, product_id: str) -> tuple[Product, Decision]:
+        """The product and the caller's read decision; a product the caller may not read is missing."""
+        resource = f"product:{product_id}"
+        self._allow(user, "products_list", resource)  # the same 403 whether or not it exists
+        missing = NotFoundError("product_not_found", f"no product {product_id!r}")
+        stored = self.sharing.product(product_id)
+        if stored is None:
+            self._record(user, "read", resource, Outcome.DENIED, "no such product")
+            raise missing
+        product = _first_product(stored[0], product_id)
+        decision = may_read(user, product)
+        self._decided(user, decision, resource, missing=missing)
+        assert decision.version is not None
+        return product, decision
+
     def product(self, user: User, product_id: str) -> dict[str, Any]:
         """The whole product for the owner country, the caller's tear-line version for a partner."""
-        product = self._stored_product(product_id)
-        decision = may_read(user, product)
-        self._decided(user, decision, f"product:{product_id}")
+        _product_read, decision = self._readable(user, product_id)
         assert decision.version is not None
         return _content_view(decision.version)
 
     def products(self, user: User, cursor: str | None, limit: int) -> dict[str, Any]:
-        """Products the caller may read, each as they may read it (a page may hold fewer than `limit`)."""
+        """Products the caller may read, each as they may read it, `limit` of them per page.
+
+        Unreadable products are skipped while the page is built (the store is read in batches until the
+        page is full), so `next` is the id of the last product on the page: never one the caller cannot see.
+        """
         self._allow(user, "products_list", "products")
-        found, more = self.api.products_page(after=decode_cursor(cursor, str), limit=check_limit(limit))
-        items = []
-        for entry in found:
-            product = _first_product(entry.bundle, entry.product_id)
-            decision = may_read(user, product)
-            if decision.allowed and decision.version is not None:
+        after = decode_cursor(cursor, str)
+        wanted = check_limit(limit)
+        items: list[dict[str, Any]] = []
+        more = False
+        scan = after
+        while not more:
+            found, rest = self.api.products_page(after=scan, limit=max(wanted, 100))
+            for entry in found:
+                decision = may_read(user, _first_product(entry.bundle, entry.product_id))
+                if not decision.allowed or decision.version is None:
+                    continue
+                if len(items) == wanted:
+                    more = True
+                    break
                 view = _content_view(decision.version)
                 items.append({k: view[k] for k in ("product_id", "kind", "owner", "view", "banner", "title")})
+            if not rest or not found:
+                break
+            scan = found[-1].product_id
         self._record(user, "read", "products", details={"count": len(items)})
-        return page_view(items, more, found[-1].product_id if found else None)
+        return page_view(items, more, items[-1]["product_id"] if items else None)
 
     def product_with_tear_lines(
         self, user: User, product_id: str, partners: Sequence[str]
@@ -568,9 +826,7 @@ class Operations:
         Whoever may read the whole product may see any part of it, so the partners' versions reveal
         nothing more; a partner reader gets only their own version, exactly as `product` gives it.
         """
-        product = self._stored_product(product_id)
-        decision = may_read(user, product)
-        self._decided(user, decision, f"product:{product_id}")
+        product, decision = self._readable(user, product_id)
         assert decision.version is not None
         versions: dict[str, Any] = {}
         if isinstance(decision.version, Product):
@@ -586,23 +842,24 @@ class Operations:
         Nothing is stored or read, so an allowed preview is not audited (it runs on every keystroke).
         """
         self._allow(user, "products_draft", "products/draft")
+        check_text(fields)
         product = _product(fields, user.user_id)
+        decision = may_create(user, product)
+        if decision.allowed:
+            decision = may_write(user, [p.marking for p in product.all_portions], author=product.author)
         return {
             "banner": str(product.banner),
             "tear_lines": {p: _content_view(tear_line(product, p)) for p in partners if p != product.owner},
+            "refusal": None if decision.allowed else _write_refusal(user, product, decision),
         }
-
-    def _stored_product(self, product_id: str) -> Product:
-        stored = self.sharing.product(product_id)
-        if stored is None:
-            raise NotFoundError("product_not_found", f"no product {product_id!r}")
-        return _first_product(stored[0], product_id)
 
     # -- audit -------------------------------------------------------------------------------------------
 
     def audit_records(self, user: User, cursor: str | None, limit: int, actor: str | None) -> dict[str, Any]:
-        self._decided(user, may_audit(user), "audit")
-        records = self.audit.records(decode_cursor(cursor, int), check_limit(limit) + 1, actor=actor)
+        self._decided(user, may_audit(user), "audit", public=_AUDIT_ONLY)
+        records = self.audit.records(
+            decode_cursor(cursor, int), check_limit(limit) + 1, actor=actor, country=user.organisation.country
+        )
         page = records[:limit]
         return page_view(
             [_record_view(r) for r in page], len(records) > limit, page[-1].seq if page else None
@@ -610,11 +867,12 @@ class Operations:
 
     def audit_latest(self, user: User, limit: int, actor: str | None) -> list[dict[str, Any]]:
         """The newest records, newest first: what an auditor looks at first in the console."""
-        self._decided(user, may_audit(user), "audit")
-        return [_record_view(r) for r in reversed(self.audit.latest(check_limit(limit), actor=actor))]
+        self._decided(user, may_audit(user), "audit", public=_AUDIT_ONLY)
+        latest = self.audit.latest(check_limit(limit), actor=actor, country=user.organisation.country)
+        return [_record_view(r) for r in reversed(latest)]
 
     def audit_verify(self, user: User) -> dict[str, Any]:
-        self._decided(user, may_audit(user), "audit/verify")
+        self._decided(user, may_audit(user), "audit/verify", public=_AUDIT_ONLY)
         result = self.audit.verify()
         return {
             "ok": result.ok,
@@ -636,36 +894,94 @@ class Operations:
         return page_view([_user_view(a) for a in page], more, last)
 
     def create_user(self, user: User, fields: Mapping[str, Any]) -> dict[str, Any]:
-        """An administrator adds an account of their own country; the password is kept as a scrypt hash."""
+        """An administrator adds an account of their own country, within the administrator's limits.
+
+        Limits: the administrator's own country only; a clearance no higher than its own (an
+        administrator cannot mint access it does not hold); no conflicting duties on one account
+        (`cruce.sharing.access.role_conflict`: administration with audit or release, audit with release);
+        and system accounts (the only kind that gets API keys) never administer or audit. Audited with the
+        administrator as actor and the new account as on-behalf-of.
+        """
         self._allow(user, "users_admin", "users")
+        check_text(fields)
         user_id = str(fields["user_id"])
+        resource = f"user:{user_id}"
         country = str(fields["country"]).strip().upper()
-        if country != user.organisation.country:
-            own = user.organisation.country
-            self._deny(user, "users_admin", f"user:{user_id}", f"{own} administrators create {own} users")
+        own = user.organisation.country
+        if country != own:
+            self._deny(user, "users_admin", resource, f"{own} administrators create {own} users")
         password = fields.get("password")
         if password is not None and len(str(password)) < 12:
             raise InputError("weak_password", "a password is at least 12 characters")
-        if not user_id or any(c in user_id for c in "\x00/") or user_id != user_id.strip():
+        if not user_id or "/" in user_id or user_id != user_id.strip() or len(user_id) > 128:
             raise InputError("bad_user_id", "a user id is 1 to 128 characters, without '/' or spaces around")
+        kind = str(fields.get("kind") or "person")
+        try:
+            roles = frozenset(Role(r) for r in fields.get("roles") or ())
+            clearance = Marking.parse(str(fields["clearance"])).classification
+        except (ValueError, CruceError) as exc:
+            raise InputError("bad_account", f"roles or clearance not understood: {exc}") from exc
+        conflict = role_conflict(roles)
+        if conflict is None and kind == SYSTEM and roles & {Role.ADMIN, Role.AUDITOR}:
+            conflict = "a system account never administers or audits"
+        if conflict is not None:
+            self._deny(user, "users_admin", resource, conflict)
+        if clearance > user.clearance:
+            self._deny(
+                user, "users_admin", resource,
+                f"clearance {clearance.banner} is above the administrator's {user.clearance.banner}",
+                public="an administrator grants at most its own clearance",
+            )  # fmt: skip
+        created = self._event(
+            user, "create", resource, reason=f"{kind} account created",
+            details={"on_behalf_of": user_id, "roles": sorted(r.value for r in roles),
+                     "clearance": clearance.abbreviation, "kind": kind},
+        )  # fmt: skip
         account = self.sharing.add_account(
             user_id, organisation=str(fields["organisation"]), country=country,
-            clearance=str(fields["clearance"]), roles=list(fields.get("roles") or ()),
-            nationality=fields.get("nationality"), password=password, scrypt_n=self.config.scrypt_n,
+            clearance=clearance, roles=sorted(roles), nationality=fields.get("nationality"),
+            password=password, kind=kind,
         )  # fmt: skip
-        self._record(
-            user, "create", f"user:{user_id}", details={"roles": sorted(r.value for r in account.roles)}
-        )
+        self._append(created)
         return _user_view(account)
 
-    def issue_api_key(self, user: User, user_id: str) -> dict[str, Any]:
-        """An API key for a system account, shown once (stored as its sha256)."""
-        self._allow(user, "users_admin", f"user:{user_id}")
-        account = self.sharing.account(user_id)
+    def _own_account(self, user: User, user_id: str, action: str) -> Account:
+        """An account of the administrator's country; any other (or none) is missing, alike."""
+        missing = NotFoundError("account_not_found", f"no account {user_id!r}")
+        try:
+            account = self.sharing.account(user_id)
+        except NotFoundError:
+            self._hidden(user, action, f"user:{user_id}", "no such account", missing)
+            raise
         if account.country != user.organisation.country:
-            self._deny(user, "users_admin", f"user:{user_id}", f"{user_id} is a {account.country} user")
+            self._hidden(user, action, f"user:{user_id}", f"the account is {account.country}'s", missing)
+        return account
+
+    def issue_api_key(self, user: User, user_id: str) -> dict[str, Any]:
+        """An API key for a system account of the administrator's country, shown once (kept as its sha256).
+
+        People never get API keys (they sign in, throttled, and their sessions expire); nor does a system
+        account cleared above the administrator, or one that administers or audits.
+        """
+        self._allow(user, "users_admin", f"user:{user_id}")
+        resource = f"user:{user_id}"
+        account = self._own_account(user, user_id, "issue_key")
+        if account.kind != SYSTEM:
+            self._deny(
+                user, "issue_key", resource, "API keys are for system accounts; people sign in instead"
+            )
+        if account.clearance > user.clearance:
+            self._deny(
+                user, "issue_key", resource,
+                f"the account is cleared {account.clearance.banner}, above the administrator's "
+                f"{user.clearance.banner}",
+                public="an administrator keys no account cleared above itself",
+            )  # fmt: skip
+        if account.roles & {Role.ADMIN, Role.AUDITOR}:
+            self._deny(user, "issue_key", resource, "accounts that administer or audit get no API keys")
+        issued = self._event(user, "issue_key", resource, details={"on_behalf_of": user_id})
         key = self.sharing.issue_token(user_id)
-        self._record(user, "issue_key", f"user:{user_id}")
+        self._append(issued)
         return {"user_id": user_id, "api_key": key}
 
     # -- crossings and lanes -----------------------------------------------------------------------------
@@ -723,6 +1039,10 @@ class Operations:
                     crossing = record.crossing
                     alert_id, new = self.queue.raise_referral(
                         country=user.organisation.country, actor=user.user_id, source=f"simulation:{job_id}",
+                        audit=self._hook(lambda got: self._event(
+                            user, "raise_alerts", job_id, reason="secondary referral",
+                            details={"alerts": [got[0][0]] if got else []},
+                        )),
                         crossing={"crossing_id": crossing.id, "port": crossing.port_code,
                                   "arrived_at": crossing.arrived_at.isoformat(), "mode": crossing.mode.value,
                                   "persons": len(crossing.travelers), "cause": decision.cause.value},
@@ -925,4 +1245,4 @@ def _record_view(r: AuditRecord) -> dict[str, Any]:
 def _user_view(a: Account) -> dict[str, Any]:
     return {"user_id": a.user_id, "organisation": a.organisation, "country": a.country,
             "nationality": a.nationality, "clearance": a.clearance.abbreviation,
-            "roles": sorted(r.value for r in a.roles)}  # fmt: skip
+            "roles": sorted(r.value for r in a.roles), "kind": a.kind}  # fmt: skip

@@ -7,7 +7,6 @@ then says how many), scoring writes them to `<output>.errors.csv` with their lin
 
 from __future__ import annotations
 
-import csv
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -17,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cruce.core import csvsafe
 from cruce.core.errors import InputError
 from cruce.matching.matcher import Matcher
 from cruce.scoring.evaluation import DEFAULT_RATES, Evaluation, curve, evaluate, fairness_table, plot_curves
@@ -350,7 +350,7 @@ def _write_scores(path: Path, mapping: Mapping, scored: ScoredDeclarations) -> N
             "reasons": ["; ".join(reasons) for reasons in scored.reasons] if scored.reasons else "",
         }
     )
-    table.to_csv(path, index=False)
+    csvsafe.safe_frame(table).to_csv(path, index=False)
 
 
 def errors_path(output_path: Path) -> Path:
@@ -361,7 +361,7 @@ def errors_path(output_path: Path) -> Path:
 def _write_errors(output_path: Path, batch: MappedBatch) -> Path:
     path = errors_path(output_path)
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = csvsafe.writer(handle)
         writer.writerow(["line", "column", "value", "problem"])
         for error in batch.errors:
             writer.writerow([error.line, error.column, error.value, error.message])

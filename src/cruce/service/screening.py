@@ -28,6 +28,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, TextIO, TypeVar
 
+from cruce.core import csvsafe
 from cruce.core.countries import to_iso2
 from cruce.core.dates import PartialDate
 from cruce.core.errors import InputError
@@ -326,8 +327,8 @@ class BatchReport:
         if self._errors_out is None:
             assert self._errors_part is not None
             self._errors_out = self._errors_part.open("w", newline="", encoding="utf-8")
-            csv.writer(self._errors_out).writerow(ERRORS_COLUMNS)
-        csv.writer(self._errors_out).writerow((line, row_id, reason))
+            csvsafe.writer(self._errors_out).writerow(ERRORS_COLUMNS)
+        csvsafe.writer(self._errors_out).writerow((line, row_id, reason))
         self.rejected += 1
         if self.first_rejected is None:
             self.first_rejected = (line, row_id, reason)
@@ -488,7 +489,7 @@ def _screen_rows(task: tuple[list[_RawRow], list[str], int], given: Matcher | No
     raw_rows, header, top = task
     matcher = _worker_matcher(given)
     buffer = io.StringIO()
-    writer = csv.writer(buffer)  # the same dialect as the output file's writer
+    writer = csvsafe.writer(buffer)  # the same dialect as the output file's writer
     queries = alerts = queries_with_alert = 0
     rejected: list[tuple[int, str, str]] = []
     for line, raw in raw_rows:
@@ -528,7 +529,7 @@ def screen_file(
     report = BatchReport(output=output_path, _errors_part=errors_part)
     try:
         with _open_input(input_path) as handle, part.open("w", newline="", encoding="utf-8") as out:
-            writer: _RowWriter = csv.writer(out)
+            writer: _RowWriter = csvsafe.writer(out)
             writer.writerow(BATCH_OUTPUT_COLUMNS)
             chunks = _read_chunks(handle, input_path, report, chunk_rows)
             with _Workers(matcher, workers) as pool:

@@ -38,6 +38,7 @@ import httpx
 from cruce.core.clock import Clock, utc_now
 from cruce.core.errors import CruceError, InputError, NotFoundError
 from cruce.core.markings import ALL, is_country_trigraph
+from cruce.service.signin import SignInGuard
 from cruce.sharing.access import READING_ROLES, Decision, Role, User, may_read, may_release
 from cruce.sharing.audit import AuditEvent, Outcome, event_for
 from cruce.sharing.exchange import (
@@ -217,20 +218,36 @@ class TaxiiService:
     audit: AuditLog
     clock: Clock = utc_now
     node_country: str | None = None  # this node's country: who received what a foreign account posts
+    guard: SignInGuard | None = None
+    """The sign-in throttle shared with the API and the console; None (tools, tests) is unthrottled."""
 
     def authenticate(
-        self, *, user: str | None = None, password: str | None = None, token: str | None = None
+        self,
+        *,
+        user: str | None = None,
+        password: str | None = None,
+        token: str | None = None,
+        address: str | None = None,
     ) -> Account:
         account = None
+        country = None
         if token is not None:
             account = self.store.check_token(token)
         elif user is not None and password is not None:
-            account = self.store.check_password(user, password)
+            usable = bool(user) and len(user) <= 128 and "\x00" not in user
+            country = self.store.account_country(user) if usable else None
+            counted = self.guard.check(user, address, country) if usable and self.guard else False
+            account = self.store.check_password(user, password) if usable else None
+            if self.guard is not None and usable:
+                if account is None:
+                    self.guard.failed(user, address, country)
+                elif counted:
+                    self.guard.succeeded(user)
         if account is None:
-            who = user or ("a token" if token else "anonymous")
+            who = "".join(c for c in (user or "") if c.isprintable())[:128] or "anonymous"
             self.audit.append(
-                AuditEvent(self.clock(), who if user else "anonymous", "authenticate", "taxii",
-                           Outcome.DENIED, "no valid credentials")
+                AuditEvent(self.clock(), who, "authenticate", "taxii",
+                           Outcome.DENIED, "no valid credentials", {"address": address or ""}, country)
             )  # fmt: skip
             raise UnauthenticatedError(
                 "unauthenticated", "valid credentials are needed (HTTP Basic or a Bearer token)"
@@ -463,7 +480,7 @@ def _append(  # noqa: PLR0917 - one audit event's fields, in the order AuditEven
     audit.append(
         AuditEvent(
             clock(), account.user_id, action, resource, outcome, reason,
-            {"organisation": account.organisation, **(details or {})},
+            {"organisation": account.organisation, **(details or {})}, account.country,
         )
     )  # fmt: skip
 

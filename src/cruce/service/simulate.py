@@ -15,7 +15,6 @@ budget, by the rules alone and by rules + model: the counterfactual only a simul
 
 from __future__ import annotations
 
-import csv
 import os
 import random
 import time
@@ -25,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from cruce.core import csvsafe
 from cruce.core.errors import InputError
 from cruce.core.model import Schema
 from cruce.matching.matcher import Matcher
@@ -561,7 +561,7 @@ def write_crossings_csv(report: SimulationReport, path: Path) -> Path:
     part = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
         with part.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
+            writer = csvsafe.writer(handle)
             writer.writerow(CSV_COLUMNS)
             for record in report.records:
                 writer.writerow(_row(report, record))

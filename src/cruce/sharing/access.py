@@ -25,8 +25,9 @@ The rules:
   product's banner, need to know, P a country other than the owner, and a non-empty tear line for P; the
   decision carries that tear-line version, which is exactly what may leave. EXPORT (a STIX bundle, a
   file) is a release by another channel and is decided the same way, per partner.
-* AUDIT (reading the audit log) needs the auditor role. Administrators get no product or audit access
-  from their role: the audit log is what checks them.
+* AUDIT (reading the audit log) needs the auditor role, and no administrator role. Administrators get no
+  product or audit access from their role: the audit log is what checks them. Some duties never go on
+  one account (`role_conflict`): administration with audit or release, audit with release.
 """
 
 from __future__ import annotations
@@ -325,10 +326,30 @@ def may_export(user: User, product: Product, partner: str) -> Decision:
 
 
 def may_audit(user: User) -> Decision:
-    """Reading the audit log is the auditors' job alone."""
-    return _role_missing(user, Action.AUDIT, Role.AUDITOR, "read the audit log") or Decision(
-        True, Action.AUDIT, "auditors read the audit log"
-    )
+    """Reading the audit log is the auditors' job alone, and never an administrator's, whom it checks."""
+    missing = _role_missing(user, Action.AUDIT, Role.AUDITOR, "read the audit log")
+    if missing:
+        return missing
+    if Role.ADMIN in user.roles:
+        return _deny(Action.AUDIT, "an administrator does not read the audit log that checks it")
+    return Decision(True, Action.AUDIT, "auditors read the audit log")
+
+
+CONFLICTING_ROLES: tuple[tuple[Role, Role, str], ...] = (
+    (Role.ADMIN, Role.AUDITOR, "an administrator cannot audit itself"),
+    (Role.ADMIN, Role.RELEASING_OFFICER, "an administrator cannot release what its accounts write"),
+    (Role.AUDITOR, Role.RELEASING_OFFICER, "an auditor cannot release what it audits"),
+)
+"""Duties one account never holds together (separation of duties)."""
+
+
+def role_conflict(roles: Iterable[Role | str]) -> str | None:
+    """Why `roles` may not be held by one account, or None."""
+    held = {Role(r) for r in roles}
+    for a, b, why in CONFLICTING_ROLES:
+        if a in held and b in held:
+            return f"roles {a.value} and {b.value} on one account: {why}"
+    return None
 
 
 def decide(

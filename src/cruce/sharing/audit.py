@@ -47,7 +47,9 @@ class AuditEvent:
     """Something a person or a process did, or was refused. `at` must be timezone-aware; it is kept in UTC.
 
     `details` is normalised to what JSON gives back (tuples become lists, keys strings), so the event that
-    is hashed is exactly the event a database returns.
+    is hashed is exactly the event a database returns. `country` is the country whose auditors read the
+    event (the acting account's, fixed now, never later): the hash covers it when set, and an event without
+    one is read by no country's auditor.
     """
 
     at: datetime
@@ -57,6 +59,7 @@ class AuditEvent:
     outcome: Outcome
     reason: str = ""
     details: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    country: str | None = None
 
     def __post_init__(self) -> None:
         if self.at.tzinfo is None or self.at.utcoffset() is None:
@@ -68,6 +71,8 @@ class AuditEvent:
                 raise InputError("bad_audit_event", f"an audit event's {name} cannot hold a NUL character")
         if not self.actor or not self.action:
             raise InputError("bad_audit_event", "an audit event needs an actor and an action")
+        if self.country is not None and not (len(self.country) == 3 and self.country.isalpha()):
+            raise InputError("bad_audit_event", "an audit event's country is an ISO 3166 trigraph")
         try:
             details = json.loads(canonical_json(dict(self.details)))
         except (TypeError, ValueError) as exc:
@@ -75,8 +80,11 @@ class AuditEvent:
         object.__setattr__(self, "details", details)
 
     def to_dict(self) -> dict[str, Any]:
-        """The event as plain JSON values; the part of a record its hash covers, besides seq and prev_hash."""
-        return {
+        """The event as plain JSON values; the part of a record its hash covers, besides seq and prev_hash.
+
+        `country` only when set, so records written before events had one keep their hashes.
+        """
+        out = {
             "at": self.at.isoformat(timespec="microseconds"),
             "actor": self.actor,
             "action": self.action,
@@ -85,6 +93,9 @@ class AuditEvent:
             "reason": self.reason,
             "details": dict(self.details),
         }
+        if self.country is not None:
+            out["country"] = self.country
+        return out
 
 
 def canonical_bytes(prev_hash: str, seq: int, event: AuditEvent) -> bytes:
@@ -135,6 +146,7 @@ def event_for(
         outcome=Outcome.ALLOWED if decision.allowed else Outcome.DENIED,
         reason=decision.reason,
         details={"organisation": user.organisation.org_id, **(details or {})},
+        country=user.organisation.country,
     )
 
 

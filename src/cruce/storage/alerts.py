@@ -15,18 +15,21 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 
 from cruce.core.clock import Clock, utc_now
 from cruce.core.errors import InputError, NotFoundError
+from cruce.sharing.audit import AuditEvent
+from cruce.storage.audit import AuditLog
+from cruce.storage.credentials import token_digest
 from cruce.storage.errors import reading, writing
-from cruce.storage.sharing import Account, account_from_row, token_digest
+from cruce.storage.sharing import Account, account_from_row
 from cruce.storage.tables import (
     AlertDismissalRow,
     AlertEventRow,
@@ -41,6 +44,7 @@ from cruce.storage.tables import (
 from cruce.storage.transactions import WriterLock, writer_lock
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 ACCESS_TOKEN_PREFIX = "cruce_at_"
 
@@ -61,6 +65,7 @@ _ACCOUNT_OF_API_KEY = (
     .where(_KEYS.c.token_sha256 == bindparam("digest"))
 )
 _DISMISSED = select(_DISMISSALS.c.entity_id, _DISMISSALS.c.entity_hash, _DISMISSALS.c.alert_id).where(
+    _DISMISSALS.c.country == bindparam("country"),
     _DISMISSALS.c.person_fingerprint == bindparam("fingerprint"),
     _DISMISSALS.c.entity_id.in_(bindparam("entity_ids", expanding=True)),
 )
@@ -78,6 +83,14 @@ _OPEN_ALERT = (
 )
 _INSERT_ALERT = insert(_ALERTS)
 _INSERT_ALERT_EVENT = insert(_ALERT_EVENTS)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditHook(Generic[T]):
+    """The audit record of a write, made from the write's result and appended in the write's transaction."""
+
+    log: AuditLog
+    event: Callable[[T], AuditEvent]
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +211,20 @@ class ApiStore:
         with self._write("revoke the access token") as conn:
             conn.execute(delete(ApiTokenRow).where(ApiTokenRow.token_sha256 == token_digest(token)))
 
+    def revoke_access_tokens(self, user_id: str) -> int:
+        """Forget every access token of `user_id` (sign out everywhere); how many there were."""
+        with self._write(f"revoke the access tokens of {user_id}") as conn:
+            done = conn.execute(delete(ApiTokenRow).where(ApiTokenRow.user_id == user_id))
+        return int(done.rowcount or 0)
+
+    def access_token_owner(self, token: str) -> str | None:
+        """The user id an access token (expired or not) was issued to; None for an unknown one."""
+        with self._read() as conn:
+            owner = conn.scalar(
+                select(ApiTokenRow.user_id).where(ApiTokenRow.token_sha256 == token_digest(token))
+            )
+        return str(owner) if owner is not None else None
+
     def check_access_token(self, token: str) -> Account | None:
         """The account of an unexpired access token; None for an unknown or expired one."""
         with self._read() as conn:
@@ -217,23 +244,31 @@ class ApiStore:
 
     # -- alerts ------------------------------------------------------------------------------------------
 
-    def dismissals(self, fingerprint: str, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
-        """Of `keys` ((entity id, entity hash)), those remembered as false positives for this person."""
+    def dismissals(
+        self, country: str, fingerprint: str, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], str]:
+        """Of `keys` ((entity id, entity hash)), those `country` remembers as false positives for this
+        person. Another country's decision never counts: each country screens on its own judgement."""
         if not keys:
             return {}
         with self._read() as conn:
             rows = conn.execute(
-                _DISMISSED, {"fingerprint": fingerprint, "entity_ids": sorted({k[0] for k in keys})}
+                _DISMISSED,
+                {"country": country, "fingerprint": fingerprint, "entity_ids": sorted({k[0] for k in keys})},
             ).all()
         wanted = set(keys)
         return {
             (r.entity_id, r.entity_hash): r.alert_id for r in rows if (r.entity_id, r.entity_hash) in wanted
         }
 
-    def raise_alerts(self, alerts: Sequence[NewAlert]) -> list[tuple[str, bool]]:
+    def raise_alerts(
+        self, alerts: Sequence[NewAlert], *, audit: AuditHook[list[tuple[str, bool]]] | None = None
+    ) -> list[tuple[str, bool]]:
         """Store each alert unless one is already under review for the same data; (alert id, new?) each.
 
-        One transaction for all: the open-alert check and the insert cannot be split by a crash.
+        One transaction for all: the open-alert check and the insert cannot be split by a crash. With
+        `audit`, the audit record it makes of the outcome is appended in that same transaction: the alerts
+        and their record commit together or not at all.
         """
         out: list[tuple[str, bool]] = []
         if not alerts:
@@ -266,6 +301,8 @@ class ApiStore:
                      "details": {"source": new.source, "score": round(float(new.score), 4)}},
                 )  # fmt: skip
                 out.append((alert_id, True))
+            if audit is not None:
+                audit.log.append_on(conn, [audit.event(out)])
         return out
 
     def alert(self, alert_id: str) -> AlertRecord:
@@ -327,8 +364,12 @@ class ApiStore:
         assignee: str | None = None,
         text: str | None = None,
         remember_false_positive: bool = False,
+        audit: AuditHook[AlertEvent] | None = None,
     ) -> AlertEvent:
-        """Append one event and apply it to the alert, only if the alert is still in `expected_state`."""
+        """Append one event and apply it to the alert, only if the alert is still in `expected_state`.
+
+        With `audit`, its record of the event commits in the same transaction as the event.
+        """
         a = AlertRow
         now = self._clock()
         state = new_state or expected_state
@@ -360,9 +401,12 @@ class ApiStore:
             )  # fmt: skip
             if remember_false_positive:
                 row = conn.execute(
-                    select(a.person_fingerprint, a.entity_id, a.entity_hash).where(a.alert_id == alert_id)
+                    select(a.country, a.person_fingerprint, a.entity_id, a.entity_hash).where(
+                        a.alert_id == alert_id
+                    )
                 ).one()
                 key = (
+                    AlertDismissalRow.country == row.country,
                     AlertDismissalRow.person_fingerprint == row.person_fingerprint,
                     AlertDismissalRow.entity_id == row.entity_id,
                     AlertDismissalRow.entity_hash == row.entity_hash,
@@ -370,11 +414,15 @@ class ApiStore:
                 conn.execute(delete(AlertDismissalRow).where(*key))
                 conn.execute(
                     insert(AlertDismissalRow).values(
-                        person_fingerprint=row.person_fingerprint, entity_id=row.entity_id,
-                        entity_hash=row.entity_hash, alert_id=alert_id, decided_by=actor, decided_at=now,
+                        country=row.country, person_fingerprint=row.person_fingerprint,
+                        entity_id=row.entity_id, entity_hash=row.entity_hash, alert_id=alert_id,
+                        decided_by=actor, decided_at=now,
                     )
                 )  # fmt: skip
-        return AlertEvent(int(seq or 0), alert_id, now, actor, kind, state, text, details)
+            event = AlertEvent(int(seq or 0), alert_id, now, actor, kind, state, text, details)
+            if audit is not None:
+                audit.log.append_on(conn, [audit.event(event)])
+        return event
 
     # -- jobs --------------------------------------------------------------------------------------------
 

@@ -84,23 +84,6 @@ class AuditLog:
         """Chain `event` after the current head and store it, all or nothing; returns the new record."""
         return self.append_many([event])[0]
 
-    def append_on(self, conn: Connection, events: Sequence[AuditEvent]) -> None:
-        """Chain `events` inside the caller's write transaction (`begin_write`): the act and its audit
-        record commit together or not at all."""
-        row = conn.execute(_READ_HEAD_FOR_UPDATE).first()
-        if row is None:
-            raise StorageError(
-                "audit_head_missing", "the audit log has lost its head row; run `cruce audit verify`"
-            )
-        head = AuditHead(int(row.seq), str(row.hash))
-        records = []
-        for event in events:
-            record = chain_record(head, event)
-            records.append(record)
-            head = AuditHead(record.seq, record.hash)
-        conn.execute(insert(_RECORDS).values([_row_values(r) for r in records]))
-        conn.execute(_MOVE_HEAD.values(seq=head.seq, hash=head.hash))
-
     def append_many(self, events: Sequence[AuditEvent]) -> list[AuditRecord]:
         """Chain `events`, in order, after the current head and store them in one transaction, all or none.
 
@@ -110,31 +93,7 @@ class AuditLog:
             return []
         try:
             with begin_write(self.engine, "append to the audit log") as conn:
-                # Every statement is a round trip through the driver, which a busy server pays for twice
-                # (the thread gives up the GIL and waits to get it back), so a batch makes as few as it can.
-                if self._sqlite and conn.dialect.update_returning:  # known once connected
-                    # A write first: SQLite hands out its single write lock now (waiting up to busy_timeout),
-                    # so the head it returns cannot be overtaken by another appender.
-                    row = conn.execute(_TAKE_AND_READ_HEAD).first()
-                else:
-                    if self._sqlite:  # SQLite before 3.35: the same write first, then the read
-                        conn.execute(_TAKE_HEAD_LOCK)
-                    row = conn.execute(_READ_HEAD_FOR_UPDATE).first()
-                if row is None:
-                    raise StorageError(
-                        "audit_head_missing",
-                        "the audit log has lost its head row, so nothing can be appended; "
-                        "run `cruce audit verify` and restore the database from a backup",
-                    )
-                head = AuditHead(int(row.seq), str(row.hash))
-                records: list[AuditRecord] = []
-                for event in events:
-                    record = chain_record(head, event)
-                    records.append(record)
-                    head = AuditHead(record.seq, record.hash)
-                # One multi-row INSERT, not executemany (one driver step per row).
-                conn.execute(insert(_RECORDS).values([_row_values(r) for r in records]))
-                conn.execute(_MOVE_HEAD.values(seq=head.seq, hash=head.hash))
+                records = self.append_on(conn, events)
         except IntegrityError as exc:
             raise StorageError(
                 "audit_append_conflict",
@@ -157,6 +116,39 @@ class AuditLog:
                 )
         return records
 
+    def append_on(self, conn: Connection, events: Sequence[AuditEvent]) -> list[AuditRecord]:
+        """Chain `events` inside the caller's transaction on `conn`: they commit with the caller's own
+        writes (a side effect and its audit record together, or neither). Takes the head lock, so keep the
+        transaction short."""
+        if not events:
+            return []
+        # Every statement is a round trip through the driver, which a busy server pays for twice
+        # (the thread gives up the GIL and waits to get it back), so a batch makes as few as it can.
+        if self._sqlite and conn.dialect.update_returning:  # known once connected
+            # A write first: SQLite hands out its single write lock now (waiting up to busy_timeout),
+            # so the head it returns cannot be overtaken by another appender.
+            row = conn.execute(_TAKE_AND_READ_HEAD).first()
+        else:
+            if self._sqlite:  # SQLite before 3.35: the same write first, then the read
+                conn.execute(_TAKE_HEAD_LOCK)
+            row = conn.execute(_READ_HEAD_FOR_UPDATE).first()
+        if row is None:
+            raise StorageError(
+                "audit_head_missing",
+                "the audit log has lost its head row, so nothing can be appended; "
+                "run `cruce audit verify` and restore the database from a backup",
+            )
+        head = AuditHead(int(row.seq), str(row.hash))
+        records: list[AuditRecord] = []
+        for event in events:
+            record = chain_record(head, event)
+            records.append(record)
+            head = AuditHead(record.seq, record.hash)
+        # One multi-row INSERT, not executemany (one driver step per row).
+        conn.execute(insert(_RECORDS).values([_row_values(r) for r in records]))
+        conn.execute(_MOVE_HEAD.values(seq=head.seq, hash=head.hash))
+        return records
+
     # -- reading ---------------------------------------------------------------------------------------
 
     def head(self) -> AuditHead:
@@ -168,23 +160,35 @@ class AuditLog:
             raise _read_error(exc) from exc
 
     def records(
-        self, after_seq: int | None = None, limit: int | None = None, *, actor: str | None = None
+        self,
+        after_seq: int | None = None,
+        limit: int | None = None,
+        *,
+        actor: str | None = None,
+        country: str | None = None,
     ) -> list[AuditRecord]:
-        """Records in seq order, those after `after_seq` only, at most `limit`, of `actor` only."""
+        """Records in seq order, those after `after_seq` only, at most `limit`, of `actor` only, and of
+        `country` only (the partition a country's auditor reads)."""
         query = self._records_query().order_by(AuditRecordRow.seq)
         if after_seq is not None:
             query = query.where(AuditRecordRow.seq > after_seq)
         if actor is not None:
             query = query.where(AuditRecordRow.actor == actor)
+        if country is not None:
+            query = query.where(AuditRecordRow.country == country)
         if limit is not None:
             query = query.limit(limit)
         return self._fetch(query)
 
-    def latest(self, limit: int, *, actor: str | None = None) -> list[AuditRecord]:
-        """The newest `limit` records (of `actor` only, if given), oldest first."""
+    def latest(
+        self, limit: int, *, actor: str | None = None, country: str | None = None
+    ) -> list[AuditRecord]:
+        """The newest `limit` records (of `actor` and of `country` only, if given), oldest first."""
         query = self._records_query().order_by(AuditRecordRow.seq.desc()).limit(limit)
         if actor is not None:
             query = query.where(AuditRecordRow.actor == actor)
+        if country is not None:
+            query = query.where(AuditRecordRow.country == country)
         return self._fetch(query)[::-1]
 
     def verify(self) -> AuditVerification:
@@ -222,7 +226,7 @@ class AuditLog:
         at = type_coerce(t.at, String).label("at") if self._sqlite else t.at
         return select(
             t.seq, at, t.actor, t.action, t.resource, t.outcome, t.reason,
-            cast(t.details, Text).label("details"), t.prev_hash, t.hash,
+            cast(t.details, Text).label("details"), t.prev_hash, t.hash, t.country,
         )  # fmt: skip
 
     def _record(self, row: Any) -> AuditRecord:
@@ -235,6 +239,7 @@ class AuditLog:
                 outcome=Outcome(row.outcome),
                 reason=row.reason,
                 details=json.loads(row.details),
+                country=row.country,
             )
         except (CruceError, ValueError, TypeError) as exc:
             # Kept in the chain, so later records still link to it; its hash cannot match, so verify says so.
@@ -387,6 +392,7 @@ def _row_values(record: AuditRecord) -> dict[str, Any]:
         "details": dict(event.details),
         "prev_hash": record.prev_hash,
         "hash": record.hash,
+        "country": event.country,
     }
 
 

@@ -2,14 +2,13 @@
 
 `SharingStore(store.engine)` works on the engine `open_store` made (migration 0003 creates the tables).
 
-Credentials. Passwords are kept as salted scrypt hashes (`hashlib.scrypt`, the standard library: no extra
-dependency to keep patched, memory-hard like argon2) with their parameters in the stored text
-(`scrypt$n$r$p$salt$key`), so the cost can be raised later without breaking old hashes; the default is
-OWASP's minimum for scrypt (n=2**17, r=8, p=1). Checking one costs ~0.4 s of CPU on purpose, so a
-successful check is remembered in memory for a few minutes, keyed by a digest of the user, the password and
-the stored hash (a changed password misses the cache): a sync pulling a hundred pages pays once. API tokens
-are random 256-bit strings given to their owner once and stored only as their sha256, which is enough for a
-secret with that much entropy and keeps token checks to one indexed lookup.
+Credentials. Passwords are kept as salted argon2id hashes (`cruce.storage.credentials`: its policy sets the
+cost, and at most a few hashes run at once); the scrypt hashes of earlier versions still verify and are
+replaced by argon2id at the next successful sign-in. A successful check is remembered in memory for a few
+minutes, keyed by a digest of the user, the password and the stored hash (a changed password misses the
+cache): a sync pulling a hundred pages pays once. API tokens are random 256-bit strings given to their owner
+once and stored only as their sha256, which is enough for a secret with that much entropy and keeps token
+checks to one indexed lookup. Only *system* accounts (syncs, integrations) hold API tokens; people sign in.
 
 Objects. Each version of a STIX object is one row holding the JSON text as received (served back without
 re-encoding, which is what keeps a page of 1,000 objects cheap), its `(collection, id, version)` (unique:
@@ -29,9 +28,7 @@ that was in flight, and its objects are no-ops.
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import json
 import logging
 import secrets
@@ -78,6 +75,15 @@ from cruce.sharing.exchange import (
     redact,
 )
 from cruce.sharing.stix import StixImportError
+from cruce.storage.credentials import (
+    SCRYPT_N,
+    SCRYPT_P,
+    SCRYPT_R,
+    PasswordHasher,
+    hash_scrypt,
+    token_digest,
+    verify_scrypt,
+)
 from cruce.storage.errors import database_reason, reading, writing
 from cruce.storage.tables import (
     ShareAccountRow,
@@ -94,46 +100,26 @@ from cruce.storage.transactions import begin_write
 
 log = logging.getLogger(__name__)
 
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
 VERIFIED_TTL_S = 300.0
 TOKEN_PREFIX = "cruce_"
 _ONE_US = timedelta(microseconds=1)
+PERSON, SYSTEM = "person", "system"
+ACCOUNT_KINDS = (PERSON, SYSTEM)
 
 
 # -- credentials -----------------------------------------------------------------------------------------
 
 
 def hash_password(password: str, *, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = SCRYPT_P) -> str:
-    """A salted scrypt hash with its parameters: `scrypt$n$r$p$salt$key` (base64)."""
-    if not password:
-        raise InputError("bad_password", "the password is empty")
-    salt = secrets.token_bytes(16)
-    key = _scrypt(password, salt, n, r, p)
-    b64 = base64.b64encode
-    return f"scrypt${n}${r}${p}${b64(salt).decode()}${b64(key).decode()}"
+    """An scrypt hash, the format of earlier versions (kept for tools and tests that make old hashes)."""
+    return hash_scrypt(password, n=n, r=r, p=p)
 
 
 def verify_password(password: str, stored: str) -> bool:
-    """Constant-time check of `password` against a `hash_password` text; False for anything malformed."""
-    try:
-        scheme, n, r, p, salt, key = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        expected = base64.b64decode(key)
-        got = _scrypt(password, base64.b64decode(salt), int(n), int(r), int(p))
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(got, expected)
-
-
-def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-    return hashlib.scrypt(
-        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=128 * r * (n + p + 2) + 2**20, dklen=32
-    )
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    """Check `password` against an scrypt or argon2id hash (default policy, no concurrency cap)."""
+    if stored.startswith("$argon2"):
+        return PasswordHasher().verify(password, stored)
+    return verify_scrypt(password, stored)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +132,7 @@ class Account:
     nationality: str
     clearance: Classification
     roles: frozenset[Role]
+    kind: str = PERSON  # "person" signs in with a password; "system" (sync, integration) uses API keys
 
     @property
     def countries(self) -> frozenset[str]:
@@ -248,9 +235,12 @@ class CursorUpdate:
 class SharingStore:
     """Sharing tables of one database."""
 
-    def __init__(self, engine: Engine, *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, engine: Engine, *, clock: Clock = utc_now, hasher: PasswordHasher | None = None
+    ) -> None:
         self.engine = engine
         self._clock = clock
+        self.hasher = hasher or PasswordHasher()
         self._sqlite = engine.dialect.name == "sqlite"
         self._verified: dict[str, float] = {}
         self._definitions: dict[str, Definition] = {}  # committed marking-definitions, node-wide
@@ -278,9 +268,13 @@ class SharingStore:
         roles: Sequence[Role | str],
         nationality: str | None = None,
         password: str | None = None,
-        scrypt_n: int = SCRYPT_N,
+        scrypt_n: int | None = None,
+        kind: str = PERSON,
     ) -> Account:
-        """Create an account; the password (if any) is stored only as its scrypt hash."""
+        """Create an account; the password (if any) is stored only as its argon2id hash (an scrypt hash
+        of cost `scrypt_n` when given: the old format, which tests use to make cheap old-style hashes)."""
+        if kind not in ACCOUNT_KINDS:
+            raise InputError("bad_kind", f"an account is a {' or a '.join(ACCOUNT_KINDS)}, not {kind!r}")
         level = (
             clearance if isinstance(clearance, Classification) else Marking.parse(clearance).classification
         )
@@ -298,7 +292,14 @@ class SharingStore:
             user.nationality,
             level,
             frozenset(user.roles),
+            kind,
         )
+        if password is None:
+            stored = None
+        elif scrypt_n is not None:
+            stored = hash_scrypt(password, n=scrypt_n)
+        else:
+            stored = self.hasher.hash(password)
         with self._write(f"add account {user_id} (does it exist already?)") as conn:
             conn.execute(
                 insert(ShareAccountRow).values(
@@ -308,14 +309,19 @@ class SharingStore:
                     nationality=account.nationality,
                     clearance=level.abbreviation,
                     roles=sorted(r.value for r in account.roles),
-                    password_hash=hash_password(password, n=scrypt_n) if password is not None else None,
+                    password_hash=stored,
                     created_at=self._clock(),
+                    kind=kind,
                 )
             )
         return account
 
     def issue_token(self, user_id: str) -> str:
-        """A new API token for `user_id`: returned once, stored only as its sha256."""
+        """A new API token for `user_id`: returned once, stored only as its sha256.
+
+        Storage does not refuse a person here (operators' tools and tests may); the doors people reach
+        (`Operations.issue_api_key`, `cruce share accounts token`) give keys to system accounts only.
+        """
         self.account(user_id)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self._write("store the token") as conn:
@@ -333,13 +339,30 @@ class SharingStore:
             raise NotFoundError("account_not_found", f"no sharing account {user_id!r}")
         return account_from_row(row)
 
+    def account_country(self, user_id: str) -> str | None:
+        """The country of `user_id`'s organisation; None for an unknown account (audit records' owner)."""
+        with self._read() as conn:
+            country = conn.scalar(select(ShareAccountRow.country).where(ShareAccountRow.user_id == user_id))
+        return str(country) if country is not None else None
+
+    def token_owner(self, token: str) -> str | None:
+        """The user id an API token belongs to; None for an unknown token."""
+        with self._read() as conn:
+            owner = conn.scalar(
+                select(ShareTokenRow.user_id).where(ShareTokenRow.token_sha256 == token_digest(token))
+            )
+        return str(owner) if owner is not None else None
+
     def accounts(self) -> list[Account]:
         with self._read() as conn:
             rows = conn.execute(select(ShareAccountRow).order_by(ShareAccountRow.user_id)).all()
         return [account_from_row(row) for row in rows]
 
     def check_password(self, user_id: str, password: str) -> Account | None:
-        """The account if `password` is its password; None otherwise (unknown users cost the same)."""
+        """The account if `password` is its password; None otherwise (unknown users cost the same).
+
+        A hash of an older format or cost is replaced by one of the current policy once it has verified.
+        """
         with self._read() as conn:
             row = conn.execute(select(ShareAccountRow).where(ShareAccountRow.user_id == user_id)).first()
         stored = row.password_hash if row is not None and row.password_hash else None
@@ -349,15 +372,42 @@ class SharingStore:
             fresh = self._verified.get(key, 0.0) > now
         if not fresh:
             if stored is None:
-                verify_password(password, _DUMMY_HASH)  # same cost for an unknown user or a token-only one
+                self.hasher.verify_unknown(password)  # same cost for an unknown user or a token-only one
                 return None
-            if not verify_password(password, stored):
+            if not self.hasher.verify(password, stored):
                 return None
-            with self._lock:
-                if len(self._verified) > 10_000:
-                    self._verified.clear()
-                self._verified[key] = now + VERIFIED_TTL_S
+            if self.hasher.needs_rehash(stored):
+                self._rehash(user_id, stored, password)
+            else:
+                with self._lock:
+                    if len(self._verified) > 10_000:
+                        self._verified.clear()
+                    self._verified[key] = now + VERIFIED_TTL_S
         return account_from_row(row) if row is not None and stored is not None else None
+
+    def _rehash(self, user_id: str, old: str, password: str) -> None:
+        """Store a current-policy hash in place of `old` (unless the password changed meanwhile)."""
+        new = self.hasher.hash(password)
+        a = ShareAccountRow
+        with self._write(f"upgrade the password hash of {user_id}") as conn:
+            conn.execute(
+                update(a).where(a.user_id == user_id, a.password_hash == old).values(password_hash=new)
+            )
+        log.info("password_rehashed user=%s", user_id)
+
+    def revoke_tokens(self, user_id: str) -> int:
+        """Forget every API token of `user_id` (sign out everywhere); how many there were."""
+        with self._write(f"revoke the tokens of {user_id}") as conn:
+            done = conn.execute(delete(ShareTokenRow).where(ShareTokenRow.user_id == user_id))
+        return int(done.rowcount or 0)
+
+    def revoke_token(self, token: str) -> str | None:
+        """Forget one API token; the user id it belonged to, or None if it was unknown."""
+        digest = token_digest(token)
+        with self._write("revoke the token") as conn:
+            owner = conn.scalar(select(ShareTokenRow.user_id).where(ShareTokenRow.token_sha256 == digest))
+            conn.execute(delete(ShareTokenRow).where(ShareTokenRow.token_sha256 == digest))
+        return str(owner) if owner is not None else None
 
     def check_token(self, token: str) -> Account | None:
         with self._read() as conn:
@@ -786,6 +836,7 @@ def account_from_row(row: Any) -> Account:
         row.nationality,
         Marking.parse(row.clearance).classification,
         frozenset(Role(r) for r in row.roles),
+        str(getattr(row, "kind", None) or PERSON),
     )
 
 
@@ -809,9 +860,3 @@ def _text(obj: Mapping[str, Any]) -> str:
 
 def _as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-_DUMMY_HASH = (
-    f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${base64.b64encode(bytes(16)).decode()}$"
-    f"{base64.b64encode(bytes(32)).decode()}"
-)

@@ -142,7 +142,7 @@ class AuditRecordRow(Base):
     """One audit record; its `hash` covers every other column (see `cruce.sharing.audit.record_hash`)."""
 
     __tablename__ = "audit_records"
-    __table_args__ = (Index(None, "actor"),)
+    __table_args__ = (Index(None, "actor"), Index(None, "country", "seq"))
 
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)  # 1, 2, 3...
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -156,6 +156,9 @@ class AuditRecordRow(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # The country whose auditors read the record, fixed when it is written (migration 0006); the hash covers
+    # it whenever it is set. NULL (records older than 0006, unattributed events) is read by no country.
+    country: Mapped[str | None] = mapped_column(String(3), nullable=True)
 
 
 class AuditHeadRow(Base):
@@ -186,6 +189,8 @@ class ShareAccountRow(Base):
     # "scrypt$<n>$<r>$<p>$<salt b64>$<key b64>", or None for a token-only account.
     password_hash: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # "person" (signs in with a password) or "system" (a sync or integration; the only kind given API keys).
+    kind: Mapped[str] = mapped_column(String(16), server_default="person")
 
 
 class ShareTokenRow(Base):
@@ -379,6 +384,8 @@ class AlertDismissalRow(Base):
 
     __tablename__ = "alert_dismissals"
 
+    # A country's dismissal quiets that country's screening only (migration 0006 added it to the key).
+    country: Mapped[str] = mapped_column(String(3), primary_key=True)
     person_fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
     entity_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     entity_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -405,3 +412,15 @@ class JobRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     summary: Mapped[dict[str, Any]] = mapped_column(JSON)
     result_path: Mapped[str | None] = mapped_column(Text)
+
+
+class SignInFailureRow(Base):
+    """Recent failed sign-ins of one account or one client address (`cruce.service.signin`), in the database
+    so that every server process sees the same counts and lockouts."""
+
+    __tablename__ = "signin_failures"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)  # "user:<id>" or "addr:<address>"
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

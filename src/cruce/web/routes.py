@@ -25,7 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.exceptions import HTTPException
 
-from cruce.core.errors import CruceError, InputError
+from cruce.core.errors import CruceError, InputError, ThrottledError
 from cruce.core.markings import Marking, MarkingError
 from cruce.service.alerts import STATES, TRANSITIONS
 from cruce.service.operations import MAX_LIMIT, ROLES, Operations, http_status
@@ -220,9 +220,13 @@ def sign_in(
             request, 403, "The sign-in form had expired; please sign in again.", username=username
         )
     try:
-        granted = ops.login(username, password)
+        granted = ops.login(username, password, request.client.host if request.client else None)
     except UnauthenticatedError as exc:
         return _sign_in_form(request, 401, exc.message.capitalize() + ".", username=username)
+    except ThrottledError as exc:
+        response = _sign_in_form(request, 429, exc.message.capitalize() + ".", username=username)
+        response.headers["Retry-After"] = str(exc.retry_after_s)
+        return response
     response = _redirect(_safe_next(next))
     response.set_cookie(
         session.SESSION_COOKIE, session.sign(key, str(granted["access_token"])),
@@ -236,6 +240,15 @@ def sign_in(
 @router.post("/sign-out")
 def sign_out(console: Posted) -> Response:
     console.ops.sign_out(console.user, console.token)
+    response = _redirect("/?why=out")
+    response.delete_cookie(session.SESSION_COOKIE, path="/")
+    return response
+
+
+@router.post("/sign-out-everywhere")
+def sign_out_everywhere(console: Posted) -> Response:
+    """End every session and revoke every key of the signed-in account, this one included."""
+    console.ops.sign_out_everywhere(console.user)
     response = _redirect("/?why=out")
     response.delete_cookie(session.SESSION_COOKIE, path="/")
     return response
@@ -506,7 +519,9 @@ def _preview(console: Console, draft: Draft) -> dict[str, Any]:
     """The live panel's content: banner (or the first error) and each partner's tear line."""
     owner = console.user.organisation.country
     errors = draft.marking_errors(owner)
-    preview: dict[str, Any] = {"errors": errors, "banner": None, "problem": None, "tear_lines": {}}
+    preview: dict[str, Any] = {
+        "errors": errors, "banner": None, "problem": None, "tear_lines": {}, "refusal": None,
+    }  # fmt: skip
     if errors:
         first = next(iter(errors))
         preview["problem"] = f"{_field_label(first)}: {errors[first]}"
@@ -516,7 +531,7 @@ def _preview(console: Console, draft: Draft) -> dict[str, Any]:
     except CruceError as exc:
         preview["problem"] = exc.message
         return preview
-    preview.update(banner=got["banner"], tear_lines=got["tear_lines"])
+    preview.update(banner=got["banner"], tear_lines=got["tear_lines"], refusal=got.get("refusal"))
     return preview
 
 

@@ -5,7 +5,7 @@ one). Now `entity_contents` holds each distinct entity once, keyed by the sha256
 and `version_entities` says which contents make up a version. Existing data is moved, exactly as stored.
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 Create Date: 2026-03-02
 """
 
@@ -21,7 +21,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
