@@ -103,8 +103,11 @@ def _is_cruce_kind(marking_id: str) -> bool:
         return False
 
 
-def read_definition(obj: Mapping[str, Any]) -> Definition:
-    """The meaning of one marking-definition object; DefinitionError when cruce cannot trust or read it."""
+def read_definition(obj: Mapping[str, Any], *, stored: bool = False) -> Definition:
+    """The meaning of one marking-definition object; DefinitionError when cruce cannot trust or read it.
+
+    `stored`: the definition was accepted by this node before (its id rule was checked then, or it predates
+    content-derived ids), so only its content is read."""
     marking_id = obj.get("id")
     if not isinstance(marking_id, str) or not marking_id.startswith("marking-definition--"):
         raise DefinitionError("a marking-definition needs an id of the form marking-definition--<uuid>")
@@ -112,7 +115,7 @@ def read_definition(obj: Mapping[str, Any]) -> Definition:
         uuid.UUID(marking_id.partition("--")[2])
     except ValueError as exc:
         raise DefinitionError("the id does not end in a UUID", marking_id) from exc
-    if _is_cruce_kind(marking_id) and content_id(obj) != marking_id:
+    if not stored and _is_cruce_kind(marking_id) and content_id(obj) != marking_id:
         raise DefinitionError(
             "a version-5 marking-definition id must be derived from its content (cruce's rule), and this "
             "content does not hash to it; a definition cannot be given another's id",

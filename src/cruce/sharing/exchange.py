@@ -172,7 +172,10 @@ class MarkingIndex:
         if found is None and self._lookup is not None:
             stored = self._lookup(marking_id)
             if stored is not None:
-                found = self._known[marking_id] = read_definition(stored)
+                try:
+                    found = self._known[marking_id] = read_definition(stored, stored=True)
+                except DefinitionError as exc:  # stored before cruce could read it: unusable, never guessed
+                    raise StixImportError(exc.message) from exc
         return found
 
     def learn(self, definition: Mapping[str, Any]) -> tuple[Definition, bool]:

@@ -293,6 +293,8 @@ def _product(report: Any, markings: Mapping[str, Marking | None]) -> Product:
         found = [m for m in (markings[str(r)] for r in refs) if m is not None]
         if not found:
             raise StixImportError(f"{selector} needs at least one ACS marking, found none", report_id)
+        if len(set(found)) == 1:
+            return found[0]  # one marking is its own roll-up (roll_up would rewrite `S` as `S//NOFORN`)
         try:
             return roll_up(found)
         except MarkingError as exc:

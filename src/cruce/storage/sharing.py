@@ -63,7 +63,7 @@ from cruce.core.clock import Clock, utc_now
 from cruce.core.errors import CruceError, InputError, NotFoundError, StorageError
 from cruce.core.markings import Classification, Marking, is_country_trigraph
 from cruce.sharing.access import Organisation, Role, User
-from cruce.sharing.definitions import Definition, read_definition
+from cruce.sharing.definitions import Definition
 from cruce.sharing.exchange import (
     EVERYONE,
     MarkingIndex,
@@ -560,9 +560,7 @@ class SharingStore:
                 f"could not store objects in {collection_id}; nothing was stored: {database_reason(exc)}",
             ) from exc
         with self._lock:  # only now committed: later calls may rely on these definitions
-            self._definitions.update(
-                {marking_id: meaning for marking_id, (meaning, _) in index.pending.items()}
-            )
+            self._definitions.update(index.known)  # stored now, or looked up: immutable either way
         return result
 
     def _index(self, conn: Connection) -> MarkingIndex:
@@ -575,8 +573,6 @@ class SharingStore:
             if text is None:
                 return None
             data: Mapping[str, Any] = json.loads(text)
-            with self._lock:
-                self._definitions[marking_id] = read_definition(data)
             return data
 
         return MarkingIndex(known, lookup)
