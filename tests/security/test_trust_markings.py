@@ -280,10 +280,11 @@ def test_asvs_8_3_4_a_granular_marked_property_is_redacted_and_endpoints_agree(t
 
 def test_asvs_13_1_1_discovery_names_api_roots_that_resolve_under_cruce_serve(tmp_path: Path) -> None:
     from cruce.api.app import create_app
+    from cruce.storage.credentials import FAST_POLICY
 
     settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'cruce.db'}")
     setup(settings.resolved_database_url())
-    with TestClient(create_app(settings, scrypt_n=2**12)) as http:
+    with TestClient(create_app(settings, passwords=FAST_POLICY)) as http:
         for path in ("/taxii2/", "/taxii2/taxii2/"):
             found = http.get(path, auth=("usa.ro", PASSWORD), headers={"Accept": TAXII_MEDIA})
             assert found.status_code == 200, (path, found.text)

@@ -266,6 +266,36 @@ def roll_up(portions: Iterable[Marking]) -> Marking:
     )
 
 
+def envelope(portions: Iterable[Marking]) -> Marking:
+    """The least restrictive marking that every portion dominates: the lowest level, and the union of the
+    portions' releasable sets (ORCON only if every portion is ORCON).
+
+    It is what a whole object may carry at object level without making any of its parts more restrictive:
+    a reader outside the envelope may receive none of the parts, so the object is withheld from them
+    entirely, while a reader inside it receives the parts released to them. An unclassified envelope that
+    reaches only some partners (a `U//NOFORN` title above `S//REL TO USA, MEX` text) is built directly,
+    since no banner writes it; its meaning (releasable to those countries) is still exact.
+    """
+    markings = list(portions)
+    if not markings:
+        raise MarkingError("an envelope needs at least one marking")
+    owners = {marking.owner for marking in markings}
+    if len(owners) > 1:
+        raise MarkingError(f"portions of one object must have one owner, not {', '.join(sorted(owners))}")
+    owner = owners.pop()
+    level = min(marking.classification for marking in markings)
+    orcon = all(marking.orcon for marking in markings)
+    countries: set[str] = set()
+    for marking in markings:
+        countries |= marking.releasable_to
+    if ALL in countries:
+        return Marking(Classification.UNCLASSIFIED, owner)
+    others = tuple(sorted(countries - {owner}))
+    if not others:
+        return Marking(level, owner, noforn=True, orcon=orcon and level > Classification.UNCLASSIFIED)
+    return Marking(level, owner, (owner, *others), orcon=orcon and level > Classification.UNCLASSIFIED)
+
+
 def _level(text: str) -> Classification:
     level = _LEVELS.get(text.strip().upper())
     if level is None:

@@ -29,7 +29,7 @@ from stix2.exceptions import STIXError
 from stix2.markings import get_markings
 
 from cruce.core.errors import InputError
-from cruce.core.markings import ALL, Classification, Marking, MarkingError, roll_up
+from cruce.core.markings import ALL, Classification, Marking, MarkingError, envelope, roll_up
 from cruce.sharing.definitions import (
     ACS_EXTENSION,
     NAMESPACE,
@@ -155,8 +155,10 @@ def export_product(
 
     Every portion carries its own marking as a granular marking, and so does the product's metadata (id,
     author, need to know: marked with the banner). Object-level markings apply to *every* property, so the
-    report carries only its TLP label there: putting its banner there would make every portion as
-    restrictive as the most restrictive one, and a reader gets exactly the portions released to them.
+    report carries there only its TLP label and the *envelope* of its portions (`markings.envelope`: the
+    lowest level, the union of their releasability): the banner there would make every portion as
+    restrictive as the most restrictive one, while the envelope keeps the whole report from any reader to
+    whom no part of it is released.
     """
     if isinstance(product, TearLineVersion):
         banner = product.banner
@@ -206,7 +208,10 @@ def export_product(
         modified=TLP2_CREATED,
     )
     tlp = tlp_for(banner)
-    object_markings = [TLP2_IDS[tlp]]
+    # The envelope at object level: a reader to whom no part is released never receives the object at all,
+    # while every part keeps its own marking (the envelope is dominated by each of them).
+    parts = [title, *portions, *([summary] if summary is not None else [])]
+    object_markings = [ref(envelope(p.marking for p in parts)), TLP2_IDS[tlp]]
     report = stix2.Report(
         id=_stix_id("report", product.product_id),
         created=when,
@@ -290,7 +295,13 @@ def _product(report: Any, markings: Mapping[str, Marking | None]) -> Product:
             refs = get_markings(report, selector, inherited=True)
         except STIXError as exc:
             raise StixImportError(f"cannot read the markings of {selector}: {exc}", report_id) from exc
-        found = [m for m in (markings[str(r)] for r in refs) if m is not None]
+        object_level = {str(r) for r in report.get("object_marking_refs", [])}
+        granular = [markings[str(r)] for r in refs if str(r) not in object_level]
+        whole = [markings[str(r)] for r in refs if str(r) in object_level]
+        own = [m for m in granular if m is not None]
+        found = own + [m for m in whole if m is not None]
+        if own and all(any(g.dominates(m) for g in own) for m in whole if m is not None):
+            found = own  # an object-level envelope adds nothing to a part that is marked more strictly
         if not found:
             raise StixImportError(f"{selector} needs at least one ACS marking, found none", report_id)
         if len(set(found)) == 1:

@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 
 from cruce.core.markings import Marking
+from cruce.sharing.definitions import read_definition
 from cruce.sharing.products import Portion, Product, ProductKind, tear_line
+from cruce.sharing.release import reach_of
 from cruce.sharing.stix import ACS_EXTENSION, TLP2_IDS, StixImportError, export_product, import_bundle
 
 
@@ -36,6 +38,12 @@ def bundle_dict(item: Any) -> dict[str, Any]:
     return dict(json.loads(export_product(item).serialize()))
 
 
+def _unmark_portion_and_object(d: dict[str, Any]) -> None:
+    """A portion with no granular marking and no object-level ACS marking to inherit: unmarked."""
+    _report(d)["granular_markings"].pop(1)
+    _report(d)["object_marking_refs"] = [TLP2_IDS["red"]]
+
+
 def test_round_trip_keeps_every_portion_and_marking() -> None:
     original = product()
     assert import_bundle(export_product(original).serialize()) == [original]
@@ -45,9 +53,11 @@ def test_export_is_stix_with_acs_and_tlp_markings() -> None:
     data = bundle_dict(product())
     (report,) = [o for o in data["objects"] if o["type"] == "report"]
     definitions = {o["id"]: o for o in data["objects"] if o["type"] == "marking-definition"}
-    # object-level markings cover every property, so the full product carries only its TLP label there and
-    # its banner marks the metadata
-    assert report["object_marking_refs"] == [TLP2_IDS["red"]]
+    # object-level markings cover every property, so the full product carries there only its TLP label and
+    # the envelope of its portions (here the U//FOUO title reaches everyone); its banner marks the metadata
+    envelope_ref, tlp_ref = report["object_marking_refs"]
+    assert tlp_ref == TLP2_IDS["red"]
+    assert definitions[envelope_ref]["name"] == "UNCLASSIFIED"
     selectors = {
         s: definitions[g["marking_ref"]]["name"] for g in report["granular_markings"] for s in g["selectors"]
     }
@@ -133,7 +143,7 @@ def _report(data: dict[str, Any]) -> dict[str, Any]:
             ),
             "valid marking type",  # stix2 itself refuses a definition type it does not know
         ),
-        (lambda d: _report(d)["granular_markings"].pop(1), r"x_cruce_portions\.\[0\] needs at least one"),
+        (_unmark_portion_and_object, r"x_cruce_portions\.\[0\] needs at least one"),
         (lambda d: d["objects"].remove(_definitions(d)[0]), "referenced but not defined"),
         (lambda d: _report(d).update(labels=["something"]), "product kind"),
         (lambda d: d.update(type="report"), "expected a STIX bundle"),
@@ -147,3 +157,32 @@ def test_bad_bundles_are_refused_whole_with_the_object_named(change: Any, messag
 def test_not_json_is_refused() -> None:
     with pytest.raises(StixImportError, match="not JSON"):
         import_bundle("{not json")
+
+
+def test_a_product_with_nothing_for_a_partner_is_withheld_whole_from_it() -> None:
+    """The envelope at object level keeps the report itself (not only its parts) from MEX."""
+    secret = Product(
+        "prod-nf", ProductKind.INTELLIGENCE_REPORT, "USA",
+        portion("Operation name", "S//NOFORN"), (portion("Source detail.", "TS//NOFORN"),),
+    )  # fmt: skip
+    data = bundle_dict(secret)
+    (report,) = [o for o in data["objects"] if o["type"] == "report"]
+    definitions = {o["id"]: o for o in data["objects"] if o["type"] == "marking-definition"}
+    whole = [read_definition(definitions[r]).marking for r in report["object_marking_refs"]]
+    reach = reach_of(whole)
+    assert not reach.admits("MEX") and not reach.admits("CAN") and reach.admits("USA")
+    # and the round trip keeps each portion's own marking, not the envelope's
+    assert import_bundle(export_product(secret).serialize()) == [secret]
+
+
+def test_mixed_levels_give_an_unclassified_envelope_for_the_partners_only() -> None:
+    mixed = Product(
+        "prod-mixed", ProductKind.INTELLIGENCE_REPORT, "USA",
+        portion("Title", "U//NOFORN"), (portion("Tunnel.", "S//REL TO USA, MEX"),),
+    )  # fmt: skip
+    data = bundle_dict(mixed)
+    (report,) = [o for o in data["objects"] if o["type"] == "report"]
+    definitions = {o["id"]: o for o in data["objects"] if o["type"] == "marking-definition"}
+    reach = reach_of(read_definition(definitions[r]).marking for r in report["object_marking_refs"])
+    assert reach.admits("MEX") and not reach.admits("CAN")
+    assert import_bundle(export_product(mixed).serialize()) == [mixed]
