@@ -74,6 +74,7 @@ from cruce.storage.transactions import (
     WRITE_OPTION,
     DatabaseBusyError,
     begin_write,
+    checkpointer,
     is_busy,
     set_write_wait,
     write_wait_s,
@@ -85,9 +86,9 @@ DEFAULT_SYNCHRONOUS = "NORMAL"
 SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
 MIGRATION_LOCK_KEY = 0x63727563  # "cruc": the PostgreSQL advisory lock migrations are run under
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-DEFAULT_BATCH_SIZE = 500
+DEFAULT_BATCH_SIZE = 100
 """New entities per write transaction of an import: short enough that booths' writes queue only briefly."""
-MEMBERSHIP_BATCH = 10_000
+MEMBERSHIP_BATCH = 2_000
 """Version memberships (two integers each) per write transaction."""
 LOOKUP_BATCH = 500
 """Values per IN (...) list: under every backend's bound-parameter limit."""
@@ -151,6 +152,8 @@ class Store:
     # -- lifecycle -------------------------------------------------------------------------------------
 
     def close(self) -> None:
+        if self.engine.dialect.name == "sqlite":
+            checkpointer(self.engine).checkpoint()
         self.engine.dispose()
 
     def __enter__(self) -> Store:
@@ -707,6 +710,7 @@ def _tune_sqlite(engine: Engine, write_wait_s: float, synchronous: str) -> None:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA synchronous={synchronous}")
+            cursor.execute("PRAGMA wal_autocheckpoint=0")  # transactions.Checkpointer does it off the lock
         finally:
             cursor.close()
 

@@ -197,6 +197,59 @@ def begin_write(engine: Engine, what: str = "write to the database") -> Iterator
     finally:
         if lock is not None:
             lock.release()
+    if lock is not None:
+        checkpointer(engine).poke()  # after the lock is released: see Checkpointer
+
+
+class Checkpointer:
+    """Moves the write-ahead log into the database file off the writers' path.
+
+    SQLite's auto-checkpoint runs inside the commit of whichever writer crosses 1,000 WAL pages, with its
+    fsyncs, while that writer still holds the writer lock: after an import, one booth's commit paid for
+    copying the import's pages and every other booth queued behind it. Connections here have auto-checkpoint
+    off (`wal_autocheckpoint=0`); instead a daemon thread runs a PASSIVE checkpoint (which blocks neither
+    readers nor writers) at most every `interval_s` after writes, and `Store.close` runs one on the way out.
+    """
+
+    def __init__(self, engine: Engine, interval_s: float = 0.5) -> None:
+        self._engine = engine
+        self._interval_s = interval_s
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._guard = threading.Lock()
+
+    def poke(self) -> None:
+        with self._guard:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="cruce-checkpoint", daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            time.sleep(self._interval_s)  # writes meanwhile share this checkpoint
+            self._wake.clear()
+            self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """One PASSIVE checkpoint now; a failure is only logged (the next one, or SQLite, will retry)."""
+        try:
+            with self._engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+        except SQLAlchemyError as exc:
+            log.warning("wal_checkpoint_failed reason=%s", exc)
+
+
+_CHECKPOINTERS: weakref.WeakKeyDictionary[Engine, Checkpointer] = weakref.WeakKeyDictionary()
+
+
+def checkpointer(engine: Engine) -> Checkpointer:
+    with _LOCKS_GUARD:
+        found = _CHECKPOINTERS.get(engine)
+        if found is None:
+            found = _CHECKPOINTERS[engine] = Checkpointer(engine)
+        return found
 
 
 def is_busy(exc: SQLAlchemyError) -> bool:
