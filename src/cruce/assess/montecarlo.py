@@ -276,6 +276,14 @@ class Outages:
     origin: np.ndarray  # global asset index of the directly failed asset behind it
 
 
+def _hash16(salt: np.uint64, counter: np.ndarray) -> np.ndarray:
+    """16 uniform bits from (salt, counter) by the splitmix64 finaliser (vectorised, wrapping uint64)."""
+    z = counter.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) + salt
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return (z ^ (z >> np.uint64(31))) >> np.uint64(48)
+
+
 _RANK_BITS = 21
 _RANK_MAX = (1 << _RANK_BITS) - 1  # outage hours ranked in 1/100 h up to ~20,000 h (ties beyond: either)
 
@@ -317,6 +325,8 @@ def cascade(
     vmult = np.ones(k, np.float32) if vmult is None else vmult
     omult = np.ones(k, np.float32) if omult is None else omult
     thresholds = (vulnerability.astype(np.float32) * np.float32(65536.0))[:, None] * vmult[None, :]
+    salt = np.uint64(rng.integers(0, 2**63))
+    n_edges = max(1, edges.dst.size)
     ev, col = np.nonzero(_uint16(rng, (e, k)) < thresholds)
     node = targets[col]
     hours = (outage_hours.astype(np.float32)[ev] * omult[col]).astype(np.float32)
@@ -358,7 +368,9 @@ def cascade(
         hit = passed > 0
         uncertain = hit & (edges.transmit_threshold[edge] < 65536)
         if uncertain.any():
-            draws = _uint16(rng, (1, int(uncertain.sum())))[0]
+            # Counter-based draws keyed on (event, edge): the same edge in the same event gets the same
+            # number whatever else failed, so a mitigated run keeps its common random numbers.
+            draws = _hash16(salt, lev_ev[row[uncertain]] * n_edges + edge[uncertain])
             hit[uncertain] = draws < edges.transmit_threshold[edge[uncertain]]
         if hit.any():
             row, edge = row[hit], edge[hit]
