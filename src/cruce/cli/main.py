@@ -26,6 +26,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from cruce import __version__
+from cruce.cli.assess import assess_app
 from cruce.cli.audit import audit_app
 from cruce.cli.config import load_matcher as _load_matcher
 from cruce.cli.config import load_settings as _settings
@@ -82,6 +83,7 @@ app.command("simulate")(simulate)
 app.add_typer(risk_app, name="risk")
 app.add_typer(share_app, name="share")
 app.command("serve")(serve)
+app.add_typer(assess_app, name="assess")
 
 
 def _print_help(ctx: Any) -> None:
