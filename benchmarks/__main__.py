@@ -1,4 +1,5 @@
-"""`python -m benchmarks [screening-quality|screening-speed|risk-quality|risk-speed|sharing|api-load|all]`.
+"""`python -m benchmarks [screening-quality|screening-speed|risk-quality|risk-speed|sharing|assess-speed|
+api-load|all]`.
 
 Options: `--quick`, `--seed N`, `--systems` (screening quality), `--workers N`, and for api-load
 `--duration S` (default 300, quick 20), `--concurrency N`, `--server-workers N`. `all` runs api-load only
@@ -114,6 +115,12 @@ def sharing(quick: bool) -> int:
     return run_sharing(console(), quick=quick)
 
 
+def assess_speed(quick: bool, workers: int) -> int:
+    from benchmarks.assess_speed import run_assess_speed
+
+    return run_assess_speed(console(), quick=quick, workers=workers)
+
+
 def api_load(args: argparse.Namespace) -> int:
     from benchmarks.api_load import run_api_load
 
@@ -136,6 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "risk-quality",
             "risk-speed",
             "sharing",
+            "assess-speed",
             "api-load",
             "all",
         ),
@@ -169,6 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         status |= risk_speed(args.quick)
     if args.benchmark in ("sharing", "all"):
         status |= sharing(args.quick)
+    if args.benchmark in ("assess-speed", "all"):
+        status |= assess_speed(args.quick, args.workers)
     if args.benchmark == "api-load" or (args.benchmark == "all" and args.quick):
         status |= api_load(args)
     return status

@@ -79,14 +79,15 @@ def run(  # noqa: PLR0917 - Typer turns each parameter into an option
         table.add_column(column)
     for a in result.asset_ranking(10):
         est = a.loss[metric]
-        table.add_row(escape(a.name), a.owner_country, f"{est.mean:,.0f}", f"{est.low:,.0f} – {est.high:,.0f}",
-                      f"{a.outage_hours_per_year:,.1f}")  # fmt: skip
+        span = f"{est.low:,.0f} – {est.high:,.0f}"
+        table.add_row(
+            escape(a.name), a.owner_country, f"{est.mean:,.0f}", span, f"{a.outage_hours_per_year:,.1f}"
+        )
     console.print(table)
     for m in result.mitigations():
         per = m.avoided_per_usd
-        _say(
-            f"mitigation {escape(m.name)}: {per.mean:.3f} avoided per USD (90% {per.low:.3f} – {per.high:.3f})"
-        )
+        interval = f"90% {per.low:.3f} – {per.high:.3f}"
+        _say(f"mitigation {escape(m.name)}: {per.mean:.3f} avoided per USD ({interval})")
     if csv_out is not None:
         rows = write_csv(result, csv_out)
         _say(f"wrote {rows} rows to {escape(str(csv_out))}")

@@ -179,7 +179,7 @@ def test_mexico_tear_line_of_the_assessment_holds_no_noforn_portion() -> None:
     assert not any("power_substation" in p.text for p in version.portions)
     assert any("power_substation" in p.text for p in product.portions)
     assert version.summary is not None
-    with pytest.raises(InputError, match="markings.assets.default"):
+    with pytest.raises(InputError, match=r"markings\.assets\.default"):
         AssessmentMarkings.from_dict({"assets": {"default": "S//NOFORN//REL TO USA, MEX"}})
 
 
