@@ -270,7 +270,6 @@ def lists_update(
 # ---------------------------------------------------------------- screening
 
 
-
 @screen_app.command("name")
 def screen_name(  # noqa: PLR0917 - Typer turns each parameter into an option
     name: Annotated[list[str], typer.Argument(help="The name to screen.", metavar="NAME")],
@@ -406,6 +405,7 @@ def demo(
     _demo_border_day(seed, workers or settings.workers)
     _demo_cargo(settings.ensure_data_dir() / "demo-cargo", seed)
     _demo_sharing(report)
+    _demo_emergency(seed)
     _say(f"Demo store: {escape(str(demo_db))}. All of the above is synthetic data.")
 
 
@@ -471,6 +471,31 @@ def _demo_sharing(report: Any) -> None:
             f"{version.withheld} withheld{bundle}:"
         )
         _prose(escape(version.render()))
+
+
+def _demo_emergency(seed: int) -> None:
+    """Part 5: a hurricane cuts a port's power; the cascade, the diversion, and MEX's assessment tear line."""
+    from cruce.service.demo import run_emergency_demo
+
+    console.rule("[bold]5. A joint emergency and the shared risk assessment (synthetic grid)")
+    demo = run_emergency_demo(seed=seed)
+    _prose(escape(f"{demo.incident.incident.name}: {len(demo.incident.impacts)} assets may go out."))
+    for impact in demo.incident.impacts[:5]:
+        cause = f", through {impact.cause}" if impact.cause else " (struck)"
+        _say(escape(f"  {impact.asset.name}: out with probability {impact.probability_out:.0%}, "
+                    f"{impact.expected_outage_hours:.0f} h expected{cause}"))  # fmt: skip
+    for port in demo.incident.ports[:6]:
+        flows = f"diverted out {port.diverted_out_per_day:,.0f}/day, in {port.diverted_in_per_day:,.0f}/day"
+        _say(
+            escape(
+                f"  {port.asset.name}: {port.status}; {flows}; expected wait {port.expected_wait_min:,.0f} min"
+            )
+        )
+    _prose(f"\n[bold]MEX[/bold] receives {len(demo.mexico.all_portions)} portions of the assessment, "
+           f"{demo.mexico.withheld} withheld (NOFORN substation details):")  # fmt: skip
+    for portion in demo.mexico.all_portions[:4]:
+        _say(escape(str(portion)))
+    _say(f"  … banner {escape(str(demo.mexico.banner))}")
 
 
 def _demo_summary(report: Any, seed: int) -> Table:
