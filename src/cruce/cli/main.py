@@ -486,11 +486,8 @@ def _demo_emergency(seed: int) -> None:
                     f"{impact.expected_outage_hours:.0f} h expected{cause}"))  # fmt: skip
     for port in demo.incident.ports[:6]:
         flows = f"diverted out {port.diverted_out_per_day:,.0f}/day, in {port.diverted_in_per_day:,.0f}/day"
-        _say(
-            escape(
-                f"  {port.asset.name}: {port.status}; {flows}; expected wait {port.expected_wait_min:,.0f} min"
-            )
-        )
+        wait = f"expected wait {port.expected_wait_min:,.0f} min"
+        _say(escape(f"  {port.asset.name}: {port.status}; {flows}; {wait}"))
     _prose(f"\n[bold]MEX[/bold] receives {len(demo.mexico.all_portions)} portions of the assessment, "
            f"{demo.mexico.withheld} withheld (NOFORN substation details):")  # fmt: skip
     for portion in demo.mexico.all_portions[:4]:
