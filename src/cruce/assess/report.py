@@ -84,9 +84,10 @@ def _interval_chart(labels: list[str], means: list[float], lows: list[float], hi
     figure, axis = plt.subplots(figsize=(8, 0.35 * len(labels) + 1.2))
     y = list(range(len(labels)))[::-1]
     axis.barh(y, means, color="#4c78a8", alpha=0.7)
-    axis.errorbar(means, y, xerr=[[m - lo for m, lo in zip(means, lows, strict=True)],
-                                  [hi - m for m, hi in zip(means, highs, strict=True)]],
-                  fmt="none", ecolor="black", capsize=3)  # fmt: skip
+    # A heavy tail can put the mean above the 95th percentile: the error bar then has no upper arm.
+    below = [max(0.0, m - lo) for m, lo in zip(means, lows, strict=True)]
+    above = [max(0.0, hi - m) for m, hi in zip(means, highs, strict=True)]
+    axis.errorbar(means, y, xerr=[below, above], fmt="none", ecolor="black", capsize=3)
     axis.set_yticks(y, labels, fontsize=8)
     axis.set_xlabel(xlabel + " — mean and 90% interval")
     return _png(figure)

@@ -482,17 +482,17 @@ def _demo_emergency(seed: int) -> None:
     _prose(escape(f"{demo.incident.incident.name}: {len(demo.incident.impacts)} assets may go out."))
     for impact in demo.incident.impacts[:5]:
         cause = f", through {impact.cause}" if impact.cause else " (struck)"
-        _say(escape(f"  {impact.asset.name}: out with probability {impact.probability_out:.0%}, "
+        _prose(escape(f"  {impact.asset.name}: out with probability {impact.probability_out:.0%}, "
                     f"{impact.expected_outage_hours:.0f} h expected{cause}"))  # fmt: skip
     for port in demo.incident.ports[:6]:
         flows = f"diverted out {port.diverted_out_per_day:,.0f}/day, in {port.diverted_in_per_day:,.0f}/day"
         wait = f"expected wait {port.expected_wait_min:,.0f} min"
-        _say(escape(f"  {port.asset.name}: {port.status}; {flows}; {wait}"))
+        _prose(escape(f"  {port.asset.name}: {port.status}; {flows}; {wait}"))
     _prose(f"\n[bold]MEX[/bold] receives {len(demo.mexico.all_portions)} portions of the assessment, "
            f"{demo.mexico.withheld} withheld (NOFORN substation details):")  # fmt: skip
     for portion in demo.mexico.all_portions[:4]:
-        _say(escape(str(portion)))
-    _say(f"  … banner {escape(str(demo.mexico.banner))}")
+        _prose(escape(str(portion)))
+    _prose(f"  … banner {escape(str(demo.mexico.banner))}")
 
 
 def _demo_summary(report: Any, seed: int) -> Table:
