@@ -1,5 +1,6 @@
-"""`python -m benchmarks [screening-quality|screening-speed|risk-quality|risk-speed|sharing|api-load|all]`,
-and `python -m benchmarks faults|soak` (issue 21: faults, storage growth, screening during an import).
+"""`python -m benchmarks [screening-quality|screening-speed|risk-quality|risk-speed|sharing|assess-speed|
+api-load|all]`, and `python -m benchmarks faults|soak` (issue 21: faults, storage growth, screening during an
+import).
 
 Options: `--quick`, `--seed N`, `--systems` (screening quality), `--workers N`, and for api-load
 `--duration S` (default 300, quick 20; soak:
@@ -137,6 +138,12 @@ def sharing(quick: bool) -> int:
     return run_sharing(console(), quick=quick)
 
 
+def assess_speed(quick: bool, workers: int) -> int:
+    from benchmarks.assess_speed import run_assess_speed
+
+    return run_assess_speed(console(), quick=quick, workers=workers)
+
+
 def api_load(args: argparse.Namespace) -> int:
     from benchmarks.api_load import run_api_load
 
@@ -159,6 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "risk-quality",
             "risk-speed",
             "sharing",
+            "assess-speed",
             "api-load",
             "faults",
             "soak",
@@ -194,6 +202,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         status |= risk_speed(args.quick)
     if args.benchmark in ("sharing", "all"):
         status |= sharing(args.quick)
+    if args.benchmark in ("assess-speed", "all"):
+        status |= assess_speed(args.quick, args.workers)
     if args.benchmark == "api-load" or (args.benchmark == "all" and args.quick):
         status |= api_load(args)
     if args.benchmark == "faults":

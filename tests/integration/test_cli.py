@@ -390,13 +390,17 @@ def test_demo_is_marked_synthetic_and_catches_planted_parties(data_dir: Path) ->
     assert int(caught.group(2)) > 0 and int(caught.group(1)) >= 1
     examples = result.stdout[result.stdout.index("Examples") :]
     assert re.search(r"\d\.\d\d\s", examples)  # at least one example row with its score
-    for part in ("2. A day at a port", "3. Cargo risk", "4. Sharing under markings"):
+    for part in ("2. A day at a port", "3. Cargo risk", "4. Sharing under markings", "5. A joint emergency"):
         assert part in result.stdout, result.stdout
     assert re.search(r"pedestrian\s+[\d,]+", result.stdout)  # the port day's lanes table
     assert re.search(r"top 5%\s+\d\.\d\d / \d\.\d\d", result.stdout)  # the cargo model's backtest
     mex = result.stdout[result.stdout.index("MEX receives") : result.stdout.index("CAN receives")]
     assert "(S//NF)" not in mex and "controlled source" not in mex  # the NOFORN portion stays home
     assert "SECRET//REL TO USA, MEX" in mex
+    emergency = result.stdout[result.stdout.index("5. A joint emergency") :]
+    assert re.search(r"Brownsville: closed", emergency) and "receiving" in emergency  # closure and diversion
+    mex_assessment = emergency[emergency.index("MEX receives") :]
+    assert "(S//NF)" not in mex_assessment and "power_substation" not in mex_assessment  # NOFORN stays home
     table_lines = [line for line in lines if not line.startswith("Demo store:")]
     assert max(len(line) for line in table_lines) <= 80, "the demo must read on an 80-column terminal"
     again = run_cli(data_dir, "demo", "--travelers", "300", "--list-size", "300")

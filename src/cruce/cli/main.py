@@ -26,6 +26,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from cruce import __version__
+from cruce.cli.assess import assess_app
 from cruce.cli.audit import audit_app
 from cruce.cli.config import load_matcher as _load_matcher
 from cruce.cli.config import load_settings as _settings
@@ -82,6 +83,7 @@ app.command("simulate")(simulate)
 app.add_typer(risk_app, name="risk")
 app.add_typer(share_app, name="share")
 app.command("serve")(serve)
+app.add_typer(assess_app, name="assess")
 
 
 def _print_help(ctx: Any) -> None:
@@ -292,7 +294,6 @@ def lists_prune(
 
 # ---------------------------------------------------------------- screening
 
-
 @screen_app.command("name")
 def screen_name(  # noqa: PLR0917 - Typer turns each parameter into an option
     name: Annotated[list[str], typer.Argument(help="The name to screen.", metavar="NAME")],
@@ -428,6 +429,7 @@ def demo(
     _demo_border_day(seed, workers or settings.workers)
     _demo_cargo(settings.ensure_data_dir() / "demo-cargo", seed)
     _demo_sharing(report)
+    _demo_emergency(seed)
     _say(f"Demo store: {escape(str(demo_db))}. All of the above is synthetic data.")
 
 
@@ -493,6 +495,28 @@ def _demo_sharing(report: Any) -> None:
             f"{version.withheld} withheld{bundle}:"
         )
         _prose(escape(version.render()))
+
+
+def _demo_emergency(seed: int) -> None:
+    """Part 5: a hurricane cuts a port's power; the cascade, the diversion, and MEX's assessment tear line."""
+    from cruce.service.demo import run_emergency_demo
+
+    console.rule("[bold]5. A joint emergency and the shared risk assessment (synthetic grid)")
+    demo = run_emergency_demo(seed=seed)
+    _prose(escape(f"{demo.incident.incident.name}: {len(demo.incident.impacts)} assets may go out."))
+    for impact in demo.incident.impacts[:5]:
+        cause = f", through {impact.cause}" if impact.cause else " (struck)"
+        _prose(escape(f"  {impact.asset.name}: out with probability {impact.probability_out:.0%}, "
+                    f"{impact.expected_outage_hours:.0f} h expected{cause}"))  # fmt: skip
+    for port in demo.incident.ports[:6]:
+        flows = f"diverted out {port.diverted_out_per_day:,.0f}/day, in {port.diverted_in_per_day:,.0f}/day"
+        wait = f"expected wait {port.expected_wait_min:,.0f} min"
+        _prose(escape(f"  {port.asset.name}: {port.status}; {flows}; {wait}"))
+    _prose(f"\n[bold]MEX[/bold] receives {len(demo.mexico.all_portions)} portions of the assessment, "
+           f"{demo.mexico.withheld} withheld (NOFORN substation details):")  # fmt: skip
+    for portion in demo.mexico.all_portions[:4]:
+        _prose(escape(str(portion)))
+    _prose(f"  … banner {escape(str(demo.mexico.banner))}")
 
 
 def _demo_summary(report: Any, seed: int) -> Table:

@@ -15,6 +15,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from cruce.assess.assets import AssetKind
+from cruce.assess.emergency import Incident, IncidentKind, IncidentResult, run_incident
+from cruce.assess.example import example_graph, example_scenarios
+from cruce.assess.product import AssessmentMarkings, assessment_product
+from cruce.assess.results import assess
+from cruce.assess.scenarios import Area
 from cruce.core import csvsafe
 from cruce.core.markings import Marking
 from cruce.lists.base import ImportResult
@@ -259,3 +265,33 @@ def run_sharing_demo(report: DemoReport) -> SharingDemo:
         if not version.is_empty
     }
     return SharingDemo(product, versions, objects)
+
+
+# ---------------------------------------------------------------- a joint emergency and the assessment
+
+
+@dataclass(frozen=True, slots=True)
+class EmergencyDemo:
+    incident: IncidentResult
+    assessment_product: Product
+    mexico: TearLineVersion
+
+
+def run_emergency_demo(*, seed: int = 7) -> EmergencyDemo:
+    """A hurricane takes out the power feeding Brownsville: cascade, closures, diversion; then the joint
+    assessment of the example network as a product and the version Mexico receives."""
+    graph = example_graph()
+    incident = Incident(
+        "incident:demo-hurricane", IncidentKind.HURRICANE, "Hurricane landfall at Brownsville (synthetic)",
+        Area(25.95, -97.45, 25.0), duration_hours=72.0, severity=1.0,
+        kinds=frozenset({AssetKind.POWER_SUBSTATION}),
+    )  # fmt: skip
+    result = run_incident(graph, incident, seed=seed)
+    assessment = assess(graph, example_scenarios(), samples=2000, seed=seed, workers=1, mitigations=())
+    markings = AssessmentMarkings.from_dict(
+        {"assets": {"default": "S//REL TO USA, CAN, MEX", "kind:power_substation": "S//NOFORN"}}
+    )
+    product = assessment_product(
+        assessment, markings, product_id=f"assessment:demo-{seed}", author="demo analyst"
+    )
+    return EmergencyDemo(result, product, tear_line(product, "MEX"))

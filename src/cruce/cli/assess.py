@@ -1,0 +1,115 @@
+"""`cruce assess`: joint infrastructure risk assessment and disease alerts at ports (over cruce.assess)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich import box
+from rich.markup import escape
+from rich.table import Table
+
+from cruce.cli.output import console
+from cruce.cli.output import say as _say
+from cruce.core.errors import InputError
+
+assess_app = typer.Typer(
+    help="Assess shared infrastructure risk (Monte Carlo with cascades); detect outbreaks."
+)
+
+
+@assess_app.command("run")
+def run(  # noqa: PLR0917 - Typer turns each parameter into an option
+    assets: Annotated[Path | None, typer.Argument(help="Assets CSV or GeoJSON (or use --example).")] = None,
+    deps: Annotated[Path | None, typer.Option("--deps", help="Dependencies CSV.")] = None,
+    scenarios: Annotated[
+        Path | None, typer.Option("--scenarios", help="Scenarios (and mitigations) YAML.")
+    ] = None,
+    mapping: Annotated[
+        str, typer.Option(help="Asset mapping: a shipped name or your .yaml.")
+    ] = "assets-default",
+    samples: Annotated[int, typer.Option(help="Simulated years.", min=20)] = 20_000,
+    seed: Annotated[int, typer.Option(help="Seed: the same seed gives the same assessment.")] = 7,
+    workers: Annotated[int, typer.Option(help="Worker processes.", min=1)] = 2,
+    metric: Annotated[str, typer.Option(help="Rank by trade_usd, crossings or people.")] = "trade_usd",
+    report: Annotated[Path | None, typer.Option("--report", help="Write the HTML report here.")] = None,
+    csv_out: Annotated[Path | None, typer.Option("--csv", help="Write ranked rows here.")] = None,
+    example: Annotated[
+        bool, typer.Option("--example", help="Shipped example: BTS ports + synthetic grid.")
+    ] = False,
+) -> None:
+    """Rank assets and scenarios with 90% intervals, a tornado and mitigations compared."""
+    from cruce.assess.example import example_assets, example_scenarios
+    from cruce.assess.graph import DependencyGraph
+    from cruce.assess.report import write_csv, write_html
+    from cruce.assess.results import assess
+    from cruce.assess.scenarios import load_scenarios
+    from cruce.assess.sources import load_asset_mapping, read_assets, read_dependencies
+
+    if example:
+        asset_list, dep_list = example_assets()
+        scenario_set = example_scenarios() if scenarios is None else load_scenarios(scenarios)
+    else:
+        if assets is None or scenarios is None:
+            raise InputError("missing_input", "give ASSETS and --scenarios (and --deps), or --example")
+        asset_list = read_assets(assets, load_asset_mapping(mapping))
+        dep_list = read_dependencies(deps) if deps is not None else []
+        scenario_set = load_scenarios(scenarios)
+    graph = DependencyGraph(asset_list, dep_list)
+    result = assess(graph, scenario_set, samples=samples, seed=seed, workers=workers, metric=metric)
+    total = result.total()
+    _say(
+        f"{len(graph)} assets, {len(graph.dependencies)} dependencies (depth {graph.depth}), "
+        f"{len(result.scenarios)} scenarios, {result.baseline.samples:,} simulated years in "
+        f"{result.baseline.seconds:.1f} s. Expected {metric}/yr: {total.mean:,.0f} "
+        f"(90% {total.low:,.0f} – {total.high:,.0f})."
+    )
+    table = Table(title="Scenarios", box=box.SIMPLE_HEAD)
+    for column in ("scenario", "category", "expected/yr", "90% interval"):
+        table.add_column(column)
+    for s in result.scenario_ranking():
+        est = s.loss[metric]
+        table.add_row(escape(s.name), s.category, f"{est.mean:,.0f}", f"{est.low:,.0f} – {est.high:,.0f}")
+    console.print(table)
+    table = Table(
+        title="Most critical assets (loss their failure causes, cascades included)", box=box.SIMPLE_HEAD
+    )
+    for column in ("asset", "owner", "expected/yr", "90% interval", "out h/yr"):
+        table.add_column(column)
+    for a in result.asset_ranking(10):
+        est = a.loss[metric]
+        span = f"{est.low:,.0f} – {est.high:,.0f}"
+        table.add_row(
+            escape(a.name), a.owner_country, f"{est.mean:,.0f}", span, f"{a.outage_hours_per_year:,.1f}"
+        )
+    console.print(table)
+    for m in result.mitigations():
+        per = m.avoided_per_usd
+        interval = f"90% {per.low:.3f} – {per.high:.3f}"
+        _say(f"mitigation {escape(m.name)}: {per.mean:.3f} avoided per USD ({interval})")
+    if csv_out is not None:
+        rows = write_csv(result, csv_out)
+        _say(f"wrote {rows} rows to {escape(str(csv_out))}")
+    if report is not None:
+        write_html(result, report)
+        _say(f"wrote the report to {escape(str(report))}")
+
+
+@assess_app.command("detect")
+def detect(
+    counts: Annotated[Path, typer.Argument(help="CSV with columns date, port, cases.")],
+    method: Annotated[str, typer.Option(help="cusum or ewma.")] = "cusum",
+    window_days: Annotated[int, typer.Option(help="Baseline window (days).", min=7)] = 28,
+    guard_days: Annotated[int, typer.Option(help="Days between the baseline and the day judged.", min=0)] = 7,
+) -> None:
+    """Alert when a port's daily case counts leave their baseline."""
+    from cruce.assess.detect import DetectorSettings, read_counts
+    from cruce.assess.detect import detect as run_detect
+
+    settings = DetectorSettings(method=method, window_days=window_days, guard_days=guard_days)
+    alerts = run_detect(read_counts(counts), settings)
+    _say(f"{len(alerts)} alert(s) ({method})")
+    _say("port,date,cases,statistic")
+    for alert in alerts:
+        _say(f"{escape(alert.port)},{alert.day},{alert.cases:g},{alert.statistic:.2f}")
