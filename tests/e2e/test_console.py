@@ -93,7 +93,7 @@ class Console:
         page.wait_for_url("**/console/screen")
 
     def sign_out(self) -> None:
-        self.page.get_by_role("button", name="Sign out").click()
+        self.page.get_by_role("button", name="Sign out", exact=True).click()
         self.page.wait_for_url(re.compile(r".*/\?why=.*"))
 
     def close(self) -> None:
