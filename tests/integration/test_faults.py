@@ -179,3 +179,21 @@ def test_two_servers_on_one_embedded_file(tmp_path: Path) -> None:
     audited = set(_resources(node.settings.resolved_database_url()))
     acknowledged = first.acknowledged + second.acknowledged
     assert all(f"person:{name}" in audited for name in acknowledged)
+
+
+def test_restore_refused_while_a_server_uses_the_file(tmp_path: Path) -> None:
+    """`cruce restore` under a running `cruce serve` is refused, clearly, and changes nothing."""
+    node = prepare(tmp_path / "data")
+    data = node.settings.data_dir
+    assert cli(data, "backup", tmp_path / "backup.db").returncode == 0
+    assert (
+        cli(data, "lists", "import", *write_ofac(tmp_path / "v2", 2), "--list", "us-ofac-sdn").returncode == 0
+    )
+    with cruce_serve(data):
+        refused = cli(data, "restore", tmp_path / "backup.db")
+        assert refused.returncode != 0
+        message = " ".join(refused.stderr.split())
+        assert "cruce serve" in message and "stop the server first" in message, message
+    with open_store(node.settings.resolved_database_url()) as store:  # nothing was changed
+        assert max(v.version for v in store.list_versions("us-ofac-sdn")) == 2
+    assert cli(data, "restore", tmp_path / "backup.db").returncode == 0  # once the server stopped
