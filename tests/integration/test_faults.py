@@ -261,3 +261,29 @@ def test_disk_full_under_the_api_fails_closed(tmp_path: Path) -> None:
     audited = set(_resources(node.settings.resolved_database_url()))
     lost = [name for name in acknowledged if f"person:{name}" not in audited]
     assert not lost, f"{len(lost)} answered screenings were not audited: {lost[:3]}"
+
+
+@pytest.mark.parametrize("partner", ["unreachable", "garbage"])
+def test_a_partner_unreachable_or_answering_garbage_during_sync(tmp_path: Path, partner: str) -> None:
+    """A partner down or answering garbage: sync stops with a clear error, audited; nothing half-applied."""
+    from cruce.sharing.audit import Outcome
+    from cruce.storage.sharing import SharingStore
+
+    data = tmp_path / "data"
+    site = tmp_path / "site" / "cruce" / "collections" / "c1" / "objects"
+    site.mkdir(parents=True)
+    for folder in (site, site.parent):
+        (folder / "index.html").write_text("<html>an error page, not TAXII")
+    with file_mirror(tmp_path / "site") as mirror:
+        remote = f"{mirror}/cruce/" if partner == "garbage" else "http://127.0.0.1:9/cruce/"
+        run = cli(data, "share", "sync", "--remote", remote, "--collection", "c1", "--user", "u",
+                  env={"CRUCE_SYNC_PASSWORD": "x"})  # fmt: skip
+    message = " ".join(run.stderr.split())
+    assert run.returncode != 0
+    assert "bug" not in message and "Traceback" not in run.stderr, message
+    assert ("not TAXII JSON" if partner == "garbage" else "run it again to resume") in message, message
+    url = f"sqlite:///{data / 'cruce.db'}"
+    with open_store(url) as store:
+        assert [c.id for c in SharingStore(store.engine).collections()] == []  # nothing half-applied
+        denied = [r.event for r in AuditLog.of(store).records() if r.event.outcome == Outcome.DENIED]
+        assert any(e.action == "sync" and "collections/c1" in e.resource for e in denied)
