@@ -33,12 +33,19 @@ def cli(
 
 @contextmanager
 def cruce_serve(
-    data_dir: Path, *, workers: int = 1, env: Mapping[str, str] | None = None
+    data_dir: Path,
+    *,
+    workers: int = 1,
+    env: Mapping[str, str] | None = None,
+    prelude: str = "",
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`cruce serve` in its own process group on a free port, until it answers; yields (base, process)."""
+    """`cruce serve` in its own process group on a free port, until it answers; yields (base, process).
+
+    `prelude`: Python run in the server process first (e.g. a file-size limit standing in for a full disk).
+    """
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-c", CRUCE, "serve", "--port", str(port), "--workers", str(workers)],
+        [sys.executable, "-c", prelude + CRUCE, "serve", "--port", str(port), "--workers", str(workers)],
         env=cli_env(data_dir, **(env or {})), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         start_new_session=True,
     )  # fmt: skip
@@ -119,3 +126,27 @@ class Load:
                     f"only {len(self.statuses)} screenings in {timeout} s: {self.errors[:3]}"
                 )
             time.sleep(0.02)
+
+
+@contextmanager
+def file_mirror(folder: Path, delay_s: float = 0.0) -> Iterator[str]:
+    """An HTTP server on 127.0.0.1 serving `folder` (a publisher's mirror); each answer `delay_s` late."""
+    import functools
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class Slow(SimpleHTTPRequestHandler):
+        def do_GET(self) -> None:
+            time.sleep(delay_s)
+            super().do_GET()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Slow, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

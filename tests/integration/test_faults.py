@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from api_fixtures import prepare
 from cli_fixtures import cli_env, write_ofac
-from fault_fixtures import CRUCE, Load, cli, cruce_serve
+from fault_fixtures import CRUCE, Load, cli, cruce_serve, file_mirror
 
 from cruce.service.lists import prune_lists
 from cruce.storage.audit import AuditLog
@@ -179,3 +179,111 @@ def test_two_servers_on_one_embedded_file(tmp_path: Path) -> None:
     audited = set(_resources(node.settings.resolved_database_url()))
     acknowledged = first.acknowledged + second.acknowledged
     assert all(f"person:{name}" in audited for name in acknowledged)
+
+
+def test_restore_refused_while_a_server_uses_the_file(tmp_path: Path) -> None:
+    """`cruce restore` under a running `cruce serve` is refused, clearly, and changes nothing."""
+    node = prepare(tmp_path / "data")
+    data = node.settings.data_dir
+    assert cli(data, "backup", tmp_path / "backup.db").returncode == 0
+    assert (
+        cli(data, "lists", "import", *write_ofac(tmp_path / "v2", 2), "--list", "us-ofac-sdn").returncode == 0
+    )
+    with cruce_serve(data):
+        refused = cli(data, "restore", tmp_path / "backup.db")
+        assert refused.returncode != 0
+        message = " ".join(refused.stderr.split())
+        assert "cruce serve" in message and "stop the server first" in message, message
+    with open_store(node.settings.resolved_database_url()) as store:  # nothing was changed
+        assert max(v.version for v in store.list_versions("us-ofac-sdn")) == 2
+    assert cli(data, "restore", tmp_path / "backup.db").returncode == 0  # once the server stopped
+
+
+def test_kill_9_during_lists_update(tmp_path: Path) -> None:
+    """kill -9 of `lists update` (downloading or importing): old or new version, whole; the next run lands."""
+    data = tmp_path / "data"
+    v1, v2 = write_ofac(tmp_path / "v1", 1), write_ofac(tmp_path / "v2", 2)
+    assert cli(data, "lists", "import", *v1, "--list", "us-ofac-sdn").returncode == 0
+    url = f"sqlite:///{data / 'cruce.db'}"
+    with open_store(url) as store:
+        old = store.load_entities()
+    rng = random.Random(2121)
+    with file_mirror(v2[0].parent, delay_s=0.1) as mirror:
+        update = [sys.executable, "-c", CRUCE, "lists", "update", "us-ofac-sdn", "--base-url", mirror]
+        for _ in range(5):
+            process = subprocess.Popen(
+                update, env=cli_env(data), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            time.sleep(rng.uniform(0.1, 2.5))
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=30)
+            with open_store(url) as store:
+                active = store.load_entities()
+                complete = [v for v in store.list_versions() if v.status.value == "complete"]
+                assert active == old or active == store.load_version_entities(complete[-1].id)
+                assert len(active) == complete[-1].entity_count
+        finished = subprocess.run(
+            update, env=cli_env(data), capture_output=True, text=True, timeout=180, check=False
+        )
+    assert finished.returncode == 0, finished.stderr
+    with open_store(url) as store:
+        active = store.load_entities()
+        complete = [v for v in store.list_versions() if v.status.value == "complete"]
+        assert active == store.load_version_entities(complete[-1].id) and active != old  # v2, whole
+        # an update of files already imported adds no version: at most one new complete version
+        assert len(complete) == 2, [v.key for v in complete]
+
+
+def test_disk_full_under_the_api_fails_closed(tmp_path: Path) -> None:
+    """A full disk under `cruce serve`: 503 audit_append_failed, never an unaudited answer."""
+    node = prepare(tmp_path / "data")
+    database = node.settings.data_dir / "cruce.db"
+    with open_store(node.settings.resolved_database_url()) as store, store.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    limit = database.stat().st_size + 150_000  # every file the server writes stops growing here
+    prelude = (
+        "import resource, signal; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit})); "
+    )
+    refused: list[str] = []
+    with cruce_serve(node.settings.data_dir, prelude=prelude) as (base, _process):
+        with Load(base, node.headers("usa.officer"), threads=3) as load:
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline and not any(e.startswith("503") for e in load.errors):
+                time.sleep(0.1)
+            time.sleep(0.5)
+        refused = [e for e in load.errors if e.startswith("503")]
+        acknowledged = list(load.acknowledged)
+        others = [e for e in load.errors if not e.startswith("503")]
+    assert refused, f"no 503 after {len(acknowledged)} screenings: {load.errors[:3]}"
+    assert all("audit_append_failed" in e for e in refused), refused[:3]
+    assert not others, others[:3]
+    audited = set(_resources(node.settings.resolved_database_url()))
+    lost = [name for name in acknowledged if f"person:{name}" not in audited]
+    assert not lost, f"{len(lost)} answered screenings were not audited: {lost[:3]}"
+
+
+@pytest.mark.parametrize("partner", ["unreachable", "garbage"])
+def test_a_partner_unreachable_or_answering_garbage_during_sync(tmp_path: Path, partner: str) -> None:
+    """A partner down or answering garbage: sync stops with a clear error, audited; nothing half-applied."""
+    from cruce.sharing.audit import Outcome
+    from cruce.storage.sharing import SharingStore
+
+    data = tmp_path / "data"
+    site = tmp_path / "site" / "cruce" / "collections" / "c1" / "objects"
+    site.mkdir(parents=True)
+    for folder in (site, site.parent):
+        (folder / "index.html").write_text("<html>an error page, not TAXII")
+    with file_mirror(tmp_path / "site") as mirror:
+        remote = f"{mirror}/cruce/" if partner == "garbage" else "http://127.0.0.1:9/cruce/"
+        run = cli(data, "share", "sync", "--remote", remote, "--collection", "c1", "--user", "u",
+                  env={"CRUCE_SYNC_PASSWORD": "x"})  # fmt: skip
+    message = " ".join(run.stderr.split())
+    assert run.returncode != 0
+    assert "bug" not in message and "Traceback" not in run.stderr, message
+    assert ("not TAXII JSON" if partner == "garbage" else "run it again to resume") in message, message
+    url = f"sqlite:///{data / 'cruce.db'}"
+    with open_store(url) as store:
+        assert [c.id for c in SharingStore(store.engine).collections()] == []  # nothing half-applied
+        denied = [r.event for r in AuditLog.of(store).records() if r.event.outcome == Outcome.DENIED]
+        assert any(e.action == "sync" and "collections/c1" in e.resource for e in denied)

@@ -120,3 +120,45 @@ def test_writers_in_threads_wait_for_each_other(tmp_path: Path, database_url: st
         assert len(store.list_versions()) == 4
         assert AuditLog.of(store).verify().ok
         assert AuditLog.of(store).head().seq == 8
+
+
+BULK_CHUNKS = (
+    "import sys, time; from cruce.storage.transactions import WriterLock\n"
+    "lock = WriterLock(sys.argv[1])\n"
+    "print('ready', flush=True)\n"
+    "end = time.monotonic() + float(sys.argv[2])\n"
+    "while time.monotonic() < end:\n"
+    "    assert lock.acquire(30, bulk=True)\n"
+    "    time.sleep(0.02)\n"  # one import chunk holding the lock
+    "    lock.release()\n"  # and straight on to the next one: no pause at all
+)
+
+
+def test_a_waiting_writer_goes_before_the_next_import_chunk(tmp_path: Path) -> None:
+    """A booth's write waits for at most the import chunk under way, never for a run of them."""
+    import subprocess
+    import sys
+    import time
+
+    from cruce.storage.transactions import WriterLock
+
+    path = str(tmp_path / "cruce.db-writer.lock")
+    importer = subprocess.Popen(
+        [sys.executable, "-c", BULK_CHUNKS, path, "4"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert importer.stdout is not None and importer.stdout.readline().strip() == "ready"
+        booth = WriterLock(path)
+        waits = []
+        time.sleep(0.2)
+        for _ in range(25):
+            started = time.monotonic()
+            assert booth.acquire(30)
+            waits.append(time.monotonic() - started)
+            booth.release()
+            time.sleep(0.03)
+    finally:
+        importer.wait(timeout=30)
+    assert importer.returncode == 0
+    # one 20 ms chunk plus polling and a busy machine's scheduling; a run of chunks would be 40 ms and up
+    assert max(waits) < 0.045, f"waits in ms: {sorted(round(w * 1000) for w in waits)[-5:]}"

@@ -7,6 +7,7 @@ The database is migrated here, once, before any worker starts, so workers never 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -25,8 +26,13 @@ def serve(
     import uvicorn
 
     from cruce.cli.config import open_configured_store
+    from cruce.storage.backup import mark_serving
 
-    open_configured_store().close()  # migrate once, and fail here on a bad setting or URL
+    store = open_configured_store()  # migrate once, and fail here on a bad setting or URL
+    database = store.engine.url.database if store.engine.dialect.name == "sqlite" else None
+    store.close()
+    if database and database != ":memory:" and not database.startswith("file:"):
+        mark_serving(Path(database))  # held until exit: `cruce restore` refuses meanwhile
     err_console.print(f"cruce API on http://{host}:{port}/api/v1 (OpenAPI: /docs)", soft_wrap=True)
     uvicorn.run(
         SERVER_FACTORY, factory=True, host=host, port=port, workers=workers, log_level="warning",

@@ -539,10 +539,28 @@ def _check(response: httpx.Response, what: str) -> None:
     if response.status_code < 400:
         return
     try:
-        detail = str(response.json().get("description") or response.json().get("title") or "")
-    except ValueError:
+        body = response.json()
+        detail = str(body.get("description") or body.get("title") or "")
+    except (ValueError, AttributeError):
         detail = response.text[:200]
     raise SyncError("sync_refused", f"{what}: the remote answered HTTP {response.status_code}: {detail}")
+
+
+def _json_of(response: httpx.Response, what: str) -> dict[str, Any]:
+    """The remote's JSON object, or a clear `sync_bad_answer` (a partner answering garbage is a fault to
+    report, not a crash: nothing from that answer is kept, the cursor does not move)."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or not isinstance(body.get("objects", []), list):
+        kind = response.headers.get("content-type", "no content type")
+        raise SyncError(
+            "sync_bad_answer",
+            f"{what}: the remote's answer is not TAXII JSON ({kind}, starting {response.text[:40]!r}); "
+            "nothing from it was kept",
+        )
+    return body
 
 
 def pull(
@@ -577,7 +595,7 @@ def pull(
         except NotFoundError:
             info = http.get(base, headers=headers, auth=remote.auth() or httpx.USE_CLIENT_DEFAULT)
             _check(info, f"reading collection {remote_collection}")
-            body = info.json()
+            body = _json_of(info, f"reading collection {remote_collection}")
             store.add_collection(
                 local, str(body.get("title") or remote_collection), str(body.get("description") or "")
             )
@@ -592,7 +610,7 @@ def pull(
                 auth=remote.auth() or httpx.USE_CLIENT_DEFAULT,
             )
             _check(response, f"reading objects of {remote_collection}")
-            envelope = response.json()
+            envelope = _json_of(response, f"reading objects of {remote_collection}")
             objects = envelope.get("objects") or []
             if objects:
                 last = response.headers.get("X-TAXII-Date-Added-Last")
@@ -684,7 +702,7 @@ def push(
                 auth=remote.auth() or httpx.USE_CLIENT_DEFAULT,
             )
             _check(response, f"sending objects to {remote_collection}")
-            status = response.json()
+            status = _json_of(response, f"sending objects to {remote_collection}")
             if status.get("failure_count"):
                 first = (status.get("failures") or [{}])[0]
                 raise SyncError(

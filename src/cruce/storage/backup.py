@@ -3,10 +3,15 @@
 `backup` copies a live database page by page with SQLite's online backup API (readers and writers go on;
 the copy is one consistent snapshot). `restore` checks the backup, then copies it over the database the
 same way. PostgreSQL has its own tools (pg_dump, pg_basebackup): these refuse it.
+
+A restore under a running server would leave it serving (and writing) the replaced file, so `cruce serve`
+holds a shared `flock` on `<database>-serving.lock` for as long as it runs, and `restore` takes it
+exclusively (with the writer lock, so no import writes meanwhile) or refuses, saying why.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -76,11 +81,72 @@ def backup(database: Path, target: Path) -> int:
     return target.stat().st_size
 
 
+def mark_serving(database: Path) -> int | None:
+    """Mark `database` as served by this process (a shared lock, kept until the process ends).
+
+    Returns the descriptor to keep open; None where file locks are unavailable. Refuses while a restore
+    runs on the file.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - no flock on this platform: no guard
+        return None
+    try:
+        fd = os.open(f"{database}-serving.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise InputError(
+            "database_in_use", f"{database} is being restored (`cruce restore`); start the server after it"
+        ) from None
+    return fd
+
+
+def _take_exclusive(path: str, refusal: str) -> int | None:
+    """An exclusive `flock` on `path` now, or the `database_in_use` refusal; None if locks are unusable."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover
+        return None
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise InputError("database_in_use", refusal) from None
+    return fd
+
+
 def restore(backup_file: Path, database: Path) -> None:
     """Replace the database at `database` by `backup_file`, after checking the backup is whole.
 
-    Stop `cruce serve` first: a server holding the old database open would keep serving from memory.
+    Refused while `cruce serve` runs on it (it would go on serving, and writing, the file being replaced)
+    or while another cruce process writes to it.
     """
+    held: list[int] = []
+    try:
+        for suffix, refusal in (
+            ("-serving.lock", "a running `cruce serve` is using it; stop the server first, then restore"),
+            ("-writer.lock", "another cruce process (an import, an update) is writing to it; retry after"),
+        ):
+            fd = _take_exclusive(
+                f"{database}{suffix}", f"cannot restore {database}: {refusal}; nothing was changed"
+            )
+            if fd is not None:
+                held.append(fd)
+        _restore(backup_file, database)
+    finally:
+        for fd in held:
+            os.close(fd)  # drops the lock
+
+
+def _restore(backup_file: Path, database: Path) -> None:
     if not backup_file.is_file():
         raise InputError("backup_not_found", f"no backup file {backup_file}")
     problem = damage(backup_file)

@@ -88,8 +88,8 @@ MIGRATION_LOCK_KEY = 0x63727563  # "cruc": the PostgreSQL advisory lock migratio
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 DEFAULT_BATCH_SIZE = 100
 """New entities per write transaction of an import: short enough that booths' writes queue only briefly."""
-MEMBERSHIP_BATCH = 2_000
-"""Version memberships (two integers each) per write transaction."""
+MEMBERSHIP_BATCH = 500
+"""Version memberships (two integers each) per write transaction: a few ms, like a batch of new entities."""
 LOOKUP_BATCH = 500
 """Values per IN (...) list: under every backend's bound-parameter limit."""
 WRITER_PAUSE_S = 0.002
@@ -191,7 +191,7 @@ class Store:
         version_id: int | None = None
         created: list[int] = []
         try:
-            with begin_write(self.engine, what) as conn:
+            with _gc_frozen(), begin_write(self.engine, what, bulk=True) as conn:
                 _upsert_watchlist(conn, info)
                 number = (
                     conn.scalar(
@@ -217,16 +217,18 @@ class Store:
                 )
                 if version_id is None:  # pragma: no cover - RETURNING always yields the key
                     raise StorageError("save_failed", "the database returned no id for the new version")
-            content_ids = self._store_contents(entity_rows, created, what)
-            for start in range(0, len(content_ids), MEMBERSHIP_BATCH):
-                _let_others_write()
-                batch = content_ids[start : start + MEMBERSHIP_BATCH]
-                with begin_write(self.engine, what) as conn:
-                    conn.execute(
-                        insert(VersionEntityRow), [{"version_id": version_id, "content_id": c} for c in batch]
-                    )
+            with _gc_frozen():
+                content_ids = self._store_contents(entity_rows, created, what)
+                for start in range(0, len(content_ids), MEMBERSHIP_BATCH):
+                    _let_others_write()
+                    rows = [
+                        {"version_id": version_id, "content_id": c}
+                        for c in content_ids[start : start + MEMBERSHIP_BATCH]
+                    ]
+                    with begin_write(self.engine, what, bulk=True) as conn:
+                        conn.execute(insert(VersionEntityRow), rows)
             _let_others_write()
-            with begin_write(self.engine, what) as conn:  # the moment the new version becomes visible
+            with begin_write(self.engine, what, bulk=True) as conn:  # the moment the new version shows
                 conn.execute(
                     update(ListVersionRow)
                     .where(ListVersionRow.id == version_id)
@@ -270,7 +272,7 @@ class Store:
         for start in range(0, len(missing), self._batch_size):
             _let_others_write()
             batch = missing[start : start + self._batch_size]
-            with begin_write(self.engine, what) as conn:
+            with begin_write(self.engine, what, bulk=True) as conn:
                 conn.execute(_insert_ignoring_duplicates(conn), batch)
                 found = _content_ids(conn, [row["content_hash"] for row in batch])
             created.extend(found.values())  # (one another import stored meanwhile is counted here too)
@@ -790,6 +792,20 @@ def _memberships(conn: Connection, version_id: int) -> set[int]:
     return set(
         conn.scalars(select(VersionEntityRow.content_id).where(VersionEntityRow.version_id == version_id))
     )
+
+
+@contextmanager
+def _gc_frozen() -> Iterator[None]:
+    """The collector leaves the objects alive now (the parsed list) alone while an import writes.
+
+    A full collection over a parsed SDN takes 100-300 ms; one triggered inside a write transaction held
+    the database that long, and every booth's audit append with it (issue 21's p99 during an import).
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _let_others_write() -> None:

@@ -13,7 +13,9 @@ that is current. Reads keep plain deferred transactions and, under WAL, never wa
 Inside one process, and among the processes serving one database file, writers also queue on a
 `WriterLock` (a thread lock and an `flock` beside the database), because SQLite's busy handler sleeps up to
 100 ms between tries: queued writers start as soon as the lock is free, which is what keeps a booth's
-screening latency flat while an import writes in short transactions.
+screening latency flat while an import writes in short transactions. Long writes take it as *bulk*
+writers: before each of their short transactions they let every writer already waiting go first (see
+`WriterLock`), so a booth waits for at most one import chunk, never for a run of them.
 
 On PostgreSQL writers wait on row locks; `lock_timeout` (set per connection to the same bound) turns a wait
 past it into the same clear, retryable `database_busy` error.
@@ -43,7 +45,9 @@ DEFAULT_WRITE_WAIT_S = 30.0
 WRITE_OPTION = "cruce_write"
 """Execution option marking a connection whose transactions begin with BEGIN IMMEDIATE (SQLite)."""
 
-_POLL_S = (0.0005, 0.001, 0.002, 0.004)  # flock is polled: a blocking flock could not honour the bound
+_POLL_S = (0.0002, 0.0005, 0.001, 0.002)  # flock is polled: a blocking flock could not honour the bound
+BULK_DEFER_S = 0.25
+"""Longest a bulk writer lets waiting writers go first before it takes its turn anyway (no starvation)."""
 
 
 class DatabaseBusyError(StorageError):
@@ -65,6 +69,11 @@ class WriterLock:
     Only a queue in front of SQLite's own lock, which is what keeps writes apart: a writer that does not
     take it still waits in SQLite's busy handler. Where there is no file to lock (in-memory database, no
     `fcntl`, read-only directory) it is the thread lock alone.
+
+    Priority: a writer that finds the lock taken holds a shared `flock` on `<database>-writer.wait` (and
+    counts itself in this process) while it waits. A *bulk* writer (an import chunk) first waits, up to
+    `BULK_DEFER_S`, until nobody is waiting: without it the importer, polling less often than it releases,
+    took the lock again ahead of a booth over and over, and the booth's screening waited for several chunks.
     """
 
     def __init__(self, path: str | None) -> None:
@@ -73,15 +82,34 @@ class WriterLock:
         self._fd: int | None = None
         self._depth = 0  # re-entries by the owning thread; the flock is taken on the first only
         self._locked = False
+        self._wait_fd: int | None = None
+        self._waiting = 0  # threads of this process waiting for a normal (non-bulk) turn
+        self._waiting_guard = threading.Lock()
 
-    def acquire(self, timeout: float) -> bool:
-        """Take the lock within `timeout` seconds; False (nothing held) when the wait ran out."""
+    def acquire(self, timeout: float, *, bulk: bool = False) -> bool:
+        """Take the lock within `timeout` seconds; False (nothing held) when the wait ran out.
+
+        `bulk`: let writers already waiting (in any process) go first, for at most `BULK_DEFER_S`.
+        """
         deadline = time.monotonic() + timeout
-        if not self._thread_lock.acquire(timeout=max(timeout, 0.0)):
+        if bulk:
+            self._defer_to_waiters(min(deadline, time.monotonic() + BULK_DEFER_S))
+            got = self._thread_lock.acquire(timeout=max(deadline - time.monotonic(), 0.0))
+        else:
+            got = self._thread_lock.acquire(blocking=False)
+            if not got:
+                with self._waiting_guard:
+                    self._waiting += 1
+                try:
+                    got = self._thread_lock.acquire(timeout=max(timeout, 0.0))
+                finally:
+                    with self._waiting_guard:
+                        self._waiting -= 1
+        if not got:
             return False
         if self._depth == 0:
             try:
-                self._locked = self._lock_file(deadline)
+                self._locked = self._lock_file(deadline, announce=not bulk)
             except BaseException:
                 self._thread_lock.release()
                 raise
@@ -111,8 +139,11 @@ class WriterLock:
     ) -> None:
         self.release()
 
-    def _lock_file(self, deadline: float) -> bool:
-        """The flock, polled until `deadline`; False if it stayed taken (or the file lock is unusable)."""
+    def _lock_file(self, deadline: float, *, announce: bool) -> bool:
+        """The flock, polled until `deadline`; False if it stayed taken (or the file lock is unusable).
+
+        `announce`: while waiting, hold the shared lock on the wait file, so bulk writers let us go first.
+        """
         if self._path is None:
             return False
         try:
@@ -121,19 +152,58 @@ class WriterLock:
             if self._fd is None:
                 self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
             tries = 0
-            while True:
-                try:
-                    fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    return True
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        return False
-                    time.sleep(_POLL_S[min(tries, len(_POLL_S) - 1)])
-                    tries += 1
+            announced = False
+            try:
+                while True:
+                    try:
+                        fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        return True
+                    except BlockingIOError:
+                        if time.monotonic() >= deadline:
+                            return False
+                        if announce and not announced:
+                            announced = self._announce(fcntl.LOCK_SH | fcntl.LOCK_NB)
+                        time.sleep(_POLL_S[min(tries, len(_POLL_S) - 1)])
+                        tries += 1
+            finally:
+                if announced and self._wait_fd is not None:
+                    fcntl.flock(self._wait_fd, fcntl.LOCK_UN)
         except (ImportError, OSError) as exc:
             log.warning("writer_lock_unavailable path=%s reason=%s", self._path, exc)
             self._path = None  # the thread lock alone from now on
             return False
+
+    def _announce(self, operation: int) -> bool:
+        """`flock(operation)` on the wait file; False when it is taken (or unusable: no priority then)."""
+        import fcntl
+
+        if self._path is None:
+            return False
+        try:
+            if self._wait_fd is None:
+                self._wait_fd = os.open(f"{self._path[: -len('.lock')]}.wait", os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._wait_fd, operation)
+            return True
+        except OSError:
+            return False
+
+    def _defer_to_waiters(self, until: float) -> None:
+        """A bulk writer's courtesy: return once no writer waits (in any process), or at `until`."""
+        tries = 0
+        while time.monotonic() < until:
+            if self._waiting == 0:
+                if self._path is None:
+                    return
+                try:
+                    import fcntl
+                except ImportError:
+                    return
+                if self._announce(fcntl.LOCK_EX | fcntl.LOCK_NB):  # nobody holds it shared: nobody waits
+                    if self._wait_fd is not None:
+                        fcntl.flock(self._wait_fd, fcntl.LOCK_UN)
+                    return
+            time.sleep(_POLL_S[min(tries, len(_POLL_S) - 1)])
+            tries += 1
 
 
 _LOCKS: dict[str, WriterLock] = {}
@@ -168,24 +238,30 @@ def write_wait_s(engine: Engine) -> float:
 
 
 @contextmanager
-def begin_write(engine: Engine, what: str = "write to the database") -> Iterator[Connection]:
+def begin_write(
+    engine: Engine, what: str = "write to the database", *, bulk: bool = False
+) -> Iterator[Connection]:
     """A write transaction that holds the database's write lock from its first statement.
 
     Waits its turn up to the engine's bound, then raises `DatabaseBusyError` (retryable; nothing written).
-    Other database errors pass through as SQLAlchemy exceptions, for the caller to word.
+    Other database errors pass through as SQLAlchemy exceptions, for the caller to word. `bulk` marks one
+    chunk of a long write (an import): writers already waiting go first (see `WriterLock`).
+
+    The connection is taken before the lock: opening one (pragmas, reading the schema) is slow the first
+    time in a process, and nobody should wait for that.
     """
     wait_s = write_wait_s(engine)
     lock = writer_lock(engine)
-    if lock is not None and not lock.acquire(wait_s):
-        raise DatabaseBusyError(what, wait_s)
     try:
+        conn = engine.connect().execution_options(**{WRITE_OPTION: True})
+    except OperationalError as exc:
+        if is_busy(exc):
+            raise DatabaseBusyError(what, wait_s) from exc
+        raise
+    with conn:
+        if lock is not None and not lock.acquire(wait_s, bulk=bulk):
+            raise DatabaseBusyError(what, wait_s)
         try:
-            conn = engine.connect().execution_options(**{WRITE_OPTION: True})
-        except OperationalError as exc:
-            if is_busy(exc):
-                raise DatabaseBusyError(what, wait_s) from exc
-            raise
-        with conn:
             try:
                 trans = conn.begin()
             except OperationalError as exc:
@@ -194,9 +270,9 @@ def begin_write(engine: Engine, what: str = "write to the database") -> Iterator
                 raise
             with trans:
                 yield conn
-    finally:
-        if lock is not None:
-            lock.release()
+        finally:
+            if lock is not None:
+                lock.release()
     if lock is not None:
         checkpointer(engine).poke()  # after the lock is released: see Checkpointer
 
