@@ -10,8 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
-from api_fixtures import Node, prepare, serve, wait_job
+from api_fixtures import SUPER, Node, prepare, serve, wait_job
 from sharing_fixtures import PASSWORD
+
+from cruce.storage.sharing import SharingStore
+from cruce.storage.store import open_store
 
 HERNANDEZ = {"name": "Juan Carlos Hernandez", "birth_date": "1975-03-02", "country": "MX"}
 
@@ -215,7 +218,9 @@ def test_products_full_for_the_owner_and_a_tear_line_for_the_partner(api: tuple[
                      {"text": "Source detail", "marking": "S//NOFORN"}],
         "tearline_summary": {"text": "Expect more tunnel activity", "marking": "U"},
     }  # fmt: skip
-    with client(base, node) as usa:
+    with client(base, node) as analyst:  # the REL TO portion and the U title reach MEX: a release
+        assert_envelope(analyst.post("/api/v1/products", json=product), 403)
+    with client(base, node, SUPER) as usa:  # an analyst who is also a releasing officer
         made = usa.post("/api/v1/products", json=product)
         assert made.status_code == 201, made.text
         assert_envelope(usa.post("/api/v1/products", json=product), 409, "product_exists")
@@ -236,7 +241,15 @@ def test_products_full_for_the_owner_and_a_tear_line_for_the_partner(api: tuple[
             "portions": [{"text": "Compartido con EE. UU.", "marking": "S//REL TO MEX, USA"},
                          {"text": "Fuente", "marking": "S//NOFORN"}],
         }  # fmt: skip
-        made = mex_analyst.post("/api/v1/products", json=own)
+        assert_envelope(mex_analyst.post("/api/v1/products", json=own), 403)  # a release: not an analyst's
+    with open_store(node.settings.resolved_database_url()) as store:
+        SharingStore(store.engine).add_account(
+            "mex.analyst-releaser", organisation="sat", country="MEX", clearance="S",
+            roles=["analyst", "releasing_officer"],
+        )  # fmt: skip
+        node.keys["mex.analyst-releaser"] = SharingStore(store.engine).issue_token("mex.analyst-releaser")
+    with client(base, node, "mex.analyst-releaser") as mex_releaser:
+        made = mex_releaser.post("/api/v1/products", json=own)
         assert made.status_code == 201, made.text
     with client(base, node, "usa.officer") as usa_officer:
         torn = usa_officer.get("/api/v1/products/informe:mex-1").json()

@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -46,7 +47,7 @@ from cruce.service.sharing import (
     envelope_objects,
 )
 from cruce.service.signin import SignInGuard, ThrottlePolicy
-from cruce.sharing.exchange import ObjectFilter, VersionPick, stix_timestamp
+from cruce.sharing.exchange import ObjectFilter, VersionPick, stix_timestamp, unstorable_text
 from cruce.storage.audit import AuditLog
 from cruce.storage.credentials import PasswordHasher
 from cruce.storage.sharing import Account, Page, SharingStore
@@ -55,6 +56,7 @@ from cruce.storage.store import open_store
 
 API_ROOT = "cruce"
 MAX_CONTENT_LENGTH = 50 * 1024 * 1024
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")  # how a (lone) surrogate can arrive in JSON
 CHALLENGE = 'Basic realm="cruce", Bearer realm="cruce"'
 
 
@@ -267,9 +269,12 @@ def _routes(app: FastAPI, service: TaxiiService, title: str) -> None:
         if len(raw) > MAX_CONTENT_LENGTH:
             return _error(413, "Payload Too Large", f"at most {MAX_CONTENT_LENGTH} bytes per request")
         try:
-            objects = envelope_objects(json.loads(raw))
-        except ValueError:
-            return _error(400, "Bad Request", "the body is not JSON")
+            body = json.loads(raw)
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than any STIX object
+            return _error(400, "Bad Request", "the body is not JSON (or is nested too deeply)")
+        if _SURROGATE_ESCAPE.search(raw) and unstorable_text(body) is not None:
+            return _error(400, "Bad Request", "the body holds a lone UTF-16 surrogate, which is no character")
+        objects = envelope_objects(body)
         status = await run_in_threadpool(service.add, account, collection_id, objects)
         return _json(status, 202, media=media)
 

@@ -65,7 +65,7 @@ from cruce.sharing.access import (
 )
 from cruce.sharing.audit import AuditEvent, AuditRecord, Outcome, event_for
 from cruce.sharing.products import Portion, Product, ProductKind, TearLineVersion, tear_line
-from cruce.sharing.release import may_write
+from cruce.sharing.release import may_write_parts
 from cruce.sharing.stix import export_product, import_bundle
 from cruce.storage.alerts import (
     ACCESS_TOKEN_PREFIX,
@@ -756,8 +756,8 @@ class Operations:
         resource = f"product:{product.product_id}"
         decision = may_create(user, product)
         if decision.allowed:
-            decision = may_write(
-                user, [p.marking for p in product.all_portions], author=product.author,
+            decision = may_write_parts(  # each portion on its own: a tear line serves it alone
+                user, [(p.marking,) for p in product.all_portions], author=product.author,
                 what=f"product {product.product_id}",
             )  # fmt: skip
         self._decided(user, decision, resource, public=_write_refusal(user, product, decision))
@@ -846,7 +846,9 @@ class Operations:
         product = _product(fields, user.user_id)
         decision = may_create(user, product)
         if decision.allowed:
-            decision = may_write(user, [p.marking for p in product.all_portions], author=product.author)
+            decision = may_write_parts(
+                user, [(p.marking,) for p in product.all_portions], author=product.author
+            )
         return {
             "banner": str(product.banner),
             "tear_lines": {p: _content_view(tear_line(product, p)) for p in partners if p != product.owner},

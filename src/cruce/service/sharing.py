@@ -51,7 +51,7 @@ from cruce.sharing.exchange import (
     stix_timestamp,
 )
 from cruce.sharing.products import Product
-from cruce.sharing.release import may_write
+from cruce.sharing.release import may_write, may_write_parts
 from cruce.sharing.stix import NAMESPACE, export_product, identity_country, import_bundle
 from cruce.storage.audit import AuditLog
 from cruce.storage.sharing import (
@@ -125,8 +125,8 @@ def publish(
     resource = f"product:{product.product_id}"
     reason = _publish_refusal(store, account, collection_id, product)
     if reason is None:  # the one release decision, on every marking the product carries
-        decision = may_write(
-            user, [p.marking for p in product.all_portions], what=f"product {product.product_id}"
+        decision = may_write_parts(  # each portion on its own: a tear line serves it alone
+            user, [(p.marking,) for p in product.all_portions], what=f"product {product.product_id}"
         )
         reason = None if decision.allowed else decision.reason
     if reason is not None:
@@ -479,10 +479,18 @@ def _append(  # noqa: PLR0917 - one audit event's fields, in the order AuditEven
 ) -> None:
     audit.append(
         AuditEvent(
-            clock(), account.user_id, action, resource, outcome, reason,
+            clock(), account.user_id, action, _auditable(resource), outcome, _auditable(reason),
             {"organisation": account.organisation, **(details or {})}, account.country,
         )
     )  # fmt: skip
+
+
+def _auditable(text: str) -> str:
+    """`text` as the audit log can hold it: a NUL or a lone surrogate a client sent (in an object id, say)
+    is written as its escape, so recording a refusal never fails after something was stored."""
+    if "\x00" not in text and text.isascii():
+        return text
+    return text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _audit_decision(  # noqa: PLR0917

@@ -51,6 +51,7 @@ MAX_PAGE = 1000
 """The largest page the server gives, whatever `limit` asks for."""
 PLACEHOLDER = "(not releasable)"
 UNKNOWN_ORIGIN = "?"
+_MAX_SEQ = 2**63
 
 
 def stix_timestamp(value: datetime) -> str:
@@ -256,6 +257,9 @@ def _shape(obj: Any) -> tuple[str, str]:
         raise StixImportError("a STIX object needs a `type` and an `id` of the form type--uuid")
     if not object_id.startswith(object_type + "--"):
         raise StixImportError(f"the id does not start with its type {object_type!r}", object_id)
+    bad = unstorable_text(obj)
+    if bad is not None:
+        raise StixImportError(f"a text in this object holds {bad}; remove it", object_id)
     refs = obj.get("object_marking_refs")
     if refs is not None and (not isinstance(refs, list) or not all(isinstance(r, str) for r in refs)):
         raise StixImportError("`object_marking_refs` must be a list of marking-definition ids", object_id)
@@ -285,6 +289,28 @@ def _shape(obj: Any) -> tuple[str, str]:
         if key in obj and not isinstance(obj[key], str):
             raise StixImportError(f"`{key}` must be a string", object_id)
     return object_id, object_type
+
+
+def unstorable_text(obj: Any) -> str | None:
+    """What no text of a stored object may hold (a NUL, a lone UTF-16 surrogate: neither can be stored
+    or served as UTF-8 JSON), or None. Walked without recursion, keys included."""
+    stack: list[Any] = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return "a NUL character"
+            if not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    return "a lone surrogate (not a character)"
+        elif isinstance(item, Mapping):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
 
 
 def _reach(
@@ -559,6 +585,9 @@ class PagePosition:
         try:
             padded = token + "=" * (-len(token) % 4)
             stamp, _, seq = base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii").partition("|")
-            return cls(parse_timestamp(stamp), int(seq))
+            position = cls(parse_timestamp(stamp), int(seq))
+            if not 0 <= position.seq < _MAX_SEQ:  # a database integer: anything else was never given out
+                raise ValueError(seq)
+            return position
         except (ValueError, UnicodeError, binascii.Error, InputError) as exc:
             raise InputError("bad_filter", "the `next` token is not one this server gave") from exc

@@ -133,3 +133,31 @@ def may_write(
         to = "everyone" if ALL in reach.countries else ", ".join(sorted(reach.countries - {own}))
         return Decision(True, action, f"{own} releasing officer releases {what} to {to}")
     return Decision(True, action, f"{own} writer keeps {what} within {own}")
+
+
+def may_write_parts(
+    user: User,
+    parts: Iterable[Iterable[Marking | None]],
+    *,
+    originators: Iterable[str] = (),
+    author: str | None = None,
+    what: str = "this content",
+) -> Decision:
+    """`may_write` on each separately marked part of one piece of content (a product's portions, an
+    object's granular-marked properties): every part must be allowed on its own.
+
+    Deciding on the parts rolled up together would be wrong: the roll-up of a NOFORN portion and a
+    `REL TO USA, MEX` portion stays home, yet a tear line serves the second one to MEX, so an analyst
+    could release it. The first refusal is the answer; otherwise the widest decision (a release if any part
+    reaches beyond the writer's country)."""
+    claimed = tuple(originators)
+    allowed: Decision | None = None
+    for part in parts:
+        decision = may_write(user, part, originators=claimed, author=author, what=what)
+        if not decision.allowed:
+            return decision
+        if allowed is None or (decision.action is Action.RELEASE and allowed.action is not Action.RELEASE):
+            allowed = decision
+    if allowed is None:
+        return may_write(user, (), originators=claimed, author=author, what=what)
+    return allowed

@@ -301,6 +301,23 @@ class SharingStore:
         else:
             stored = self.hasher.hash(password)
         with self._write(f"add account {user_id} (does it exist already?)") as conn:
+            # An organisation belongs to one country: collections grant rights to `org:<organisation>`, so
+            # an account of another country in an existing organisation would take that organisation's
+            # rights (a MEX administrator creating a MEX account "in CBP" would read USA's collections).
+            taken = conn.scalar(
+                select(ShareAccountRow.country)
+                .where(
+                    func.lower(ShareAccountRow.organisation) == organisation.strip().lower(),
+                    ShareAccountRow.country != account.country,
+                )
+                .limit(1)
+            )
+            if taken is not None:
+                raise InputError(
+                    "bad_organisation",
+                    f"organisation {organisation!r} is another country's; an organisation belongs to one "
+                    "country (collections grant rights by organisation)",
+                )
             conn.execute(
                 insert(ShareAccountRow).values(
                     user_id=account.user_id,
@@ -596,7 +613,11 @@ class SharingStore:
         check: Callable[[ObjectInfo], str | None] | None,
     ) -> list[dict[str, Any]]:
         described = []
-        for obj in objects:
+        # marking-definitions first (a stable sort): producers put them anywhere in a bundle, often last
+        ordered = sorted(
+            objects, key=lambda o: not (isinstance(o, Mapping) and o.get("type") == "marking-definition")
+        )
+        for obj in ordered:
             ident = obj.get("id") if isinstance(obj, Mapping) else None
             ident = ident if isinstance(ident, str) else ""
             try:
