@@ -602,3 +602,14 @@ def test_asvs_4_1_3_an_analyst_keeps_products_home_and_release_needs_a_releasing
         ("mex.releaser", "release", "allowed"),
     ]
     assert world.get("usa.analyst", "/api/v1/products/report:mex-shared").json()["view"] == "tear-line"
+
+
+def test_asvs_7_4_1_a_taken_user_id_is_a_plain_conflict_without_database_text(world: World) -> None:
+    """User ids are global, so a clash with a foreign account cannot be hidden; its text stays neutral."""
+    body = {"user_id": "mex.analyst", "organisation": "cbp", "country": "USA", "clearance": "U",
+            "roles": ["officer"]}  # fmt: skip
+    found = world.post("usa.admin", "/api/v1/users", json=body)
+    error = envelope(found, 409)
+    assert error["code"] == "conflict"
+    assert "UNIQUE" not in error["message"] and "constraint" not in error["message"].lower()
+    assert "MEX" not in error["message"]

@@ -312,6 +312,9 @@ class SharingStore:
                 )
                 .limit(1)
             )
+            if conn.scalar(select(ShareAccountRow.user_id).where(ShareAccountRow.user_id == user_id)):
+                # user ids are global, so a clash is unavoidable; say only that, never the database's text
+                raise InputError("conflict", f"the user id {user_id!r} is taken; choose another")
             if taken is not None:
                 raise InputError(
                     "bad_organisation",
