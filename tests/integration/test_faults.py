@@ -287,3 +287,62 @@ def test_a_partner_unreachable_or_answering_garbage_during_sync(tmp_path: Path, 
         assert [c.id for c in SharingStore(store.engine).collections()] == []  # nothing half-applied
         denied = [r.event for r in AuditLog.of(store).records() if r.event.outcome == Outcome.DENIED]
         assert any(e.action == "sync" and "collections/c1" in e.resource for e in denied)
+
+
+def test_kill_9_during_a_batch_job_resumes_exactly_once(tmp_path: Path) -> None:
+    """kill -9 of `cruce serve --workers 2` mid batch job: it resumes once, each row's results once."""
+    import csv
+    import io
+
+    import httpx
+
+    node = prepare(tmp_path / "data")
+    env = {"CRUCE_JOB_LEASE_S": "1.5"}
+    rows = 3000
+    lines = ["id,name,birth_date", "r1,Juan Carlos Hernandez,1975-03-02"]
+    lines += [f"r{i},Persona Numero {i}," for i in range(2, rows + 1)]
+    headers = node.headers("usa.analyst")
+    rng = random.Random(21)
+    with (
+        cruce_serve(node.settings.data_dir, workers=2, env=env) as (base, process),
+        httpx.Client(base_url=base, headers=headers, timeout=30) as http,
+    ):
+        started = http.post(
+            "/api/v1/screen/batch", files={"file": ("in.csv", "\n".join(lines).encode(), "text/csv")}
+        )
+        assert started.status_code == 202, started.text
+        job_id = started.json()["job_id"]
+        kill_at = rng.choice((250, 500, 750, 1000))
+        deadline = time.monotonic() + 60
+        while (done := http.get(f"/api/v1/jobs/{job_id}").json()["done"]) < kill_at:
+            assert time.monotonic() < deadline, "the job made no progress"
+            time.sleep(0.02)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+    assert done < rows, "the job finished before the kill; make it longer"
+    with (
+        cruce_serve(node.settings.data_dir, workers=2, env=env) as (base, _process),
+        httpx.Client(base_url=base, headers=headers, timeout=30) as http,
+    ):
+        deadline = time.monotonic() + 90
+        while (job := http.get(f"/api/v1/jobs/{job_id}").json())["state"] != "done":
+            assert job["state"] in ("queued", "running"), {k: job[k] for k in ("state", "done", "error")}
+            assert time.monotonic() < deadline, f"the job was not resumed: {job}"
+            time.sleep(0.1)
+        results = http.get(job["results"])
+        assert results.status_code == 200
+    assert job["total"] == rows and job["done"] == rows and job["summary"]["queries"] == rows
+    found = list(csv.DictReader(io.StringIO(results.text)))
+    ids = [r["query_id"] for r in found if r["rank"] in ("0", "1")]
+    assert sorted(ids) == sorted(f"r{i}" for i in range(1, rows + 1)), "a row missing or repeated"
+    per_row = {r["query_id"] for r in found}
+    assert len(per_row) == rows
+    with open_store(node.settings.resolved_database_url()) as store:
+        log = AuditLog.of(store)
+        assert log.verify().ok, "the audit chain is broken"
+        events = [r.event for r in log.records() if r.event.resource == job_id]
+    actions = [e.action for e in events]
+    assert actions.count("resume_job") == 1, actions  # claimed by exactly one of the two new workers
+    assert actions.count("screen_batch_done") == 1
+    alerting = [e for e in events if e.action == "raise_alerts"]
+    assert [e.reason for e in alerting] == ["batch row r1"], alerting  # one record per alerting row, once
