@@ -327,7 +327,7 @@ class Operations:
             resumable = job.kind == "screen_batch"
             event = self._event(
                 None, "resume_job" if resumable else "fail_job", job.job_id,
-                reason=f"its server stopped at row {job.done} of {job.total or 0}; taken over by {self.worker}",
+                reason=f"its server stopped at row {job.done}; taken over by {self.worker}",
                 actor="cruce", country=job.country,
             )  # fmt: skip
             claimed = self.api.claim_job(job.job_id, self.worker, self.config.job_lease, audit=event)

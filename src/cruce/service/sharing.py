@@ -34,12 +34,13 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+from sqlalchemy import Connection
 
 from cruce.core.clock import Clock, utc_now
 from cruce.core.errors import CruceError, InputError, NotFoundError
 from cruce.core.markings import ALL, is_country_trigraph
 from cruce.service.signin import SignInGuard
-from cruce.sharing.access import READING_ROLES, Decision, Role, User, may_read, may_release
+from cruce.sharing.access import READING_ROLES, Role, User, may_read, may_release
 from cruce.sharing.audit import AuditEvent, Outcome, event_for
 from cruce.sharing.exchange import (
     UNKNOWN_ORIGIN,
@@ -63,6 +64,7 @@ from cruce.storage.sharing import (
     Reader,
     SharingStore,
     StoredObject,
+    save_product_on,
 )
 
 log = logging.getLogger(__name__)
@@ -139,13 +141,13 @@ def publish(
     if stored is not None and export_product(product, created=stored[1]).serialize() == stored[0]:
         at = stored[1]
     full = export_product(product, created=at)
-    store.save_product(product.product_id, product.owner, full.serialize(), account.user_id, at)
     objects: list[dict[str, Any]] = [json.loads(o.serialize()) for o in full.objects]
     released: list[str] = []
     denied: dict[str, str] = {}
+    events: list[AuditEvent] = []  # committed with the objects: a publish is all there, or not at all
     for partner in partners if partners is not None else default_partners(product):
         release = may_release(user, product, partner)
-        _audit_decision(audit, clock, account, release, resource, {"partner": partner.upper()})
+        events.append(event_for(release, user, resource, clock(), {"partner": partner.upper()}))
         if not release.allowed or release.version is None or isinstance(release.version, Product):
             denied[partner.upper()] = release.reason
             continue
@@ -165,14 +167,21 @@ def publish(
                         entry["selectors"].append("x_cruce_partner")
             objects.append(data)
         released.append(code)
-    result = store.add_objects(collection_id, objects)
-    if result.failures:  # pragma: no cover - cruce's own export always has readable markings
-        raise InputError("publish_failed", f"{result.failures[0][0]}: {result.failures[0][1]}")
-    _record(
-        audit, clock, account, "write", f"collection:{collection_id}", Outcome.ALLOWED,
-        f"published {product.product_id}: {len(result.added)} new object versions",
-        {"product": product.product_id, "released_to": released},
-    )  # fmt: skip
+
+    def keep(conn: Connection, stored: AddResult) -> None:
+        """In the objects' transaction: the full product and the audit records of the publish."""
+        if stored.failures:  # pragma: no cover - cruce's own export always has readable markings
+            raise InputError("publish_failed", f"{stored.failures[0][0]}: {stored.failures[0][1]}")
+        save_product_on(conn, product.product_id, product.owner, full.serialize(), account.user_id, at)
+        written = AuditEvent(
+            clock(), account.user_id, "write", f"collection:{collection_id}", Outcome.ALLOWED,
+            f"published {product.product_id}: {len(stored.added)} new object versions",
+            {"organisation": account.organisation, "product": product.product_id, "released_to": released},
+            account.country,
+        )  # fmt: skip
+        audit.append_on(conn, [*events, written])
+
+    result = store.add_objects(collection_id, objects, also=keep)
     return PublishResult(product.product_id, tuple(released), denied, len(result.added), len(result.present))
 
 
@@ -483,17 +492,6 @@ def _append(  # noqa: PLR0917 - one audit event's fields, in the order AuditEven
             {"organisation": account.organisation, **(details or {})}, account.country,
         )
     )  # fmt: skip
-
-
-def _audit_decision(  # noqa: PLR0917
-    audit: AuditLog,
-    clock: Clock,
-    account: Account,
-    decision: Decision,
-    resource: str,
-    details: Mapping[str, Any],
-) -> None:
-    audit.append(event_for(decision, account.user(), resource, clock(), details))
 
 
 # -- sync ------------------------------------------------------------------------------------------------

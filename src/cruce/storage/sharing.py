@@ -499,8 +499,12 @@ class SharingStore:
         origin: str | None = None,
         node_country: str | None = None,
         check: Callable[[ObjectInfo], str | None] | None = None,
+        also: Callable[[Connection, AddResult], None] | None = None,
     ) -> AddResult:
         """Store new object versions (others are no-ops), and `cursor` if given, in one transaction.
+
+        `also` runs last in that transaction with what was stored (a publish keeps its product and audit
+        records there: a process killed at any instant leaves all of a publish or none of it).
 
         An object cruce cannot read the markings of, or that `check` refuses (the write decision, given what
         `describe` found), is refused and listed in `failures`, before anything about it is looked up; with
@@ -552,6 +556,8 @@ class SharingStore:
                     result.last_added = last_added
                 if cursor is not None:
                     _put_cursor(conn, cursor, self._clock())
+                if also is not None:
+                    also(conn, result)
         except CruceError:
             raise
         except SQLAlchemyError as exc:
@@ -721,19 +727,7 @@ class SharingStore:
     def save_product(self, product_id: str, owner: str, bundle: str, by: str, at: datetime) -> None:
         """Keep the full product (its STIX bundle), replacing an older one; the same bundle is a no-op."""
         with self._write(f"store product {product_id}") as conn:
-            row = conn.execute(
-                select(ShareProductRow).where(ShareProductRow.product_id == product_id)
-            ).first()
-            if row is not None and row.bundle == bundle:
-                return
-            now = at
-            if row is not None:
-                conn.execute(delete(ShareProductRow).where(ShareProductRow.product_id == product_id))
-            conn.execute(
-                insert(ShareProductRow).values(
-                    product_id=product_id, owner=owner, bundle=bundle, published_at=now, published_by=by
-                )
-            )
+            save_product_on(conn, product_id, owner, bundle, by, at)
 
     def product(self, product_id: str) -> tuple[str, datetime] | None:
         """The stored full-product bundle and when it was published, or None."""
@@ -790,6 +784,22 @@ def _version_condition(flt: ObjectFilter) -> ColumnElement[bool]:
     if flt.versions:
         options.append(o.version.in_(sorted(flt.versions)))
     return or_(*options) if options else false()
+
+
+def save_product_on(  # noqa: PLR0917
+    conn: Connection, product_id: str, owner: str, bundle: str, by: str, at: datetime
+) -> None:
+    """`SharingStore.save_product` in the caller's write transaction."""
+    row = conn.execute(select(ShareProductRow).where(ShareProductRow.product_id == product_id)).first()
+    if row is not None and row.bundle == bundle:
+        return
+    if row is not None:
+        conn.execute(delete(ShareProductRow).where(ShareProductRow.product_id == product_id))
+    conn.execute(
+        insert(ShareProductRow).values(
+            product_id=product_id, owner=owner, bundle=bundle, published_at=at, published_by=by
+        )
+    )
 
 
 def _put_cursor(conn: Connection, cursor: CursorUpdate, now: datetime) -> None:
