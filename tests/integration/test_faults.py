@@ -269,7 +269,8 @@ def test_disk_full_under_the_api_fails_closed(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("partner", ["unreachable", "garbage"])
 def test_a_partner_unreachable_or_answering_garbage_during_sync(tmp_path: Path, partner: str) -> None:
-    """A partner down or answering garbage: sync stops with a clear error, audited; nothing half-applied."""
+    """A partner down or answering garbage: retried with backoff, then a clear error, audited and shown by
+    `share status`; nothing half-applied."""
     from cruce.sharing.audit import Outcome
     from cruce.storage.sharing import SharingStore
 
@@ -281,7 +282,8 @@ def test_a_partner_unreachable_or_answering_garbage_during_sync(tmp_path: Path, 
     with file_mirror(tmp_path / "site") as mirror:
         remote = f"{mirror}/cruce/" if partner == "garbage" else "http://127.0.0.1:9/cruce/"
         run = cli(data, "share", "sync", "--remote", remote, "--collection", "c1", "--user", "u",
-                  env={"CRUCE_SYNC_PASSWORD": "x"})  # fmt: skip
+                  env={"CRUCE_SYNC_PASSWORD": "x", "CRUCE_SYNC_BACKOFF_S": "0.1"})  # fmt: skip
+    shown = " ".join(cli(data, "share", "status").stdout.split())
     message = " ".join(run.stderr.split())
     assert run.returncode != 0
     assert "bug" not in message and "Traceback" not in run.stderr, message
@@ -291,6 +293,9 @@ def test_a_partner_unreachable_or_answering_garbage_during_sync(tmp_path: Path, 
         assert [c.id for c in SharingStore(store.engine).collections()] == []  # nothing half-applied
         denied = [r.event for r in AuditLog.of(store).records() if r.event.outcome == Outcome.DENIED]
         assert any(e.action == "sync" and "collections/c1" in e.resource for e in denied)
+    # `share status` shows it: the partner, never a success, the error, and the tries (3 when unreachable)
+    assert "c1 pull" in shown and "last success: never" in shown and "error: " in shown, shown
+    assert f"tries of the last run: {3 if partner == 'unreachable' else 1}" in shown, shown
 
 
 def test_kill_9_during_a_batch_job_resumes_exactly_once(tmp_path: Path) -> None:

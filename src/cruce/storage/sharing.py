@@ -94,6 +94,7 @@ from cruce.storage.tables import (
     SharePermissionRow,
     ShareProductRow,
     ShareStatusRow,
+    ShareSyncStatusRow,
     ShareTokenRow,
 )
 from cruce.storage.transactions import begin_write
@@ -764,6 +765,51 @@ class SharingStore:
                     ShareCursorRow.direction == direction,
                 )
             )
+
+    def record_sync(self, run: CursorUpdate, error: str | None, tries: int) -> None:
+        """A sync run's outcome with one remote collection and direction (its position is not used)."""
+        st = ShareSyncStatusRow
+        now = self._clock()
+        key = (st.remote == run.remote, st.remote_collection == run.remote_collection,
+               st.direction == run.direction)  # fmt: skip
+        values: dict[str, Any] = {"local_collection": run.local_collection, "attempts": tries}
+        if error is None:
+            values["last_success_at"] = now
+        else:
+            values.update(last_error_at=now, last_error=error[:2000])
+        with self._write("store the sync status") as conn:
+            if conn.execute(update(st).where(*key).values(**values)).rowcount == 0:
+                conn.execute(
+                    insert(st).values(
+                        remote=run.remote, remote_collection=run.remote_collection, direction=run.direction,
+                        **{"last_success_at": None, "last_error_at": None, "last_error": None, **values},
+                    )
+                )  # fmt: skip
+
+    def sync_status(self) -> list[dict[str, Any]]:
+        """Per remote collection and direction: last success, last error (time, message), tries, cursor."""
+        st, cu = ShareSyncStatusRow, ShareCursorRow
+        with self._read() as conn:
+            rows = conn.execute(
+                select(st, cu.position)
+                .outerjoin(
+                    cu,
+                    and_(
+                        cu.remote == st.remote,
+                        cu.remote_collection == st.remote_collection,
+                        cu.direction == st.direction,
+                    ),
+                )
+                .order_by(st.remote, st.remote_collection, st.direction)
+            ).all()
+        return [
+            {"remote": r.remote, "collection": r.remote_collection, "direction": r.direction,
+             "local_collection": r.local_collection,
+             "last_success_at": _as_utc(r.last_success_at) if r.last_success_at else None,
+             "last_error_at": _as_utc(r.last_error_at) if r.last_error_at else None,
+             "last_error": r.last_error, "tries": int(r.attempts), "cursor": r.position}
+            for r in rows
+        ]  # fmt: skip
 
     def set_cursor(self, cursor: CursorUpdate) -> None:
         with self._write("store the sync cursor") as conn:
