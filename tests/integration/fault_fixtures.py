@@ -150,3 +150,30 @@ def file_mirror(folder: Path, delay_s: float = 0.0) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def share_serve(data_dir: Path) -> Iterator[str]:
+    """`cruce share serve` (a partner's TAXII server) on a free port, once it answers; yields its API root."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-c", CRUCE, "share", "serve", "--port", str(port)],
+        env=cli_env(data_dir), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            try:
+                httpx.get(f"{base}/taxii2/", timeout=1)
+                break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("cruce share serve did not start")
+            time.sleep(0.1)
+        yield f"{base}/cruce/"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)

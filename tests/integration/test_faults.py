@@ -6,18 +6,22 @@ and prints fault, promise and result as a table.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 from api_fixtures import prepare
 from cli_fixtures import cli_env, write_ofac
-from fault_fixtures import CRUCE, Load, cli, cruce_serve, file_mirror
+from fault_fixtures import CRUCE, Load, cli, cruce_serve, file_mirror, share_serve
 
 from cruce.service.lists import prune_lists
 from cruce.storage.audit import AuditLog
@@ -265,7 +269,8 @@ def test_disk_full_under_the_api_fails_closed(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("partner", ["unreachable", "garbage"])
 def test_a_partner_unreachable_or_answering_garbage_during_sync(tmp_path: Path, partner: str) -> None:
-    """A partner down or answering garbage: sync stops with a clear error, audited; nothing half-applied."""
+    """A partner down or answering garbage: retried with backoff, then a clear error, audited and shown by
+    `share status`; nothing half-applied."""
     from cruce.sharing.audit import Outcome
     from cruce.storage.sharing import SharingStore
 
@@ -277,7 +282,8 @@ def test_a_partner_unreachable_or_answering_garbage_during_sync(tmp_path: Path, 
     with file_mirror(tmp_path / "site") as mirror:
         remote = f"{mirror}/cruce/" if partner == "garbage" else "http://127.0.0.1:9/cruce/"
         run = cli(data, "share", "sync", "--remote", remote, "--collection", "c1", "--user", "u",
-                  env={"CRUCE_SYNC_PASSWORD": "x"})  # fmt: skip
+                  env={"CRUCE_SYNC_PASSWORD": "x", "CRUCE_SYNC_BACKOFF_S": "0.1"})  # fmt: skip
+    shown = " ".join(cli(data, "share", "status").stdout.split())
     message = " ".join(run.stderr.split())
     assert run.returncode != 0
     assert "bug" not in message and "Traceback" not in run.stderr, message
@@ -287,3 +293,223 @@ def test_a_partner_unreachable_or_answering_garbage_during_sync(tmp_path: Path, 
         assert [c.id for c in SharingStore(store.engine).collections()] == []  # nothing half-applied
         denied = [r.event for r in AuditLog.of(store).records() if r.event.outcome == Outcome.DENIED]
         assert any(e.action == "sync" and "collections/c1" in e.resource for e in denied)
+    # `share status` shows it: the partner, never a success, the error, and the tries (3 when unreachable)
+    assert "c1 pull" in shown and "last success: never" in shown and "error: " in shown, shown
+    assert f"tries of the last run: {3 if partner == 'unreachable' else 1}" in shown, shown
+
+
+def test_kill_9_during_a_batch_job_resumes_exactly_once(tmp_path: Path) -> None:
+    """kill -9 of `cruce serve --workers 2` mid batch job: it resumes once, each row's results once."""
+    import csv
+    import io
+
+    import httpx
+
+    node = prepare(tmp_path / "data")
+    env = {"CRUCE_JOB_LEASE_S": "1.5"}
+    rows = 3000
+    lines = ["id,name,birth_date", "r1,Juan Carlos Hernandez,1975-03-02"]
+    lines += [f"r{i},Persona Numero {i}," for i in range(2, rows + 1)]
+    headers = node.headers("usa.analyst")
+    rng = random.Random(21)
+    with (
+        cruce_serve(node.settings.data_dir, workers=2, env=env) as (base, process),
+        httpx.Client(base_url=base, headers=headers, timeout=30) as http,
+    ):
+        started = http.post(
+            "/api/v1/screen/batch", files={"file": ("in.csv", "\n".join(lines).encode(), "text/csv")}
+        )
+        assert started.status_code == 202, started.text
+        job_id = started.json()["job_id"]
+        kill_at = rng.choice((250, 500, 750, 1000))
+        deadline = time.monotonic() + 60
+        while (done := http.get(f"/api/v1/jobs/{job_id}").json()["done"]) < kill_at:
+            assert time.monotonic() < deadline, "the job made no progress"
+            time.sleep(0.02)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+    assert done < rows, "the job finished before the kill; make it longer"
+    with (
+        cruce_serve(node.settings.data_dir, workers=2, env=env) as (base, _process),
+        httpx.Client(base_url=base, headers=headers, timeout=30) as http,
+    ):
+        deadline = time.monotonic() + 90
+        while (job := http.get(f"/api/v1/jobs/{job_id}").json())["state"] != "done":
+            assert job["state"] in ("queued", "running"), {k: job[k] for k in ("state", "done", "error")}
+            assert time.monotonic() < deadline, f"the job was not resumed: {job}"
+            time.sleep(0.1)
+        results = http.get(job["results"])
+        assert results.status_code == 200
+    assert job["total"] == rows and job["done"] == rows and job["summary"]["queries"] == rows
+    found = list(csv.DictReader(io.StringIO(results.text)))
+    ids = [r["query_id"] for r in found if r["rank"] in ("0", "1")]
+    assert sorted(ids) == sorted(f"r{i}" for i in range(1, rows + 1)), "a row missing or repeated"
+    per_row = {r["query_id"] for r in found}
+    assert len(per_row) == rows
+    with open_store(node.settings.resolved_database_url()) as store:
+        log = AuditLog.of(store)
+        assert log.verify().ok, "the audit chain is broken"
+        events = [r.event for r in log.records() if r.event.resource == job_id]
+    actions = [e.action for e in events]
+    assert actions.count("resume_job") == 1, actions  # claimed by exactly one of the two new workers
+    assert actions.count("screen_batch_done") == 1
+    alerting = [e for e in events if e.action == "raise_alerts"]
+    assert [e.reason for e in alerting] == ["batch row r1"], alerting  # one record per alerting row, once
+
+
+def _share_node(data: Path, objects: Sequence[Mapping[str, Any]] = ()) -> tuple[str, str]:
+    """A node with the sharing fixtures' accounts and collection (and `objects`): its database URL and an
+    API key of mex.sync."""
+    from sharing_fixtures import setup_accounts
+
+    from cruce.storage.sharing import SharingStore
+
+    data.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{data / 'cruce.db'}"
+    with open_store(url) as store:
+        sharing = SharingStore(store.engine)
+        setup_accounts(sharing)
+        if objects:
+            assert not sharing.add_objects("border-intel", objects).failures
+        return url, sharing.issue_token("mex.sync")
+
+
+def _all(url: str, reader: Any = None) -> list[tuple[str, str]]:
+    """(id, version) of every object version in the collection `reader` may see (None: everything)."""
+    from cruce.sharing.exchange import ObjectFilter, PagePosition, VersionPick
+    from cruce.storage.sharing import SharingStore
+
+    out: list[tuple[str, str]] = []
+    with open_store(url) as store:
+        sharing = SharingStore(store.engine)
+        after: PagePosition | None = None
+        while True:
+            flt = ObjectFilter(picks=frozenset({VersionPick.ALL}), after=after)
+            page = sharing.page("border-intel", flt, reader)
+            out += [(o.object_id, o.version) for o in page.objects]
+            if not page.more:
+                return sorted(out)
+            after = page.last
+
+
+def _objects(url: str, *, origin: str | None = None) -> list[tuple[str, str]]:
+    """(id, version) of every object version in the collection (received from `origin`, if given)."""
+    import sqlalchemy as sa
+
+    with open_store(url) as store, store.engine.connect() as conn:
+        query = "SELECT object_id, version, origin FROM share_objects WHERE collection_id = 'border-intel'"
+        rows = conn.execute(sa.text(query)).all()
+    return sorted((r.object_id, r.version) for r in rows if origin is None or r.origin == origin)
+
+
+def _kill_when(process: subprocess.Popen[bytes], reached: Callable[[], bool], timeout: float = 60) -> None:
+    """kill -9 of `process` once `reached()` (or it ended, or `timeout`)."""
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and not reached() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+
+
+def test_kill_9_during_publish(tmp_path: Path) -> None:
+    """kill -9 of `share publish` at random moments: each product all there or absent; no duplicate."""
+    import sqlalchemy as sa
+    from sharing_fixtures import product
+
+    from cruce.sharing.stix import export_product
+
+    data = tmp_path / "data"
+    url, _key = _share_node(data)
+    products = [product(i) for i in range(60)]
+    objects: dict[str, Any] = {}
+    for p in products:
+        for obj in json.loads(export_product(p).serialize())["objects"]:
+            objects.setdefault(obj["id"], obj)
+    bundle = tmp_path / "bundle.json"
+    bundle_id = "bundle--00000000-0000-4000-8000-000000000000"
+    bundle.write_text(json.dumps({"type": "bundle", "id": bundle_id, "objects": list(objects.values())}))
+    command = [sys.executable, "-c", CRUCE, "share", "publish", str(bundle), "--collection", "border-intel",
+               "--as", "usa.analyst"]  # fmt: skip
+
+    def states() -> dict[str, str]:
+        """Per product: 'all' (product, its 3 reports, its audit record), 'none', or what is half there."""
+        with open_store(url) as store, store.engine.connect() as conn:
+            kept = {r[0] for r in conn.execute(sa.text("SELECT product_id FROM share_products"))}
+            reports: dict[str, int] = {}
+            query = "SELECT data FROM share_objects WHERE object_type = 'report'"
+            for (text,) in conn.execute(sa.text(query)):
+                pid = json.loads(text).get("x_cruce_product_id")
+                reports[pid] = reports.get(pid, 0) + 1
+            log = AuditLog.of(store)
+            assert log.verify().ok, "the audit chain is broken"
+            written: dict[str, int] = {}
+            for r in log.records():
+                if r.event.action == "write" and "product" in r.event.details:
+                    pid = str(r.event.details["product"])
+                    written[pid] = written.get(pid, 0) + 1
+        out = {}
+        for p in products:
+            got = (p.product_id in kept, reports.get(p.product_id, 0), written.get(p.product_id, 0))
+            out[p.product_id] = {(True, 3, 1): "all", (False, 0, 0): "none"}.get(got, f"HALF {got}")
+        return out
+
+    rng = random.Random(21)
+    seen = set()
+    for _ in range(4):
+        process = subprocess.Popen(command, env=cli_env(data), stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)  # fmt: skip
+        time.sleep(rng.uniform(1.0, 3.0))
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        found = states()
+        half = {k: v for k, v in found.items() if v.startswith("HALF")}
+        assert not half, half
+        seen |= set(found.values())
+    run = partial(subprocess.run, command, env=cli_env(data), capture_output=True, text=True, timeout=120)
+    done = run(check=False)
+    assert done.returncode == 0, done.stderr
+    assert set(states().values()) == {"all"}
+    stored = _objects(url)
+    again = run(check=False)
+    assert again.returncode == 0 and again.stdout.count(": 0 new object versions") == len(products)
+    assert _objects(url) == stored
+    assert len({i for i, _ in stored}) == len(stored), "an object stored in two versions"
+
+
+@pytest.mark.parametrize("direction", ["pull", "push"])
+def test_kill_9_during_a_taxii_sync(tmp_path: Path, direction: str) -> None:
+    """kill -9 of `share sync` mid pull or push between two nodes: a re-run resumes, no duplicate, no gap."""
+    from sharing_fixtures import marked_object, marked_objects
+
+    from cruce.core.markings import Marking
+    from cruce.sharing.stix import marking_definition
+    from cruce.storage.sharing import Reader
+
+    if direction == "pull":  # B pulls A's collection: what MEX may receive
+        source_url, key = _share_node(tmp_path / "a", marked_objects(600))  # mex.sync's key on A
+        target_url, _ = _share_node(tmp_path / "b")
+    else:  # B (a MEX node) sends A (USA) what USA may receive of what it wrote
+        mine, secret = (Marking.parse(m, owner="MEX") for m in ("S//REL TO MEX, USA", "S//NOFORN"))
+        defs = [json.loads(marking_definition(m).serialize()) for m in (mine, secret)]
+        ours = [marked_object(i, mine if i % 4 else secret) for i in range(600)]
+        target_url, key = _share_node(tmp_path / "a")
+        source_url, _ = _share_node(tmp_path / "b", [*defs, *ours])
+    reader = Reader(frozenset({"MEX" if direction == "pull" else "USA"}), Marking.parse("S").classification)
+    with share_serve(tmp_path / "a") as root:
+        command = [sys.executable, "-c", CRUCE, "share", "sync", "--remote", root, "--collection",
+                   "border-intel", "--token-env", "KEY", "--page-size", "10", "--partner-country",
+                   "USA"]  # fmt: skip
+        if direction == "push":
+            command.append("--push")
+        env = cli_env(tmp_path / "b", KEY=key)
+        threshold = random.Random(21).choice((40, 120, 200))
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _kill_when(process, lambda: len(_objects(target_url)) >= threshold)
+        assert process.returncode == -signal.SIGKILL, process.stderr.read() if process.stderr else ""
+        killed_at = len(_objects(target_url))
+        rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+        assert rerun.returncode == 0, rerun.stderr
+    expected = _all(source_url, reader)
+    assert 0 < killed_at < len(expected), killed_at
+    assert _all(target_url) == expected, "a duplicate or a gap"
+    assert len(set(expected)) == len(expected)

@@ -127,6 +127,51 @@ def test_a_sync_cut_off_mid_way_resumes_without_loss_or_duplicates(
     assert key(contents(b_url)) == mex_view(a_url)
 
 
+class _AnswerFirst(httpx.HTTPTransport):
+    """A partner answering `status` to the first `n` requests (then for real)."""
+
+    def __init__(self, n: int, status: int) -> None:
+        super().__init__()
+        self.left, self.status, self.requests = n, status, 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests += 1
+        if self.left > 0:
+            self.left -= 1
+            return httpx.Response(self.status, json={"title": "busy"})
+        return super().handle_request(request)
+
+
+@pytest.mark.parametrize(
+    ("status", "failures", "tries"), [(503, 2, 3), (429, 1, 2), (401, 1, 1), (503, 3, 3)]
+)
+def test_sync_retries_with_bounded_backoff_and_keeps_a_status(
+    node_a: tuple[str, str], tmp_path: Path, status: int, failures: int, tries: int
+) -> None:
+    """5xx and 429 are retried (3 tries, 0.5/1 s doubling); another 4xx never; `share status` tells."""
+    base, _ = node_a
+    b_url = f"sqlite:///{tmp_path / 'b.db'}"
+    waits: list[float] = []
+    with open_store(b_url) as store:
+        sharing, audit = SharingStore(store.engine), AuditLog(store.engine)
+        transport = _AnswerFirst(failures, status)
+        with httpx.Client(transport=transport) as flaky:
+            if status == 401 or failures >= tries:
+                with pytest.raises(SyncError):
+                    pull(sharing, audit, remote(base), COLLECTION, client=flaky, sleep=waits.append)
+            else:
+                pull(sharing, audit, remote(base), COLLECTION, client=flaky, sleep=waits.append)
+        assert transport.requests >= tries
+        assert waits == [0.5, 1.0][: tries - 1]
+        (row,) = sharing.sync_status()
+        assert row["direction"] == "pull" and row["tries"] == tries
+        if status == 401 or failures >= tries:
+            assert row["last_error"] and f"HTTP {status}" in row["last_error"]
+            assert row["last_success_at"] is None
+        else:
+            assert row["last_success_at"] is not None and row["last_error"] is None and row["cursor"]
+
+
 def test_kill_9_of_the_sync_process_then_rerun_loses_nothing(node_a: tuple[str, str], tmp_path: Path) -> None:
     base, a_url = node_a
     b_url = f"sqlite:///{tmp_path / 'b.db'}"

@@ -268,7 +268,7 @@ def sync(  # noqa: PLR0917 - Typer turns each parameter into an option
             f"--remote {remote!r} must be an http(s) URL of the partner's API root, "
             "e.g. http://host:8600/cruce/",
         )
-    from cruce.service.sharing import Remote
+    from cruce.service.sharing import Remote, RetryPolicy
     from cruce.service.sharing import pull as pull_objects
     from cruce.service.sharing import push as push_objects
     from cruce.storage.audit import AuditLog
@@ -286,11 +286,13 @@ def sync(  # noqa: PLR0917 - Typer turns each parameter into an option
 
     country = partner_country.strip().upper() if partner_country else None
     target = Remote(remote, user=user, password=password, token=token, country=country)
+    settings = Settings()
+    retry = RetryPolicy(settings.sync_tries, settings.sync_backoff_s)
     with _open() as store:
         sharing, audit = SharingStore(store.engine), AuditLog(store.engine)
         actor = f"sync:{user or 'token'}@{target.url}"
         report = pull_objects(sharing, audit, target, collection, into, page_size=page_size, actor=actor,
-                              node_country=Settings().node_country)  # fmt: skip
+                              node_country=settings.node_country, retry=retry)  # fmt: skip
         say(f"pulled {report.received:,} object versions in {report.pages} pages, {report.added:,} new")
         if push and partner_country:
             sent = push_objects(
@@ -302,5 +304,27 @@ def sync(  # noqa: PLR0917 - Typer turns each parameter into an option
                 local_collection=into,
                 page_size=min(page_size, 500),
                 actor=actor,
+                retry=retry,
             )
             say(f"pushed {sent.received:,} object versions in {sent.pages} pages, {sent.added:,} new there")
+
+
+@share_app.command("status")
+def status() -> None:
+    """Per partner, collection and direction: last success, last error (when, what), tries, cursor."""
+    from cruce.storage.sharing import SharingStore
+
+    with _open() as store:
+        rows = SharingStore(store.engine).sync_status()
+    if not rows:
+        say("no sync has run yet (`cruce share sync`)")
+        return
+    for r in rows:
+        ok = r["last_success_at"].isoformat(timespec="seconds") if r["last_success_at"] else "never"
+        failed = r["last_error_at"].isoformat(timespec="seconds") if r["last_error_at"] else "never"
+        local = escape(r["local_collection"])
+        say(f"{escape(r['remote'])} {escape(r['collection'])} {r['direction']} (local {local})")
+        say(f"  last success: {ok}   last error: {failed}   tries of the last run: {r['tries']}")
+        if r["last_error"]:
+            say(f"  error: {escape(r['last_error'])}")
+        say(f"  cursor: {escape(r['cursor'] or '(none)')}")

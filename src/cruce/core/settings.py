@@ -21,6 +21,11 @@ class Settings(BaseSettings):
     sqlite_synchronous: str = "NORMAL"
     # Versions of each list kept after an import or update (0: keep every version); older ones are pruned.
     list_retention: int = Field(default=0, ge=0)
+    # A background job's lease: a job whose server process died is resumed by another after at most this.
+    job_lease_s: float = Field(default=30.0, gt=0)
+    # Sync with a partner: tries per request (connection failures, 5xx, 429), the first wait (doubling).
+    sync_tries: int = Field(default=3, ge=1, le=10)
+    sync_backoff_s: float = Field(default=0.5, ge=0)
     node_country: str | None = None  # this node's country (ISO trigraph): TLP onward-sharing rule of TAXII
     # Password hashing (argon2id): memory per hash, passes, and how many hashes may run at once per process.
     argon2_memory_kib: int = Field(default=19 * 1024, ge=8, le=4 * 1024 * 1024)

@@ -81,6 +81,25 @@ class MatchOutcome:
     suppressed_by: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class AlertPlan:
+    """The alerts one screening calls for (`to_raise`, by entity id) and its suppressed matches."""
+
+    outcomes: dict[str, MatchOutcome]
+    to_raise: list[tuple[str, NewAlert]]
+
+    @property
+    def alerts(self) -> list[NewAlert]:
+        return [n for _, n in self.to_raise]
+
+    def outcomes_with(self, raised: Sequence[tuple[str, bool]]) -> dict[str, MatchOutcome]:
+        """Every outcome, once the store said which alert each one to raise became (id, new?)."""
+        found = dict(self.outcomes)
+        for (entity_id, _), (alert_id, new) in zip(self.to_raise, raised, strict=True):
+            found[entity_id] = MatchOutcome(alert_id=alert_id, new=new)
+        return found
+
+
 class AlertQueue:
     """The work queue on an `ApiStore`; callers have already checked that the user may do the action."""
 
@@ -102,24 +121,14 @@ class AlertQueue:
             self._hashes[entity.id] = (entity, digest)
         return digest
 
-    def raise_for_matches(
-        self,
-        query: Query,
-        matches: Sequence[Match],
-        *,
-        country: str,
-        actor: str,
-        source: str,
-        audit: AuditHook[dict[str, MatchOutcome]] | None = None,
-    ) -> dict[str, MatchOutcome]:
-        """Alerts for the alerting matches of one screening, by entity id; remembered false positives not.
-
-        Only `country`'s alerts and dismissals count: another country's never suppresses or names one.
-        With `audit`, its record of the outcomes commits with the alerts (when any is written).
-        """
+    def plan_for_matches(
+        self, query: Query, matches: Sequence[Match], *, country: str, actor: str, source: str
+    ) -> AlertPlan:
+        """What one screening's alerting matches call for: the alerts to raise, and the remembered false
+        positives (read now); `ApiStore.raise_alerts` or a batch job's chunk commit then writes them."""
         alerting = [m for m in matches if m.alert]
         if not alerting:
-            return {}
+            return AlertPlan({}, [])
         fingerprint = person_fingerprint(query)
         keys = {m.entity_id: (m.entity_id, self.entity_hash(m.entity)) for m in alerting}
         dismissed = self.store.dismissals(country, fingerprint, list(keys.values()))
@@ -142,21 +151,36 @@ class AlertQueue:
                     ),
                 )
             )  # fmt: skip
+        return AlertPlan(outcomes, to_raise)
+
+    def raise_for_matches(
+        self,
+        query: Query,
+        matches: Sequence[Match],
+        *,
+        country: str,
+        actor: str,
+        source: str,
+        audit: AuditHook[dict[str, MatchOutcome]] | None = None,
+    ) -> dict[str, MatchOutcome]:
+        """Alerts for the alerting matches of one screening, by entity id; remembered false positives not.
+
+        Only `country`'s alerts and dismissals count: another country's never suppresses or names one.
+        With `audit`, its record of the outcomes commits with the alerts (when any is written).
+        """
+        plan = self.plan_for_matches(query, matches, country=country, actor=actor, source=source)
+        if not plan.outcomes and not plan.to_raise:
+            return {}
         hook = None
         if audit is not None:
             made = audit.event
 
             def event(raised: list[tuple[str, bool]]) -> AuditEvent:
-                found = dict(outcomes)
-                for (entity_id, _), (alert_id, new) in zip(to_raise, raised, strict=True):
-                    found[entity_id] = MatchOutcome(alert_id=alert_id, new=new)
-                return made(found)
+                return made(plan.outcomes_with(raised))
 
             hook = AuditHook(audit.log, event)
-        raised = self.store.raise_alerts([n for _, n in to_raise], audit=hook)
-        for (entity_id, _), (alert_id, new) in zip(to_raise, raised, strict=True):
-            outcomes[entity_id] = MatchOutcome(alert_id=alert_id, new=new)
-        return outcomes
+        raised = self.store.raise_alerts(plan.alerts, audit=hook)
+        return plan.outcomes_with(raised)
 
     def raise_referral(
         self,

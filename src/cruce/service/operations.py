@@ -32,6 +32,9 @@ import csv
 import io
 import json
 import logging
+import os
+import secrets
+import socket
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -48,7 +51,7 @@ from cruce.core.markings import Marking, is_country_trigraph
 from cruce.core.text import control_character_at, has_control_character
 from cruce.matching.matcher import Matcher
 from cruce.matching.types import Match, Query
-from cruce.service.alerts import AlertQueue, MatchOutcome, feature_views, person_view
+from cruce.service.alerts import AlertPlan, AlertQueue, MatchOutcome, feature_views, person_view
 from cruce.service.screening import BATCH_OUTPUT_COLUMNS, build_matcher, make_query, screen_queries
 from cruce.service.sharing import ForbiddenError, UnauthenticatedError
 from cruce.service.signin import SignInGuard, ThrottlePolicy
@@ -73,7 +76,10 @@ from cruce.storage.alerts import (
     AlertRecord,
     ApiStore,
     AuditHook,
+    ChunkRow,
     JobRecord,
+    LostJobError,
+    new_job_id,
 )
 from cruce.storage.audit import AuditAppender, AuditLog
 from cruce.storage.credentials import PasswordHasher, PasswordPolicy
@@ -233,6 +239,7 @@ class ApiConfig:
     passwords: PasswordPolicy = field(default_factory=PasswordPolicy)
     throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
     max_upload_bytes: int = MAX_UPLOAD_BYTES
+    job_lease: timedelta = timedelta(seconds=30)
 
 
 @dataclass(slots=True)
@@ -264,15 +271,99 @@ class Operations:
         self._index = _Index()
         self._index_lock = threading.Lock()
         self._jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cruce-job")
+        # This process, as the holder of job leases (see `ApiStore`); the jobs it works now.
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self._held: set[str] = set()
+        self._held_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._keeper: threading.Thread | None = None
 
     def start(self) -> None:
-        """At server start: jobs a previous server left unfinished are failed, the matcher is loaded."""
-        self.api.fail_interrupted_jobs()
+        """At server start: the matcher is loaded, then jobs left by a stopped server are taken over.
+
+        A batch screening whose server died resumes after its last committed chunk (by exactly one server
+        process: `ApiStore.claim_job`); other jobs (a simulated day) are marked failed. A thread renews this
+        process's leases and keeps looking for jobs whose lease ran out.
+        """
         self._load_index()
+        self._take_over_jobs()
+        self._keeper = threading.Thread(target=self._keep_jobs, name="cruce-job-leases", daemon=True)
+        self._keeper.start()
 
     def close(self) -> None:
+        self._stopping.set()
+        if self._keeper is not None:
+            self._keeper.join(timeout=5)
         self._jobs.shutdown(wait=False, cancel_futures=True)
+        try:
+            self.api.release_jobs(self.worker)  # the next server resumes them at once, not after the lease
+        except CruceError:
+            log.warning("job_release_failed worker=%s", self.worker)
         self.audit_writer.close()
+
+    # -- background jobs: leases and resuming ------------------------------------------------------------
+
+    def _keep_jobs(self) -> None:
+        every = max(0.2, self.config.job_lease.total_seconds() / 3)
+        while not self._stopping.wait(every):
+            try:
+                with self._held_lock:
+                    held = bool(self._held)
+                if held:
+                    self.api.renew_leases(self.worker, self.config.job_lease)
+                self._take_over_jobs()
+            except Exception:  # the keeper keeps going; the next round tries again
+                log.exception("job_keeper_failed")
+
+    def _hold(self, job_id: str, held: bool) -> None:
+        with self._held_lock:
+            (self._held.add if held else self._held.discard)(job_id)
+
+    def _take_over_jobs(self) -> None:
+        for job in self.api.expired_jobs():
+            with self._held_lock:
+                if job.job_id in self._held or self._stopping.is_set():
+                    continue
+            resumable = job.kind == "screen_batch"
+            event = self._event(
+                None, "resume_job" if resumable else "fail_job", job.job_id,
+                reason=f"its server stopped at row {job.done}; taken over by {self.worker}",
+                actor="cruce", country=job.country,
+            )  # fmt: skip
+            claimed = self.api.claim_job(job.job_id, self.worker, self.config.job_lease, audit=event)
+            if claimed is None:
+                continue  # another server process was first
+            if not resumable:
+                self.api.update_job(
+                    job.job_id, worker=self.worker, state="failed",
+                    error="the server stopped before the job finished; start it again",
+                )  # fmt: skip
+                continue
+            log.info("job_resumed job=%s done=%d worker=%s", job.job_id, claimed.done, self.worker)
+            self._hold(job.job_id, True)
+            self._jobs.submit(self._resume_batch, claimed)
+
+    def _resume_batch(self, job: JobRecord) -> None:
+        try:
+            user = self.sharing.account(job.owner).user()
+            source = self._batch_source(job.job_id)
+            text = source.read_text(encoding="utf-8")
+            top = int(job.summary.get("top") or 5)
+        except (CruceError, OSError, ValueError) as exc:
+            message = exc.message if isinstance(exc, CruceError) else f"{type(exc).__name__}: {exc}"
+            self._hold(job.job_id, False)
+            self._fail_job(job.job_id, f"the job cannot be resumed: {message}")
+            return
+        self._run_batch(job.job_id, user, source, _batch_header(text), top)
+
+    def _fail_job(self, job_id: str, message: str) -> None:
+        try:
+            self.api.update_job(job_id, worker=self.worker, state="failed", error=message)
+        except LostJobError:
+            log.info("job_lost job=%s worker=%s", job_id, self.worker)
+
+    def _batch_source(self, job_id: str) -> Path:
+        return self.config.data_dir / "jobs" / f"{job_id.replace(':', '-')}.csv"
 
     # -- audit and policy --------------------------------------------------------------------------------
 
@@ -551,57 +642,91 @@ class Operations:
             )
         header = _batch_header(text)
         self.matcher()
-        job = self.api.create_job("screen_batch", user.user_id, user.organisation.country, {"top": top})
-        folder = self.config.data_dir / "jobs"
-        folder.mkdir(parents=True, exist_ok=True)
-        source = folder / f"{job.job_id.replace(':', '-')}.csv"
-        source.write_text(text, encoding="utf-8")
-        self._record(user, "screen_batch", job.job_id, reason=f"{len(data):,} bytes uploaded")
-        self._jobs.submit(self._run_batch, job.job_id, user, source, header, top)
-        return _job_view(self.api.job(job.job_id))
+        # The input is on disk (synced) before the job exists: a server killed at any later instant leaves
+        # a job another server can resume.
+        job_id = new_job_id()
+        source = self._batch_source(job_id)
+        source.parent.mkdir(parents=True, exist_ok=True)
+        _write_synced(source, text)
+        self._hold(job_id, True)
+        self.api.create_job(
+            "screen_batch", user.user_id, user.organisation.country, {"top": top},
+            job_id=job_id, worker=self.worker, lease=self.config.job_lease,
+        )  # fmt: skip
+        self._record(user, "screen_batch", job_id, reason=f"{len(data):,} bytes uploaded")
+        self._jobs.submit(self._run_batch, job_id, user, source, header, top)
+        return _job_view(self.api.job(job_id))
 
     def _run_batch(self, job_id: str, user: User, source: Path, header: list[str], top: int) -> None:
         try:
             self._screen_file(job_id, user, source, header, top)
+        except LostJobError:  # another process holds it now and goes on with it
+            log.info("job_lost job=%s worker=%s", job_id, self.worker)
         except Exception as exc:  # the job fails, the server goes on
             message = exc.message if isinstance(exc, CruceError) else f"{type(exc).__name__}: {exc}"
             log.exception("job_failed job=%s", job_id)
-            self.api.update_job(job_id, state="failed", error=message)
+            self._fail_job(job_id, message)
+        finally:
+            self._hold(job_id, False)
 
     def _screen_file(self, job_id: str, user: User, source: Path, header: list[str], top: int) -> None:
+        """Screen the rows after the job's last committed chunk, one chunk per transaction (alerts, audit
+        records, result lines and progress together), then assemble the results file from the chunks."""
         matcher = self.matcher()
         text = source.read_text(encoding="utf-8")
         rows = [(n, r) for n, r in enumerate(csv.reader(io.StringIO(text)), start=1) if n > 1 and any(r)]
-        self.api.update_job(job_id, state="running", total=len(rows))
+        job = self.api.job(job_id)
+        self.api.update_job(job_id, worker=self.worker, state="running", total=len(rows))
+        country = user.organisation.country
+        for start in range(job.done, len(rows), BATCH_CHUNK):
+            if self._stopping.is_set():
+                return  # released at close: the next server resumes from here
+            chunk = rows[start : start + BATCH_CHUNK]
+            good: list[Query] = []
+            errors: list[dict[str, Any]] = []
+            for line, raw in chunk:
+                try:
+                    good.append(_row_query(header, raw))
+                except InputError as exc:
+                    errors.append({"line": line, "error": exc.message})
+            parts: list[ChunkRow] = []
+            for screened in screen_queries(matcher, good, top=top, workers=1):
+                plan = self.queue.plan_for_matches(
+                    screened.query, screened.matches, country=country, actor=user.user_id,
+                    source=f"batch:{job_id}",
+                )  # fmt: skip
+                parts.append(
+                    ChunkRow(plan.alerts, partial(self._batch_row, user, job_id, screened, plan))
+                )
+            counts = {"queries": len(good), "rejected": len(errors), "errors": errors}
+            self.api.commit_chunk(
+                job_id, self.worker, self.config.job_lease, start, len(chunk), parts, counts, self.audit
+            )
+        self._finish_batch(job_id, user, source, top)
+
+    def _batch_row(
+        self, user: User, job_id: str, screened: Any, plan: AlertPlan, raised: list[tuple[str, bool]]
+    ) -> tuple[AuditEvent | None, str]:
+        """One batch row's audit record (when it raised alerts, as a single screening's) and result lines."""
+        outcomes = plan.outcomes_with(raised)
+        out = io.StringIO()
+        _write_candidates(csvsafe.writer(out), screened.query, screened.matches, outcomes)
+        event = self._batch_event(user, job_id, screened.query, outcomes) if plan.to_raise else None
+        return event, out.getvalue()
+
+    def _finish_batch(self, job_id: str, user: User, source: Path, top: int) -> None:
+        chunks = self.api.job_chunks(job_id)
         result = source.with_name(source.stem + ".results.csv")
-        errors: list[dict[str, Any]] = []
-        rejected = alerts = queries = 0
-        with result.open("w", newline="", encoding="utf-8") as out:
-            writer = csvsafe.writer(out)
-            writer.writerow([*BATCH_OUTPUT_COLUMNS, "alert_id"])
-            for start in range(0, len(rows), BATCH_CHUNK):
-                chunk = rows[start : start + BATCH_CHUNK]
-                good: list[Query] = []
-                for line, raw in chunk:
-                    try:
-                        good.append(_row_query(header, raw))
-                    except InputError as exc:
-                        rejected += 1
-                        if len(errors) < 100:
-                            errors.append({"line": line, "error": exc.message})
-                for screened in screen_queries(matcher, good, top=top, workers=1):
-                    queries += 1
-                    outcomes = self.queue.raise_for_matches(
-                        screened.query, screened.matches, country=user.organisation.country,
-                        actor=user.user_id, source=f"batch:{job_id}",
-                        audit=self._hook(partial(self._batch_event, user, job_id, screened.query)),
-                    )  # fmt: skip
-                    alerts += sum(1 for o in outcomes.values() if o.alert_id)
-                    _write_candidates(writer, screened.query, screened.matches, outcomes)
-                self.api.update_job(job_id, done=min(start + BATCH_CHUNK, len(rows)))
+        header = io.StringIO()
+        csvsafe.writer(header).writerow([*BATCH_OUTPUT_COLUMNS, "alert_id"])
+        _write_synced(result, header.getvalue() + "".join(c[2] for c in chunks), newline="")
+        queries = sum(int(c[3].get("queries", 0)) for c in chunks)
+        alerts = sum(int(c[3].get("alerts", 0)) for c in chunks)
+        rejected = sum(int(c[3].get("rejected", 0)) for c in chunks)
+        errors = [e for c in chunks for e in c[3].get("errors", ())][:100]
         summary = {"top": top, "queries": queries, "rejected": rejected, "alerts": alerts, "errors": errors}
-        self.api.update_job(job_id, state="done", summary=summary, result_path=str(result))
-        self._record(user, "screen_batch_done", job_id, reason=f"{queries} screened, {alerts} alerts")
+        done = self._event(user, "screen_batch_done", job_id, reason=f"{queries} screened, {alerts} alerts")
+        self.api.finish_job(job_id, self.worker, summary, str(result), done)
 
     def _batch_event(
         self, user: User, job_id: str, query: Query, found: Mapping[str, MatchOutcome]
@@ -1011,9 +1136,12 @@ class Operations:
             raise InputError("bad_scale", "scale must be above 0 and at most 0.1 through the API")
         day = fields.get("day") or date(2025, 6, 4)
         seed = int(fields.get("seed") or 7)
+        job_id = new_job_id()
+        self._hold(job_id, True)  # its lease is renewed while it runs; a dead server's is failed, not resumed
         job = self.api.create_job(
             "simulation", user.user_id, user.organisation.country,
             {"port": port.code, "day": day.isoformat(), "seed": seed, "scale": scale},
+            job_id=job_id, worker=self.worker, lease=self.config.job_lease,
         )  # fmt: skip
         self._record(user, "simulate", job.job_id, details={"port": port.code})
         self._jobs.submit(self._run_simulation, job.job_id, user, port.code, day, seed, scale)
@@ -1067,6 +1195,18 @@ class Operations:
             message = exc.message if isinstance(exc, CruceError) else f"{type(exc).__name__}: {exc}"
             log.exception("job_failed job=%s", job_id)
             self.api.update_job(job_id, state="failed", error=message)
+        finally:
+            self._hold(job_id, False)
+
+
+def _write_synced(path: Path, text: str, *, newline: str | None = None) -> None:
+    """Write `text` to `path` whole: a temporary file, fsynced, renamed over it."""
+    temporary = path.with_name(path.name + ".tmp")
+    with temporary.open("w", encoding="utf-8", newline=newline) as out:
+        out.write(text)
+        out.flush()
+        os.fsync(out.fileno())
+    temporary.replace(path)
 
 
 # -- parsing -----------------------------------------------------------------------------------------------

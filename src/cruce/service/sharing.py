@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,12 +35,13 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+from sqlalchemy import Connection
 
 from cruce.core.clock import Clock, utc_now
 from cruce.core.errors import CruceError, InputError, NotFoundError
 from cruce.core.markings import ALL, is_country_trigraph
 from cruce.service.signin import SignInGuard
-from cruce.sharing.access import READING_ROLES, Decision, Role, User, may_read, may_release
+from cruce.sharing.access import READING_ROLES, Role, User, may_read, may_release
 from cruce.sharing.audit import AuditEvent, Outcome, event_for
 from cruce.sharing.exchange import (
     UNKNOWN_ORIGIN,
@@ -63,6 +65,7 @@ from cruce.storage.sharing import (
     Reader,
     SharingStore,
     StoredObject,
+    save_product_on,
 )
 
 log = logging.getLogger(__name__)
@@ -139,13 +142,13 @@ def publish(
     if stored is not None and export_product(product, created=stored[1]).serialize() == stored[0]:
         at = stored[1]
     full = export_product(product, created=at)
-    store.save_product(product.product_id, product.owner, full.serialize(), account.user_id, at)
     objects: list[dict[str, Any]] = [json.loads(o.serialize()) for o in full.objects]
     released: list[str] = []
     denied: dict[str, str] = {}
+    events: list[AuditEvent] = []  # committed with the objects: a publish is all there, or not at all
     for partner in partners if partners is not None else default_partners(product):
         release = may_release(user, product, partner)
-        _audit_decision(audit, clock, account, release, resource, {"partner": partner.upper()})
+        events.append(event_for(release, user, resource, clock(), {"partner": partner.upper()}))
         if not release.allowed or release.version is None or isinstance(release.version, Product):
             denied[partner.upper()] = release.reason
             continue
@@ -165,14 +168,21 @@ def publish(
                         entry["selectors"].append("x_cruce_partner")
             objects.append(data)
         released.append(code)
-    result = store.add_objects(collection_id, objects)
-    if result.failures:  # pragma: no cover - cruce's own export always has readable markings
-        raise InputError("publish_failed", f"{result.failures[0][0]}: {result.failures[0][1]}")
-    _record(
-        audit, clock, account, "write", f"collection:{collection_id}", Outcome.ALLOWED,
-        f"published {product.product_id}: {len(result.added)} new object versions",
-        {"product": product.product_id, "released_to": released},
-    )  # fmt: skip
+
+    def keep(conn: Connection, stored: AddResult) -> None:
+        """In the objects' transaction: the full product and the audit records of the publish."""
+        if stored.failures:  # pragma: no cover - cruce's own export always has readable markings
+            raise InputError("publish_failed", f"{stored.failures[0][0]}: {stored.failures[0][1]}")
+        save_product_on(conn, product.product_id, product.owner, full.serialize(), account.user_id, at)
+        written = AuditEvent(
+            clock(), account.user_id, "write", f"collection:{collection_id}", Outcome.ALLOWED,
+            f"published {product.product_id}: {len(stored.added)} new object versions",
+            {"organisation": account.organisation, "product": product.product_id, "released_to": released},
+            account.country,
+        )  # fmt: skip
+        audit.append_on(conn, [*events, written])
+
+    result = store.add_objects(collection_id, objects, also=keep)
     return PublishResult(product.product_id, tuple(released), denied, len(result.added), len(result.present))
 
 
@@ -493,17 +503,6 @@ def _auditable(text: str) -> str:
     return text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def _audit_decision(  # noqa: PLR0917
-    audit: AuditLog,
-    clock: Clock,
-    account: Account,
-    decision: Decision,
-    resource: str,
-    details: Mapping[str, Any],
-) -> None:
-    audit.append(event_for(decision, account.user(), resource, clock(), details))
-
-
 # -- sync ------------------------------------------------------------------------------------------------
 
 
@@ -537,6 +536,54 @@ class SyncReport:
     received: int
     added: int
     cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How a sync request is retried: up to `tries` times, waiting `first_s`, then twice as long each time
+    (0.5, 1, 2 s...). Only what may pass retries: a connection that failed, HTTP 5xx and 429. Any other 4xx
+    (refused credentials, a missing collection) is final at once; so is an answer that is not TAXII JSON."""
+
+    tries: int = 3
+    first_s: float = 0.5
+
+    def delays(self) -> list[float]:
+        return [self.first_s * 2**n for n in range(max(0, self.tries - 1))]
+
+
+def _send(  # noqa: PLR0917
+    http: httpx.Client,
+    method: str,
+    url: str,
+    retry: RetryPolicy,
+    sleep: Callable[[float], None],
+    tries: list[int],
+    **kw: Any,
+) -> httpx.Response:
+    """One request with bounded exponential backoff; `tries[0]` becomes the most any request took."""
+    delays = retry.delays()
+    for attempt in range(len(delays) + 1):
+        tries[0] = max(tries[0], attempt + 1)
+        try:
+            response = http.request(method, url, **kw)
+        except httpx.TransportError:
+            if attempt == len(delays):
+                raise
+        else:
+            passing = response.status_code == 429 or response.status_code >= 500
+            if not passing or attempt == len(delays):
+                return response
+        log.info("sync_retry url=%s attempt=%d wait_s=%.1f", url, attempt + 1, delays[attempt])
+        sleep(delays[attempt])
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _note(store: SharingStore, cursor: CursorUpdate, error: str | None, tries: list[int]) -> None:
+    """The run's outcome for `cruce share status`; never hides the sync's own error."""
+    try:
+        store.record_sync(cursor, error, tries[0])
+    except CruceError:
+        log.warning("sync_status_not_stored remote=%s", cursor.remote)
 
 
 def _client(remote: Remote, client: httpx.Client | None, timeout_s: float) -> httpx.Client:
@@ -585,6 +632,8 @@ def pull(
     on_page: Callable[[int, int], None] | None = None,
     timeout_s: float = 60.0,
     node_country: str | None = None,
+    retry: RetryPolicy = RetryPolicy(),
+    sleep: Callable[[float], None] = time.sleep,
 ) -> SyncReport:
     """Bring every new object version of a remote collection into the local one; resumable at any point.
 
@@ -596,12 +645,16 @@ def pull(
     base = f"{remote.url}collections/{remote_collection}/"
     headers = {"Accept": TAXII_MEDIA, **remote.auth_headers()}
     pages = received = added = 0
+    tries = [1]
     position = store.cursor(remote.url, remote_collection, "pull")
     try:
         try:
             store.collection(local)
         except NotFoundError:
-            info = http.get(base, headers=headers, auth=remote.auth() or httpx.USE_CLIENT_DEFAULT)
+            info = _send(
+                http, "GET", base, retry, sleep, tries, headers=headers,
+                auth=remote.auth() or httpx.USE_CLIENT_DEFAULT,
+            )  # fmt: skip
             _check(info, f"reading collection {remote_collection}")
             body = _json_of(info, f"reading collection {remote_collection}")
             store.add_collection(
@@ -611,12 +664,10 @@ def pull(
         if position:
             params["added_after"] = position
         while True:
-            response = http.get(
-                base + "objects/",
-                params=params,
-                headers=headers,
+            response = _send(
+                http, "GET", base + "objects/", retry, sleep, tries, params=params, headers=headers,
                 auth=remote.auth() or httpx.USE_CLIENT_DEFAULT,
-            )
+            )  # fmt: skip
             _check(response, f"reading objects of {remote_collection}")
             envelope = _json_of(response, f"reading objects of {remote_collection}")
             objects = envelope.get("objects") or []
@@ -645,6 +696,7 @@ def pull(
             params = {"match[version]": "all", "limit": str(page_size), "next": str(envelope["next"])}
     except (httpx.HTTPError, CruceError) as exc:
         message = exc.message if isinstance(exc, CruceError) else f"{type(exc).__name__}: {exc}"
+        _note(store, CursorUpdate(remote.url, remote_collection, "pull", local, ""), message, tries)
         audit.append(
             AuditEvent(clock(), actor, "sync", f"{remote.url}collections/{remote_collection}", Outcome.DENIED,
                        f"pull stopped after {pages} pages: {message}", {"direction": "pull", "added": added})
@@ -659,6 +711,7 @@ def pull(
     finally:
         if client is None:
             http.close()
+    _note(store, CursorUpdate(remote.url, remote_collection, "pull", local, ""), None, tries)
     audit.append(
         AuditEvent(clock(), actor, "sync", f"{remote.url}collections/{remote_collection}", Outcome.ALLOWED,
                    f"pulled {received} object versions in {pages} pages, {added} new",
@@ -680,6 +733,8 @@ def push(
     actor: str = "sync",
     clock: Clock = utc_now,
     timeout_s: float = 60.0,
+    retry: RetryPolicy = RetryPolicy(),
+    sleep: Callable[[float], None] = time.sleep,
 ) -> SyncReport:
     """Send the partner the objects written on this node that are releasable to its country, as its readers
     may receive them (granular redactions applied), added since the last push.
@@ -696,6 +751,7 @@ def push(
     saved = store.cursor(remote.url, remote_collection, "push")
     after = PagePosition.decode(saved) if saved else None
     pages = sent = added = 0
+    tries = [1]
     try:
         while True:
             flt = ObjectFilter(picks=frozenset({VersionPick.ALL}), after=after, limit=page_size)
@@ -703,12 +759,10 @@ def push(
             if not page.objects:
                 break
             body = '{"objects":[' + ",".join(o.for_reader(reader) for o in page.objects) + "]}"
-            response = http.post(
-                url,
-                content=body.encode("utf-8"),
-                headers=headers,
+            response = _send(
+                http, "POST", url, retry, sleep, tries, content=body.encode("utf-8"), headers=headers,
                 auth=remote.auth() or httpx.USE_CLIENT_DEFAULT,
-            )
+            )  # fmt: skip
             _check(response, f"sending objects to {remote_collection}")
             status = _json_of(response, f"sending objects to {remote_collection}")
             if status.get("failure_count"):
@@ -726,6 +780,7 @@ def push(
                 break
     except (httpx.HTTPError, CruceError) as exc:
         message = exc.message if isinstance(exc, CruceError) else f"{type(exc).__name__}: {exc}"
+        _note(store, CursorUpdate(remote.url, remote_collection, "push", local, ""), message, tries)
         audit.append(
             AuditEvent(clock(), actor, "sync", f"{remote.url}collections/{remote_collection}", Outcome.DENIED,
                        f"push stopped after {pages} pages: {message}", {"direction": "push"})
@@ -738,6 +793,7 @@ def push(
     finally:
         if client is None:
             http.close()
+    _note(store, CursorUpdate(remote.url, remote_collection, "push", local, ""), None, tries)
     audit.append(
         AuditEvent(clock(), actor, "export", f"{remote.url}collections/{remote_collection}", Outcome.ALLOWED,
                    f"pushed {sent} object versions releasable to {partner_country.upper()}, "

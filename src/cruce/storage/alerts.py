@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, or_, select, update
 
 from cruce.core.clock import Clock, utc_now
-from cruce.core.errors import InputError, NotFoundError
+from cruce.core.errors import InputError, NotFoundError, StorageError
 from cruce.sharing.audit import AuditEvent
 from cruce.storage.audit import AuditLog
 from cruce.storage.credentials import token_digest
@@ -36,6 +36,7 @@ from cruce.storage.tables import (
     AlertRow,
     ApiTokenRow,
     Base,
+    JobChunkRow,
     JobRow,
     ShareAccountRow,
     ShareProductRow,
@@ -158,6 +159,31 @@ class JobRecord:
     error: str | None
     summary: dict[str, Any]
     result_path: str | None
+    worker: str | None = None
+    lease_until: datetime | None = None
+
+
+_UNFINISHED = ("queued", "running")
+
+
+def new_job_id() -> str:
+    return f"job:{secrets.token_hex(12)}"
+
+
+class LostJobError(StorageError):
+    """Another server process holds the job now (this one's lease ran out): stop working it."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__("job_lost", f"job {job_id} is held by another server process now")
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkRow:
+    """One input row of a batch chunk: the alerts it raises, then (from their (id, new?)) its audit
+    record, if any, and its result lines."""
+
+    alerts: Sequence[NewAlert]
+    finish: Callable[[list[tuple[str, bool]]], tuple[AuditEvent | None, str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,34 +299,8 @@ class ApiStore:
         out: list[tuple[str, bool]] = []
         if not alerts:
             return out
-        now = self._clock()
         with self._write("raise the alerts") as conn:
-            for new in alerts:
-                existing = conn.scalar(
-                    _OPEN_ALERT,
-                    {"fingerprint": new.person_fingerprint, "entity_id": new.entity_id,
-                     "entity_hash": new.entity_hash, "country": new.country, "kind": new.kind},
-                )  # fmt: skip
-                if existing is not None:
-                    out.append((str(existing), False))
-                    continue
-                alert_id = f"alert:{secrets.token_hex(12)}"
-                conn.execute(
-                    _INSERT_ALERT,
-                    {"alert_id": alert_id, "kind": new.kind, "country": new.country, "state": "open",
-                     "assignee": None, "person_fingerprint": new.person_fingerprint,
-                     "person": dict(new.person), "entity_id": new.entity_id, "entity_hash": new.entity_hash,
-                     "entity_caption": new.entity_caption, "score": float(new.score),
-                     "features": [dict(f) for f in new.features], "source": new.source,
-                     "created_by": new.created_by, "created_at": now, "updated_at": now},
-                )  # fmt: skip
-                conn.execute(
-                    _INSERT_ALERT_EVENT,
-                    {"alert_id": alert_id, "at": now, "actor": new.created_by, "kind": "created",
-                     "state": "open", "text": None,
-                     "details": {"source": new.source, "score": round(float(new.score), 4)}},
-                )  # fmt: skip
-                out.append((alert_id, True))
+            out = _raise_on(conn, alerts, self._clock())
             if audit is not None:
                 audit.log.append_on(conn, [audit.event(out)])
         return out
@@ -425,16 +425,33 @@ class ApiStore:
         return event
 
     # -- jobs --------------------------------------------------------------------------------------------
+    #
+    # A job is worked by one server process at a time: `worker` names it and `lease_until` says until when
+    # (renewed while it works: `renew_leases`, and every chunk commit). A job whose lease ran out was left by
+    # a process that died; `claim_job` hands it to exactly one other process (a conditional UPDATE: of two
+    # processes claiming at once, one changes the row and the other finds the lease already renewed).
+    # Every later write of the job is conditional on `worker` still being the caller (`LostJobError`).
 
-    def create_job(self, kind: str, owner: str, country: str, summary: Mapping[str, Any]) -> JobRecord:
-        job_id = f"job:{secrets.token_hex(12)}"
+    def create_job(
+        self,
+        kind: str,
+        owner: str,
+        country: str,
+        summary: Mapping[str, Any],
+        *,
+        job_id: str | None = None,
+        worker: str | None = None,
+        lease: timedelta | None = None,
+    ) -> JobRecord:
+        job_id = job_id or new_job_id()
         now = self._clock()
         with self._write("create the job") as conn:
             conn.execute(
                 insert(JobRow).values(
                     job_id=job_id, kind=kind, owner=owner, country=country, state="queued", total=None,
                     done=0, created_at=now, finished_at=None, error=None, summary=dict(summary),
-                    result_path=None,
+                    result_path=None, worker=worker,
+                    lease_until=now + lease if worker is not None and lease is not None else None,
                 )
             )  # fmt: skip
         return self.job(job_id)
@@ -454,23 +471,151 @@ class ApiStore:
             rows = conn.execute(query.order_by(JobRow.seq).limit(limit + 1)).all()
         return [_job(r) for r in rows[:limit]], len(rows) > limit
 
-    def update_job(self, job_id: str, **values: Any) -> None:
-        """Progress, or the end (state, finished_at, summary, result_path, error)."""
+    def update_job(self, job_id: str, *, worker: str | None = None, **values: Any) -> None:
+        """Progress, or the end (state, finished_at, summary, result_path, error); with `worker`, only while
+        that process holds the job (else `LostJobError`)."""
         if values.get("state") in ("done", "failed"):
             values.setdefault("finished_at", self._clock())
         with self._write(f"update job {job_id}") as conn:
-            conn.execute(update(JobRow).where(JobRow.job_id == job_id).values(**values))
+            self._update_held(conn, job_id, worker, values)
 
-    def fail_interrupted_jobs(self) -> int:
-        """Jobs left `running` by a server that stopped: they will never finish, so say so."""
-        with self._write("mark interrupted jobs") as conn:
+    def _update_held(
+        self, conn: Connection, job_id: str, worker: str | None, values: Mapping[str, Any], **where: Any
+    ) -> None:
+        query = update(JobRow).where(JobRow.job_id == job_id)
+        if worker is not None:
+            query = query.where(JobRow.worker == worker, JobRow.state.in_(_UNFINISHED))
+        for column, value in where.items():
+            query = query.where(getattr(JobRow, column) == value)
+        if conn.execute(query.values(**values)).rowcount == 0 and (worker is not None or where):
+            raise LostJobError(job_id)
+
+    def expired_jobs(self) -> list[JobRecord]:
+        """Unfinished jobs whose lease ran out (or that never had one): their process is gone."""
+        j = JobRow
+        with self._read() as conn:
+            rows = conn.execute(
+                select(j)
+                .where(j.state.in_(_UNFINISHED), or_(j.lease_until.is_(None), j.lease_until < self._clock()))
+                .order_by(j.seq)
+            ).all()
+        return [_job(r) for r in rows]
+
+    def claim_job(
+        self, job_id: str, worker: str, lease: timedelta, *, audit: AuditEvent | None = None
+    ) -> JobRecord | None:
+        """Take over an unfinished job whose lease ran out; None if another process was first (or it
+        finished). With `audit`, the record commits with the claim."""
+        j = JobRow
+        now = self._clock()
+        with self._write(f"claim job {job_id}") as conn:
+            claimed = conn.execute(
+                update(j)
+                .where(
+                    j.job_id == job_id,
+                    j.state.in_(_UNFINISHED),
+                    or_(j.lease_until.is_(None), j.lease_until < now),
+                )
+                .values(worker=worker, lease_until=now + lease)
+            ).rowcount
+            if claimed != 1:
+                return None
+            if audit is not None:
+                AuditLog(self.engine).append_on(conn, [audit])
+            row = conn.execute(select(j).where(j.job_id == job_id)).one()
+        return _job(row)
+
+    def renew_leases(self, worker: str, lease: timedelta) -> int:
+        """Extend the lease of every unfinished job `worker` holds (its heartbeat)."""
+        j = JobRow
+        with self._write("renew job leases") as conn:
             done = conn.execute(
-                update(JobRow)
-                .where(JobRow.state.in_(("queued", "running")))
-                .values(state="failed", error="the server stopped before the job finished; start it again",
-                        finished_at=self._clock())
-            )  # fmt: skip
+                update(j)
+                .where(j.worker == worker, j.state.in_(_UNFINISHED))
+                .values(lease_until=self._clock() + lease)
+            )
         return int(done.rowcount or 0)
+
+    def release_jobs(self, worker: str) -> int:
+        """A stopping process lets go of its unfinished jobs: the next server takes them at once."""
+        j = JobRow
+        with self._write("release jobs") as conn:
+            done = conn.execute(
+                update(j)
+                .where(j.worker == worker, j.state.in_(_UNFINISHED))
+                .values(worker=None, lease_until=None)
+            )
+        return int(done.rowcount or 0)
+
+    def commit_chunk(  # noqa: PLR0917 - one chunk's parts, committed together
+        self,
+        job_id: str,
+        worker: str,
+        lease: timedelta,
+        start: int,
+        size: int,
+        rows: Sequence[ChunkRow],
+        counts: Mapping[str, Any],
+        audit: AuditLog,
+    ) -> int:
+        """Commit one chunk of a batch job in one transaction: its alerts, the audit record of each row that
+        raised any, its result lines, and the job's progress (`done` from `start` to `start + size`).
+
+        Only if `worker` still holds the job and it stopped at `start` (else `LostJobError`, nothing
+        written): a chunk is committed once, whoever runs it. Returns the alerts the chunk pointed to.
+        """
+        now = self._clock()
+        alerts = 0
+        with self._write(f"commit a chunk of job {job_id}") as conn:
+            self._update_held(
+                conn, job_id, worker, {"done": start + size, "lease_until": now + lease}, done=start
+            )
+            events: list[AuditEvent] = []
+            lines: list[str] = []
+            for row in rows:
+                raised = _raise_on(conn, row.alerts, now) if row.alerts else []
+                alerts += len(raised)
+                event, text = row.finish(raised)
+                if event is not None:
+                    events.append(event)
+                lines.append(text)
+            if events:
+                audit.append_on(conn, events)
+            conn.execute(
+                insert(JobChunkRow).values(
+                    job_id=job_id, start=start, rows=size, results="".join(lines),
+                    counts={**counts, "alerts": alerts},
+                )
+            )  # fmt: skip
+        return alerts
+
+    def job_chunks(self, job_id: str) -> list[tuple[int, int, str, dict[str, Any]]]:
+        """A batch job's committed chunks in input order: (start, rows, result lines, counts)."""
+        c = JobChunkRow
+        with self._read() as conn:
+            found = conn.execute(
+                select(c.start, c.rows, c.results, c.counts).where(c.job_id == job_id).order_by(c.start)
+            ).all()
+        return [(int(r.start), int(r.rows), r.results, dict(r.counts)) for r in found]
+
+    def finish_job(
+        self,
+        job_id: str,
+        worker: str,
+        summary: Mapping[str, Any],
+        result_path: str,
+        audit: AuditEvent,
+    ) -> None:
+        """Mark a batch job done (while `worker` holds it), with its audit record, in one transaction; its
+        chunks go (the results file holds them now)."""
+        with self._write(f"finish job {job_id}") as conn:
+            self._update_held(
+                conn, job_id, worker,
+                {"state": "done", "summary": dict(summary), "result_path": result_path,
+                 "finished_at": self._clock(), "worker": None, "lease_until": None},
+            )  # fmt: skip
+            AuditLog(self.engine).append_on(conn, [audit])
+            conn.execute(delete(JobChunkRow).where(JobChunkRow.job_id == job_id))
 
     # -- products ----------------------------------------------------------------------------------------
 
@@ -489,6 +634,38 @@ class ApiStore:
         return found, len(rows) > limit
 
 
+
+def _raise_on(conn: Connection, alerts: Sequence[NewAlert], now: datetime) -> list[tuple[str, bool]]:
+    """In the caller's write transaction: each alert unless one is open on the same data; (id, new?)."""
+    out: list[tuple[str, bool]] = []
+    for new in alerts:
+        existing = conn.scalar(
+            _OPEN_ALERT,
+            {"fingerprint": new.person_fingerprint, "entity_id": new.entity_id,
+             "entity_hash": new.entity_hash, "country": new.country, "kind": new.kind},
+        )  # fmt: skip
+        if existing is not None:
+            out.append((str(existing), False))
+            continue
+        alert_id = f"alert:{secrets.token_hex(12)}"
+        conn.execute(
+            _INSERT_ALERT,
+            {"alert_id": alert_id, "kind": new.kind, "country": new.country, "state": "open",
+             "assignee": None, "person_fingerprint": new.person_fingerprint,
+             "person": dict(new.person), "entity_id": new.entity_id, "entity_hash": new.entity_hash,
+             "entity_caption": new.entity_caption, "score": float(new.score),
+             "features": [dict(f) for f in new.features], "source": new.source,
+             "created_by": new.created_by, "created_at": now, "updated_at": now},
+        )  # fmt: skip
+        conn.execute(
+            _INSERT_ALERT_EVENT,
+            {"alert_id": alert_id, "at": now, "actor": new.created_by, "kind": "created",
+             "state": "open", "text": None,
+             "details": {"source": new.source, "score": round(float(new.score), 4)}},
+        )  # fmt: skip
+        out.append((alert_id, True))
+    return out
+
 def _alert(row: Any) -> AlertRecord:
     return AlertRecord(
         int(row.seq), row.alert_id, row.kind, row.country, row.state, row.assignee, row.person_fingerprint,
@@ -501,7 +678,8 @@ def _job(row: Any) -> JobRecord:
     return JobRecord(
         int(row.seq), row.job_id, row.kind, row.owner, row.country, row.state, row.total, int(row.done),
         _as_utc(row.created_at), _as_utc(row.finished_at) if row.finished_at else None, row.error,
-        dict(row.summary), row.result_path,
+        dict(row.summary), row.result_path, row.worker,
+        _as_utc(row.lease_until) if row.lease_until else None,
     )  # fmt: skip
 
 

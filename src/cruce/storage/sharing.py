@@ -94,6 +94,7 @@ from cruce.storage.tables import (
     SharePermissionRow,
     ShareProductRow,
     ShareStatusRow,
+    ShareSyncStatusRow,
     ShareTokenRow,
 )
 from cruce.storage.transactions import begin_write
@@ -519,8 +520,12 @@ class SharingStore:
         origin: str | None = None,
         node_country: str | None = None,
         check: Callable[[ObjectInfo], str | None] | None = None,
+        also: Callable[[Connection, AddResult], None] | None = None,
     ) -> AddResult:
         """Store new object versions (others are no-ops), and `cursor` if given, in one transaction.
+
+        `also` runs last in that transaction with what was stored (a publish keeps its product and audit
+        records there: a process killed at any instant leaves all of a publish or none of it).
 
         An object cruce cannot read the markings of, or that `check` refuses (the write decision, given what
         `describe` found), is refused and listed in `failures`, before anything about it is looked up; with
@@ -572,6 +577,8 @@ class SharingStore:
                     result.last_added = last_added
                 if cursor is not None:
                     _put_cursor(conn, cursor, self._clock())
+                if also is not None:
+                    also(conn, result)
         except CruceError:
             raise
         except SQLAlchemyError as exc:
@@ -745,19 +752,7 @@ class SharingStore:
     def save_product(self, product_id: str, owner: str, bundle: str, by: str, at: datetime) -> None:
         """Keep the full product (its STIX bundle), replacing an older one; the same bundle is a no-op."""
         with self._write(f"store product {product_id}") as conn:
-            row = conn.execute(
-                select(ShareProductRow).where(ShareProductRow.product_id == product_id)
-            ).first()
-            if row is not None and row.bundle == bundle:
-                return
-            now = at
-            if row is not None:
-                conn.execute(delete(ShareProductRow).where(ShareProductRow.product_id == product_id))
-            conn.execute(
-                insert(ShareProductRow).values(
-                    product_id=product_id, owner=owner, bundle=bundle, published_at=now, published_by=by
-                )
-            )
+            save_product_on(conn, product_id, owner, bundle, by, at)
 
     def product(self, product_id: str) -> tuple[str, datetime] | None:
         """The stored full-product bundle and when it was published, or None."""
@@ -795,6 +790,51 @@ class SharingStore:
                 )
             )
 
+    def record_sync(self, run: CursorUpdate, error: str | None, tries: int) -> None:
+        """A sync run's outcome with one remote collection and direction (its position is not used)."""
+        st = ShareSyncStatusRow
+        now = self._clock()
+        key = (st.remote == run.remote, st.remote_collection == run.remote_collection,
+               st.direction == run.direction)  # fmt: skip
+        values: dict[str, Any] = {"local_collection": run.local_collection, "attempts": tries}
+        if error is None:
+            values["last_success_at"] = now
+        else:
+            values.update(last_error_at=now, last_error=error[:2000])
+        with self._write("store the sync status") as conn:
+            if conn.execute(update(st).where(*key).values(**values)).rowcount == 0:
+                conn.execute(
+                    insert(st).values(
+                        remote=run.remote, remote_collection=run.remote_collection, direction=run.direction,
+                        **{"last_success_at": None, "last_error_at": None, "last_error": None, **values},
+                    )
+                )  # fmt: skip
+
+    def sync_status(self) -> list[dict[str, Any]]:
+        """Per remote collection and direction: last success, last error (time, message), tries, cursor."""
+        st, cu = ShareSyncStatusRow, ShareCursorRow
+        with self._read() as conn:
+            rows = conn.execute(
+                select(st, cu.position)
+                .outerjoin(
+                    cu,
+                    and_(
+                        cu.remote == st.remote,
+                        cu.remote_collection == st.remote_collection,
+                        cu.direction == st.direction,
+                    ),
+                )
+                .order_by(st.remote, st.remote_collection, st.direction)
+            ).all()
+        return [
+            {"remote": r.remote, "collection": r.remote_collection, "direction": r.direction,
+             "local_collection": r.local_collection,
+             "last_success_at": _as_utc(r.last_success_at) if r.last_success_at else None,
+             "last_error_at": _as_utc(r.last_error_at) if r.last_error_at else None,
+             "last_error": r.last_error, "tries": int(r.attempts), "cursor": r.position}
+            for r in rows
+        ]  # fmt: skip
+
     def set_cursor(self, cursor: CursorUpdate) -> None:
         with self._write("store the sync cursor") as conn:
             _put_cursor(conn, cursor, self._clock())
@@ -814,6 +854,22 @@ def _version_condition(flt: ObjectFilter) -> ColumnElement[bool]:
     if flt.versions:
         options.append(o.version.in_(sorted(flt.versions)))
     return or_(*options) if options else false()
+
+
+def save_product_on(  # noqa: PLR0917
+    conn: Connection, product_id: str, owner: str, bundle: str, by: str, at: datetime
+) -> None:
+    """`SharingStore.save_product` in the caller's write transaction."""
+    row = conn.execute(select(ShareProductRow).where(ShareProductRow.product_id == product_id)).first()
+    if row is not None and row.bundle == bundle:
+        return
+    if row is not None:
+        conn.execute(delete(ShareProductRow).where(ShareProductRow.product_id == product_id))
+    conn.execute(
+        insert(ShareProductRow).values(
+            product_id=product_id, owner=owner, bundle=bundle, published_at=at, published_by=by
+        )
+    )
 
 
 def _put_cursor(conn: Connection, cursor: CursorUpdate, now: datetime) -> None:

@@ -313,6 +313,22 @@ class ShareCursorRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class ShareSyncStatusRow(Base):
+    """The last success and the last error of a sync with a remote collection (migration 0008), for
+    `cruce share status`; written after each run, beside (not instead of) the audit records."""
+
+    __tablename__ = "share_sync_status"
+
+    remote: Mapped[str] = mapped_column(String(500), primary_key=True)
+    remote_collection: Mapped[str] = mapped_column(String(64), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(8), primary_key=True)  # pull | push
+    local_collection: Mapped[str] = mapped_column(String(64))
+    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer)  # tries the last run took
+
+
 # -- the API: access tokens, the alert work queue, background jobs (migration 0004) ----------------------
 
 _SEQ = BigInteger().with_variant(Integer, "sqlite")  # SQLite: INTEGER PRIMARY KEY is the rowid
@@ -412,6 +428,24 @@ class JobRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     summary: Mapped[dict[str, Any]] = mapped_column(JSON)
     result_path: Mapped[str | None] = mapped_column(Text)
+    # Migration 0008: the server process working the job, until when (renewed while it works). A job whose
+    # lease ran out (its server was killed) is claimed by one other process with a conditional UPDATE.
+    worker: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class JobChunkRow(Base):
+    """The results of one chunk of a batch job's input rows, committed with the chunk's alerts, audit
+    records and the job's progress (migration 0008): a resumed job starts after the last chunk here, and
+    the results file is assembled from the chunks, so each input row has its results exactly once."""
+
+    __tablename__ = "job_chunks"
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.job_id", ondelete="CASCADE"), primary_key=True)
+    start: Mapped[int] = mapped_column(Integer, primary_key=True)  # index of the chunk's first data row
+    rows: Mapped[int] = mapped_column(Integer)  # input rows the chunk covers
+    results: Mapped[str] = mapped_column(Text)  # the chunk's CSV result lines
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON)  # queries, rejected, alerts, errors
 
 
 class SignInFailureRow(Base):
