@@ -17,7 +17,7 @@ import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich import box
@@ -42,6 +42,7 @@ from cruce.cli.serve import serve
 from cruce.cli.share import share_app
 from cruce.cli.simulate import simulate
 from cruce.core.errors import CruceError, InputError
+from cruce.core.extras import missing_extra, require
 from cruce.core.settings import Settings
 
 if TYPE_CHECKING:  # the heavy modules (SQLAlchemy, Alembic, the matcher) load only when a command needs them
@@ -409,6 +410,8 @@ def demo(
     ] = None,
 ) -> None:
     """Run a synthetic border day end to end on the embedded store (no network, no setup)."""
+    for extra in ("synthetic", "risk", "assess"):
+        require(extra)
     from cruce.service.demo import run_demo
     from cruce.storage.store import open_store
 
@@ -662,21 +665,32 @@ def run(argv: Sequence[str] | None = None) -> None:
     except BrokenPipeError:  # `cruce lists diff ... | head`: the reader left, nothing to report
         sys.stderr.close()
         sys.exit(1)
+    except ModuleNotFoundError as exc:  # an extra's package imported on a path no require() guards
+        missing = missing_extra(exc)
+        if missing is None:
+            _crash(exc)
+        else:
+            _error(missing.message)
+            sys.exit(missing.exit_code)
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
         _error(f"{exc.strerror or exc}{where}")
         sys.exit(1)
     except Exception as exc:
-        _error(
-            f"unexpected {type(exc).__name__}: {exc} — this is a bug in cruce; please report it "
-            "(CRUCE_DEBUG=1 shows the traceback)"
-        )
-        if os.environ.get("CRUCE_DEBUG") == "1":
-            traceback.print_exc()
-        sys.exit(1)
+        _crash(exc)
     if status == 130:  # Typer turns Ctrl-C into this status without a word
         _error("interrupted")
     sys.exit(status if isinstance(status, int) else 0)
+
+
+def _crash(exc: Exception) -> NoReturn:
+    _error(
+        f"unexpected {type(exc).__name__}: {exc} — this is a bug in cruce; please report it "
+        "(CRUCE_DEBUG=1 shows the traceback)"
+    )
+    if os.environ.get("CRUCE_DEBUG") == "1":
+        traceback.print_exc()
+    sys.exit(1)
 
 
 def _error(message: str) -> None:
