@@ -603,31 +603,42 @@ def _sqlite_file(settings: Settings) -> Path:
 
     url = make_url(settings.resolved_database_url())
     if url.get_backend_name() != "sqlite" or not url.database:
-        raise InputError(
-            "not_embedded", "backup and restore are for the embedded SQLite store; use pg_dump for PostgreSQL"
-        )
+        backend = url.get_backend_name()
+        raise InputError("not_embedded", f"backup and restore do not support {backend} databases")
     return Path(url.database)
 
 
 @app.command()
 def backup(target: Annotated[Path, typer.Argument(help="A new file to write the backup to.")]) -> None:
-    """Copy the embedded database to FILE while it is in use (one consistent snapshot)."""
+    """Copy the database to FILE while it is in use (one consistent snapshot; pg_dump for PostgreSQL)."""
+    from cruce.storage import pgdump
     from cruce.storage.backup import backup as backup_database
 
     settings = _settings()
-    size = backup_database(_sqlite_file(settings), target)
+    url = settings.resolved_database_url()
+    if pgdump.is_postgresql(url):
+        size = pgdump.backup(url, target)
+    else:
+        size = backup_database(_sqlite_file(settings), target)
     _say(f"[green]Backed up[/green] to {escape(str(target))} ({size:,} bytes)")
 
 
 @app.command()
 def restore(source: Annotated[Path, typer.Argument(help="A backup made by `cruce backup`.")]) -> None:
-    """Replace the embedded database by a checked backup (stop `cruce serve` first)."""
+    """Replace the database by a checked backup (stop `cruce serve` first; pg_restore for PostgreSQL)."""
+    from cruce.storage import pgdump
     from cruce.storage.backup import restore as restore_database
 
     settings = _settings()
-    database = _sqlite_file(settings)
-    restore_database(source, database)
-    _say(f"[green]Restored[/green] {escape(str(database))} from {escape(str(source))}")
+    url = settings.resolved_database_url()
+    if pgdump.is_postgresql(url):
+        pgdump.restore(source, url)
+        where = "the PostgreSQL database"
+    else:
+        database = _sqlite_file(settings)
+        restore_database(source, database)
+        where = str(database)
+    _say(f"[green]Restored[/green] {escape(where)} from {escape(str(source))}")
 
 
 @app.command()
