@@ -38,6 +38,9 @@ def test_core_imports_and_screens_without_extras(tmp_path: Path) -> None:
     done = _bare(data, "cruce", "screen", "Juan Carlos Hernandez", "--dob", "1975-03-02")
     assert done.returncode == 0, done.stderr
     assert "ALERT core:core-1" in done.stdout
+    flagged = _bare(data, "cruce", "screen", "Juan Carlos Hernandez", "--document", "curp:RAPF700505HSLMRR09")
+    assert flagged.returncode == 0, flagged.stderr
+    assert "curp RAPF700505HSLMRR09: its check digit is wrong" in flagged.stderr
 
 
 @pytest.mark.parametrize(

@@ -308,16 +308,25 @@ def screen_name(  # noqa: PLR0917 - Typer turns each parameter into an option
     gender: Annotated[str | None, typer.Option("--gender", help="male or female (M/F).")] = None,
     document: Annotated[
         list[str] | None,
-        typer.Option("--document", help="kind:number, e.g. curp:RAPF700505HSLMRR09 or passport:G1234567."),
+        typer.Option("--document", help="kind:number, e.g. curp:RAPF700505HSLMRR06 or passport:G1234567."),
     ] = None,
     top: Annotated[int, typer.Option(help="How many candidates to show.", min=1)] = 5,
 ) -> None:
     """Screen one name against every imported list and explain each candidate."""
+    from cruce.core.identifiers import check_identifier
     from cruce.service.screening import make_query
 
     query = make_query(
         " ".join(name), schema=schema, birth_date=dob, country=country, gender=gender, documents=document
     )
+    for ident in query.identifiers:  # flagged at the door: screened all the same, never a strong match
+        check = check_identifier(ident.kind, ident.value)
+        if check.valid is False:
+            err_console.print(
+                f"[yellow]warning:[/yellow] {escape(ident.kind)} {escape(ident.value)}: {check.reason}; "
+                "it cannot count as a document match",
+                soft_wrap=True,
+            )
     settings = _settings()
     matcher = _load_matcher(settings)
     started = time.perf_counter()
