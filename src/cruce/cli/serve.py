@@ -7,8 +7,6 @@ The database is migrated here, once, before any worker starts, so workers never 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from typing import Annotated
 
 import typer
@@ -29,13 +27,17 @@ def serve(
     from cruce.cli.config import open_configured_store
 
     open_configured_store().close()  # migrate once, and fail here on a bad setting or URL
+    err_console.print(f"cruce API on http://{host}:{port}/api/v1 (OpenAPI: /docs)", soft_wrap=True)
+
+    import os
+    import tempfile
+
     metrics_dir = None
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # /metrics sums every worker's counters (prometheus-client's multiprocess mode): each worker
         # writes its values to files here, which any worker reads when scraped.
         metrics_dir = tempfile.TemporaryDirectory(prefix="cruce-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir.name
-    err_console.print(f"cruce API on http://{host}:{port}/api/v1 (OpenAPI: /docs)", soft_wrap=True)
     uvicorn.run(
         SERVER_FACTORY, factory=True, host=host, port=port, workers=workers, log_level="warning",
         timeout_graceful_shutdown=10,
