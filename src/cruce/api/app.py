@@ -27,11 +27,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cruce.api import auth
+from cruce.api import auth, observability
 from cruce.api.routers import alerts, audit, crossings, lists, products, screening, users
 from cruce.api.schemas import ErrorEnvelope, Health
 from cruce.core.clock import Clock, utc_now
 from cruce.core.errors import CruceError, ThrottledError
+from cruce.core.extras import MissingExtraError, require_database_driver
 from cruce.core.settings import Settings
 from cruce.service.operations import ApiConfig, Operations, http_status
 from cruce.service.signin import ThrottlePolicy
@@ -67,6 +68,7 @@ def create_app(
     """
     settings.ensure_data_dir()
     url = settings.resolved_database_url()
+    require_database_driver(url)
     store = open_store(
         url, clock=clock, write_wait_s=settings.write_wait_s, synchronous=settings.sqlite_synchronous
     )
@@ -81,11 +83,15 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         ops.start()
+        log.info("server_started")
         try:
             yield
         finally:
+            # uvicorn has stopped taking requests and waited for those in flight; the audit writer now
+            # commits what they queued before the store closes (graceful shutdown loses no audit record).
             ops.close()
             store.close()
+            log.info("server_stopped")
 
     app = FastAPI(
         title="cruce API",
@@ -96,6 +102,7 @@ def create_app(
     )
     app.state.operations = ops
     _handlers(app)
+    observability.install(app, store.engine, settings.metrics_token)
     app.include_router(auth.router)
     for router in (screening, lists, alerts, crossings, products, audit, users):
         app.include_router(router.router, responses=ERRORS)
@@ -135,7 +142,9 @@ def throttle_policy(settings: Settings) -> ThrottlePolicy:
 
 def app_from_settings() -> FastAPI:
     """The API on the settings of the environment: uvicorn's factory for `cruce serve`."""
-    return create_app(Settings())
+    settings = Settings()
+    observability.configure_logging(settings.log_format)
+    return create_app(settings)
 
 
 def _envelope(status: int, code: str, message: str, details: Any = None, headers: Any = None) -> JSONResponse:
@@ -146,7 +155,7 @@ def _envelope(status: int, code: str, message: str, details: Any = None, headers
 def _handlers(app: FastAPI) -> None:
     @app.exception_handler(CruceError)
     def _cruce(_r: Request, exc: CruceError) -> JSONResponse:
-        status = http_status(exc)
+        status = 501 if isinstance(exc, MissingExtraError) else http_status(exc)
         if status >= 500:
             log.error("api_error code=%s message=%s", exc.code, exc.message)
         headers = {"WWW-Authenticate": CHALLENGE} if status == 401 else None

@@ -13,6 +13,7 @@ from rich.table import Table
 from cruce.cli.output import console
 from cruce.cli.output import say as _say
 from cruce.core.errors import InputError
+from cruce.core.extras import require
 
 assess_app = typer.Typer(
     help="Assess shared infrastructure risk (Monte Carlo with cascades); detect outbreaks."
@@ -40,6 +41,8 @@ def run(  # noqa: PLR0917 - Typer turns each parameter into an option
     ] = False,
 ) -> None:
     """Rank assets and scenarios with 90% intervals, a tornado and mitigations compared."""
+    require("assess")
+    require("plot")  # the report module draws its figures with matplotlib
     from cruce.assess.example import example_assets, example_scenarios
     from cruce.assess.graph import DependencyGraph
     from cruce.assess.report import write_csv, write_html
@@ -104,6 +107,7 @@ def detect(
     guard_days: Annotated[int, typer.Option(help="Days between the baseline and the day judged.", min=0)] = 7,
 ) -> None:
     """Alert when a port's daily case counts leave their baseline."""
+    require("assess")
     from cruce.assess.detect import DetectorSettings, read_counts
     from cruce.assess.detect import detect as run_detect
 

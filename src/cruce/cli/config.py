@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from cruce.cli.output import err_console
 from cruce.core.errors import InputError
+from cruce.core.extras import require_database_driver
 from cruce.core.settings import Settings
 
 if TYPE_CHECKING:  # SQLAlchemy, Alembic and the matcher load only when a command needs them
@@ -38,7 +39,9 @@ def database_url(settings: Settings | None = None) -> str:
     """The configured database (SQLite in the data directory by default), its folder created."""
     settings = settings or load_settings()
     settings.ensure_data_dir()
-    return settings.resolved_database_url()
+    url = settings.resolved_database_url()
+    require_database_driver(url)
+    return url
 
 
 def open_configured_store(settings: Settings | None = None) -> Store:

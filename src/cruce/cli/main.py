@@ -17,7 +17,7 @@ import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich import box
@@ -42,6 +42,7 @@ from cruce.cli.serve import serve
 from cruce.cli.share import share_app
 from cruce.cli.simulate import simulate
 from cruce.core.errors import CruceError, InputError
+from cruce.core.extras import missing_extra, require
 from cruce.core.settings import Settings
 
 if TYPE_CHECKING:  # the heavy modules (SQLAlchemy, Alembic, the matcher) load only when a command needs them
@@ -307,16 +308,25 @@ def screen_name(  # noqa: PLR0917 - Typer turns each parameter into an option
     gender: Annotated[str | None, typer.Option("--gender", help="male or female (M/F).")] = None,
     document: Annotated[
         list[str] | None,
-        typer.Option("--document", help="kind:number, e.g. curp:RAPF700505HSLMRR09 or passport:G1234567."),
+        typer.Option("--document", help="kind:number, e.g. curp:RAPF700505HSLMRR06 or passport:G1234567."),
     ] = None,
     top: Annotated[int, typer.Option(help="How many candidates to show.", min=1)] = 5,
 ) -> None:
     """Screen one name against every imported list and explain each candidate."""
+    from cruce.core.identifiers import check_identifier
     from cruce.service.screening import make_query
 
     query = make_query(
         " ".join(name), schema=schema, birth_date=dob, country=country, gender=gender, documents=document
     )
+    for ident in query.identifiers:  # flagged at the door: screened all the same, never a strong match
+        check = check_identifier(ident.kind, ident.value)
+        if check.valid is False:
+            err_console.print(
+                f"[yellow]warning:[/yellow] {escape(ident.kind)} {escape(ident.value)}: {check.reason}; "
+                "it cannot count as a document match",
+                soft_wrap=True,
+            )
     settings = _settings()
     matcher = _load_matcher(settings)
     started = time.perf_counter()
@@ -409,6 +419,8 @@ def demo(
     ] = None,
 ) -> None:
     """Run a synthetic border day end to end on the embedded store (no network, no setup)."""
+    for extra in ("synthetic", "risk", "assess"):
+        require(extra)
     from cruce.service.demo import run_demo
     from cruce.storage.store import open_store
 
@@ -600,31 +612,42 @@ def _sqlite_file(settings: Settings) -> Path:
 
     url = make_url(settings.resolved_database_url())
     if url.get_backend_name() != "sqlite" or not url.database:
-        raise InputError(
-            "not_embedded", "backup and restore are for the embedded SQLite store; use pg_dump for PostgreSQL"
-        )
+        backend = url.get_backend_name()
+        raise InputError("not_embedded", f"backup and restore do not support {backend} databases")
     return Path(url.database)
 
 
 @app.command()
 def backup(target: Annotated[Path, typer.Argument(help="A new file to write the backup to.")]) -> None:
-    """Copy the embedded database to FILE while it is in use (one consistent snapshot)."""
+    """Copy the database to FILE while it is in use (one consistent snapshot; pg_dump for PostgreSQL)."""
+    from cruce.storage import pgdump
     from cruce.storage.backup import backup as backup_database
 
     settings = _settings()
-    size = backup_database(_sqlite_file(settings), target)
+    url = settings.resolved_database_url()
+    if pgdump.is_postgresql(url):
+        size = pgdump.backup(url, target)
+    else:
+        size = backup_database(_sqlite_file(settings), target)
     _say(f"[green]Backed up[/green] to {escape(str(target))} ({size:,} bytes)")
 
 
 @app.command()
 def restore(source: Annotated[Path, typer.Argument(help="A backup made by `cruce backup`.")]) -> None:
-    """Replace the embedded database by a checked backup (stop `cruce serve` first)."""
+    """Replace the database by a checked backup (stop `cruce serve` first; pg_restore for PostgreSQL)."""
+    from cruce.storage import pgdump
     from cruce.storage.backup import restore as restore_database
 
     settings = _settings()
-    database = _sqlite_file(settings)
-    restore_database(source, database)
-    _say(f"[green]Restored[/green] {escape(str(database))} from {escape(str(source))}")
+    url = settings.resolved_database_url()
+    if pgdump.is_postgresql(url):
+        pgdump.restore(source, url)
+        where = "the PostgreSQL database"
+    else:
+        database = _sqlite_file(settings)
+        restore_database(source, database)
+        where = str(database)
+    _say(f"[green]Restored[/green] {escape(where)} from {escape(str(source))}")
 
 
 @app.command()
@@ -662,21 +685,32 @@ def run(argv: Sequence[str] | None = None) -> None:
     except BrokenPipeError:  # `cruce lists diff ... | head`: the reader left, nothing to report
         sys.stderr.close()
         sys.exit(1)
+    except ModuleNotFoundError as exc:  # an extra's package imported on a path no require() guards
+        missing = missing_extra(exc)
+        if missing is None:
+            _crash(exc)
+        else:
+            _error(missing.message)
+            sys.exit(missing.exit_code)
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
         _error(f"{exc.strerror or exc}{where}")
         sys.exit(1)
     except Exception as exc:
-        _error(
-            f"unexpected {type(exc).__name__}: {exc} — this is a bug in cruce; please report it "
-            "(CRUCE_DEBUG=1 shows the traceback)"
-        )
-        if os.environ.get("CRUCE_DEBUG") == "1":
-            traceback.print_exc()
-        sys.exit(1)
+        _crash(exc)
     if status == 130:  # Typer turns Ctrl-C into this status without a word
         _error("interrupted")
     sys.exit(status if isinstance(status, int) else 0)
+
+
+def _crash(exc: Exception) -> NoReturn:
+    _error(
+        f"unexpected {type(exc).__name__}: {exc} — this is a bug in cruce; please report it "
+        "(CRUCE_DEBUG=1 shows the traceback)"
+    )
+    if os.environ.get("CRUCE_DEBUG") == "1":
+        traceback.print_exc()
+    sys.exit(1)
 
 
 def _error(message: str) -> None:

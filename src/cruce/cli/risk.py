@@ -13,6 +13,7 @@ from rich.table import Table
 
 from cruce.cli.output import console, err_console, plural, say, status
 from cruce.core.errors import InputError
+from cruce.core.extras import require
 
 if TYPE_CHECKING:
     from cruce.matching.matcher import Matcher
@@ -68,6 +69,7 @@ def train(  # noqa: PLR0917 - Typer turns each parameter into an option
     skip_bad_rows: SkipOption = False,
 ) -> None:
     """Train the cargo risk model (fraud and critical fraud) on labelled history and save it."""
+    require("risk")
     from cruce.service.risk import train_model
 
     report = train_model(
@@ -114,6 +116,7 @@ def score(  # noqa: PLR0917 - Typer turns each parameter into an option
     ] = True,
 ) -> None:
     """Score declarations: writes the id column, score, critical_score and reasons."""
+    require("risk")
     from cruce.service.risk import mapping_for, score_file
 
     matcher = _party_matcher(mapping_for(model, mapping)) if screen_parties else None
@@ -156,6 +159,8 @@ def backtest(  # noqa: PLR0917 - Typer turns each parameter into an option
     skip_bad_rows: SkipOption = False,
 ) -> None:
     """Replay a labelled period: precision and recall at 1, 2, 5, 10% inspection, PR-AUC, fairness."""
+    require("risk")
+    require("plot")  # the precision/recall PNG
     from cruce.service.risk import backtest as run_backtest
 
     report = run_backtest(
@@ -212,6 +217,7 @@ def shadow(  # noqa: PLR0917 - Typer turns each parameter into an option
     skip_bad_rows: SkipOption = False,
 ) -> None:
     """Run a candidate model or rule set beside the live one: what would it newly inspect or release?"""
+    require("risk")
     from cruce.service.risk import shadow as run_shadow
 
     if candidate_model is None and candidate_rules is None:

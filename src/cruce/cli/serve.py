@@ -34,7 +34,19 @@ def serve(
     if database and database != ":memory:" and not database.startswith("file:"):
         mark_serving(Path(database))  # held until exit: `cruce restore` refuses meanwhile
     err_console.print(f"cruce API on http://{host}:{port}/api/v1 (OpenAPI: /docs)", soft_wrap=True)
+
+    import os
+    import tempfile
+
+    metrics_dir = None
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # /metrics sums every worker's counters (prometheus-client's multiprocess mode): each worker
+        # writes its values to files here, which any worker reads when scraped.
+        metrics_dir = tempfile.TemporaryDirectory(prefix="cruce-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir.name
     uvicorn.run(
         SERVER_FACTORY, factory=True, host=host, port=port, workers=workers, log_level="warning",
         timeout_graceful_shutdown=10,
     )  # fmt: skip
+    if metrics_dir is not None:
+        metrics_dir.cleanup()

@@ -20,6 +20,7 @@ from cruce.cli.output import console, err_console
 from cruce.cli.output import prose as _prose
 from cruce.cli.output import say as _say
 from cruce.core.errors import InputError
+from cruce.core.extras import require
 
 if TYPE_CHECKING:
     from cruce.service.simulate import SimulationReport
@@ -68,6 +69,8 @@ def simulate(  # noqa: PLR0917 - Typer turns each parameter into an option
     ] = 0,
 ) -> None:
     """Simulate a synthetic day at a port: screen, score and route every crossing under a budget."""
+    require("risk")
+    require("synthetic")
     from cruce.cli.config import load_settings as _settings
     from cruce.scoring.ports import find_port
     from cruce.service.simulate import DEFAULT_DAY, SimulationOptions, run_simulation, write_crossings_csv

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -35,6 +36,14 @@ class Settings(BaseSettings):
     signin_account_failures: int = Field(default=5, ge=1)
     signin_address_failures: int = Field(default=20, ge=1)
     signin_lockout_s: float = Field(default=30.0, gt=0)
+    # Operations: `console` (key=value lines) or `json` logs; the bearer token /metrics asks for (unset: off).
+    log_format: Literal["console", "json"] = "console"
+    metrics_token: str | None = Field(default=None, min_length=16)
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     def resolved_database_url(self) -> str:
         """The configured database, or a SQLite file in the data directory (the embedded default)."""

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cruce.core.dates import PartialDate
+from cruce.core.identifiers import check_identifier
 from cruce.core.model import Entity, Identifier
 from cruce.matching.types import Feature
 
@@ -98,6 +99,10 @@ def identifier_adjustment(query_ids: Sequence[Identifier], entity: Entity) -> Ad
         if not value:
             continue
         if value in all_listed:
+            check = check_identifier(ident.kind, value)
+            if check.valid is False:  # a number that fails its own check is no proof of a document
+                detail = f"{ident.kind} {ident.value} is on the list, but {check.reason}: weak evidence"
+                return Adjustment(0.25, 1.0, Feature("identifier", 0.25, detail))
             return Adjustment(
                 0.8, 1.0, Feature("identifier", 0.8, f"{ident.kind} {ident.value} is on the list")
             )

@@ -28,6 +28,7 @@ from typing import Any
 from cruce.core.errors import InputError
 from cruce.core.model import Entity
 from cruce.matching.types import Match, Query
+from cruce.service.metrics import ALERTS_RAISED
 from cruce.sharing.audit import AuditEvent
 from cruce.storage.alerts import AlertEvent, AlertRecord, ApiStore, AuditHook, NewAlert
 from cruce.storage.codec import date_to_text, entity_to_dict
@@ -180,6 +181,7 @@ class AlertQueue:
 
             hook = AuditHook(audit.log, event)
         raised = self.store.raise_alerts(plan.alerts, audit=hook)
+        ALERTS_RAISED.inc(sum(new for _, new in raised))
         return plan.outcomes_with(raised)
 
     def raise_referral(
@@ -202,7 +204,10 @@ class AlertQueue:
             score=score, features=[{"name": "rule", "value": 0.0, "detail": r} for r in reasons],
             source=source, created_by=actor,
         )  # fmt: skip
-        return self.store.raise_alerts([new], audit=audit)[0]
+        alert_id, raised = self.store.raise_alerts([new], audit=audit)[0]
+        if raised:
+            ALERTS_RAISED.inc()
+        return alert_id, raised
 
     # -- review ------------------------------------------------------------------------------------------
 

@@ -47,6 +47,7 @@ from typing import Any
 from cruce.core import csvsafe
 from cruce.core.clock import Clock, utc_now
 from cruce.core.errors import CruceError, InputError, NotFoundError, StorageError, ThrottledError
+from cruce.core.extras import require
 from cruce.core.markings import Marking, is_country_trigraph
 from cruce.core.text import control_character_at, has_control_character
 from cruce.matching.matcher import Matcher
@@ -1130,6 +1131,8 @@ class Operations:
         from cruce.scoring.ports import find_port
 
         self._allow(user, "simulate", "crossings/simulations")
+        require("risk")  # the crossing model; fail here, not in the job thread
+        require("synthetic")
         port = find_port(str(fields["port"]))
         scale = float(fields.get("scale") or 0.01)
         if not 0 < scale <= 0.1:

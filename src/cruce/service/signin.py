@@ -22,6 +22,7 @@ from functools import partial
 
 from cruce.core.clock import Clock, utc_now
 from cruce.core.errors import ThrottledError
+from cruce.service.metrics import SIGNIN_FAILURES
 from cruce.sharing.audit import AuditEvent, Outcome
 from cruce.storage.signin import FailureCount, SignInStore
 
@@ -90,6 +91,7 @@ class SignInGuard:
 
     def failed(self, user: str | None, address: str | None, country: str | None = None) -> None:
         """Count a failed sign-in of `user` from `address`; audit any lockout it starts."""
+        SIGNIN_FAILURES.inc()
         now = self.clock()
         p = self.policy
         for key in _keys(user, address):

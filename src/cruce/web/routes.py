@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException
 from cruce.core.errors import CruceError, InputError, ThrottledError
 from cruce.core.markings import Marking, MarkingError
 from cruce.service.alerts import STATES, TRANSITIONS
+from cruce.service.metrics import SCREENINGS
 from cruce.service.operations import MAX_LIMIT, ROLES, Operations, http_status
 from cruce.service.sharing import UnauthenticatedError
 from cruce.sharing.access import User
@@ -296,6 +297,7 @@ def screen(
     result, error, status = None, None, 200
     try:
         result = console.ops.screen(console.user, fields)
+        SCREENINGS.inc()
     except CruceError as exc:
         error, status = exc.message, http_status(exc)
     htmx = _htmx(request)

@@ -56,7 +56,7 @@ LISTED = [
         "RAMIREZ PEREZ",
         "Francisco Javier",
         dob="1970-05-05",
-        ids=(Identifier("curp", "RAPF700505HSLMRR09", "MX"), Identifier("passport", "G12345678", "MX")),
+        ids=(Identifier("curp", "RAPF700505HSLMRR06", "MX"), Identifier("passport", "G12345678", "MX")),
     ),
     person("10", "SMITH", "John Robert", dob="1966-09-09", nationality=("US",)),
     person("11", "ABD AL-RAHMAN", "Hamid", dob="1960"),

@@ -121,7 +121,7 @@ def test_birth_date_one_off_day_is_tolerated_but_lowers_the_score(matcher: Match
 
 
 def test_identifier_match_and_conflict(matcher: Matcher) -> None:
-    curp = Identifier("curp", "RAPF-700505-HSLMRR09")
+    curp = Identifier("curp", "RAPF-700505-HSLMRR06")
     matched = matcher.screen(Query("F. Javier Ramirez", identifiers=(curp,)))[0]
     assert matched.entity_id == "test:9" and matched.alert
     other = Identifier("curp", "RAPF700505HSLMRR01")

@@ -94,10 +94,10 @@ def test_a_listed_document_lifts_a_partial_name_to_an_alert() -> None:
         (Name("RAMIREZ PEREZ, Francisco Javier", family="RAMIREZ PEREZ", given="Francisco Javier"),),
         "t",
         "1",
-        identifiers=(Identifier("curp", "RAPF700505HSLMRR09"),),
+        identifiers=(Identifier("curp", "RAPF700505HSLMRR06"),),
     )
     matcher = Matcher([listed])
     without = matcher.screen(make_query("F. Ramirez"))
-    with_document = matcher.screen(make_query("F. Ramirez", documents=["curp:RAPF-700505-HSLMRR09"]))
+    with_document = matcher.screen(make_query("F. Ramirez", documents=["curp:RAPF-700505-HSLMRR06"]))
     assert not (without and without[0].alert)
     assert with_document[0].alert

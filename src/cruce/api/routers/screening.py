@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from cruce.api.auth import CurrentUser
 from cruce.api.deps import DEFAULT, Cursor, Limit, Ops
 from cruce.api.schemas import JobView, Page, ScreenRequest, ScreenResponse
+from cruce.service.metrics import SCREENINGS
 
 router = APIRouter(prefix="/api/v1", tags=["screening"])
 
@@ -18,7 +19,9 @@ router = APIRouter(prefix="/api/v1", tags=["screening"])
 def screen(body: ScreenRequest, user: CurrentUser, ops: Ops) -> JSONResponse:
     # The view is built to ScreenResponse's shape by `Operations.screen`; returned as is, it skips
     # FastAPI's validate-and-serialise of the response model on the busiest route (the JSON is the same).
-    return JSONResponse(ops.screen(user, body.fields(), body.top))
+    view = ops.screen(user, body.fields(), body.top)
+    SCREENINGS.inc()
+    return JSONResponse(view)
 
 
 @router.post("/screen/batch", response_model=JobView, status_code=202, summary="Screen a CSV file (a job)")
