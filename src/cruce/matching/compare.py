@@ -26,6 +26,7 @@ UNKNOWN_ONE_EDIT_SHORT = 0.8
 SHORT_FORM_SIMILARITY = 0.97  # `Ma.` is María as written, not a looser nickname or an initial
 PARTICLE_JOINED_SIMILARITY = 0.95
 VOWELS_DROPPED_SIMILARITY = 0.92
+SWAPPED_SIMILARITY = 0.88  # two neighbouring letters swapped: a keying slip, also between known words
 READ_ALIKE_SIMILARITY = 0.9  # `rn` read as `m`, `cl` as `d`: one misread glyph
 TRUNCATED_SIMILARITY = 0.95  # the last word of a name cut at a field width
 FIELD_WIDTHS = frozenset({20, 30, 35, 40})
@@ -121,6 +122,8 @@ def token_similarity(a: str, b: str) -> tuple[float, str]:
     shorter = min(la, lb)
     if shorter >= 3 and sound_key(a) == sound_key(b):
         return 0.93, "sounds alike"
+    if la == lb and la >= 3 and sorted(a) == sorted(b) and OSA.distance(a, b, score_cutoff=1) == 1:
+        return SWAPPED_SIMILARITY, "letters swapped"  # `Abudl` for Abdul, `Ikm` for Kim
     edits = OSA.distance(a, b, score_cutoff=2)
     if edits <= _allowed_edits(shorter):
         return (0.9 if edits == 1 else 0.8), f"{edits} letter{'s' if edits > 1 else ''} differ"
@@ -236,6 +239,7 @@ class ListedForm:
     """A listed name prepared once at index build: token weights and unmatched penalties precomputed."""
 
     __slots__ = (
+        "alt_initials",
         "given_mask",
         "has_given",
         "leftover",
@@ -249,6 +253,7 @@ class ListedForm:
     def __init__(self, name: NameTokens, weight: dict[str, float], default_weight: float) -> None:
         self.name = name
         self.tokens = name.tokens
+        self.alt_initials = name.alt_initials
         weights, penalties, penalties_given_found, given_mask, leftover = [], [], [], [], []
         for j, (t, r) in enumerate(zip(name.tokens, name.roles, strict=True)):
             role = int(r)
@@ -304,6 +309,8 @@ class QueryForm:
         "_matches",
         "_plan",
         "cut",
+        "cut_whole",
+        "initials",
         "known",
         "leftover",
         "name",
@@ -327,7 +334,18 @@ class QueryForm:
         self.tokens = name.tokens
         self.reachable = reachable
         # The index of the last token when the name was cut at a field width, else -1.
-        self.cut = len(name.tokens) - 1 if len(name.text.strip()) in FIELD_WIDTHS and name.tokens else -1
+        length = len(name.text.strip())
+        self.cut = len(name.tokens) - 1 if length in FIELD_WIDTHS and name.tokens else -1
+        # Cut just after a word (the space then stripped): the last word is whole, only what followed is gone.
+        # Read so only for names written `FAMILY, Given`, whose order is the list's.
+        self.cut_whole = (
+            self.cut < 0
+            and length + 1 in FIELD_WIDTHS
+            and "," in name.text
+            and Role.UNKNOWN not in name.roles
+        )
+        if self.cut_whole and name.tokens:
+            self.cut = len(name.tokens) - 1
         known, vowel_poor, weights, penalties, leftover, substantive, plan = [], [], [], [], [], [], []
         for i, t in enumerate(name.tokens):
             is_known = t in weight or t in lexicon
@@ -358,6 +376,7 @@ class QueryForm:
                     t[0] if not is_known and len(t) >= 3 else "",
                 )
             )
+        self.initials = tuple(i for i, t in enumerate(name.tokens) if len(t) == 1 and t.isalpha())
         self.known = tuple(known)
         self.vowel_poor = tuple(vowel_poor)
         self.weights = tuple(weights)
@@ -454,13 +473,27 @@ def score_alignment(query: QueryForm, listed: ListedForm) -> tuple[float, str, l
             for i, j, _ in extra:
                 used_q.add(i)
                 used_l.add(j)
+    if listed.alt_initials and query.initials and len(used_q) < len(q_weights):
+        for j, letter in listed.alt_initials:  # `A.` for AL-NAQIB, `H.` for Abu Hammam
+            if j in used_l:
+                continue
+            for i in query.initials:
+                if i not in used_q and query.tokens[i] == letter:
+                    pairs.append((i, j, INITIAL_SIMILARITY))
+                    used_q.add(i)
+                    used_l.add(j)
+                    break
     gained = lost = 0.0
     given_mask = listed.given_mask
     given_found = False
     after_cut = len(l_weights)  # listed tokens from here on come after the cut: never given, never missing
     cut = query.cut
     for i, j, sim in pairs:
-        if i == cut and listed.tokens[j] != query.tokens[i] and listed.tokens[j].startswith(query.tokens[i]):
+        if (
+            i == cut
+            and (query.cut_whole or listed.tokens[j] != query.tokens[i])
+            and listed.tokens[j].startswith(query.tokens[i])
+        ):
             after_cut = j + 1
         w = (q_weights[i] + l_weights[j]) / 2
         gained += sim * w
@@ -518,7 +551,10 @@ def _leftover_pairs(
 
 
 def _why(query: QueryForm, i: int, listed: str, sim: float) -> str:
-    why = presented_similarity(query.name.tokens[i], listed, query.known[i])[1]
+    presented = query.name.tokens[i]
+    if len(presented) == 1 and sim == INITIAL_SIMILARITY and presented != listed[0]:
+        return "initial of the particle or kunya before it"
+    why = presented_similarity(presented, listed, query.known[i])[1]
     return why or f"partly alike, {sim:.0%}"
 
 

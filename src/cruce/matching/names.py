@@ -53,6 +53,9 @@ class NameTokens:
     text: str
     tokens: tuple[str, ...]
     roles: tuple[Role, ...]
+    # (token index, letter): another letter the token may be written as an initial by, because a particle or
+    # a kunya the tokens leave out came first (`AL-NAQIB` is `A.`, `Abu Hammam` is `H.`).
+    alt_initials: tuple[tuple[int, str], ...] = ()
 
 
 def _split_arabic_compounds(tokens: list[str]) -> list[str]:
@@ -238,6 +241,24 @@ def _assign_roles(tokens: list[str], first: Role, rest: Role) -> list[Role]:
     return roles
 
 
+def _alt_initials(family: str, family_tokens: list[str]) -> tuple[tuple[int, str], ...]:
+    """Letters the first surname may also be abbreviated to (see `NameTokens.alt_initials`)."""
+    if not family_tokens:
+        return ()
+    first = family_tokens[0]
+    found = set()
+    raw = tokenize(family)
+    if raw and raw[0] in PARTICLES and raw[0][0] != first[0]:
+        found.add(raw[0][0])
+    bare = unglued(first)
+    if bare and bare[0] != first[0]:
+        found.add(bare[0])
+    for kunya in ("abu", "umm"):
+        if first.startswith(kunya) and len(first) > len(kunya) + 2:
+            found.add(first[len(kunya)])
+    return tuple((0, letter) for letter in sorted(found))
+
+
 def _roles_from_split(family: str, given: str) -> tuple[list[str], list[Role]]:
     family_tokens = person_tokens(family)
     given_tokens = person_tokens(given, name_end=False) if given.strip() else []
@@ -257,12 +278,14 @@ def listed_name_tokens(name: Name, schema: Schema) -> NameTokens:
         if name.family is not None:
             tokens, roles = _roles_from_split(name.family, name.given or "")
             if tokens:
-                return NameTokens(name.text, tuple(tokens), tuple(roles))
+                alt = _alt_initials(name.family, tokens[:1])
+                return NameTokens(name.text, tuple(tokens), tuple(roles), alt)
         if "," in name.text:
             family, _, given = name.text.partition(",")
             tokens, roles = _roles_from_split(family, given)
             if tokens:
-                return NameTokens(name.text, tuple(tokens), tuple(roles))
+                alt = _alt_initials(family, tokens[:1])
+                return NameTokens(name.text, tuple(tokens), tuple(roles), alt)
         tokens = person_tokens(name.text)
         roles = [Role.TITLE if is_title(t) else Role.UNKNOWN for t in tokens]
         plain = [i for i, role in enumerate(roles) if role is Role.UNKNOWN]

@@ -35,6 +35,9 @@ _DIGIT_LOOKALIKES = str.maketrans(
     {"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a"}
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
+# A lowercase `l` inside a word otherwise in capitals is an `I` misread by OCR (`AZlZ`, `BlN`, `ALl`, `Rl`);
+# `Al`, `El` and `Il` are words as written.
+_OCR_CAPITAL_L = re.compile(r"\b(?=[A-Z]*l)(?=l*[A-Z])[A-Zl]+\b")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _LETTER_DIGIT_MIX = re.compile(r"(?=.*[a-z])(?=.*[0-9@])[a-z0-9@]+")
 # Scripts written without spaces between syllables: each character becomes its own word (`习近平` -> xi jin
@@ -88,6 +91,8 @@ def _fix_digit_lookalikes(token: str) -> str:
 @lru_cache(maxsize=200_000)
 def ascii_fold(text: str) -> str:
     """Lowercase ASCII, single spaces; punctuation becomes a space, apostrophes vanish (O'Brien -> obrien)."""
+    if "l" in text:
+        text = _OCR_CAPITAL_L.sub(_capital_i, text)
     if text.isascii():  # most list names: the same result as `fold_any`, without its per-character work
         tokens = _NON_ALNUM.sub(" ", text.translate(_ASCII_CLEAN).lower()).split()
         return " ".join(_fix_digit_lookalikes(t) for t in tokens)
@@ -97,8 +102,18 @@ def ascii_fold(text: str) -> str:
 _ASCII_CLEAN = {c: None for c in range(32)} | {9: " ", 10: " ", 13: " ", 127: None, 39: None, 96: None}
 
 
+def _capital_i(match: re.Match[str]) -> str:
+    word = match.group(0)
+    capitals = len(word) - word.count("l")
+    if capitals < 2 and (len(word) != 2 or word[0] in "AEIOU"):  # `Al`, `El`, `Il` are written so
+        return word
+    return word.replace("l", "I")
+
+
 def fold_any(text: str) -> str:
     """`ascii_fold` for any Unicode text."""
+    if "l" in text:
+        text = _OCR_CAPITAL_L.sub(_capital_i, text)
     cleaned = _strip_invisible(text)
     cleaned = unicodedata.normalize("NFKC", cleaned)
     cleaned = _WORD.sub(lambda m: _fold_homoglyphs(m.group(0)), cleaned)
