@@ -51,14 +51,19 @@ def _vowels_dropped(short: str, long: str) -> bool:
     """`hrnndz` is `hernandez` without its vowels: same first letter, same consonants, in order."""
     if len(short) >= len(long) or short[0] != long[0]:
         return False
-    consonants = long[0] + "".join(c for c in long[1:] if c not in "aeiou")
+    consonants = _collapsed(long[0] + "".join(c for c in long[1:] if c not in "aeiou"))
     if len(consonants) < 2:
         return False
     it = iter(long)
+    # Doubled letters count once: Arabic script writes `assad` as `asd` and `muammar` as `mmr`.
     return (
         all(c in it for c in short)
-        and short[0] + "".join(c for c in short[1:] if c not in "aeiou") == consonants
+        and _collapsed(short[0] + "".join(c for c in short[1:] if c not in "aeiou")) == consonants
     )
+
+
+def _collapsed(letters: str) -> str:
+    return "".join(c for k, c in enumerate(letters) if k == 0 or c != letters[k - 1])
 
 
 def _is_short_form(short: str, full: str) -> bool:

@@ -13,6 +13,8 @@ from functools import lru_cache
 
 from anyascii import anyascii
 
+from cruce.matching.transliterate import romanize_arabic, romanize_hangul
+
 # Cyrillic and Greek letters that look like Latin ones. Applied only to words that mix scripts (a spoofed
 # "Јоsе"), never to a genuinely Cyrillic or Greek word, which is transliterated by sound instead.
 _HOMOGLYPHS = str.maketrans(
@@ -43,6 +45,9 @@ _LETTER_DIGIT_MIX = re.compile(r"(?=.*[a-z])(?=.*[0-9@])[a-z0-9@]+")
 # Scripts written without spaces between syllables: each character becomes its own word (`习近平` -> xi jin
 # ping), and the matcher joins adjacent words where the list writes them as one (`Xi Jinping`).
 _SYLLABIC = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff])")
+
+
+_HANGUL_OR_ARABIC = re.compile("[\uac00-\ud7a3\u0600-\u06ff]")
 
 
 def _script_of(char: str) -> str:
@@ -117,6 +122,8 @@ def fold_any(text: str) -> str:
     cleaned = _strip_invisible(text)
     cleaned = unicodedata.normalize("NFKC", cleaned)
     cleaned = _WORD.sub(lambda m: _fold_homoglyphs(m.group(0)), cleaned)
+    if _HANGUL_OR_ARABIC.search(cleaned):
+        cleaned = romanize_arabic(romanize_hangul(cleaned))
     cleaned = _SYLLABIC.sub(r" \1 ", cleaned)
     cleaned = cleaned.replace("'", "").replace("’", "").replace("`", "").replace("ʼ", "").replace("ʻ", "")
     latin = anyascii(cleaned).lower()
