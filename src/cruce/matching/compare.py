@@ -15,26 +15,31 @@ from rapidfuzz.distance import OSA, Indel
 from cruce.matching.lexicon import short_forms
 from cruce.matching.names import TITLE_WEIGHT, UNMATCHED_PENALTY, NameTokens, Role, is_title, unglued
 from cruce.matching.phonetic import skeleton, sound_key
+from cruce.matching.scorer import CONFIG
 from cruce.matching.variants import VARIANT_KEY, is_nickname_of
 
-MIN_TOKEN_SIMILARITY = 0.7
-INITIAL_SIMILARITY = 0.8
-UNMATCHED_QUERY_PENALTY = 0.9
-UNMATCHED_QUERY_INITIAL_PENALTY = 0.3
-UNKNOWN_TWO_EDITS = 0.8
-UNKNOWN_ONE_EDIT_SHORT = 0.8
-SHORT_FORM_SIMILARITY = 0.97  # `Ma.` is María as written, not a looser nickname or an initial
-PARTICLE_JOINED_SIMILARITY = 0.95
-VOWELS_DROPPED_SIMILARITY = 0.92
-SWAPPED_SIMILARITY = 0.88  # two neighbouring letters swapped: a keying slip, also between known words
-READ_ALIKE_SIMILARITY = 0.9  # `rn` read as `m`, `cl` as `d`: one misread glyph
-TRUNCATED_SIMILARITY = 0.95  # the last word of a name cut at a field width
-FIELD_WIDTHS = frozenset({20, 30, 35, 40})
+MIN_TOKEN_SIMILARITY = CONFIG.min_token_similarity
+INITIAL_SIMILARITY = CONFIG.initial_similarity
+UNMATCHED_QUERY_PENALTY = CONFIG.unmatched_query_penalty
+UNMATCHED_QUERY_INITIAL_PENALTY = CONFIG.unmatched_query_initial_penalty
+UNKNOWN_TWO_EDITS = CONFIG.unknown_two_edits
+UNKNOWN_ONE_EDIT_SHORT = CONFIG.unknown_one_edit_short
+SHORT_FORM_SIMILARITY = (
+    CONFIG.short_form_similarity
+)  # `Ma.` is María as written, not a looser nickname or an initial
+PARTICLE_JOINED_SIMILARITY = CONFIG.particle_joined_similarity
+VOWELS_DROPPED_SIMILARITY = CONFIG.vowels_dropped_similarity
+SWAPPED_SIMILARITY = (
+    CONFIG.swapped_similarity
+)  # two neighbouring letters swapped: a keying slip, also between known words
+READ_ALIKE_SIMILARITY = CONFIG.read_alike_similarity  # `rn` read as `m`, `cl` as `d`: one misread glyph
+TRUNCATED_SIMILARITY = CONFIG.truncated_similarity  # the last word of a name cut at a field width
+FIELD_WIDTHS = frozenset(CONFIG.field_widths)
 """Lengths at which legacy systems and messages cut a name; a presented name of exactly such a length whose
 last word is the start of a listed word was cut there, and the listed words after it were never given."""
 LEFTOVER_MIN_SIMILARITY = (
-    0.7  # surnames and company words left after alignment count in part when mostly alike
-)
+    CONFIG.leftover_min_similarity
+)  # surnames and company words left after alignment count in part when mostly alike
 
 _ARTICLE_PREFIXES = ("al", "el", "ul")
 
@@ -111,11 +116,11 @@ def token_similarity(a: str, b: str) -> tuple[float, str]:
         return 1.0, "same"
     variant = VARIANT_KEY.get(a)
     if variant is not None and variant == VARIANT_KEY.get(b):
-        return 0.95, "spelling variant"
+        return CONFIG.spelling_variant_similarity, "spelling variant"
     if _is_short_form(a, b) or _is_short_form(b, a):
         return SHORT_FORM_SIMILARITY, "written short form"
     if is_nickname_of(a, b) or is_nickname_of(b, a):
-        return 0.92, "nickname"
+        return CONFIG.nickname_similarity, "nickname"
     la, lb = len(a), len(b)
     ua, ub = unglued(a), unglued(b)
     if (ua != a or ub != b) and (ua == ub or (min(len(ua), len(ub)) >= 4 and _same_sound(ua, ub))):
@@ -126,7 +131,7 @@ def token_similarity(a: str, b: str) -> tuple[float, str]:
         return 0.55, "other gender form"
     shorter = min(la, lb)
     if shorter >= 3 and sound_key(a) == sound_key(b):
-        return 0.93, "sounds alike"
+        return CONFIG.sounds_alike_similarity, "sounds alike"
     if la == lb and la >= 3 and sorted(a) == sorted(b) and OSA.distance(a, b, score_cutoff=1) == 1:
         return SWAPPED_SIMILARITY, "letters swapped"  # `Abudl` for Abdul, `Ikm` for Kim
     edits = OSA.distance(a, b, score_cutoff=2)

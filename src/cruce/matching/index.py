@@ -19,6 +19,7 @@ from rapidfuzz.distance import OSA
 from cruce.matching.lexicon import short_forms
 from cruce.matching.names import NameTokens, unglued
 from cruce.matching.phonetic import skeleton, sound_key
+from cruce.matching.scorer import CONFIG
 from cruce.matching.variants import NICKNAME_CANONICAL, VARIANT_KEY
 
 MIN_DELETE_LENGTH = 5
@@ -27,7 +28,9 @@ FALLBACK_MIN_LENGTH = 8  # a long token no key finds is searched in the vocabula
 LENGTH_TIE_BREAK = 0.02  # among names with equal evidence, prefer those of the query's length
 MIN_SHARE_OF_BEST = 0.65  # candidates with less than this share of the best index evidence are not scored
 SMALL_HITS = 300  # up to this many postings, ranking in plain Python beats numpy's per-call overhead
-INITIAL_BOOST = 0.3  # index evidence of a presented initial for a name with a word of that letter
+INITIAL_BOOST = (
+    CONFIG.initial_boost
+)  # index evidence of a presented initial for a name with a word of that letter
 
 
 def token_keys(token: str) -> set[str]:

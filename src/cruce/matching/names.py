@@ -15,6 +15,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from cruce.core.model import Name, Schema
+from cruce.matching.scorer import CONFIG
 from cruce.matching.text import tokenize
 from cruce.matching.variants import (
     LEADING_TITLES,
@@ -39,8 +40,8 @@ class Role(IntEnum):
 
 
 # How much an unmatched listed token counts against a match, relative to its weight.
-UNMATCHED_PENALTY = (1.0, 0.3, 1.0, 0.3, 0.6, 1.0, 0.3)
-TITLE_WEIGHT = 0.15
+UNMATCHED_PENALTY = CONFIG.unmatched_listed_penalty
+TITLE_WEIGHT = CONFIG.title_weight
 GIVEN_ROLES = frozenset({Role.FIRST, Role.GIVEN})
 
 _ARABIC_COMPOUND_PREFIXES = ("abdul", "abdel", "abdal", "abdol", "abdoul", "abdur", "abdar", "abdus", "abdas")
