@@ -113,9 +113,8 @@ def calibration(cases: Sequence[SsbCase], hits: Sequence[Sequence[Any]]) -> dict
     out: dict[str, float | None] = {}
     for k in sorted(bins):
         right, n = bins[k]
-        label = f"calibration {CALIBRATION_BINS[k]:.1f}-{min(CALIBRATION_BINS[k + 1], 1.0):.1f}"
-        out[f"{label} precision"] = right / n
-        out[f"{label} cases"] = float(n)
+        label = f"calibration {CALIBRATION_BINS[k]:.1f}-{min(CALIBRATION_BINS[k + 1], 1.0):.1f} (n={n})"
+        out[f"{label}: right"] = right / n
     return out
 
 
