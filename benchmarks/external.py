@@ -90,6 +90,34 @@ def ssb_metrics(cases: Sequence[SsbCase], top: Sequence[tuple[str, bool] | None]
     return {k: _ratio(*v) for k, v in hits.items()}
 
 
+CALIBRATION_BINS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0001)
+
+
+def calibration(cases: Sequence[SsbCase], hits: Sequence[Sequence[Any]]) -> dict[str, float | None]:
+    """Calibration curve: per score bin of the first result, how often it is the right entity.
+
+    A negative control's first result is never right. An alert at 0.80-0.90 should be right about as often as
+    the score says; the count of cases in each bin is reported beside it.
+    """
+    bins: dict[int, list[int]] = {}
+    for case, found in zip(cases, hits, strict=True):
+        if not found:
+            continue
+        score = found[0].score
+        for k in range(len(CALIBRATION_BINS) - 1):
+            if CALIBRATION_BINS[k] <= score < CALIBRATION_BINS[k + 1]:
+                right = case.expected is not None and found[0].entity_id == case.expected
+                bins.setdefault(k, [0, 0])
+                bins[k][0] += right
+                bins[k][1] += 1
+    out: dict[str, float | None] = {}
+    for k in sorted(bins):
+        right, n = bins[k]
+        label = f"calibration {CALIBRATION_BINS[k]:.1f}-{min(CALIBRATION_BINS[k + 1], 1.0):.1f} (n={n})"
+        out[f"{label}: right"] = right / n
+    return out
+
+
 def pair_metrics(pairs: Sequence[Pair], alerts: Sequence[bool]) -> dict[str, float | None]:
     tp = sum(1 for p, a in zip(pairs, alerts, strict=True) if a and p.same)
     fp = sum(1 for p, a in zip(pairs, alerts, strict=True) if a and not p.same)
@@ -148,6 +176,8 @@ def run_external(  # noqa: PLR0917
         cruce = sysmod.CruceSystem(sdn)
         run = cruce.run(queries, workers=workers) if queries else None
         values = ssb_metrics(cases, [first(h, None) for h in run.hits]) if run else {}
+        if run:
+            values.update(calibration(cases, run.hits))
         matches = [compare_names(p.presented, p.listed, p.schema) for p in pairs]
         alerts = [m is not None and m.alert for m in matches]
         values.update(pair_metrics(pairs, alerts))

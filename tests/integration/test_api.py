@@ -285,3 +285,17 @@ def test_batch_screening_job_reports_progress_and_results(api: tuple[str, Node])
         )
     with client(base, node, "usa.officer") as other:
         assert_envelope(other.get(f"/api/v1/jobs/{job['job_id']}"), 404, "job_not_found")
+
+
+def test_the_matcher_documents_itself_and_alerts_record_it(api: tuple[str, Node]) -> None:
+    base, node = api
+    assert_envelope(httpx.get(f"{base}/api/v1/matcher"), 401, "unauthenticated")
+    with client(base, node, "usa.officer") as http:
+        about = http.get("/api/v1/matcher")
+        assert about.status_code == 200, about.text
+        body = about.json()
+        assert body["name"] == "cruce-names" and body["version"] and 0 < body["threshold"] <= 1
+        assert any(f["name"] == "birth_date" for f in body["features"]) and body["config"]["threshold"]
+        first = http.post("/api/v1/screen", json=HERNANDEZ).json()["candidates"][0]
+        recorded = next(f for f in first["features"] if f["name"] == "matcher")
+        assert recorded["detail"].startswith("cruce-names ") and recorded["value"] == body["threshold"]

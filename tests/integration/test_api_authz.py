@@ -84,6 +84,7 @@ ROUTES = (
     Route("POST", "/api/v1/screen", roles(SCREEN), body=lambda r, c: {"json": {"name": "Aurelio Zambrano"}}),
     Route("POST", "/api/v1/screen/batch", roles({"analyst"}), 202,
           body=lambda r, c: {"files": {"file": ("a.csv", b"id,name\n1,Ana Perez\n", "text/csv")}}),
+    Route("GET", "/api/v1/matcher", everyone),  # the scorer's documentation: any signed-in account
     Route("GET", "/api/v1/jobs", roles(SCREEN)),
     Route("GET", "/api/v1/jobs/{job_id}", only("analyst", "USA"), hidden=other_user("analyst", "USA")),
     Route("GET", "/api/v1/jobs/{job_id}/results", only("analyst", "USA"),

@@ -23,7 +23,7 @@ from cli_fixtures import (
     write_un,
 )
 
-OUTPUT_HEADER = ["query_id", "rank", "entity_id", "score", "alert", "matched_name", "reasons"]
+OUTPUT_HEADER = ["query_id", "rank", "entity_id", "score", "alert", "matched_name", "reasons", "matcher"]
 
 
 def assert_clean_error(result: subprocess.CompletedProcess[str], code: int, *fragments: str) -> str:
@@ -298,6 +298,7 @@ def test_batch_writes_ranked_candidates_and_lists_bad_rows(data_dir: Path, tmp_p
         scores = [float(r["score"]) for r in query_rows]
         assert scores == sorted(scores, reverse=True)
         assert all(r["alert"] in ("true", "false") for r in query_rows)
+        assert all(r["matcher"].startswith("cruce-names ") and "@0.80" in r["matcher"] for r in query_rows)
         assert all(re.fullmatch(r"[a-z0-9.-]+:\S+", r["entity_id"]) for r in query_rows if r["rank"] != "0")
     expected_first = {"t1": "us-ofac-sdn:9101", "t2": "us-ofac-sdn:9104", "t5": "us-ofac-sdn:9106"}
     for query_id, entity_id in expected_first.items():
@@ -422,3 +423,10 @@ def test_import_and_screen_on_postgresql(data_dir: Path, tmp_path: Path, postgre
     assert screened.returncode == 0, screened.stderr
     assert re.search(r"^\s*1\. \S+ ALERT us-ofac-sdn:9101", screened.stdout, re.MULTILINE), screened.stdout
     assert not (data_dir / "cruce.db").exists()  # the store really was PostgreSQL, not the SQLite default
+
+
+def test_explain_matcher_describes_the_scorer(data_dir: Path) -> None:
+    result = run_cli(data_dir, "screen", "--explain-matcher")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "cruce-names" in result.stdout and "alert threshold 0.80" in result.stdout
+    assert "vowels dropped" in result.stdout and "birth_date" in result.stdout

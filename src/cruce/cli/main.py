@@ -295,9 +295,10 @@ def lists_prune(
 
 # ---------------------------------------------------------------- screening
 
+
 @screen_app.command("name")
 def screen_name(  # noqa: PLR0917 - Typer turns each parameter into an option
-    name: Annotated[list[str], typer.Argument(help="The name to screen.", metavar="NAME")],
+    name: Annotated[list[str] | None, typer.Argument(help="The name to screen.", metavar="NAME")] = None,
     dob: Annotated[str | None, typer.Option("--dob", help="Birth date: YYYY-MM-DD, YYYY-MM or YYYY.")] = None,
     country: Annotated[
         str | None, typer.Option("--country", help="Nationality or country (name or ISO code).")
@@ -311,10 +312,20 @@ def screen_name(  # noqa: PLR0917 - Typer turns each parameter into an option
         typer.Option("--document", help="kind:number, e.g. curp:RAPF700505HSLMRR06 or passport:G1234567."),
     ] = None,
     top: Annotated[int, typer.Option(help="How many candidates to show.", min=1)] = 5,
+    explain_matcher: Annotated[
+        bool,
+        typer.Option("--explain-matcher", help="Describe the scorer (features, weights, config) and stop."),
+    ] = False,
 ) -> None:
     """Screen one name against every imported list and explain each candidate."""
     from cruce.core.identifiers import check_identifier
     from cruce.service.screening import make_query
+
+    if explain_matcher:
+        _explain_matcher()
+        return
+    if not name:
+        raise InputError("bad_name", 'give a name to screen: cruce screen "NAME"')
 
     query = make_query(
         " ".join(name), schema=schema, birth_date=dob, country=country, gender=gender, documents=document
@@ -356,6 +367,21 @@ def _print_candidate(rank: int, match: Match) -> None:
         _say(f"      matched name: {escape(match.matched_name)}")
     for feature in sorted(match.features, key=lambda f: -abs(f.value)):
         _say(f"      - {escape(feature.name)}: {escape(feature.detail)}")
+
+
+def _explain_matcher() -> None:
+    from cruce.matching.scorer import CruceScorer
+
+    about = CruceScorer.describe()
+    _say(f"[bold]{about['name']} {about['version']}[/bold], alert threshold {about['threshold']:.2f}")
+    _say(escape(about["doc"]))
+    for row in about["features"]:
+        values = ", ".join(f"{k}={v}" for k, v in row["values"].items())
+        _say(
+            f"  {row['group']:8} {escape(row['name']):20} {escape(row['doc'])}"
+            + (f" [{values}]" if values else "")
+        )
+    _say("Shipped name data: " + "; ".join(f"{k}: {escape(v)}" for k, v in about["data"].items()))
 
 
 @screen_app.command("batch")

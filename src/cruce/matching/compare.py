@@ -15,25 +15,31 @@ from rapidfuzz.distance import OSA, Indel
 from cruce.matching.lexicon import short_forms
 from cruce.matching.names import TITLE_WEIGHT, UNMATCHED_PENALTY, NameTokens, Role, is_title, unglued
 from cruce.matching.phonetic import skeleton, sound_key
+from cruce.matching.scorer import CONFIG
 from cruce.matching.variants import VARIANT_KEY, is_nickname_of
 
-MIN_TOKEN_SIMILARITY = 0.7
-INITIAL_SIMILARITY = 0.8
-UNMATCHED_QUERY_PENALTY = 0.9
-UNMATCHED_QUERY_INITIAL_PENALTY = 0.3
-UNKNOWN_TWO_EDITS = 0.8
-UNKNOWN_ONE_EDIT_SHORT = 0.8
-SHORT_FORM_SIMILARITY = 0.97  # `Ma.` is María as written, not a looser nickname or an initial
-PARTICLE_JOINED_SIMILARITY = 0.95
-VOWELS_DROPPED_SIMILARITY = 0.92
-READ_ALIKE_SIMILARITY = 0.9  # `rn` read as `m`, `cl` as `d`: one misread glyph
-TRUNCATED_SIMILARITY = 0.95  # the last word of a name cut at a field width
-FIELD_WIDTHS = frozenset({20, 30, 35, 40})
+MIN_TOKEN_SIMILARITY = CONFIG.min_token_similarity
+INITIAL_SIMILARITY = CONFIG.initial_similarity
+UNMATCHED_QUERY_PENALTY = CONFIG.unmatched_query_penalty
+UNMATCHED_QUERY_INITIAL_PENALTY = CONFIG.unmatched_query_initial_penalty
+UNKNOWN_TWO_EDITS = CONFIG.unknown_two_edits
+UNKNOWN_ONE_EDIT_SHORT = CONFIG.unknown_one_edit_short
+SHORT_FORM_SIMILARITY = (
+    CONFIG.short_form_similarity
+)  # `Ma.` is María as written, not a looser nickname or an initial
+PARTICLE_JOINED_SIMILARITY = CONFIG.particle_joined_similarity
+VOWELS_DROPPED_SIMILARITY = CONFIG.vowels_dropped_similarity
+SWAPPED_SIMILARITY = (
+    CONFIG.swapped_similarity
+)  # two neighbouring letters swapped: a keying slip, also between known words
+READ_ALIKE_SIMILARITY = CONFIG.read_alike_similarity  # `rn` read as `m`, `cl` as `d`: one misread glyph
+TRUNCATED_SIMILARITY = CONFIG.truncated_similarity  # the last word of a name cut at a field width
+FIELD_WIDTHS = frozenset(CONFIG.field_widths)
 """Lengths at which legacy systems and messages cut a name; a presented name of exactly such a length whose
 last word is the start of a listed word was cut there, and the listed words after it were never given."""
 LEFTOVER_MIN_SIMILARITY = (
-    0.7  # surnames and company words left after alignment count in part when mostly alike
-)
+    CONFIG.leftover_min_similarity
+)  # surnames and company words left after alignment count in part when mostly alike
 
 _ARTICLE_PREFIXES = ("al", "el", "ul")
 
@@ -50,14 +56,19 @@ def _vowels_dropped(short: str, long: str) -> bool:
     """`hrnndz` is `hernandez` without its vowels: same first letter, same consonants, in order."""
     if len(short) >= len(long) or short[0] != long[0]:
         return False
-    consonants = long[0] + "".join(c for c in long[1:] if c not in "aeiou")
+    consonants = _collapsed(long[0] + "".join(c for c in long[1:] if c not in "aeiou"))
     if len(consonants) < 2:
         return False
     it = iter(long)
+    # Doubled letters count once: Arabic script writes `assad` as `asd` and `muammar` as `mmr`.
     return (
         all(c in it for c in short)
-        and short[0] + "".join(c for c in short[1:] if c not in "aeiou") == consonants
+        and _collapsed(short[0] + "".join(c for c in short[1:] if c not in "aeiou")) == consonants
     )
+
+
+def _collapsed(letters: str) -> str:
+    return "".join(c for k, c in enumerate(letters) if k == 0 or c != letters[k - 1])
 
 
 def _is_short_form(short: str, full: str) -> bool:
@@ -105,11 +116,11 @@ def token_similarity(a: str, b: str) -> tuple[float, str]:
         return 1.0, "same"
     variant = VARIANT_KEY.get(a)
     if variant is not None and variant == VARIANT_KEY.get(b):
-        return 0.95, "spelling variant"
+        return CONFIG.spelling_variant_similarity, "spelling variant"
     if _is_short_form(a, b) or _is_short_form(b, a):
         return SHORT_FORM_SIMILARITY, "written short form"
     if is_nickname_of(a, b) or is_nickname_of(b, a):
-        return 0.92, "nickname"
+        return CONFIG.nickname_similarity, "nickname"
     la, lb = len(a), len(b)
     ua, ub = unglued(a), unglued(b)
     if (ua != a or ub != b) and (ua == ub or (min(len(ua), len(ub)) >= 4 and _same_sound(ua, ub))):
@@ -120,7 +131,9 @@ def token_similarity(a: str, b: str) -> tuple[float, str]:
         return 0.55, "other gender form"
     shorter = min(la, lb)
     if shorter >= 3 and sound_key(a) == sound_key(b):
-        return 0.93, "sounds alike"
+        return CONFIG.sounds_alike_similarity, "sounds alike"
+    if la == lb and la >= 3 and sorted(a) == sorted(b) and OSA.distance(a, b, score_cutoff=1) == 1:
+        return SWAPPED_SIMILARITY, "letters swapped"  # `Abudl` for Abdul, `Ikm` for Kim
     edits = OSA.distance(a, b, score_cutoff=2)
     if edits <= _allowed_edits(shorter):
         return (0.9 if edits == 1 else 0.8), f"{edits} letter{'s' if edits > 1 else ''} differ"
@@ -236,6 +249,7 @@ class ListedForm:
     """A listed name prepared once at index build: token weights and unmatched penalties precomputed."""
 
     __slots__ = (
+        "alt_initials",
         "given_mask",
         "has_given",
         "leftover",
@@ -249,6 +263,7 @@ class ListedForm:
     def __init__(self, name: NameTokens, weight: dict[str, float], default_weight: float) -> None:
         self.name = name
         self.tokens = name.tokens
+        self.alt_initials = name.alt_initials
         weights, penalties, penalties_given_found, given_mask, leftover = [], [], [], [], []
         for j, (t, r) in enumerate(zip(name.tokens, name.roles, strict=True)):
             role = int(r)
@@ -304,6 +319,8 @@ class QueryForm:
         "_matches",
         "_plan",
         "cut",
+        "cut_whole",
+        "initials",
         "known",
         "leftover",
         "name",
@@ -327,7 +344,18 @@ class QueryForm:
         self.tokens = name.tokens
         self.reachable = reachable
         # The index of the last token when the name was cut at a field width, else -1.
-        self.cut = len(name.tokens) - 1 if len(name.text.strip()) in FIELD_WIDTHS and name.tokens else -1
+        length = len(name.text.strip())
+        self.cut = len(name.tokens) - 1 if length in FIELD_WIDTHS and name.tokens else -1
+        # Cut just after a word (the space then stripped): the last word is whole, only what followed is gone.
+        # Read so only for names written `FAMILY, Given`, whose order is the list's.
+        self.cut_whole = (
+            self.cut < 0
+            and length + 1 in FIELD_WIDTHS
+            and "," in name.text
+            and Role.UNKNOWN not in name.roles
+        )
+        if self.cut_whole and name.tokens:
+            self.cut = len(name.tokens) - 1
         known, vowel_poor, weights, penalties, leftover, substantive, plan = [], [], [], [], [], [], []
         for i, t in enumerate(name.tokens):
             is_known = t in weight or t in lexicon
@@ -358,6 +386,7 @@ class QueryForm:
                     t[0] if not is_known and len(t) >= 3 else "",
                 )
             )
+        self.initials = tuple(i for i, t in enumerate(name.tokens) if len(t) == 1 and t.isalpha())
         self.known = tuple(known)
         self.vowel_poor = tuple(vowel_poor)
         self.weights = tuple(weights)
@@ -454,13 +483,27 @@ def score_alignment(query: QueryForm, listed: ListedForm) -> tuple[float, str, l
             for i, j, _ in extra:
                 used_q.add(i)
                 used_l.add(j)
+    if listed.alt_initials and query.initials and len(used_q) < len(q_weights):
+        for j, letter in listed.alt_initials:  # `A.` for AL-NAQIB, `H.` for Abu Hammam
+            if j in used_l:
+                continue
+            for i in query.initials:
+                if i not in used_q and query.tokens[i] == letter:
+                    pairs.append((i, j, INITIAL_SIMILARITY))
+                    used_q.add(i)
+                    used_l.add(j)
+                    break
     gained = lost = 0.0
     given_mask = listed.given_mask
     given_found = False
     after_cut = len(l_weights)  # listed tokens from here on come after the cut: never given, never missing
     cut = query.cut
     for i, j, sim in pairs:
-        if i == cut and listed.tokens[j] != query.tokens[i] and listed.tokens[j].startswith(query.tokens[i]):
+        if (
+            i == cut
+            and (query.cut_whole or listed.tokens[j] != query.tokens[i])
+            and listed.tokens[j].startswith(query.tokens[i])
+        ):
             after_cut = j + 1
         w = (q_weights[i] + l_weights[j]) / 2
         gained += sim * w
@@ -518,7 +561,10 @@ def _leftover_pairs(
 
 
 def _why(query: QueryForm, i: int, listed: str, sim: float) -> str:
-    why = presented_similarity(query.name.tokens[i], listed, query.known[i])[1]
+    presented = query.name.tokens[i]
+    if len(presented) == 1 and sim == INITIAL_SIMILARITY and presented != listed[0]:
+        return "initial of the particle or kunya before it"
+    why = presented_similarity(presented, listed, query.known[i])[1]
     return why or f"partly alike, {sim:.0%}"
 
 

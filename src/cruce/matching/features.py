@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from cruce.core.dates import PartialDate
 from cruce.core.identifiers import check_identifier
 from cruce.core.model import Entity, Identifier
+from cruce.matching.scorer import CONFIG
 from cruce.matching.types import Feature
 
 _ID_CLEAN = re.compile(r"[^A-Z0-9]")
@@ -50,7 +51,9 @@ def _compare_dates(query: PartialDate, listed: PartialDate) -> tuple[float, floa
     tolerance = 2 if listed.approximate else 0
     years_apart = abs(query.year - listed.year)
     if years_apart > tolerance:
-        factor = 0.8 if years_apart == 1 else 0.5
+        factor = (
+            CONFIG.birth_date_one_year_factor if years_apart == 1 else CONFIG.birth_date_years_apart_factor
+        )
         return 0.0, factor, f"born {query.iso()}, listed {listed} ({years_apart} years apart)"
     if years_apart or listed.approximate:
         return 0.1, 1.0, f"born {query.year}, listed circa {listed.year}"
@@ -72,7 +75,7 @@ def _compare_dates(query: PartialDate, listed: PartialDate) -> tuple[float, floa
         return 0.25, 1.0, f"birth month {query.year}-{query.month:02d} agrees"
     if query.day != listed.day:
         return 0.0, 0.9, f"born {query.iso()}, listed {listed.iso()} (same month, other day)"
-    return 0.5, 1.0, f"birth date {query.iso()} agrees"
+    return CONFIG.birth_date_exact_boost, 1.0, f"birth date {query.iso()} agrees"
 
 
 def birth_date_adjustment(query: PartialDate | None, entity: Entity) -> Adjustment | None:
@@ -104,7 +107,11 @@ def identifier_adjustment(query_ids: Sequence[Identifier], entity: Entity) -> Ad
                 detail = f"{ident.kind} {ident.value} is on the list, but {check.reason}: weak evidence"
                 return Adjustment(0.25, 1.0, Feature("identifier", 0.25, detail))
             return Adjustment(
-                0.8, 1.0, Feature("identifier", 0.8, f"{ident.kind} {ident.value} is on the list")
+                CONFIG.identifier_match_boost,
+                1.0,
+                Feature(
+                    "identifier", CONFIG.identifier_match_boost, f"{ident.kind} {ident.value} is on the list"
+                ),
             )
         kind = _COMPARABLE.get(ident.kind, ident.kind)
         if kind in listed_by_kind and kind in ("curp", "rfc", "passport", "national_id", "imo"):
@@ -112,7 +119,8 @@ def identifier_adjustment(query_ids: Sequence[Identifier], entity: Entity) -> Ad
                 f"{ident.kind} {ident.value} differs from listed {', '.join(sorted(listed_by_kind[kind]))}"
             )
     if conflict:
-        return Adjustment(0.0, 0.7, Feature("identifier", -0.3, conflict))
+        f = CONFIG.identifier_conflict_factor
+        return Adjustment(0.0, f, Feature("identifier", round(f - 1.0, 3), conflict))
     return None
 
 
@@ -122,12 +130,15 @@ def country_adjustment(query_countries: Sequence[str], entity: Entity) -> Adjust
         return None
     shared = listed.intersection(query_countries)
     if shared:
-        return Adjustment(0.05, 1.0, Feature("country", 0.05, f"country {', '.join(sorted(shared))} agrees"))
+        b = CONFIG.country_agrees_boost
+        return Adjustment(b, 1.0, Feature("country", b, f"country {', '.join(sorted(shared))} agrees"))
     return Adjustment(
         0.0,
-        0.95,
+        CONFIG.country_differs_factor,
         Feature(
-            "country", -0.05, f"country {', '.join(query_countries)} vs listed {', '.join(sorted(listed))}"
+            "country",
+            round(CONFIG.country_differs_factor - 1.0, 3),
+            f"country {', '.join(query_countries)} vs listed {', '.join(sorted(listed))}",
         ),
     )
 
@@ -137,5 +148,9 @@ def gender_adjustment(query_gender: str | None, entity: Entity) -> Adjustment | 
         return None
     q, listed = query_gender.strip().lower()[:1], entity.gender.strip().lower()[:1]
     if q == listed:
-        return Adjustment(0.02, 1.0, Feature("gender", 0.02, f"gender {entity.gender} agrees"))
-    return Adjustment(0.0, 0.8, Feature("gender", -0.2, f"gender {query_gender} vs listed {entity.gender}"))
+        b = CONFIG.gender_agrees_boost
+        return Adjustment(b, 1.0, Feature("gender", b, f"gender {entity.gender} agrees"))
+    f = CONFIG.gender_differs_factor
+    return Adjustment(
+        0.0, f, Feature("gender", round(f - 1.0, 3), f"gender {query_gender} vs listed {entity.gender}")
+    )

@@ -19,6 +19,7 @@ from rapidfuzz.distance import OSA
 from cruce.matching.lexicon import short_forms
 from cruce.matching.names import NameTokens, unglued
 from cruce.matching.phonetic import skeleton, sound_key
+from cruce.matching.scorer import CONFIG
 from cruce.matching.variants import NICKNAME_CANONICAL, VARIANT_KEY
 
 MIN_DELETE_LENGTH = 5
@@ -27,6 +28,9 @@ FALLBACK_MIN_LENGTH = 8  # a long token no key finds is searched in the vocabula
 LENGTH_TIE_BREAK = 0.02  # among names with equal evidence, prefer those of the query's length
 MIN_SHARE_OF_BEST = 0.65  # candidates with less than this share of the best index evidence are not scored
 SMALL_HITS = 300  # up to this many postings, ranking in plain Python beats numpy's per-call overhead
+INITIAL_BOOST = (
+    CONFIG.initial_boost
+)  # index evidence of a presented initial for a name with a word of that letter
 
 
 def token_keys(token: str) -> set[str]:
@@ -40,6 +44,8 @@ def token_keys(token: str) -> set[str]:
         skel = skeleton(token)
         if len(skel) >= 3:
             keys.add("k" + skel)
+    if 3 <= len(token) < MIN_DELETE_LENGTH:  # two letters swapped in a short word (`ikm` for kim)
+        keys.add("a" + "".join(sorted(token)))
     if len(token) >= MIN_DELETE_LENGTH:
         keys.add("d" + token)
         keys.update("d" + token[:i] + token[i + 1 :] for i in range(len(token)))
@@ -54,6 +60,8 @@ def token_keys(token: str) -> set[str]:
 def query_token_keys(token: str) -> set[str]:
     """A presented token also looks up the formal names its nickname stands for, and the reverse."""
     keys = token_keys(token)
+    if "rn" in token:  # `rn` read for `m` (`Mornir` is Momir)
+        keys.add("t" + token.replace("rn", "m"))
     for formal in NICKNAME_CANONICAL.get(token, ()):
         keys.update(("t" + formal, "v" + formal))
     keys.update("t" + nick for nick in _NICKNAMES_OF.get(VARIANT_KEY.get(token, token), ()))
@@ -119,6 +127,15 @@ class NameIndex:
         self._set_cache: dict[str, frozenset[int]] = {}
         self._lengths = [len(n.tokens) for n in names]
         self._local = threading.local()
+        # Names by the letters their words may be written as initials by (`M. Andrei` is MELNIKOV, Andrei).
+        by_letter: dict[str, list[int]] = defaultdict(list)
+        for name_no, name in enumerate(names):
+            letters = {t[0] for t in name.tokens}
+            letters.update(letter for _, letter in name.alt_initials)
+            for letter in letters:
+                by_letter[letter].append(name_no)
+        self._initial_names = {k: np.asarray(v, dtype=np.int32) for k, v in by_letter.items()}
+        self._initial_sets: dict[str, frozenset[int]] = {}
 
     def reachable(self, token: str) -> frozenset[str]:
         """Listed tokens that share a key with `token`: the only ones it can be alike to, bar initials,
@@ -153,7 +170,7 @@ class NameIndex:
         keys = query_token_keys(token)
         if exact is not None and len(exact) > RARE_EXACT and len(token) >= 3:
             # A token many names share as written is a real name: sound-alike and nickname keys suffice.
-            keys = {k for k in keys if k[0] in "tsv"}
+            keys = {k for k in keys if k[0] in "tsva"}
         elif exact is None and len(token) >= FALLBACK_MIN_LENGTH:
             keys |= {"t" + t for t in self._near_tokens(token)}
         # The union of the keys' postings is the union of the names of all their tokens.
@@ -172,10 +189,19 @@ class NameIndex:
     def candidates(self, tokens: Sequence[str], limit: int) -> list[int]:
         """The `limit` names sharing the most rare evidence with the presented tokens, best first."""
         common_cutoff = max(200, self.size // 10)
-        found = [(token, *self._hits(token)) for token in dict.fromkeys(tokens)]
+        unique = dict.fromkeys(tokens)
+        # An initial is no evidence of its own; it re-ranks the names the words found (`M. Andrei`).
+        letters = [t for t in unique if len(t) == 1 and t.isalpha()]
+        if letters and len(letters) < len(unique):
+            unique = dict.fromkeys(t for t in unique if t not in letters)
+        else:
+            letters = []
+        found = [(token, *self._hits(token)) for token in unique]
         found = [f for f in found if len(f[1])]
         if not found:
             return []
+        if letters:
+            return self._candidates_small(found, limit, rare_exists=False, common_cutoff=0, letters=letters)
         # Rare tokens first, so that a very common one can be limited to re-ranking what they found.
         found.sort(key=lambda f: len(f[1]))
         rare_exists = len(found[0][1]) <= common_cutoff
@@ -204,10 +230,28 @@ class NameIndex:
         return ranked
 
     def _candidates_small(
-        self, found: list[tuple[str, np.ndarray, int]], limit: int, rare_exists: bool, common_cutoff: int
+        self,
+        found: list[tuple[str, np.ndarray, int]],
+        limit: int,
+        rare_exists: bool,
+        common_cutoff: int,
+        letters: Sequence[str] = (),
     ) -> list[int]:
         """The same ranking in plain Python, faster than numpy when few names are hit."""
-        scores: dict[int, float] = {}
+        if letters:  # every name the words found, each initial adding a little to names with its letter
+            scores: dict[int, float] = {}
+            for token, hits, _exact in found:
+                token_weight = self.weight.get(token, self.default_weight)
+                get = scores.get
+                for name_no in self._as_list(token, hits):
+                    scores[name_no] = get(name_no, 0.0) + token_weight
+            for letter in letters:
+                members = self._initial_set(letter)
+                for name_no in scores:
+                    if name_no in members:
+                        scores[name_no] += INITIAL_BOOST
+            return self._ranked(scores, limit, len(found) + len(letters))
+        scores = {}
         for token, hits, _exact in found:
             token_weight = self.weight.get(token, self.default_weight)
             if rare_exists and len(hits) > common_cutoff:
@@ -221,8 +265,10 @@ class NameIndex:
                 get = scores.get
                 for name_no in self._as_list(token, hits):
                     scores[name_no] = get(name_no, 0.0) + token_weight
+        return self._ranked(scores, limit, len(found))
+
+    def _ranked(self, scores: dict[int, float], limit: int, size: int) -> list[int]:
         lengths = self._lengths
-        size = len(found)
         # Most hit names share only a common token. The best ranked value is at least that of a name with
         # the most evidence, and a name's value never exceeds its evidence, so names below the share of
         # that can be dropped before ranking: the result is the same, at a third of the work.
@@ -242,6 +288,13 @@ class NameIndex:
         )
         cutoff = ranked[0][0] * MIN_SHARE_OF_BEST
         return [-neg for value, neg in ranked[:limit] if value >= cutoff]
+
+    def _initial_set(self, letter: str) -> frozenset[int]:
+        cached = self._initial_sets.get(letter)
+        if cached is None:
+            names = self._initial_names.get(letter)
+            cached = self._initial_sets[letter] = frozenset(() if names is None else names.tolist())
+        return cached
 
     def _as_list(self, token: str, hits: np.ndarray) -> list[int]:
         cached = self._list_cache.get(token)

@@ -32,14 +32,17 @@ from cruce.matching.features import (
 from cruce.matching.index import NameIndex
 from cruce.matching.lexicon import common_name_tokens
 from cruce.matching.names import NameTokens, Role, listed_name_tokens, query_name_tokens, rejoined
+from cruce.matching.scorer import CONFIG, CruceScorer
 from cruce.matching.types import DEFAULT_ALERT_THRESHOLD, Feature, Match, Query
 
-GIVEN_NAME_CONFLICT_CAP = 0.6
-WEAK_ALIAS_FACTOR = 0.9
-SINGLE_TOKEN_WEAK_ALIAS_CAP = 0.7
-CANDIDATE_NAMES = 12
-OTHER_ALIASES_FROM = 0.4  # a candidate entity scoring at least this has all its other names scored too
-MIN_REPORTED_SCORE = 0.3
+GIVEN_NAME_CONFLICT_CAP = CONFIG.given_name_conflict_cap
+WEAK_ALIAS_FACTOR = CONFIG.weak_alias_factor
+SINGLE_TOKEN_WEAK_ALIAS_CAP = CONFIG.single_token_weak_alias_cap
+CANDIDATE_NAMES = CONFIG.candidate_names
+OTHER_ALIASES_FROM = (
+    CONFIG.other_aliases_from
+)  # a candidate entity scoring at least this has all its other names scored too
+MIN_REPORTED_SCORE = CONFIG.min_reported_score
 
 _COMPATIBLE: dict[Schema, frozenset[Schema]] = {
     Schema.PERSON: frozenset({Schema.PERSON, Schema.UNKNOWN}),
@@ -80,7 +83,8 @@ def gc_paused() -> Iterator[None]:
 class Matcher:
     """Screens queries against a fixed set of listed entities. Build once, screen many times (thread-safe)."""
 
-    NAME = "cruce-v1"
+    NAME = CruceScorer.NAME
+    VERSION = CruceScorer.VERSION
 
     def __init__(
         self,
@@ -150,7 +154,7 @@ class Matcher:
             alignment = explain_alignment(form, listed.form, result)
             features = (_name_feature(name_score, listed, alignment), *(a.feature for a in adjustments))
             matches.append(Match(entities[listed.entity_no], final, final >= self.threshold,
-                                 listed.tokens.text, features))  # fmt: skip
+                                 listed.tokens.text, features, self.threshold))  # fmt: skip
         return matches
 
     def _best_names(

@@ -15,6 +15,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from cruce.core.model import Name, Schema
+from cruce.matching.scorer import CONFIG
 from cruce.matching.text import tokenize
 from cruce.matching.variants import (
     LEADING_TITLES,
@@ -39,8 +40,8 @@ class Role(IntEnum):
 
 
 # How much an unmatched listed token counts against a match, relative to its weight.
-UNMATCHED_PENALTY = (1.0, 0.3, 1.0, 0.3, 0.6, 1.0, 0.3)
-TITLE_WEIGHT = 0.15
+UNMATCHED_PENALTY = CONFIG.unmatched_listed_penalty
+TITLE_WEIGHT = CONFIG.title_weight
 GIVEN_ROLES = frozenset({Role.FIRST, Role.GIVEN})
 
 _ARABIC_COMPOUND_PREFIXES = ("abdul", "abdel", "abdal", "abdol", "abdoul", "abdur", "abdar", "abdus", "abdas")
@@ -53,6 +54,9 @@ class NameTokens:
     text: str
     tokens: tuple[str, ...]
     roles: tuple[Role, ...]
+    # (token index, letter): another letter the token may be written as an initial by, because a particle or
+    # a kunya the tokens leave out came first (`AL-NAQIB` is `A.`, `Abu Hammam` is `H.`).
+    alt_initials: tuple[tuple[int, str], ...] = ()
 
 
 def _split_arabic_compounds(tokens: list[str]) -> list[str]:
@@ -238,6 +242,24 @@ def _assign_roles(tokens: list[str], first: Role, rest: Role) -> list[Role]:
     return roles
 
 
+def _alt_initials(family: str, family_tokens: list[str]) -> tuple[tuple[int, str], ...]:
+    """Letters the first surname may also be abbreviated to (see `NameTokens.alt_initials`)."""
+    if not family_tokens:
+        return ()
+    first = family_tokens[0]
+    found = set()
+    raw = tokenize(family)
+    if raw and raw[0] in PARTICLES and raw[0][0] != first[0]:
+        found.add(raw[0][0])
+    bare = unglued(first)
+    if bare and bare[0] != first[0]:
+        found.add(bare[0])
+    for kunya in ("abu", "umm"):
+        if first.startswith(kunya) and len(first) > len(kunya) + 2:
+            found.add(first[len(kunya)])
+    return tuple((0, letter) for letter in sorted(found))
+
+
 def _roles_from_split(family: str, given: str) -> tuple[list[str], list[Role]]:
     family_tokens = person_tokens(family)
     given_tokens = person_tokens(given, name_end=False) if given.strip() else []
@@ -257,12 +279,14 @@ def listed_name_tokens(name: Name, schema: Schema) -> NameTokens:
         if name.family is not None:
             tokens, roles = _roles_from_split(name.family, name.given or "")
             if tokens:
-                return NameTokens(name.text, tuple(tokens), tuple(roles))
+                alt = _alt_initials(name.family, tokens[:1])
+                return NameTokens(name.text, tuple(tokens), tuple(roles), alt)
         if "," in name.text:
             family, _, given = name.text.partition(",")
             tokens, roles = _roles_from_split(family, given)
             if tokens:
-                return NameTokens(name.text, tuple(tokens), tuple(roles))
+                alt = _alt_initials(family, tokens[:1])
+                return NameTokens(name.text, tuple(tokens), tuple(roles), alt)
         tokens = person_tokens(name.text)
         roles = [Role.TITLE if is_title(t) else Role.UNKNOWN for t in tokens]
         plain = [i for i, role in enumerate(roles) if role is Role.UNKNOWN]

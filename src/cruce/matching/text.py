@@ -13,6 +13,8 @@ from functools import lru_cache
 
 from anyascii import anyascii
 
+from cruce.matching.transliterate import romanize_arabic, romanize_hangul
+
 # Cyrillic and Greek letters that look like Latin ones. Applied only to words that mix scripts (a spoofed
 # "Јоsе"), never to a genuinely Cyrillic or Greek word, which is transliterated by sound instead.
 _HOMOGLYPHS = str.maketrans(
@@ -35,11 +37,17 @@ _DIGIT_LOOKALIKES = str.maketrans(
     {"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a"}
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
+# A lowercase `l` inside a word otherwise in capitals is an `I` misread by OCR (`AZlZ`, `BlN`, `ALl`, `Rl`);
+# `Al`, `El` and `Il` are words as written.
+_OCR_CAPITAL_L = re.compile(r"\b(?=[A-Z]*l)(?=l*[A-Z])[A-Zl]+\b")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _LETTER_DIGIT_MIX = re.compile(r"(?=.*[a-z])(?=.*[0-9@])[a-z0-9@]+")
 # Scripts written without spaces between syllables: each character becomes its own word (`习近平` -> xi jin
 # ping), and the matcher joins adjacent words where the list writes them as one (`Xi Jinping`).
 _SYLLABIC = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff])")
+
+
+_HANGUL_OR_ARABIC = re.compile("[\uac00-\ud7a3\u0600-\u06ff]")
 
 
 def _script_of(char: str) -> str:
@@ -88,6 +96,8 @@ def _fix_digit_lookalikes(token: str) -> str:
 @lru_cache(maxsize=200_000)
 def ascii_fold(text: str) -> str:
     """Lowercase ASCII, single spaces; punctuation becomes a space, apostrophes vanish (O'Brien -> obrien)."""
+    if "l" in text:
+        text = _OCR_CAPITAL_L.sub(_capital_i, text)
     if text.isascii():  # most list names: the same result as `fold_any`, without its per-character work
         tokens = _NON_ALNUM.sub(" ", text.translate(_ASCII_CLEAN).lower()).split()
         return " ".join(_fix_digit_lookalikes(t) for t in tokens)
@@ -97,11 +107,23 @@ def ascii_fold(text: str) -> str:
 _ASCII_CLEAN = {c: None for c in range(32)} | {9: " ", 10: " ", 13: " ", 127: None, 39: None, 96: None}
 
 
+def _capital_i(match: re.Match[str]) -> str:
+    word = match.group(0)
+    capitals = len(word) - word.count("l")
+    if capitals < 2 and (len(word) != 2 or word[0] in "AEIOU"):  # `Al`, `El`, `Il` are written so
+        return word
+    return word.replace("l", "I")
+
+
 def fold_any(text: str) -> str:
     """`ascii_fold` for any Unicode text."""
+    if "l" in text:
+        text = _OCR_CAPITAL_L.sub(_capital_i, text)
     cleaned = _strip_invisible(text)
     cleaned = unicodedata.normalize("NFKC", cleaned)
     cleaned = _WORD.sub(lambda m: _fold_homoglyphs(m.group(0)), cleaned)
+    if _HANGUL_OR_ARABIC.search(cleaned):
+        cleaned = romanize_arabic(romanize_hangul(cleaned))
     cleaned = _SYLLABIC.sub(r" \1 ", cleaned)
     cleaned = cleaned.replace("'", "").replace("’", "").replace("`", "").replace("ʼ", "").replace("ʻ", "")
     latin = anyascii(cleaned).lower()

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 
 from cruce.core.dates import PartialDate
 from cruce.core.model import Entity, Identifier, Schema
+from cruce.matching.scorer import CONFIG
 
-DEFAULT_ALERT_THRESHOLD = 0.80
+DEFAULT_ALERT_THRESHOLD = CONFIG.threshold
 """Score at or above which a match is an alert.
 
 A name score is matched evidence over matched plus missing evidence, so 0.80 means the evidence that agrees
@@ -46,6 +47,14 @@ class Match:
     alert: bool
     matched_name: str
     features: tuple[Feature, ...] = field(default=())
+    threshold: float = CONFIG.threshold  # the alert threshold the match was judged at
+
+    @property
+    def matcher(self) -> str:
+        """Which scorer, which version and which threshold made this match (`cruce-names 2.0 @0.80`)."""
+        from cruce.matching.scorer import CruceScorer
+
+        return CruceScorer.label(self.threshold)
 
     @property
     def entity_id(self) -> str:

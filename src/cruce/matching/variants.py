@@ -5,6 +5,8 @@ Kept as plain Python data so that a reviewer can read (and a partner can extend)
 
 from __future__ import annotations
 
+from cruce.matching.lexicon import read_table
+
 # Hypocorisms (nickname -> formal given names). Spanish first, then English, French and Slavic ones common on
 # the northern border and on the lists.
 NICKNAMES: dict[str, tuple[str, ...]] = {
@@ -160,6 +162,11 @@ _VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
 )  # fmt: skip
 
 VARIANT_KEY: dict[str, str] = {v: group[0] for group in _VARIANT_GROUPS for v in group}
+for _row in read_table("transliteration_variants.tsv"):  # Korean systems, Persian spellings: shipped data
+    _group = [t.strip() for t in _row if t.strip()]
+    _key = next((VARIANT_KEY[t] for t in _group if t in VARIANT_KEY), _group[0])
+    for _spelling in _group:
+        VARIANT_KEY.setdefault(_spelling, _key)
 """Spelling -> one key for words that are the same word (transliterations here, organization words below)."""
 
 # Honorifics that never are names: dropped wherever they stand.

@@ -70,7 +70,10 @@ def person_fingerprint(query: Query) -> str:
 def feature_views(match: Match) -> list[dict[str, Any]]:
     """The match's evidence, strongest first, as a reviewer reads it."""
     ordered = sorted(match.features, key=lambda f: -abs(f.value))
-    return [{"name": f.name, "value": round(f.value, 4), "detail": f.detail} for f in ordered]
+    views = [{"name": f.name, "value": round(f.value, 4), "detail": f.detail} for f in ordered]
+    # Which scorer made the match, and at which threshold it alerts: recorded with the evidence it weighed.
+    views.append({"name": "matcher", "value": match.threshold, "detail": match.matcher})
+    return views
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +219,11 @@ class AlertQueue:
     ) -> AlertEvent:
         _undecided(alert)
         return self.store.record_event(
-            alert.alert_id, actor=actor, kind="assigned", expected_state=alert.state, assignee=assignee,
+            alert.alert_id,
+            actor=actor,
+            kind="assigned",
+            expected_state=alert.state,
+            assignee=assignee,
             audit=audit,
         )
 

@@ -34,11 +34,14 @@ from cruce.core.dates import PartialDate
 from cruce.core.errors import InputError
 from cruce.core.model import IDENTIFIER_KINDS, Entity, Identifier, Schema
 from cruce.matching.matcher import Matcher
+from cruce.matching.scorer import CruceScorer
 from cruce.matching.types import Feature, Match, Query
 
 BATCH_INPUT_COLUMNS = ("id", "name", "schema", "birth_date", "country", "gender", "documents")
 REQUIRED_INPUT_COLUMNS = ("id", "name")
 BATCH_OUTPUT_COLUMNS = ("query_id", "rank", "entity_id", "score", "alert", "matched_name", "reasons")
+BATCH_MATCHER_COLUMN = "matcher"
+"""Last column of a batch file: the scorer's name, version and threshold (`cruce-names 2.0 @0.80`)."""
 ERRORS_COLUMNS = ("line", "id", "error")
 CHUNK_ROWS = 250
 """Queries per task: small enough to keep both workers busy to the end, big enough to amortise IPC."""
@@ -285,7 +288,10 @@ def screen_queries(
     with _Workers(matcher, workers) as pool:
         for results in pool.map(_screen_timed, tasks()):
             for query, (elapsed_ms, slim) in zip(sent.popleft(), results, strict=True):
-                matches = [Match(by_id[e], score, alert, name, f) for e, score, alert, name, f in slim]
+                matches = [
+                    Match(by_id[e], score, alert, name, f, matcher.threshold)
+                    for e, score, alert, name, f in slim
+                ]
                 yield ScreenedQuery(query, matches, elapsed_ms)
 
 
@@ -470,16 +476,16 @@ def _row_query(header: Sequence[str], raw: list[str]) -> Query:
     )
 
 
-def _format_rows(query: Query, matches: Sequence[Match]) -> tuple[list[list[str]], int]:
+def _format_rows(query: Query, matches: Sequence[Match], label: str) -> tuple[list[list[str]], int]:
     if not matches:
-        return [[query.id or "", "0", "", "0.0000", "false", "", "no candidate"]], 0
+        return [[query.id or "", "0", "", "0.0000", "false", "", "no candidate", label]], 0
     rows = []
     alerts = 0
     for rank, match in enumerate(matches, start=1):
         alerts += match.alert
         rows.append(
             [query.id or "", str(rank), match.entity_id, f"{match.score:.4f}",
-             "true" if match.alert else "false", match.matched_name, match.reasons()]
+             "true" if match.alert else "false", match.matched_name, match.reasons(), label]
         )  # fmt: skip
     return rows, alerts
 
@@ -488,6 +494,7 @@ def _screen_rows(task: tuple[list[_RawRow], list[str], int], given: Matcher | No
     """Worker side of a batch: read each row into a query, screen it, and write its output rows as CSV."""
     raw_rows, header, top = task
     matcher = _worker_matcher(given)
+    label = CruceScorer.label(matcher.threshold)
     buffer = io.StringIO()
     writer = csvsafe.writer(buffer)  # the same dialect as the output file's writer
     queries = alerts = queries_with_alert = 0
@@ -499,7 +506,7 @@ def _screen_rows(task: tuple[list[_RawRow], list[str], int], given: Matcher | No
             row_id = dict(zip(header, raw, strict=False)).get("id", "").strip()
             rejected.append((line, row_id, exc.message))
             continue
-        rows, found = _format_rows(query, matcher.screen(query, top))
+        rows, found = _format_rows(query, matcher.screen(query, top), label)
         writer.writerows(rows)
         queries += 1
         alerts += found
@@ -530,7 +537,7 @@ def screen_file(
     try:
         with _open_input(input_path) as handle, part.open("w", newline="", encoding="utf-8") as out:
             writer: _RowWriter = csvsafe.writer(out)
-            writer.writerow(BATCH_OUTPUT_COLUMNS)
+            writer.writerow((*BATCH_OUTPUT_COLUMNS, BATCH_MATCHER_COLUMN))
             chunks = _read_chunks(handle, input_path, report, chunk_rows)
             with _Workers(matcher, workers) as pool:
                 _write_batch(

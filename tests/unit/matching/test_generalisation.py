@@ -1,0 +1,71 @@
+"""Issue 15, second pass: initials of surnames, OCR and keying slips, cut names, other scripts, the declared
+scorer. Names here are made up or public figures; none is taken from a benchmark instance."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cruce.core.model import Entity, Name, Schema
+from cruce.matching.matcher import Matcher, compare_names
+from cruce.matching.scorer import CONFIG, CruceScorer
+from cruce.matching.text import fold_any
+from cruce.matching.transliterate import hangul_syllable
+from cruce.matching.types import Query
+
+P = Schema.PERSON
+
+
+@pytest.mark.parametrize(
+    ("presented", "listed"),
+    [
+        ("A. Karim Nabil Fares", "AL-QADRI, Karim Nabil Fares"),  # initial of the particle before the surname
+        ("D. Rosa Elena", "DE LA FUENTE, Rosa Elena"),
+        ("QUTBI, Walid Samir", "QUTBl, Walid Samir"),  # a lowercase l for a capital I
+        ("BlN HAMAD, Tariq", "BIN HAMAD, Tariq"),
+        ("OKRAFOR, Chinedu Emeka", "OKAFROR, Chinedu Emeka"),  # two letters swapped
+        ("RUIZ PADILLA, Mariso", "RUIZ PADILLA, Marisol Andrea"),  # 20 chars: cut mid-word
+        ("VILLASENOR PADILLA,", "VILLASENOR PADILLA, Marisol"),  # cut after the comma, space stripped
+        ("김정은", "KIM, Jong Un"),  # Hangul, Revised vs McCune-Reischauer
+        ("أيمن الظواهري", "AL-ZAWAHIRI, Ayman"),  # Arabic script: common name table + long vowels
+        ("بشار الأسد", "AL-ASSAD, Bashar"),  # doubled letters written once
+    ],
+)
+def test_alerts_on_the_listed_party(presented: str, listed: str) -> None:
+    match = compare_names(presented, listed, P)
+    assert match is not None and match.alert, (presented, listed, match and match.reasons())
+
+
+def test_an_initial_brings_the_right_surname_forward_among_many_namesakes() -> None:
+    people = [
+        Entity(f"t:{i}", P, (Name(f"{surname}, Andrei"),), "t", str(i))
+        for i, surname in enumerate(["FURSENKO", "PURGIN", "KLISHAS", "MELNIKOV", "BOGDANOV", "TKACHEV"] * 3)
+    ]
+    matches = Matcher(people).screen(Query("M. Andrei"), top=3)
+    assert matches and matches[0].matched_name == "MELNIKOV, Andrei" and matches[0].alert
+
+
+def test_what_must_not_alert_stays_below() -> None:
+    for presented, listed in [
+        ("Rosa Elena", "DE LA FUENTE, Rosa Elena"),  # the surname missing, not abbreviated
+        ("RUIZ PADILLA, Marta", "RUIZ PADILLA, Marisol Andrea"),  # 19 characters, but another given name
+    ]:
+        match = compare_names(presented, listed, P)
+        assert match is None or not match.alert, (presented, match.reasons())
+
+
+def test_hangul_revised_romanization() -> None:
+    assert [hangul_syllable(c) for c in "김박리최"] == ["gim", "bak", "ri", "choe"]
+    assert fold_any("박정희") == "bak jeong hui"
+    assert fold_any("CHO, Il-U") == "cho il u"  # `Il` is a word, not a misread `II`
+
+
+def test_the_declared_scorer_is_one_documented_object() -> None:
+    about = CruceScorer.describe()
+    assert about["name"] == CruceScorer.NAME and about["version"] == CruceScorer.VERSION
+    assert about["threshold"] == CONFIG.threshold
+    assert {f["name"] for f in about["features"]} >= {"initial", "vowels dropped", "birth_date", "identifier"}
+    json.dumps(about)  # served as JSON
+    match = compare_names("Ayman al-Zawahiri", "AL-ZAWAHIRI, Ayman", P)
+    assert match is not None and match.matcher == CruceScorer.label(CONFIG.threshold)
