@@ -129,9 +129,8 @@ def _pair_scores(
     width = np.int64(len(words) + 1)
     keys, inverse = np.unique(lo * width + hi, return_inverse=True)
     ua, ub = keys // width, keys % width
-    scores = cpdist(
-        [words[x] for x in ua.tolist()], [words[x] for x in ub.tolist()], scorer=scorer, workers=workers
-    )
+    vocabulary = np.asarray(words, dtype=object)
+    scores = cpdist(vocabulary[ua], vocabulary[ub], scorer=scorer, workers=workers)
     out[todo] = np.asarray(scores, dtype=np.float64)[inverse.ravel()]
     return out
 
@@ -148,6 +147,7 @@ class RecordTable:
         self.surname = names.codes[self.n :]
         name_keys = _Vocab([_canonical_first(w) for w in names.words])
         key_of = np.append(name_keys.codes, MISSING)  # code -1 indexes the trailing MISSING
+        self.name_initial = np.array([ord(w[0]) for w in names.words] or [0], dtype=np.int64)
         self.given_key = key_of[self.given]
         self.surname_key = key_of[self.surname]
         self.year = np.array([r.birth_date.year if r.birth_date else 0 for r in records], dtype=np.int64)
@@ -217,7 +217,14 @@ def compare(t: RecordTable, i: IntArray, j: IntArray, fields: Sequence[str], wor
             direct = _pair_scores(t.names, ca, cb, JaroWinkler.normalized_similarity, workers)
             level = _name_levels(ca, cb, ka, kb, direct)
             # Names written in each other's column (given name as surname): agreement, not disagreement.
-            weak = np.flatnonzero((level >= 0) & (level < 3))
+            # Only pairs whose initials cross over can be swapped; the rest are not compared again.
+            initial = t.name_initial
+            weak = np.flatnonzero(
+                (level >= 0)
+                & (level < 3)
+                & (initial[np.maximum(ca, 0)] == initial[np.maximum(xb, 0)])
+                & (initial[np.maximum(xa, 0)] == initial[np.maximum(cb, 0)])
+            )
             if len(weak):
                 one = _pair_scores(t.names, ca[weak], xb[weak], JaroWinkler.normalized_similarity, workers)
                 two = _pair_scores(t.names, xa[weak], cb[weak], JaroWinkler.normalized_similarity, workers)

@@ -28,6 +28,7 @@ from typer.core import TyperGroup
 from cruce import __version__
 from cruce.cli.assess import assess_app
 from cruce.cli.audit import audit_app
+from cruce.cli.cases import resolve
 from cruce.cli.config import load_matcher as _load_matcher
 from cruce.cli.config import load_settings as _settings
 from cruce.cli.config import open_configured_store
@@ -84,6 +85,7 @@ app.add_typer(risk_app, name="risk")
 app.add_typer(share_app, name="share")
 app.command("serve")(serve)
 app.add_typer(assess_app, name="assess")
+app.command("resolve")(resolve)
 
 
 def _print_help(ctx: Any) -> None:
@@ -293,6 +295,7 @@ def lists_prune(
 
 
 # ---------------------------------------------------------------- screening
+
 
 @screen_app.command("name")
 def screen_name(  # noqa: PLR0917 - Typer turns each parameter into an option

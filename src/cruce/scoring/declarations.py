@@ -129,8 +129,11 @@ def from_frame(frame: pd.DataFrame) -> list[Declaration]:
 
 def complete(frame: pd.DataFrame) -> pd.DataFrame:
     """The batch with every canonical column present (absent ones empty) and typed."""
-    missing = {name: pd.Series([None] * len(frame), index=frame.index) for name in DECLARATION_FIELDS
-               if name not in frame.columns}
+    missing = {
+        name: pd.Series([None] * len(frame), index=frame.index)
+        for name in DECLARATION_FIELDS
+        if name not in frame.columns
+    }
     if missing:
         frame = frame.assign(**missing)
     ordered = [*DECLARATION_FIELDS, *(name for name in frame.columns if name not in DECLARATION_FIELDS)]

@@ -187,7 +187,11 @@ class AlertQueue:
     ) -> AlertEvent:
         _undecided(alert)
         return self.store.record_event(
-            alert.alert_id, actor=actor, kind="assigned", expected_state=alert.state, assignee=assignee,
+            alert.alert_id,
+            actor=actor,
+            kind="assigned",
+            expected_state=alert.state,
+            assignee=assignee,
             audit=audit,
         )
 

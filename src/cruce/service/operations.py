@@ -364,9 +364,7 @@ class Operations:
 
     # -- authentication ----------------------------------------------------------------------------------
 
-    def login(
-        self, username: str | None, password: str | None, address: str | None = None
-    ) -> dict[str, Any]:
+    def login(self, username: str | None, password: str | None, address: str | None = None) -> dict[str, Any]:
         """OAuth2 password grant: an opaque bearer token (stored hashed) that expires.
 
         Throttled per account and per client `address` (429 while locked, before any hashing), the same
@@ -818,9 +816,7 @@ class Operations:
         self._record(user, "read", "products", details={"count": len(items)})
         return page_view(items, more, items[-1]["product_id"] if items else None)
 
-    def product_with_tear_lines(
-        self, user: User, product_id: str, partners: Sequence[str]
-    ) -> dict[str, Any]:
+    def product_with_tear_lines(self, user: User, product_id: str, partners: Sequence[str]) -> dict[str, Any]:
         """`product`, plus each partner's tear line when the caller reads the whole product (the console).
 
         Whoever may read the whole product may see any part of it, so the partners' versions reveal
@@ -830,9 +826,7 @@ class Operations:
         assert decision.version is not None
         versions: dict[str, Any] = {}
         if isinstance(decision.version, Product):
-            versions = {
-                p: _content_view(tear_line(product, p)) for p in partners if p != product.owner
-            }
+            versions = {p: _content_view(tear_line(product, p)) for p in partners if p != product.owner}
         return {"product": _content_view(decision.version), "tear_lines": versions}
 
     def draft_product(self, user: User, fields: Mapping[str, Any], partners: Sequence[str]) -> dict[str, Any]:

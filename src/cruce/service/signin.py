@@ -110,8 +110,10 @@ class SignInGuard:
 
     def _next(self, key: str, before: FailureCount | None, *, now: datetime, free: int) -> FailureCount:
         p = self.policy
-        stale = before is not None and before.last_failure < now - timedelta(seconds=p.window_s) and (
-            before.locked_until is None or before.locked_until < now
+        stale = (
+            before is not None
+            and before.last_failure < now - timedelta(seconds=p.window_s)
+            and (before.locked_until is None or before.locked_until < now)
         )
         failures = 1 if before is None or stale else before.failures + 1
         until = None

@@ -101,9 +101,7 @@ def may_write(
     if not user.roles & WRITING_ROLES:
         return Decision(False, action, "role analyst or releasing_officer is needed to write")
     if user.foreign_countries(own):
-        return Decision(
-            False, action, f"only {own} users without another nationality may write for {own}"
-        )
+        return Decision(False, action, f"only {own} users without another nationality may write for {own}")
     foreign_owners = sorted(reach.owners - {own})
     if foreign_owners:
         return Decision(

@@ -549,9 +549,7 @@ def _editor(console: Console, draft: Draft, status: int = 200, error: str | None
 
 
 @router.get("/console/products", response_class=HTMLResponse)
-def products_page(
-    console: SignedIn, cursor: Annotated[str | None, Query(max_length=500)] = None
-) -> Response:
+def products_page(console: SignedIn, cursor: Annotated[str | None, Query(max_length=500)] = None) -> Response:
     try:
         page = console.ops.products(console.user, cursor, 50)
     except CruceError as exc:

@@ -87,9 +87,7 @@ def upgrade() -> None:
         sa.Column("alert_id", sa.String(64), nullable=False),
         sa.Column("decided_by", sa.String(128), nullable=False),
         sa.Column("decided_at", _AT, nullable=False),
-        sa.PrimaryKeyConstraint(
-            "person_fingerprint", "entity_id", "entity_hash", name="pk_alert_dismissals"
-        ),
+        sa.PrimaryKeyConstraint("person_fingerprint", "entity_id", "entity_hash", name="pk_alert_dismissals"),
     )
     op.create_table(
         "jobs",

@@ -47,9 +47,7 @@ def _dismissals(country_in_key: bool) -> None:
 def upgrade() -> None:
     op.add_column("audit_records", sa.Column("country", sa.String(3), nullable=True))
     op.create_index("ix_audit_records_country_seq", "audit_records", ["country", "seq"])
-    op.add_column(
-        "share_accounts", sa.Column("kind", sa.String(16), server_default="person", nullable=False)
-    )
+    op.add_column("share_accounts", sa.Column("kind", sa.String(16), server_default="person", nullable=False))
     bind = op.get_bind()
     old = bind.execute(
         sa.text(
