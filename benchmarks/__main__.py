@@ -167,6 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "risk-speed",
             "sharing",
             "assess-speed",
+            "entity-resolution",
             "api-load",
             "faults",
             "soak",
@@ -204,6 +205,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         status |= sharing(args.quick)
     if args.benchmark in ("assess-speed", "all"):
         status |= assess_speed(args.quick, args.workers)
+    if args.benchmark in ("entity-resolution", "all"):
+        from benchmarks.entity_resolution import run_entity_resolution
+
+        status |= run_entity_resolution(console(), quick=args.quick, workers=args.workers)
     if args.benchmark == "api-load" or (args.benchmark == "all" and args.quick):
         status |= api_load(args)
     if args.benchmark == "faults":
