@@ -102,15 +102,17 @@ def identifier_adjustment(query_ids: Sequence[Identifier], entity: Entity) -> Ad
         if not value:
             continue
         if value in all_listed:
+            # The same number on both sides is strong evidence whether or not its check digit holds (lists
+            # and documents carry mistyped numbers verbatim); a failed check is said, for the officer.
             check = check_identifier(ident.kind, value)
-            if check.valid is False:  # a number that fails its own check is no proof of a document
-                detail = f"{ident.kind} {ident.value} is on the list, but {check.reason}: weak evidence"
-                return Adjustment(0.25, 1.0, Feature("identifier", 0.25, detail))
+            note = f" (its check digit fails: {check.reason})" if check.valid is False else ""
             return Adjustment(
                 CONFIG.identifier_match_boost,
                 1.0,
                 Feature(
-                    "identifier", CONFIG.identifier_match_boost, f"{ident.kind} {ident.value} is on the list"
+                    "identifier",
+                    CONFIG.identifier_match_boost,
+                    f"{ident.kind} {ident.value} is on the list{note}",
                 ),
             )
         kind = _COMPARABLE.get(ident.kind, ident.kind)

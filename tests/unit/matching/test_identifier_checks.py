@@ -1,6 +1,6 @@
-"""A listed document number that fails its own check (python-stdnum) is weak evidence when presented: the
-reason says so, and a partial name it would have lifted to an alert stays below the threshold. A valid
-number matches as strongly as before."""
+"""A listed document number presented at screening is strong evidence, whether or not its check digit holds
+(lists and documents carry mistyped numbers verbatim, so the same number on both sides still points at the
+listed person); a number that fails its own check (python-stdnum) is flagged in the reason for the officer."""
 
 from __future__ import annotations
 
@@ -29,8 +29,7 @@ def test_a_valid_curp_on_the_list_is_strong_evidence() -> None:
     assert detail == f"curp {VALID} is on the list"
 
 
-def test_a_curp_with_a_wrong_check_digit_is_flagged_not_trusted() -> None:
+def test_a_curp_with_a_wrong_check_digit_still_matches_and_is_flagged() -> None:
     alert, value, detail = _identifier_feature(_listed(BAD_CHECK_DIGIT), BAD_CHECK_DIGIT)
-    assert not alert
-    assert value < 0.8
-    assert "check digit is wrong" in detail and "weak evidence" in detail
+    assert alert and value == 0.8
+    assert detail.startswith(f"curp {BAD_CHECK_DIGIT} is on the list") and "check digit" in detail
