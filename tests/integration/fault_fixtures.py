@@ -44,9 +44,14 @@ def cruce_serve(
     `prelude`: Python run in the server process first (e.g. a file-size limit standing in for a full disk).
     """
     port = free_port()
+    # stderr goes to a file, never a pipe: a server logging many failures (a full disk) would fill an unread
+    # pipe's buffer and block on its next log line, which looks like a hung server.
+    log_path = data_dir.parent / f"serve-{port}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_file = log_path.open("wb")
     process = subprocess.Popen(
         [sys.executable, "-c", prelude + CRUCE, "serve", "--port", str(port), "--workers", str(workers)],
-        env=cli_env(data_dir, **(env or {})), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=cli_env(data_dir, **(env or {})), stdout=subprocess.DEVNULL, stderr=log_file,
         start_new_session=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -59,7 +64,7 @@ def cruce_serve(
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                err = process.stderr.read().decode() if process.stderr and process.poll() is not None else ""
+                err = log_path.read_text(errors="replace") if process.poll() is not None else ""
                 raise RuntimeError(f"cruce serve did not start: {err}")
             time.sleep(0.1)
         yield base, process
@@ -68,6 +73,7 @@ def cruce_serve(
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)  # the workers too
         process.wait(timeout=30)
+        log_file.close()
 
 
 @dataclass
