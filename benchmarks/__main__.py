@@ -168,6 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sharing",
             "assess-speed",
             "entity-resolution",
+            "fit-scorer",
             "api-load",
             "faults",
             "soak",
@@ -209,6 +210,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         from benchmarks.entity_resolution import run_entity_resolution
 
         status |= run_entity_resolution(console(), quick=args.quick, workers=args.workers)
+    if args.benchmark == "fit-scorer":
+        from benchmarks.data import watchlist_dir
+        from benchmarks.fit import run_fit
+
+        try:
+            directory = watchlist_dir()
+        except DataMissingError as exc:
+            console().print(f"[yellow]fit-scorer skipped:[/] {exc}")
+        else:
+            status |= run_fit(console(), directory, args.quick)
     if args.benchmark == "api-load" or (args.benchmark == "all" and args.quick):
         status |= api_load(args)
     if args.benchmark == "faults":
