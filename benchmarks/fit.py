@@ -8,10 +8,10 @@
 
 Each set is split in two by a stable hash of the query text: the **fit** half chooses, the **held-out** half
 only reports. The objective is the worst slack to the goals of issue 15 (alert recall >= 99% and every kind
->= 95%, benchmark recall >= 95%, pairs F1 >= 0.80), ties broken by the summed slack, subject to half of every
-false-alert budget (innocents 0.25%, same-surname strangers 0.5%, conflicting birth dates 0.25%, benchmark
-negatives 2.5%, pairs precision >= 0.93): a fit that leaves room on every goal rather than one that maximises
-a single number.
+>= 95%, benchmark recall >= 95%, pairs F1 >= 0.80), ties broken by the summed slack, subject to every
+false-alert goal (innocents 0.5%, same-surname strangers 1%, conflicting birth dates 0.5%, benchmark negatives
+5%, pairs precision >= 0.90): a fit that leaves room on every goal rather than one that maximises a single
+number.
 
 Weights are searched one at a time (coordinate search over `WEIGHT_STEPS`); each candidate config is run in a
 fresh process that replaces `cruce.matching.scorer.CONFIG` before the matching modules read it, so the product
@@ -42,13 +42,13 @@ WEIGHT_STEPS: dict[str, tuple[float, ...]] = {
     "given_name_conflict_cap": (0.5, 0.7),
     "birth_date_years_apart_factor": (0.4, 0.6),
 }
-BUDGETS = {  # half of each goal's false-alert budget
-    "FA innocents": 0.0025,
-    "FA near_miss_surname": 0.005,
-    "FA near_miss_dob": 0.0025,
-    "ssb false alerts on negatives": 0.025,
+BUDGETS = {  # the goals' false-alert budgets
+    "FA innocents": 0.005,
+    "FA near_miss_surname": 0.01,
+    "FA near_miss_dob": 0.005,
+    "ssb false alerts on negatives": 0.05,
 }
-MIN_PAIRS_PRECISION = 0.93
+MIN_PAIRS_PRECISION = 0.90
 GOALS = {"alert recall": 0.99, "min kind recall": 0.95, "ssb recall benign+degraded": 0.95, "pairs F1": 0.80}
 
 
