@@ -107,6 +107,12 @@ def best_threshold(scored: Scored) -> tuple[float, tuple[float, float]]:
     return best
 
 
+def feasible_band(scored: Scored) -> tuple[float, float] | None:
+    """The lowest and highest swept thresholds at which every goal is met (slack >= 0), if any."""
+    met = [t for t in THRESHOLDS if slack(metrics_at(scored, t))[0] >= 0]
+    return (min(met), max(met)) if met else None
+
+
 def calibration_curve(scored: Scored, bins: Sequence[float] = (0.6, 0.7, 0.8, 0.9, 1.0001)) -> list[str]:
     rows = []
     for lo, hi in itertools.pairwise(bins):
@@ -235,6 +241,8 @@ def report_rows(declared: Candidate, best: Candidate) -> list[tuple[str, ...]]:
     b_fit, b_held = metrics_at(best.fit, best.threshold), metrics_at(best.held_out, best.threshold)
     rows.append(("threshold", f"{CONFIG.threshold:.2f}", "", f"{best.threshold:.2f}", ""))
     rows.append(("fitted threshold of the declared weights", f"{declared.threshold:.2f}", "", "", ""))
+    bands = [feasible_band(s) for s in (declared.fit, declared.held_out, best.fit, best.held_out)]
+    rows.append(("thresholds meeting every goal", *(f"{b[0]:.2f}-{b[1]:.2f}" if b else "none" for b in bands)))
     for metric in (*GOALS, *BUDGETS, "pairs precision"):
         cells = [f"{m.get(metric, float('nan')):.2%}" for m in (d_fit, d_held, b_fit, b_held)]
         rows.append((metric, *cells))
