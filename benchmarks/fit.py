@@ -242,7 +242,8 @@ def report_rows(declared: Candidate, best: Candidate) -> list[tuple[str, ...]]:
     rows.append(("threshold", f"{CONFIG.threshold:.2f}", "", f"{best.threshold:.2f}", ""))
     rows.append(("fitted threshold of the declared weights", f"{declared.threshold:.2f}", "", "", ""))
     bands = [feasible_band(s) for s in (declared.fit, declared.held_out, best.fit, best.held_out)]
-    rows.append(("thresholds meeting every goal", *(f"{b[0]:.2f}-{b[1]:.2f}" if b else "none" for b in bands)))
+    band_cells = (f"{b[0]:.2f}-{b[1]:.2f}" if b else "none" for b in bands)
+    rows.append(("thresholds meeting every goal", *band_cells))
     for metric in (*GOALS, *BUDGETS, "pairs precision"):
         cells = [f"{m.get(metric, float('nan')):.2%}" for m in (d_fit, d_held, b_fit, b_held)]
         rows.append((metric, *cells))
