@@ -18,12 +18,12 @@ import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, or_, select, update
 
-from cruce.core.clock import Clock, utc_now
+from cruce.core.clock import Clock, as_utc, utc_now
 from cruce.core.errors import InputError, NotFoundError, StorageError
 from cruce.sharing.audit import AuditEvent
 from cruce.storage.audit import AuditLog
@@ -348,7 +348,7 @@ class ApiStore:
             rows = conn.execute(query).all()
         return [
             AlertEvent(
-                int(r.seq), r.alert_id, _as_utc(r.at), r.actor, r.kind, r.state, r.text, dict(r.details)
+                int(r.seq), r.alert_id, as_utc(r.at), r.actor, r.kind, r.state, r.text, dict(r.details)
             )
             for r in rows
         ]
@@ -628,7 +628,7 @@ class ApiStore:
         with self._read() as conn:
             rows = conn.execute(query.order_by(p.product_id).limit(limit + 1)).all()
         found = [
-            ProductEntry(r.product_id, r.owner, r.bundle, _as_utc(r.published_at), r.published_by)
+            ProductEntry(r.product_id, r.owner, r.bundle, as_utc(r.published_at), r.published_by)
             for r in rows[:limit]
         ]
         return found, len(rows) > limit
@@ -670,18 +670,15 @@ def _alert(row: Any) -> AlertRecord:
     return AlertRecord(
         int(row.seq), row.alert_id, row.kind, row.country, row.state, row.assignee, row.person_fingerprint,
         dict(row.person), row.entity_id, row.entity_hash, row.entity_caption, float(row.score),
-        list(row.features), row.source, row.created_by, _as_utc(row.created_at), _as_utc(row.updated_at),
+        list(row.features), row.source, row.created_by, as_utc(row.created_at), as_utc(row.updated_at),
     )  # fmt: skip
 
 
 def _job(row: Any) -> JobRecord:
     return JobRecord(
         int(row.seq), row.job_id, row.kind, row.owner, row.country, row.state, row.total, int(row.done),
-        _as_utc(row.created_at), _as_utc(row.finished_at) if row.finished_at else None, row.error,
+        as_utc(row.created_at), as_utc(row.finished_at) if row.finished_at else None, row.error,
         dict(row.summary), row.result_path, row.worker,
-        _as_utc(row.lease_until) if row.lease_until else None,
+        as_utc(row.lease_until) if row.lease_until else None,
     )  # fmt: skip
 
-
-def _as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
