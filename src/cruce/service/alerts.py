@@ -25,13 +25,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cruce.core.errors import InputError
+from pydantic import BaseModel
+
+from cruce.core.errors import InputError, NotFoundError
 from cruce.core.model import Entity
 from cruce.matching.types import Match, Query
 from cruce.service.metrics import ALERTS_RAISED
+from cruce.service.paging import Page, check_limit, decode_cursor, page_of
+from cruce.service.policy import Gate, check_text
+from cruce.sharing.access import Role, User
 from cruce.sharing.audit import AuditEvent
 from cruce.storage.alerts import AlertEvent, AlertRecord, ApiStore, AuditHook, NewAlert
 from cruce.storage.codec import date_to_text, entity_to_dict
+from cruce.storage.sharing import Account, SharingStore
 
 OPEN, ESCALATED, CONFIRMED, FALSE_POSITIVE = "open", "escalated", "confirmed_match", "false_positive"
 STATES = (OPEN, ESCALATED, CONFIRMED, FALSE_POSITIVE)
@@ -269,3 +275,135 @@ def _undecided(alert: AlertRecord) -> None:
         raise InputError(
             "bad_transition", f"alert {alert.alert_id} is decided ({alert.state}); it cannot be reassigned"
         )
+
+
+# -- the review, for a signed-in user --------------------------------------------------------------------
+
+
+class AlertView(BaseModel):
+    alert_id: str
+    kind: str
+    country: str
+    state: str
+    assignee: str | None
+    person: dict[str, Any]
+    entity_id: str
+    entity_caption: str
+    score: float
+    features: list[dict[str, Any]]
+    source: str
+    created_by: str
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def of(cls, a: AlertRecord) -> AlertView:
+        return cls(
+            alert_id=a.alert_id, kind=a.kind, country=a.country, state=a.state, assignee=a.assignee,
+            person=a.person, entity_id=a.entity_id, entity_caption=a.entity_caption, score=round(a.score, 4),
+            features=a.features, source=a.source, created_by=a.created_by,
+            created_at=a.created_at.isoformat(), updated_at=a.updated_at.isoformat(),
+        )  # fmt: skip
+
+
+class AlertEventView(BaseModel):
+    seq: int
+    alert_id: str
+    at: str
+    actor: str
+    kind: str
+    state: str
+    text: str | None
+    details: dict[str, Any]
+
+    @classmethod
+    def of(cls, e: AlertEvent) -> AlertEventView:
+        return cls(
+            seq=e.seq, alert_id=e.alert_id, at=e.at.isoformat(), actor=e.actor, kind=e.kind, state=e.state,
+            text=e.text, details=e.details,
+        )  # fmt: skip
+
+
+class Alerts:
+    """A country's alerts, read and worked by its own officers and analysts; another country's are missing."""
+
+    def __init__(self, store: ApiStore, queue: AlertQueue, accounts: SharingStore, gate: Gate) -> None:
+        self.store = store
+        self.queue = queue
+        self.accounts = accounts
+        self.gate = gate
+
+    def page(
+        self, user: User, cursor: str | None, limit: int, *, state: str | None, assignee: str | None
+    ) -> Page[AlertView]:
+        self.gate.allow(user, "alerts_read", "alerts")
+        found, more = self.store.alerts_page(
+            user.organisation.country, after=decode_cursor(cursor, int), limit=check_limit(limit),
+            state=state, assignee=assignee,
+        )  # fmt: skip
+        self.gate.record(user, "read", "alerts", details={"count": len(found)})
+        return page_of([AlertView.of(a) for a in found], more, found[-1].seq if found else None)
+
+    def _alert(self, user: User, alert_id: str, operation: str) -> AlertRecord:
+        self.gate.allow(user, operation, alert_id)
+        alert = self.store.alert(alert_id)
+        if alert.country != user.organisation.country:
+            self.gate.hidden(
+                user, operation, alert_id, f"the alert is {alert.country}'s; alerts are their country's",
+                NotFoundError("alert_not_found", f"no alert {alert_id!r}"),
+            )  # fmt: skip
+        return alert
+
+    def alert(self, user: User, alert_id: str) -> AlertView:
+        alert = self._alert(user, alert_id, "alerts_read")
+        self.gate.record(user, "read", alert_id)
+        return AlertView.of(alert)
+
+    def history(self, user: User, alert_id: str, cursor: str | None, limit: int) -> Page[AlertEventView]:
+        self._alert(user, alert_id, "alerts_read")
+        events = self.store.events(alert_id, after=decode_cursor(cursor, int), limit=check_limit(limit) + 1)
+        page = events[:limit]
+        self.gate.record(user, "read", f"{alert_id}/history")
+        last = page[-1].seq if page else None
+        return page_of([AlertEventView.of(e) for e in page], len(events) > limit, last)
+
+    def assign(self, user: User, alert_id: str, assignee: str | None) -> AlertEventView:
+        alert = self._alert(user, alert_id, "alerts_work")
+        if assignee is not None:
+            check_text({"assignee": assignee})
+            try:
+                account: Account | None = self.accounts.account(assignee)
+            except NotFoundError:
+                account = None
+            if account is None or account.country != alert.country or Role.ANALYST not in account.roles:
+                # The same answer for an unknown account and another country's: neither is named.
+                raise InputError("bad_assignee", f"no {alert.country} analyst {assignee!r} to assign to")
+        event = self.queue.assign(
+            alert, user.user_id, assignee,
+            audit=self.gate.hook(
+                lambda _e: self.gate.event(user, "assign", alert_id, details={"assignee": assignee})
+            ),
+        )  # fmt: skip
+        return AlertEventView.of(event)
+
+    def comment(self, user: User, alert_id: str, text: str) -> AlertEventView:
+        alert = self._alert(user, alert_id, "alerts_work")
+        check_text({"text": text})
+        event = self.queue.comment(
+            alert, user.user_id, text,
+            audit=self.gate.hook(
+                lambda e: self.gate.event(user, "comment", alert_id, details={"event": e.seq})
+            ),
+        )  # fmt: skip
+        return AlertEventView.of(event)
+
+    def decide(self, user: User, alert_id: str, state: str, note: str | None) -> AlertEventView:
+        alert = self._alert(user, alert_id, "alerts_work")
+        check_text({"state": state, "note": note})
+        event = self.queue.decide(
+            alert, user.user_id, state, note,
+            audit=self.gate.hook(
+                lambda _e: self.gate.event(user, "decide", alert_id, reason=f"{alert.state} -> {state}")
+            ),
+        )  # fmt: skip
+        return AlertEventView.of(event)
