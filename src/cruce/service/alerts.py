@@ -14,12 +14,14 @@ changes the entity, is a new key and alerts again: a dismissal never hides evide
 
 Screening the same data again while its alert is still under review points to that alert instead of
 opening a second one, so a traveler screened at every booth visit does not flood the queue.
+
+The states, their transitions and the false-positive key are decided in `cruce.alerts.review` (pure); this
+module runs them against the store, which persists them.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +29,15 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from cruce.alerts.review import (
+    canonical,
+    check_under_review,
+    comment_text,
+    decide,
+    person_fingerprint,
+    person_view,
+    referral_fingerprint,
+)
 from cruce.core.errors import InputError, NotFoundError
 from cruce.core.model import Entity
 from cruce.matching.types import Match, Query
@@ -36,41 +47,8 @@ from cruce.service.policy import Gate, check_text
 from cruce.sharing.access import Role, User
 from cruce.sharing.audit import AuditEvent
 from cruce.storage.alerts import AlertEvent, AlertRecord, ApiStore, AuditHook, NewAlert
-from cruce.storage.codec import date_to_text, entity_to_dict
+from cruce.storage.codec import entity_to_dict
 from cruce.storage.sharing import Account, SharingStore
-
-OPEN, ESCALATED, CONFIRMED, FALSE_POSITIVE = "open", "escalated", "confirmed_match", "false_positive"
-STATES = (OPEN, ESCALATED, CONFIRMED, FALSE_POSITIVE)
-TRANSITIONS: dict[str, frozenset[str]] = {
-    OPEN: frozenset({CONFIRMED, FALSE_POSITIVE, ESCALATED}),
-    ESCALATED: frozenset({CONFIRMED, FALSE_POSITIVE}),
-}
-"""Decided alerts (confirmed, false positive) are final: a new screening opens a new alert."""
-MAX_COMMENT_CHARS = 10_000
-
-
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
-def person_view(query: Query) -> dict[str, Any]:
-    """The screened person's data as plain JSON: what the alert shows and what its fingerprint covers."""
-    return {
-        "name": query.name,
-        "schema": query.schema.value,
-        "birth_date": date_to_text(query.birth_date) if query.birth_date is not None else None,
-        "countries": sorted(query.countries),
-        "gender": query.gender,
-        "documents": sorted(f"{i.kind}:{i.value}" for i in query.identifiers),
-    }
-
-
-def person_fingerprint(query: Query) -> str:
-    """sha256 of the person's data, normalised so spacing and letter case do not make a new person."""
-    view = person_view(query)
-    view["name"] = " ".join(query.name.casefold().split())
-    view["documents"] = sorted(d.upper().replace(" ", "") for d in view["documents"])
-    return hashlib.sha256(_canonical(view).encode("utf-8")).hexdigest()
 
 
 def feature_views(match: Match) -> list[dict[str, Any]]:
@@ -124,7 +102,7 @@ class AlertQueue:
             cached = self._hashes.get(entity.id)
         if cached is not None and cached[0] is entity:
             return cached[1]
-        digest = hashlib.sha256(_canonical(entity_to_dict(entity)).encode("utf-8")).hexdigest()
+        digest = hashlib.sha256(canonical(entity_to_dict(entity)).encode("utf-8")).hexdigest()
         with self._lock:
             if len(self._hashes) > 200_000:
                 self._hashes.clear()
@@ -206,7 +184,7 @@ class AlertQueue:
     ) -> tuple[str, bool]:
         """An alert for a crossing referred to secondary: the crossing is both the person and the subject."""
         crossing_id = str(crossing["crossing_id"])
-        digest = hashlib.sha256(_canonical(dict(crossing)).encode("utf-8")).hexdigest()
+        digest = referral_fingerprint(crossing)
         new = NewAlert(
             kind="secondary_referral", country=country, person_fingerprint=digest, person=dict(crossing),
             entity_id=f"crossing:{crossing_id}", entity_hash=digest, entity_caption=f"crossing {crossing_id}",
@@ -223,7 +201,7 @@ class AlertQueue:
     def assign(
         self, alert: AlertRecord, actor: str, assignee: str | None, audit: AuditHook[AlertEvent] | None = None
     ) -> AlertEvent:
-        _undecided(alert)
+        check_under_review(alert.alert_id, alert.state)
         return self.store.record_event(
             alert.alert_id,
             actor=actor,
@@ -236,11 +214,7 @@ class AlertQueue:
     def comment(
         self, alert: AlertRecord, actor: str, text: str, audit: AuditHook[AlertEvent] | None = None
     ) -> AlertEvent:
-        body = text.strip()
-        if not body:
-            raise InputError("empty_comment", "a comment needs some text")
-        if len(body) > MAX_COMMENT_CHARS:
-            raise InputError("comment_too_long", f"a comment is at most {MAX_COMMENT_CHARS:,} characters")
+        body = comment_text(text)
         return self.store.record_event(
             alert.alert_id, actor=actor, kind="commented", expected_state=alert.state, text=body, audit=audit
         )
@@ -253,28 +227,15 @@ class AlertQueue:
         note: str | None,
         audit: AuditHook[AlertEvent] | None = None,
     ) -> AlertEvent:
-        """Move the alert to `state`; a false positive is remembered for exactly this data."""
-        allowed = TRANSITIONS.get(alert.state, frozenset())
-        if state not in allowed:
-            if state not in STATES:
-                raise InputError("bad_state", f"unknown state {state!r}; states are {', '.join(STATES)}")
-            options = ", ".join(sorted(allowed)) or "none: it is decided"
-            raise InputError(
-                "bad_transition",
-                f"alert {alert.alert_id} is {alert.state}; it can move to {options}",
-                {"state": alert.state},
-            )
+        """Move the alert to `state` (`cruce.alerts.review.decide`); a false positive is remembered for
+        exactly this data."""
+        step = decide(alert.alert_id, alert.state, state)
         return self.store.record_event(
-            alert.alert_id, actor=actor, kind="decided", expected_state=alert.state, new_state=state,
-            text=(note or "").strip() or None, remember_false_positive=state == FALSE_POSITIVE, audit=audit,
+            alert.alert_id, actor=actor, kind="decided", expected_state=step.source.value,
+            new_state=step.target.value, text=(note or "").strip() or None,
+            remember_false_positive=step.remembers_false_positive, audit=audit,
         )  # fmt: skip
 
-
-def _undecided(alert: AlertRecord) -> None:
-    if alert.state not in TRANSITIONS:
-        raise InputError(
-            "bad_transition", f"alert {alert.alert_id} is decided ({alert.state}); it cannot be reassigned"
-        )
 
 
 # -- the review, for a signed-in user --------------------------------------------------------------------

@@ -10,9 +10,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cruce.alerts.review import person_view
 from cruce.core.errors import InputError
 from cruce.matching.types import Match, Query
-from cruce.service.alerts import AlertQueue, MatchOutcome, feature_views, person_view
+from cruce.service.alerts import AlertQueue, MatchOutcome, feature_views
 from cruce.service.index import MatcherIndex
 from cruce.service.policy import Gate, check_text
 from cruce.service.screening import make_query

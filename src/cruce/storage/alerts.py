@@ -23,6 +23,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, or_, select, update
 
+from cruce.alerts.review import INITIAL, UNDER_REVIEW
 from cruce.core.clock import Clock, as_utc, utc_now
 from cruce.core.errors import InputError, NotFoundError, StorageError
 from cruce.sharing.audit import AuditEvent
@@ -78,7 +79,7 @@ _OPEN_ALERT = (
         _ALERTS.c.entity_hash == bindparam("entity_hash"),
         _ALERTS.c.country == bindparam("country"),
         _ALERTS.c.kind == bindparam("kind"),
-        _ALERTS.c.state.in_(("open", "escalated")),
+        _ALERTS.c.state.in_(sorted(s.value for s in UNDER_REVIEW)),
     )
     .limit(1)
 )
@@ -650,7 +651,7 @@ def _raise_on(conn: Connection, alerts: Sequence[NewAlert], now: datetime) -> li
         alert_id = f"alert:{secrets.token_hex(12)}"
         conn.execute(
             _INSERT_ALERT,
-            {"alert_id": alert_id, "kind": new.kind, "country": new.country, "state": "open",
+            {"alert_id": alert_id, "kind": new.kind, "country": new.country, "state": INITIAL.value,
              "assignee": None, "person_fingerprint": new.person_fingerprint,
              "person": dict(new.person), "entity_id": new.entity_id, "entity_hash": new.entity_hash,
              "entity_caption": new.entity_caption, "score": float(new.score),
@@ -660,7 +661,7 @@ def _raise_on(conn: Connection, alerts: Sequence[NewAlert], now: datetime) -> li
         conn.execute(
             _INSERT_ALERT_EVENT,
             {"alert_id": alert_id, "at": now, "actor": new.created_by, "kind": "created",
-             "state": "open", "text": None,
+             "state": INITIAL.value, "text": None,
              "details": {"source": new.source, "score": round(float(new.score), 4)}},
         )  # fmt: skip
         out.append((alert_id, True))

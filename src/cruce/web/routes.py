@@ -25,10 +25,10 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.exceptions import HTTPException
 
+from cruce.alerts.review import STATES, next_states
 from cruce.api.errors import http_status
 from cruce.core.errors import CruceError, InputError, ThrottledError
 from cruce.core.markings import Marking, MarkingError
-from cruce.service.alerts import STATES, TRANSITIONS
 from cruce.service.jobs import JobView
 from cruce.service.metrics import SCREENINGS
 from cruce.service.paging import MAX_LIMIT
@@ -340,7 +340,7 @@ def _alert_page(console: Console, alert_id: str, status: int = 200, error: str |
     return _page(
         console, "alert.html", "alerts", f"Alert {alert_id}", status, alert=alert, history=history,
         error=error, can_work=_may(console.user, "alerts_work"),
-        decisions=sorted(TRANSITIONS.get(alert.state, ())),
+        decisions=sorted(next_states(alert.state)),
     )  # fmt: skip
 
 
