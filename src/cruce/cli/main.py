@@ -321,7 +321,7 @@ def screen_name(  # noqa: PLR0917 - Typer turns each parameter into an option
 ) -> None:
     """Screen one name against every imported list and explain each candidate."""
     from cruce.core.identifiers import check_identifier
-    from cruce.service.screening import make_query
+    from cruce.service.queries import make_query
 
     if explain_matcher:
         _explain_matcher()

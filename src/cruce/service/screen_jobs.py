@@ -1,9 +1,9 @@
 """Batch screening as a server job: an uploaded CSV checked now, screened in the background, resumable.
 
-The input is on disk (synced) before the job exists, so a server killed at any later instant leaves a job
-another server can resume. Rows are screened one chunk per transaction (alerts, audit records, result lines
-and progress together); a resumed job goes on after its last committed chunk; the results file is
-assembled from the chunks at the end.
+Rows are read as `cruce screen batch` reads them (`cruce.service.batch_rows`). The input is on disk (synced)
+before the job exists, so a server killed at any later instant leaves a job another server can resume. Rows
+are screened one chunk per transaction (alerts, audit records, result lines and progress together); a
+resumed job goes on after its last committed chunk; the results file is assembled from the chunks at the end.
 """
 
 from __future__ import annotations
@@ -22,10 +22,11 @@ from cruce.core.errors import CruceError, InputError
 from cruce.core.text import has_control_character
 from cruce.matching.types import Match, Query
 from cruce.service.alerts import AlertPlan, AlertQueue, MatchOutcome
+from cruce.service.batch_rows import read_header, read_rows, row_query
 from cruce.service.index import MatcherIndex
 from cruce.service.jobs import JobRunner, JobView
 from cruce.service.policy import Gate
-from cruce.service.screening import BATCH_OUTPUT_COLUMNS, ScreenedQuery, make_query, screen_queries
+from cruce.service.screening import BATCH_OUTPUT_COLUMNS, ScreenedQuery, screen_queries
 from cruce.sharing.access import User
 from cruce.sharing.audit import AuditEvent
 from cruce.storage.alerts import ApiStore, ChunkRow, JobRecord, LostJobError, new_job_id
@@ -128,7 +129,9 @@ class BatchScreening:
         matcher = self.index.matcher()
         worker, lease = self.runner.worker, self.runner.lease
         text = source.read_text(encoding="utf-8")
-        rows = [(n, r) for n, r in enumerate(csv.reader(io.StringIO(text)), start=1) if n > 1 and any(r)]
+        reader = csv.reader(io.StringIO(text))
+        read_header(reader)
+        rows = list(read_rows(reader))
         job = self.store.job(job_id)
         self.store.update_job(job_id, worker=worker, state="running", total=len(rows))
         country = user.organisation.country
@@ -205,30 +208,8 @@ def write_synced(path: Path, text: str, *, newline: str | None = None) -> None:
 
 
 def batch_header(text: str) -> list[str]:
-    try:
-        first = next(csv.reader(io.StringIO(text)), None)
-    except csv.Error as exc:
-        raise InputError("bad_csv", f"line 1: {exc}") from exc
-    header = [c.strip().lower() for c in first or []]
-    missing = [c for c in ("id", "name") if c not in header]
-    if missing:
-        raise InputError(
-            "missing_column",
-            f"the header needs id and name (missing {', '.join(missing)}); "
-            "columns: id,name,schema,birth_date,country,gender,documents",
-        )
-    return header
-
-
-def row_query(header: list[str], raw: list[str]) -> Query:
-    if len(raw) > len(header):
-        raise InputError("bad_row", f"{len(raw)} values but the header has {len(header)} columns")
-    row = dict(zip(header, raw, strict=False))
-    return make_query(
-        row.get("name", ""), schema=row.get("schema") or None, birth_date=row.get("birth_date") or None,
-        country=row.get("country") or None, query_id=row.get("id", "").strip(),
-        gender=row.get("gender") or None, documents=row.get("documents") or None,
-    )  # fmt: skip
+    """The header of an uploaded file (`cruce.service.batch_rows.read_header`)."""
+    return read_header(csv.reader(io.StringIO(text)))
 
 
 def write_candidates(

@@ -16,7 +16,7 @@ from cruce.matching.types import Match, Query
 from cruce.service.alerts import AlertQueue, MatchOutcome, feature_views
 from cruce.service.index import MatcherIndex
 from cruce.service.policy import Gate, check_text
-from cruce.service.screening import make_query
+from cruce.service.queries import make_query
 from cruce.sharing.access import User
 from cruce.sharing.audit import AuditEvent
 

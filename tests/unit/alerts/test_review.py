@@ -19,7 +19,7 @@ from cruce.alerts.review import (
     person_fingerprint,
 )
 from cruce.core.errors import InputError
-from cruce.service.screening import make_query
+from cruce.service.queries import make_query
 
 WANTED = st.one_of(st.sampled_from(STATES), st.text(max_size=20))
 
