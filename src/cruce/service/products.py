@@ -23,8 +23,7 @@ from cruce.sharing.audit import Outcome
 from cruce.sharing.products import Portion, Product, ProductKind, TearLineVersion, tear_line
 from cruce.sharing.release import may_write_parts
 from cruce.sharing.stix import export_product, import_bundle
-from cruce.storage.alerts import ApiStore
-from cruce.storage.sharing import SharingStore
+from cruce.storage.products import ProductStore
 
 
 class PortionView(BaseModel):
@@ -98,9 +97,8 @@ class DraftPreview(BaseModel):
 class Products:
     """Write and read marked products; every decision audited."""
 
-    def __init__(self, sharing: SharingStore, pages: ApiStore, gate: Gate, clock: Clock) -> None:
-        self.sharing = sharing
-        self.pages = pages
+    def __init__(self, store: ProductStore, gate: Gate, clock: Clock) -> None:
+        self.store = store
         self.gate = gate
         self.clock = clock
 
@@ -116,11 +114,11 @@ class Products:
                 what=f"product {product.product_id}",
             )  # fmt: skip
         self.gate.decided(user, decision, resource, public=write_refusal(user, product, decision))
-        if self.sharing.product(product.product_id) is not None:
+        if self.store.get(product.product_id) is not None:
             raise ConflictError("product_exists", f"product {product.product_id} exists already")
         at = self.clock()
         bundle = export_product(product, created=at).serialize()
-        self.sharing.save_product(product.product_id, product.owner, bundle, user.user_id, at)
+        self.store.save(product.product_id, product.owner, bundle, user.user_id, at)
         return ProductView.of(product)
 
     def _readable(self, user: User, product_id: str) -> tuple[Product, Product | TearLineVersion]:
@@ -128,7 +126,7 @@ class Products:
         resource = f"product:{product_id}"
         self.gate.allow(user, "products_list", resource)  # the same 403 whether or not it exists
         missing = NotFoundError("product_not_found", f"no product {product_id!r}")
-        stored = self.sharing.product(product_id)
+        stored = self.store.get(product_id)
         if stored is None:
             self.gate.record(user, "read", resource, Outcome.DENIED, "no such product")
             raise missing
@@ -156,7 +154,7 @@ class Products:
         more = False
         scan = after
         while not more:
-            found, rest = self.pages.products_page(after=scan, limit=max(wanted, 100))
+            found, rest = self.store.page(after=scan, limit=max(wanted, 100))
             for entry in found:
                 decision = may_read(user, _first_product(entry.bundle, entry.product_id))
                 if not decision.allowed or decision.version is None:

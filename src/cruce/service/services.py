@@ -28,6 +28,7 @@ from cruce.service.signin import SignInGuard, ThrottlePolicy
 from cruce.storage.alerts import ApiStore
 from cruce.storage.audit import AuditAppender, AuditLog
 from cruce.storage.credentials import PasswordHasher, PasswordPolicy
+from cruce.storage.products import ProductStore
 from cruce.storage.sharing import SharingStore
 from cruce.storage.signin import SignInStore
 from cruce.storage.store import Store
@@ -92,7 +93,7 @@ class Services:
         self.lists = Lists(store, self.index, gate)
         self.alerts = Alerts(api, queue, sharing, gate)
         self.crossings = Crossings(api, queue, self.runner, gate)
-        self.products = Products(sharing, api, gate, clock)
+        self.products = Products(ProductStore(store.engine), gate, clock)
         self.audit_trail = AuditTrail(self.audit, gate)
 
     def start(self) -> None:

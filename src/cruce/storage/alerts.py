@@ -40,7 +40,6 @@ from cruce.storage.tables import (
     JobChunkRow,
     JobRow,
     ShareAccountRow,
-    ShareProductRow,
     ShareTokenRow,
 )
 from cruce.storage.transactions import WriterLock, writer_lock
@@ -185,15 +184,6 @@ class ChunkRow:
 
     alerts: Sequence[NewAlert]
     finish: Callable[[list[tuple[str, bool]]], tuple[AuditEvent | None, str]]
-
-
-@dataclass(frozen=True, slots=True)
-class ProductEntry:
-    product_id: str
-    owner: str
-    bundle: str
-    published_at: datetime
-    published_by: str
 
 
 class ApiStore:
@@ -617,23 +607,6 @@ class ApiStore:
             )  # fmt: skip
             AuditLog(self.engine).append_on(conn, [audit])
             conn.execute(delete(JobChunkRow).where(JobChunkRow.job_id == job_id))
-
-    # -- products ----------------------------------------------------------------------------------------
-
-    def products_page(self, *, after: str | None, limit: int) -> tuple[list[ProductEntry], bool]:
-        """Stored full products by id (keyset on the id)."""
-        p = ShareProductRow
-        query = select(p)
-        if after is not None:
-            query = query.where(p.product_id > after)
-        with self._read() as conn:
-            rows = conn.execute(query.order_by(p.product_id).limit(limit + 1)).all()
-        found = [
-            ProductEntry(r.product_id, r.owner, r.bundle, as_utc(r.published_at), r.published_by)
-            for r in rows[:limit]
-        ]
-        return found, len(rows) > limit
-
 
 
 def _raise_on(conn: Connection, alerts: Sequence[NewAlert], now: datetime) -> list[tuple[str, bool]]:

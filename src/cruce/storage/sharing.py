@@ -1,4 +1,4 @@
-"""Sharing storage: accounts and tokens, TAXII collections and their objects, products, statuses, cursors.
+"""Sharing storage: accounts and tokens, TAXII collections and their objects, statuses, sync cursors.
 
 `SharingStore(store.engine)` works on the engine `open_store` made (migration 0003 creates the tables).
 
@@ -92,7 +92,6 @@ from cruce.storage.tables import (
     ShareDefinitionRow,
     ShareObjectRow,
     SharePermissionRow,
-    ShareProductRow,
     ShareStatusRow,
     ShareSyncStatusRow,
     ShareTokenRow,
@@ -747,20 +746,7 @@ class SharingStore:
                 )) or 0
             )  # fmt: skip
 
-    # -- products, statuses, cursors ---------------------------------------------------------------------
-
-    def save_product(self, product_id: str, owner: str, bundle: str, by: str, at: datetime) -> None:
-        """Keep the full product (its STIX bundle), replacing an older one; the same bundle is a no-op."""
-        with self._write(f"store product {product_id}") as conn:
-            save_product_on(conn, product_id, owner, bundle, by, at)
-
-    def product(self, product_id: str) -> tuple[str, datetime] | None:
-        """The stored full-product bundle and when it was published, or None."""
-        with self._read() as conn:
-            row = conn.execute(
-                select(ShareProductRow).where(ShareProductRow.product_id == product_id)
-            ).first()
-        return (row.bundle, as_utc(row.published_at)) if row is not None else None
+    # -- statuses, cursors -------------------------------------------------------------------------------
 
     def save_status(self, status_id: str, collection_id: str, user_id: str, body: Mapping[str, Any]) -> None:
         with self._write("store the status") as conn:
@@ -854,22 +840,6 @@ def _version_condition(flt: ObjectFilter) -> ColumnElement[bool]:
     if flt.versions:
         options.append(o.version.in_(sorted(flt.versions)))
     return or_(*options) if options else false()
-
-
-def save_product_on(  # noqa: PLR0917
-    conn: Connection, product_id: str, owner: str, bundle: str, by: str, at: datetime
-) -> None:
-    """`SharingStore.save_product` in the caller's write transaction."""
-    row = conn.execute(select(ShareProductRow).where(ShareProductRow.product_id == product_id)).first()
-    if row is not None and row.bundle == bundle:
-        return
-    if row is not None:
-        conn.execute(delete(ShareProductRow).where(ShareProductRow.product_id == product_id))
-    conn.execute(
-        insert(ShareProductRow).values(
-            product_id=product_id, owner=owner, bundle=bundle, published_at=at, published_by=by
-        )
-    )
 
 
 def _put_cursor(conn: Connection, cursor: CursorUpdate, now: datetime) -> None:
