@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from cruce.core.clock import Clock, utc_now
 from cruce.core.errors import CruceError, InputError, NotFoundError
 from cruce.lists.base import KNOWN_LISTS, ImportResult, load_list
+from cruce.lists.diff import ListDiff
 from cruce.service.index import IndexView, MatcherIndex
 from cruce.service.paging import Page, check_limit, decode_cursor, key_page, page_of
 from cruce.service.policy import Gate
@@ -332,3 +333,44 @@ class Lists:
         versions = {"versions": view.versions}
         self.gate.record(user, "reload", "lists", reason="matcher rebuilt", details=versions)
         return view
+
+
+# -- the catalog, for the node's operator (`cruce lists ls`, `cruce lists diff`) --------------------------
+
+
+def versions(store: Store, *, all_versions: bool = False) -> list[VersionInfo]:
+    """Every stored version (oldest first within each list), or only the active ones."""
+    return store.list_versions() if all_versions else store.latest_versions()
+
+
+@dataclass(frozen=True, slots=True)
+class VersionDiff:
+    list_id: str
+    old: int
+    new: int
+    diff: ListDiff
+
+
+def diff_versions(store: Store, list_id: str, old: int | None = None, new: int | None = None) -> VersionDiff:
+    """What changed between two versions of a list: by default the latest and the one before it."""
+    numbers = sorted(v.version for v in store.list_versions(list_id))
+    if not numbers:
+        known = sorted({v.list_id for v in store.latest_versions()})
+        hint = f"imported lists: {', '.join(known)}" if known else "no list is imported yet"
+        raise InputError("unknown_list", f"list {list_id!r} was never imported; {hint}")
+    newer = new if new is not None else numbers[-1]
+    older = [n for n in numbers if n < newer]
+    if old is None and not older:
+        raise InputError(
+            "one_version",
+            f"{list_id} has no version before {newer} (versions: {', '.join(map(str, numbers))}); "
+            "a diff needs two — import a newer version first, or give --from and --to",
+        )
+    base = old if old is not None else older[-1]
+    for wanted in (base, newer):
+        if wanted not in numbers:
+            raise InputError(
+                "unknown_version",
+                f"{list_id} has no version {wanted}; its versions are {', '.join(map(str, numbers))}",
+            )
+    return VersionDiff(list_id, base, newer, store.diff(list_id, base, newer))
