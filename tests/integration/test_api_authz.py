@@ -1,6 +1,6 @@
 """The authorisation matrix: every API route x role x partner country, allowed or denied as the policy says.
 
-The expected statuses are written out here, by hand, from the policy (`cruce.service.operations.ROLES`
+The expected statuses are written out here, by hand, from the policy (`cruce.service.policy.ROLES`
 and `cruce.sharing.access`), so that a change to the policy has to change this table too. Resources are
 USA's: an alert a USA analyst raised, a USA product, a USA analyst's job, a USA system account. A role
 that may not use a route gets 403; a role that may, asking for another country's (or another user's)

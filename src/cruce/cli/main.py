@@ -160,9 +160,11 @@ def lists_ls(
     ] = False,
 ) -> None:
     """Show the imported lists and their versions."""
+    from cruce.service.lists import versions as stored_versions
+
     settings = _settings()
     with _store(settings) as store:
-        versions = store.list_versions() if all_versions else store.latest_versions()
+        versions = stored_versions(store, all_versions=all_versions)
     if not versions:
         _say("No list imported yet. Try: cruce lists import --list us-ofac-sdn sdn.csv alt.csv add.csv")
         return
@@ -198,29 +200,12 @@ def lists_diff(
     limit: Annotated[int, typer.Option(help="Show at most this many entities per section.", min=1)] = 50,
 ) -> None:
     """Entities added, removed and changed between two versions of a list."""
+    from cruce.service.lists import diff_versions
+
     settings = _settings()
     with _store(settings) as store:
-        numbers = sorted(v.version for v in store.list_versions(list_id))
-        if not numbers:
-            known = sorted({v.list_id for v in store.latest_versions()})
-            hint = f"imported lists: {', '.join(known)}" if known else "no list is imported yet"
-            raise InputError("unknown_list", f"list {list_id!r} was never imported; {hint}")
-        new = to_version if to_version is not None else numbers[-1]
-        older = [n for n in numbers if n < new]
-        if from_version is None and not older:
-            raise InputError(
-                "one_version",
-                f"{list_id} has no version before {new} (versions: {', '.join(map(str, numbers))}); "
-                "a diff needs two — import a newer version first, or give --from and --to",
-            )
-        old = from_version if from_version is not None else older[-1]
-        for wanted in (old, new):
-            if wanted not in numbers:
-                raise InputError(
-                    "unknown_version",
-                    f"{list_id} has no version {wanted}; its versions are {', '.join(map(str, numbers))}",
-                )
-        diff = store.diff(list_id, old, new)
+        found = diff_versions(store, list_id, from_version, to_version)
+    diff, old, new = found.diff, found.old, found.new
     _say(f"[bold]{escape(list_id)}[/bold] version {old} -> {new}: {diff.summary()}")
     for title, style, entities in (("added", "green", diff.added), ("removed", "red", diff.removed)):
         for entity in entities[:limit]:
@@ -321,7 +306,7 @@ def screen_name(  # noqa: PLR0917 - Typer turns each parameter into an option
 ) -> None:
     """Screen one name against every imported list and explain each candidate."""
     from cruce.core.identifiers import check_identifier
-    from cruce.service.screening import make_query
+    from cruce.service.queries import make_query
 
     if explain_matcher:
         _explain_matcher()
