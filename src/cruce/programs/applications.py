@@ -52,8 +52,24 @@ class Document:
 
 
 def document_key(kind: str, number: str, country: str | None) -> str:
+    """`passport:MEX:G12345678`; the country (alpha-3, or alpha-2 converted) only for kinds that need it."""
     compact = "".join(number.split()).replace("-", "").upper()
-    return f"{kind}:{country or ''}:{compact}"
+    issuer = ""
+    if kind in NEEDS_ISSUER and country:
+        issuer = _alpha3(country) or country.upper()
+    return f"{kind}:{issuer}:{compact}"
+
+
+def identifier_key(identifier: Identifier) -> str:
+    """The look-up key of a document as screening carries it (country alpha-2)."""
+    return document_key(identifier.kind, identifier.value, identifier.country)
+
+
+def _alpha3(code: str) -> str | None:
+    found = pycountry.countries.get(alpha_2=code.upper()) if len(code) == 2 else None
+    if found is None and len(code) == 3:
+        found = pycountry.countries.get(alpha_3=code.upper())
+    return str(found.alpha_3) if found is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,8 +232,16 @@ def _check_person(person: Person, path: str, required: Sequence[str], today: dat
     _check_documents(person.documents, f"{path}.documents", required, today)
 
 
+NEEDS_ISSUER = frozenset({"passport", "national_id", "drivers_license"})
+"""Document kinds whose number means something only with the issuing country (the look-up key holds it)."""
+
+
 def _check_documents(documents: Sequence[Document], path: str, required: Sequence[str], today: date) -> None:
     for i, doc in enumerate(documents):
+        if doc.kind in NEEDS_ISSUER and doc.country is None:
+            raise ApplicationError(
+                f"{path}[{i}].country", f"the issuing country of the {doc.kind} is required"
+            )
         check = check_identifier(doc.kind, doc.number)
         if check.valid is False:
             label = IDENTIFIER_KINDS.get(doc.kind, doc.kind)
