@@ -383,8 +383,9 @@ class ProgramService:
         holders = self.db.holders([d.key for d in docs], country)
         if not holders:
             return
-        holder = holders[0]
-        index = next(i for i, d in enumerate(docs) if d.key == holder.doc_key)
+        order = {d.key: i for i, d in reversed(list(enumerate(docs)))}
+        holder = min(holders, key=lambda h: order.get(h.doc_key, len(docs)))
+        index = order[holder.doc_key]
         path = "company.identifiers" if app.company is not None else "applicant.documents"
         if holder.membership_id is not None and holder.membership_state is not None:
             what = f"{holder.membership_state} membership {holder.membership_id}"
