@@ -21,7 +21,8 @@ from cruce.matching.types import Match
 from cruce.programs.model import Party, PartyRole
 
 NEAR_MARGIN = 0.1
-"""Matches this close under the alert threshold are reported as near misses (not a reason to refer)."""
+"""Matches this close under the alert threshold are near misses. Enrolment grants trust, so vetting is more
+cautious than a booth: a near miss is reported with its reasons and makes the recommendation `refer` too."""
 TOP_MATCHES = 3
 
 
@@ -67,7 +68,7 @@ class NoHistory:
 
 class Recommendation(StrEnum):
     CLEAR = "clear"  # nothing found: the officer may proceed to the interview
-    REFER = "refer"  # a list hit or adverse history: the officer must look before deciding
+    REFER = "refer"  # a list hit, a near miss or adverse history: the officer must look before deciding
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +78,7 @@ class ListHit:
     caption: str
     matched_name: str
     score: float
-    alert: bool  # False: a near miss, shown for completeness
+    alert: bool  # False: a near miss (under the alert threshold, within NEAR_MARGIN of it)
     reasons: tuple[str, ...]  # the matcher's features, strongest first
 
     @classmethod
@@ -138,7 +139,8 @@ def vet(
     at: datetime,
     history_checked: bool = True,
 ) -> VettingResult:
-    """Screen every party and read its history; recommend `refer` on any alert or adverse event."""
+    """Screen every party and read its history; recommend `refer` on any hit (alert or near miss) or adverse
+    event, `clear` otherwise."""
     started = time.perf_counter()
     checks = []
     reasons: list[str] = []
@@ -149,9 +151,10 @@ def vet(
         events = tuple(history.events_for(party))
         check = PartyCheck(party.role, party.query.name, hits, events)
         checks.append(check)
-        for hit in check.alerts:
+        for hit in check.hits:
+            how = "matches" if hit.alert else "nearly matches"
             reasons.append(
-                f"{party.role.value} {party.query.name!r} matches {hit.caption!r} ({hit.entity_id}) at "
+                f"{party.role.value} {party.query.name!r} {how} {hit.caption!r} ({hit.entity_id}) at "
                 f"{hit.score:.2f}"
             )
         for event in check.adverse:
