@@ -314,12 +314,15 @@ def _print_memberships(items: list[MembershipView]) -> None:
 
 def _print_transitions(transitions: list[TransitionRecord]) -> None:
     table = Table(title="History", box=box.SIMPLE_HEAD, pad_edge=False)
-    for column in ("at (UTC)", "subject", "move", "by", "reason"):
-        table.add_column(column, overflow="fold")
+    table.add_column("at (UTC)", no_wrap=True)
+    table.add_column("subject", overflow="fold")
+    table.add_column("move", no_wrap=True)
+    table.add_column("by", overflow="fold")
+    table.add_column("reason", overflow="fold", ratio=1)
     for t in transitions:
         move = f"{t.from_state or '∅'} → {t.to_state}"
         table.add_row(
-            t.at.strftime("%Y-%m-%d %H:%M:%S"), t.subject.value, move, escape(t.actor), escape(t.reason)
+            t.at.strftime("%Y-%m-%d %H:%M"), t.subject.value, move, escape(t.actor), escape(t.reason)
         )
     console.print(table)
 
