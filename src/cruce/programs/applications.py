@@ -197,7 +197,10 @@ def validate(app: Application, program: ProgramConfig, today: date) -> None:
     field."""
     if app.program_id != program.id:
         raise ApplicationError("program", f"the application is for {app.program_id!r}, not {program.id!r}")
-    program.tier(app.tier)
+    try:
+        program.tier(app.tier)
+    except InputError as exc:
+        raise ApplicationError("tier", exc.message.removeprefix("tier: "), exc.code) from exc
     if program.kind is ProgramKind.PERSON:
         if app.applicant is None or app.company is not None:
             raise ApplicationError("applicant", f"{program.id} is a program for people: give an applicant")

@@ -136,7 +136,8 @@ def parse_program(text: str, origin: str) -> ProgramConfig:
         return ProgramConfig.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'program'}: {e['msg']}" for e in exc.errors()
+            f"{'.'.join(str(p) for p in e['loc']) or 'program'}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
         )
         raise InputError("bad_program", f"{origin}: {problems}") from exc
 
