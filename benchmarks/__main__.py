@@ -1,6 +1,6 @@
 """`python -m benchmarks [screening-quality|screening-speed|risk-quality|risk-speed|sharing|assess-speed|
-api-load|all]`, and `python -m benchmarks faults|soak` (issue 21: faults, storage growth, screening during an
-import).
+programs-vetting|api-load|all]`, and `python -m benchmarks faults|soak` (issue 21: faults, storage growth,
+screening during an import).
 
 Options: `--quick`, `--seed N`, `--systems` (screening quality), `--workers N`, and for api-load
 `--duration S` (default 300, quick 20; soak:
@@ -168,6 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sharing",
             "assess-speed",
             "entity-resolution",
+            "programs-vetting",
             "api-load",
             "faults",
             "soak",
@@ -209,6 +210,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from benchmarks.entity_resolution import run_entity_resolution
 
         status |= run_entity_resolution(console(), quick=args.quick, workers=args.workers)
+    if args.benchmark in ("programs-vetting", "all"):
+        from benchmarks.programs_vetting import run_programs_vetting
+
+        status |= run_programs_vetting(console(), seed=args.seed, quick=args.quick)
     if args.benchmark == "api-load" or (args.benchmark == "all" and args.quick):
         status |= api_load(args)
     if args.benchmark == "faults":

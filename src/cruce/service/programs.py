@@ -274,7 +274,7 @@ class ProgramService:
         self._matcher_given = matcher
         self._history = history
         self._threshold = threshold
-        self._cached: tuple[tuple[str, ...], Matcher] | None = None
+        self._cached: tuple[tuple[int, int], tuple[str, ...], Matcher] | None = None
         self._lock = threading.Lock()
         self._queue: AlertQueue | None = None
 
@@ -291,17 +291,23 @@ class ProgramService:
         return found
 
     def _matcher(self) -> tuple[Matcher, tuple[str, ...]]:
-        """The matcher over every active list, rebuilt only when a list version changed."""
+        """The matcher over every active list and their version keys, rebuilt only when a version changed
+        (a cheap check per vetting: the newest complete version's id and their count)."""
+        token = self.db.lists_token()
+        with self._lock:
+            if self._cached is not None and self._cached[0] == token:
+                return self._cached[2], self._cached[1]
         lists = tuple(v.key for v in self.store.latest_versions())
         given = self._matcher_given
         if isinstance(given, Matcher):
-            return given, lists
-        if given is not None:
-            return given(), lists
+            matcher = given
+        elif given is not None:
+            matcher = given()
+        else:
+            matcher = build_matcher(self.store.load_entities(), self._threshold)
         with self._lock:
-            if self._cached is None or self._cached[0] != lists:
-                self._cached = (lists, build_matcher(self.store.load_entities(), self._threshold))
-            return self._cached[1], lists
+            self._cached = (token, lists, matcher)
+        return matcher, lists
 
     def _view(self, record: MembershipRecord) -> MembershipView:
         program = self.programs.get(record.program_id)

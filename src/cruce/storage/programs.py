@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, or_, select, update
 
 from cruce.core.errors import InputError, NotFoundError
 from cruce.core.model import Identifier, Schema
@@ -46,12 +46,14 @@ from cruce.storage.errors import reading, writing
 from cruce.storage.tables import (
     AlertRow,
     Base,
+    ListVersionRow,
     ProgramApplicationRow,
     ProgramDocumentRow,
     ProgramMembershipRow,
     ProgramPartyRow,
     ProgramTransitionRow,
     ProgramVettingRow,
+    VersionStatus,
 )
 
 _APPS, _PARTIES, _DOCS, _MEMBERS, _MOVES, _VETTINGS = (
@@ -70,6 +72,40 @@ HOLDING_STATES = (MembershipState.ACTIVE, MembershipState.SUSPENDED)
 """A member in these states still holds the membership: an application with their documents is a duplicate."""
 PARTY_BATCH = 2000
 _ALERTS = Base.metadata.tables[AlertRow.__tablename__]
+_VERSIONS = Base.metadata.tables[ListVersionRow.__tablename__]
+
+
+# The statements of every vetting, built once: building a statement costs more than running it.
+_APPLICATION = select(_APPS).where(
+    _APPS.c.application_id == bindparam("application_id"), _APPS.c.country == bindparam("country")
+)
+_PARTIES_OF = (
+    select(_PARTIES.c.role, _PARTIES.c.query)
+    .where(_PARTIES.c.application_id == bindparam("application_id"))
+    .order_by(_PARTIES.c.seq)
+)
+_ADVERSE = (ApplicationState.DENIED.value, MembershipState.SUSPENDED.value, MembershipState.REVOKED.value)
+_HISTORY = (
+    select(_MOVES)
+    .where(
+        _MOVES.c.country == bindparam("country"),
+        _MOVES.c.application_id.in_(
+            select(_DOCS.c.application_id).where(_DOCS.c.doc_key.in_(bindparam("keys", expanding=True)))
+        ),
+        _MOVES.c.to_state.in_(_ADVERSE),
+    )
+    .order_by(_MOVES.c.seq)
+)
+_INSERT_MOVE = insert(_MOVES)
+_INSERT_VETTING = insert(_VETTINGS)
+_MOVE_APPLICATION = update(_APPS).where(
+    _APPS.c.application_id == bindparam("b_application_id"),
+    _APPS.c.country == bindparam("b_country"),
+    _APPS.c.state == bindparam("b_from_state"),
+)
+_LIST_TOKEN = select(func.max(_VERSIONS.c.id), func.count()).where(
+    _VERSIONS.c.status == VersionStatus.COMPLETE.value
+)
 
 
 def alert_source(membership_id: str) -> str:
@@ -214,12 +250,7 @@ class ProgramStore:
 
     def application(self, application_id: str, country: str) -> ApplicationRecord:
         with reading(self.engine, "the applications") as conn:
-            row = conn.execute(
-                select(_APPS).where(_APPS.c.application_id == application_id, _APPS.c.country == country)
-            ).first()
-        if row is None:
-            raise NotFoundError("application_not_found", f"no application {application_id!r}")
-        return _application(row)
+            return _read_application(conn, application_id, country)
 
     def applications(
         self,
@@ -244,11 +275,7 @@ class ProgramStore:
 
     def parties(self, application_id: str) -> tuple[Party, ...]:
         with reading(self.engine, "the application's parties") as conn:
-            rows = conn.execute(
-                select(_PARTIES.c.role, _PARTIES.c.query)
-                .where(_PARTIES.c.application_id == application_id)
-                .order_by(_PARTIES.c.seq)
-            ).all()
+            rows = conn.execute(_PARTIES_OF, {"application_id": application_id}).all()
         return tuple(Party(PartyRole(r.role), query_from_dict(r.query)) for r in rows)
 
     def move_application(
@@ -272,29 +299,25 @@ class ProgramStore:
                     values["membership_id"] = membership.membership_id
                 _conditional(
                     conn,
-                    update(_APPS).where(
-                        _APPS.c.application_id == application_id,
-                        _APPS.c.country == country,
-                        _APPS.c.state == transition.from_state,
-                    ),
-                    values,
+                    _MOVE_APPLICATION.values(**values),
+                    {"b_application_id": application_id, "b_country": country,
+                     "b_from_state": transition.from_state},
                     select(_APPS.c.state).where(
                         _APPS.c.application_id == application_id, _APPS.c.country == country
                     ),
                     subject="application",
                     subject_id=application_id,
                     expected=transition.from_state,
-                )
-                _insert_transition(conn, country, application_id, transition)
+                )  # fmt: skip
+            _insert_transition(conn, country, application_id, transition)
             if vetting is not None:
                 result = vetting.result
                 conn.execute(
-                    insert(_VETTINGS).values(
-                        vetting_id=vetting.vetting_id, application_id=application_id, country=country,
-                        vetted_at=result.checked_at, vetted_by=vetting.vetted_by,
-                        recommendation=result.recommendation.value, alerts=result.alerts,
-                        result=vetting_to_dict(result),
-                    )
+                    _INSERT_VETTING,
+                    {"vetting_id": vetting.vetting_id, "application_id": application_id, "country": country,
+                     "vetted_at": result.checked_at, "vetted_by": vetting.vetted_by,
+                     "recommendation": result.recommendation.value, "alerts": result.alerts,
+                     "result": vetting_to_dict(result)},
                 )  # fmt: skip
             if membership is not None:
                 conn.execute(
@@ -311,7 +334,7 @@ class ProgramStore:
                 if membership_transition is not None:
                     _insert_transition(conn, country, application_id, membership_transition)
             self._audit.append_on(conn, list(audit))
-        return self.application(application_id, country)
+            return _read_application(conn, application_id, country)
 
     def vettings(self, application_id: str) -> list[VettingRecord]:
         with reading(self.engine, "the vetting results") as conn:
@@ -374,23 +397,8 @@ class ProgramStore:
         """Adverse moves (denials, suspensions, revocations) of `country`'s applications with `doc_keys`."""
         if not doc_keys:
             return []
-        adverse = (
-            ApplicationState.DENIED.value,
-            MembershipState.SUSPENDED.value,
-            MembershipState.REVOKED.value,
-        )
-        holding = select(_DOCS.c.application_id).where(_DOCS.c.doc_key.in_(sorted(set(doc_keys))))
-        query = (
-            select(_MOVES)
-            .where(
-                _MOVES.c.country == country,
-                _MOVES.c.application_id.in_(holding),
-                _MOVES.c.to_state.in_(adverse),
-            )
-            .order_by(_MOVES.c.seq)
-        )
         with reading(self.engine, "the program history") as conn:
-            rows = conn.execute(query).all()
+            rows = conn.execute(_HISTORY, {"country": country, "keys": sorted(set(doc_keys))}).all()
         return [
             TransitionRecord(
                 int(r.seq), Subject(r.subject), r.subject_id, r.from_state, r.to_state, r.actor, r.reason,
@@ -398,6 +406,12 @@ class ProgramStore:
             )
             for r in rows
         ]  # fmt: skip
+
+    def lists_token(self) -> tuple[int, int]:
+        """Changes whenever a list version is completed, withdrawn or pruned: when to rebuild the index."""
+        with reading(self.engine, "the list versions") as conn:
+            row = conn.execute(_LIST_TOKEN).one()
+        return int(row[0] or 0), int(row[1] or 0)
 
     # -- memberships ---------------------------------------------------------------------------------
 
@@ -566,7 +580,7 @@ class ProgramStore:
 def _conditional(
     conn: Connection,
     statement: Any,
-    values: Mapping[str, Any],
+    params: Mapping[str, Any],
     current: Any,
     *,
     subject: str,
@@ -574,7 +588,7 @@ def _conditional(
     expected: str | None,
 ) -> None:
     """Run a conditional UPDATE; when it changed nothing, say whether the row is gone or moved on."""
-    if conn.execute(statement.values(**values)).rowcount == 1:
+    if conn.execute(statement, dict(params)).rowcount == 1:
         return
     state = conn.scalar(current)
     if state is None:
@@ -589,11 +603,18 @@ def _conditional(
 
 def _insert_transition(conn: Connection, country: str, application_id: str, t: Transition) -> None:
     conn.execute(
-        insert(_MOVES).values(
-            country=country, application_id=application_id, subject=t.subject.value, subject_id=t.subject_id,
-            from_state=t.from_state, to_state=t.to_state, actor=t.actor, reason=t.reason, at=t.at, details={},
-        )
+        _INSERT_MOVE,
+        {"country": country, "application_id": application_id, "subject": t.subject.value,
+         "subject_id": t.subject_id, "from_state": t.from_state, "to_state": t.to_state, "actor": t.actor,
+         "reason": t.reason, "at": t.at, "details": {}},
     )  # fmt: skip
+
+
+def _read_application(conn: Connection, application_id: str, country: str) -> ApplicationRecord:
+    row = conn.execute(_APPLICATION, {"application_id": application_id, "country": country}).first()
+    if row is None:
+        raise NotFoundError("application_not_found", f"no application {application_id!r}")
+    return _application(row)
 
 
 def _application(row: Any) -> ApplicationRecord:
