@@ -105,6 +105,8 @@ def test_vetting_finds_a_listed_applicant_with_the_matchers_reasons_and_only_rec
 ) -> None:
     record = service.apply(USA, application("listed-applicant"))
     result = service.vet(USA, record.application_id).result
+    (stored,) = service.show(USA, record.application_id).vettings
+    assert stored.result == result and stored.vetted_by == "officer.usa"  # kept whole
     assert result.recommendation is Recommendation.REFER
     (party,) = result.parties
     (hit,) = party.alerts
@@ -270,7 +272,9 @@ def test_membership_for_finds_a_member_by_document_or_name(service: ProgramServi
     assert service.membership_for(documents=[Identifier("passport", "G12345678", "US")]) == []
     by_name = service.membership_for(name="lucía fernanda  IBARRA quintero")
     assert [(m.membership.membership_id, m.matched_on) for m in by_name] == [(membership_id, "name")]
-    status = by_doc[0].membership.status()
+    status = service.status(membership_id)
+    assert status.documents == ("curp::IAQL830423MSRBNC07", "passport:MEX:G12345678")
+    assert status.expires_at == by_doc[0].membership.record.expires_at
     assert (
         status.state is MembershipState.ACTIVE and status.country == "USA" and status.program_id == "sentri"
     )

@@ -141,8 +141,9 @@ class MembershipView:
     def membership_id(self) -> str:
         return self.record.membership_id
 
-    def status(self) -> MembershipStatus:
-        """The shared form that travels to partners (under markings) for mutual recognition."""
+    def status(self, documents: Sequence[str] = ()) -> MembershipStatus:
+        """The shared form that travels to partners (under markings) for mutual recognition; `documents`
+        are the member's document keys (`ProgramService.status` fills them)."""
         return MembershipStatus(
             membership_id=self.record.membership_id,
             program_id=self.record.program_id,
@@ -152,6 +153,7 @@ class MembershipView:
             changed_at=self.record.updated_at,
             reason=self.record.state_reason,
             expires_at=self.record.expires_at,
+            documents=tuple(documents),
         )
 
 
@@ -583,6 +585,12 @@ class ProgramService:
             self.db.vettings(record.application_id),
             self.db.alerts_of(membership_id, actor.country),
         )
+
+    def status(self, membership_id: str, country: str | None = None) -> MembershipStatus:
+        """A membership's status with its document keys, as it travels to partners for mutual recognition
+        (`country` None: the node's own process, e.g. partner exchange, reading any of its memberships)."""
+        record = self.db.membership(membership_id, country)
+        return self._view(record).status(self.db.doc_keys(record.application_id))
 
     def suspend(self, actor: Actor, membership_id: str, reason: str) -> MembershipView:
         return self._move(actor, membership_id, MembershipState.SUSPENDED, reason, "suspend")

@@ -407,6 +407,14 @@ class ProgramStore:
             for r in rows
         ]  # fmt: skip
 
+    def doc_keys(self, application_id: str) -> tuple[str, ...]:
+        """The look-up keys of the member's documents (`passport:MEX:G12345678`), sorted."""
+        query = (
+            select(_DOCS.c.doc_key).where(_DOCS.c.application_id == application_id).order_by(_DOCS.c.doc_key)
+        )
+        with reading(self.engine, "the program documents") as conn:
+            return tuple(conn.scalars(query).all())
+
     def lists_token(self) -> tuple[int, int]:
         """Changes whenever a list version is completed, withdrawn or pruned: when to rebuild the index."""
         with reading(self.engine, "the list versions") as conn:
