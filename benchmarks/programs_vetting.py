@@ -7,7 +7,8 @@
   the screening, the history look-up, the result stored with its transition and audit record.
 
 Applicants come from `cruce.synthetic.travelers` (1% of them listed people, so hits cost what they cost).
-Timings are per application; the machine's load is printed, since other work on two cores slows them.
+Timings are per application, wall clock and CPU (thread time): the machine's load is printed, since other work
+on two cores makes a call wait, and the CPU columns show what the vetting itself costs.
 """
 
 from __future__ import annotations
@@ -64,13 +65,15 @@ def _percentiles(samples_ms: Sequence[float]) -> dict[str, float]:
     }
 
 
-def _timed(calls: Sequence[Callable[[], Any]]) -> list[float]:
-    samples = []
+def _timed(calls: Sequence[Callable[[], Any]]) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU milliseconds of each call: on a loaded machine the two differ by the waiting."""
+    wall, cpu = [], []
     for call in calls:
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
+        cpu.append((time.thread_time() - started_cpu) * 1000)
+        wall.append((time.perf_counter() - started) * 1000)
+    return wall, cpu
 
 
 def run_programs_vetting(out: Console, *, seed: int = 0, quick: bool = False) -> int:
@@ -119,22 +122,27 @@ def run_programs_vetting(out: Console, *, seed: int = 0, quick: bool = False) ->
     def vetting(parties: list[Party]) -> Callable[[], Any]:
         return lambda: vet(parties, matcher, history, lists=lists, at=at)
 
-    person_ms = _timed([vetting(p) for p in person_apps])
-    results["pure, person (1 party)"] = _percentiles(person_ms)
-    company_ms = _timed([vetting(p) for p in company_apps])
-    results["pure, company (8 parties)"] = _percentiles(company_ms)
-    results["service, person (SQLite)"] = _percentiles(_service_timings(matcher, people[: sizes["service"]]))
+    timings = {
+        "pure, person (1 party)": _timed([vetting(p) for p in person_apps]),
+        "pure, company (8 parties)": _timed([vetting(p) for p in company_apps]),
+        "service, person (SQLite)": _service_timings(matcher, people[: sizes["service"]]),
+    }
+    for name, (wall, cpu) in timings.items():
+        results[name] = {
+            **_percentiles(wall),
+            "cpu_p50": _percentiles(cpu)["p50"],
+            "cpu_p99": _percentiles(cpu)["p99"],
+        }
     table = Table(title=f"Enrolment vetting, ms per application (target p99 < {TARGET_P99_MS:.0f} ms)")
-    for column in ("path", "applications", "p50", "p95", "p99", "max", "meets target"):
+    for column in ("path", "applications", "p50", "p95", "p99", "max", "CPU p50", "CPU p99", "meets target"):
         table.add_column(column, justify="left" if column == "path" else "right")
     status = 0
     for name, r in results.items():
         ok = r["p99"] < TARGET_P99_MS or name.startswith("pure, company")
         status |= 0 if ok else 1
         verdict = "—" if name.startswith("pure, company") else ("yes" if ok else "[red]no[/]")
-        table.add_row(
-            name, f"{int(r['n']):,}", *(f"{r[k]:.1f}" for k in ("p50", "p95", "p99", "max")), verdict
-        )
+        columns = ("p50", "p95", "p99", "max", "cpu_p50", "cpu_p99")
+        table.add_row(name, f"{int(r['n']):,}", *(f"{r[k]:.1f}" for k in columns), verdict)
     out.print(f"[bold]programs-vetting[/] {source}; index built in {build_s:.1f} s; load {_load()}")
     out.print(table)
     out.print(
@@ -157,7 +165,7 @@ def run_programs_vetting(out: Console, *, seed: int = 0, quick: bool = False) ->
     return status
 
 
-def _service_timings(matcher: Any, people: Sequence[Any]) -> list[float]:
+def _service_timings(matcher: Any, people: Sequence[Any]) -> tuple[list[float], list[float]]:
     """`ProgramService.vet` for each applicant on a fresh SQLite store (apply first, untimed)."""
     from cruce.core.dates import PartialDate
     from cruce.programs.applications import Application, Document, Person
