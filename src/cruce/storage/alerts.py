@@ -634,7 +634,6 @@ class ApiStore:
         return found, len(rows) > limit
 
 
-
 def raise_alerts_on(conn: Connection, alerts: Sequence[NewAlert], now: datetime) -> list[tuple[str, bool]]:
     """Raise `alerts` inside the caller's write transaction (another store's state change and its alert
     commit together, e.g. a membership suspended pending review); (alert id, new?) each."""
@@ -671,6 +670,7 @@ def _raise_on(conn: Connection, alerts: Sequence[NewAlert], now: datetime) -> li
         )  # fmt: skip
         out.append((alert_id, True))
     return out
+
 
 def _alert(row: Any) -> AlertRecord:
     return AlertRecord(
