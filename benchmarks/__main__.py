@@ -1,6 +1,6 @@
 """`python -m benchmarks [screening-quality|screening-speed|risk-quality|risk-speed|sharing|assess-speed|
-api-load|all]`, and `python -m benchmarks faults|soak` (issue 21: faults, storage growth, screening during an
-import).
+programs-vetting|api-load|all]`, and `python -m benchmarks faults|soak` (issue 21: faults, storage growth,
+screening during an import).
 
 Options: `--quick`, `--seed N`, `--systems` (screening quality), `--workers N`, and for api-load
 `--duration S` (default 300, quick 20; soak:
@@ -169,6 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "assess-speed",
             "entity-resolution",
             "fit-scorer",
+            "programs-vetting",
             "api-load",
             "faults",
             "soak",
@@ -220,6 +221,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             console().print(f"[yellow]fit-scorer skipped:[/] {exc}")
         else:
             status |= run_fit(console(), directory, args.quick)
+    if args.benchmark in ("programs-vetting", "all"):
+        from benchmarks.programs_vetting import run_programs_vetting
+
+        status |= run_programs_vetting(console(), seed=args.seed, quick=args.quick)
     if args.benchmark == "api-load" or (args.benchmark == "all" and args.quick):
         status |= api_load(args)
     if args.benchmark == "faults":

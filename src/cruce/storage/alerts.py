@@ -609,6 +609,12 @@ class ApiStore:
             conn.execute(delete(JobChunkRow).where(JobChunkRow.job_id == job_id))
 
 
+def raise_alerts_on(conn: Connection, alerts: Sequence[NewAlert], now: datetime) -> list[tuple[str, bool]]:
+    """Raise `alerts` inside the caller's write transaction (another store's state change and its alert
+    commit together, e.g. a membership suspended pending review); (alert id, new?) each."""
+    return _raise_on(conn, alerts, now)
+
+
 def _raise_on(conn: Connection, alerts: Sequence[NewAlert], now: datetime) -> list[tuple[str, bool]]:
     """In the caller's write transaction: each alert unless one is open on the same data; (id, new?)."""
     out: list[tuple[str, bool]] = []
@@ -639,6 +645,7 @@ def _raise_on(conn: Connection, alerts: Sequence[NewAlert], now: datetime) -> li
         )  # fmt: skip
         out.append((alert_id, True))
     return out
+
 
 def _alert(row: Any) -> AlertRecord:
     return AlertRecord(

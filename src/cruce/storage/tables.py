@@ -458,3 +458,121 @@ class SignInFailureRow(Base):
     failures: Mapped[int] = mapped_column(Integer)
     last_failure: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+# -- trusted programs (migration 0009, used by `cruce.storage.programs`) ------------------------------------
+#
+# Applications and memberships belong to the country of the node (and of the users) that took them: every
+# query of `cruce.storage.programs` filters on `country`. States change only by conditional UPDATE, each
+# move leaving a row in `program_transitions` and an audit record in the same transaction.
+
+
+class ProgramApplicationRow(Base):
+    """An application to a trusted program, whole (`body`, the application file's fields) and its state."""
+
+    __tablename__ = "program_applications"
+    __table_args__ = (Index(None, "country", "seq"), Index(None, "country", "state"))
+
+    seq: Mapped[int] = mapped_column(_SEQ, primary_key=True, autoincrement=True)
+    application_id: Mapped[str] = mapped_column(String(64), unique=True)  # "application:<hex>"
+    country: Mapped[str] = mapped_column(String(3))
+    program_id: Mapped[str] = mapped_column(String(32))
+    tier: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))  # person | company
+    state: Mapped[str] = mapped_column(String(16))  # submitted | vetting | interview | approved | denied
+    caption: Mapped[str] = mapped_column(Text)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    submitted_by: Mapped[str] = mapped_column(String(128))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    membership_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class ProgramPartyRow(Base):
+    """One party of an application as the matcher sees it (`query`): what vetting and re-vetting screen."""
+
+    __tablename__ = "program_parties"
+    __table_args__ = (Index(None, "application_id", "seq"),)
+
+    seq: Mapped[int] = mapped_column(_SEQ, primary_key=True, autoincrement=True)
+    application_id: Mapped[str] = mapped_column(
+        ForeignKey("program_applications.application_id", ondelete="CASCADE")
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(Text)
+    query: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ProgramDocumentRow(Base):
+    """A document of an application's member (`passport:MEX:G123...`): duplicate checks and lane look-ups."""
+
+    __tablename__ = "program_documents"
+    __table_args__ = (Index(None, "doc_key"),)
+
+    application_id: Mapped[str] = mapped_column(
+        ForeignKey("program_applications.application_id", ondelete="CASCADE"), primary_key=True
+    )
+    doc_key: Mapped[str] = mapped_column(String(300), primary_key=True)
+
+
+class ProgramMembershipRow(Base):
+    """A membership granted on an approved application; `expires_at` is 5 years on by default."""
+
+    __tablename__ = "program_memberships"
+    __table_args__ = (Index(None, "country", "seq"), Index(None, "state", "seq"))
+
+    seq: Mapped[int] = mapped_column(_SEQ, primary_key=True, autoincrement=True)
+    membership_id: Mapped[str] = mapped_column(String(64), unique=True)  # "mex-sentri-<hex>"
+    application_id: Mapped[str] = mapped_column(
+        ForeignKey("program_applications.application_id", ondelete="CASCADE"), unique=True
+    )
+    country: Mapped[str] = mapped_column(String(3))
+    program_id: Mapped[str] = mapped_column(String(32))
+    tier: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))  # active | suspended | revoked | expired
+    caption: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    state_reason: Mapped[str] = mapped_column(Text)
+
+
+class ProgramTransitionRow(Base):
+    """One move of an application or membership: who, why, when. Only ever inserted."""
+
+    __tablename__ = "program_transitions"
+    __table_args__ = (Index(None, "application_id", "seq"),)
+
+    seq: Mapped[int] = mapped_column(_SEQ, primary_key=True, autoincrement=True)
+    country: Mapped[str] = mapped_column(String(3))
+    application_id: Mapped[str] = mapped_column(
+        ForeignKey("program_applications.application_id", ondelete="CASCADE")
+    )
+    subject: Mapped[str] = mapped_column(String(16))  # application | membership
+    subject_id: Mapped[str] = mapped_column(String(64))
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ProgramVettingRow(Base):
+    """A vetting result of an application, whole (`result`): what was checked and what was found."""
+
+    __tablename__ = "program_vettings"
+    __table_args__ = (Index(None, "application_id", "seq"),)
+
+    seq: Mapped[int] = mapped_column(_SEQ, primary_key=True, autoincrement=True)
+    vetting_id: Mapped[str] = mapped_column(String(64), unique=True)
+    application_id: Mapped[str] = mapped_column(
+        ForeignKey("program_applications.application_id", ondelete="CASCADE")
+    )
+    country: Mapped[str] = mapped_column(String(3))
+    vetted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    vetted_by: Mapped[str] = mapped_column(String(128))
+    recommendation: Mapped[str] = mapped_column(String(16))
+    alerts: Mapped[int] = mapped_column(Integer)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
