@@ -324,8 +324,8 @@ def ingest(
                 notice = read_notice(data, names.get(str(data.get("sighting_of_ref"))))
                 if notice.sender != origin:
                     raise NoticeError(f"a {notice.sender} notice relayed by {origin}", data["id"])
-                if partners.put_notice(notice):
-                    report.notices.append(notice)
+                if partners.put_notice(notice):  # a fuller cut of a notice replaces the one held
+                    report.notices = [n for n in report.notices if n.key != notice.key] + [notice]
         except InputError as exc:
             report.refused.append(exc.message)
     return report
