@@ -432,3 +432,72 @@ def _store(
         audit.append_on(conn, events)
 
     return sharing.add_objects(collection_id, objects, also=keep)
+
+
+# ------------------------------------------------------------------------------------------ node use cases
+
+
+def default_notice_policy(country: str, agreement: Agreement) -> NoticePolicy:
+    """How a node marks its notices unless told otherwise: the core and the entity's name, birth date,
+    nationality and listing programmes CONFIDENTIAL for every subscriber; identifiers SECRET for them;
+    the list's remarks (often source-derived) never leave the node."""
+    subscribers = sorted(agreement.subscribers_of(country))
+    if not subscribers:
+        raise InputError(
+            "no_subscribers", f"no partner subscribes to {country}'s hit notices in {agreement.name}"
+        )
+    rel = (country, *subscribers)
+    confidential = Marking.of(Classification.CONFIDENTIAL, country, rel)
+    return NoticePolicy(
+        core=confidential,
+        details={
+            "name": confidential,
+            "birth_date": confidential,
+            "nationality": confidential,
+            "programs": confidential,
+            "identifiers": Marking.of(Classification.SECRET, country, rel),
+            "remarks": Marking.of(Classification.SECRET, country, noforn=True),
+        },
+    )
+
+
+def publish_own_statuses(
+    sharing: SharingStore,
+    audit: AuditLog,
+    partners: PartnerStore,
+    account: Account,
+    collection_id: str,
+    *,
+    agreement: Agreement,
+) -> ReleaseResult:
+    """Release the statuses of every membership this node keeps itself (origin '')."""
+    own = [(h.status, h.subject) for h in partners.statuses(country=account.country) if not h.origin]
+    if not own:
+        raise InputError("no_members", f"{account.country} holds no membership of its own to release")
+    return publish_statuses(sharing, audit, account, collection_id, own, agreement=agreement)
+
+
+def screen_list_for_partners(  # noqa: PLR0917 - the node, the list, and who sends
+    entities: Sequence[Entity],
+    partners: PartnerStore,
+    sharing: SharingStore,
+    audit: AuditLog,
+    account: Account,
+    collection_id: str,
+    *,
+    agreement: Agreement,
+    at: datetime,
+) -> tuple[list[HitNotice], ReleaseResult]:
+    """Screen every member this node holds (its own and the partners') against `entities` (a list of its
+    own) and release a hit notice per hit to the subscribed partners."""
+    held = [(h.status, h.subject) for h in partners.statuses()]
+    notices = screen_members(
+        entities,
+        held,
+        sender=account.country,
+        policy=default_notice_policy(account.country, agreement),
+        at=at,
+    )
+    if not notices:
+        return [], ReleaseResult({}, {}, 0, 0)
+    return notices, publish_notices(sharing, audit, account, collection_id, notices, agreement=agreement)
