@@ -80,3 +80,18 @@ def test_own_suspension_is_audited_and_refuses_impossible_moves(store: Store) ->
     with pytest.raises(NotFoundError):
         own.suspend("vc-404", "no such member", "mex.officer")
     assert len(audit.latest(10)) == 2  # refusals changed nothing
+
+
+def test_a_notice_is_an_open_alert_at_the_booth_until_the_vetting_node_acts(store: Store) -> None:
+    from cruce.service.coordination import BoothDirectory
+
+    partners = PartnerStore(store.engine)
+    partners.put_status(STATUS, SUBJECT, "MEX")
+    booth = BoothDirectory(partners)
+    assert booth.open_alerts("vc-1") == 0
+    partners.put_notice(replace(notice(), matched_at=T0 + timedelta(hours=1)))
+    assert booth.open_alerts("vc-1") == 1  # no expedited lane while MEX reviews it
+    reinstated = replace(STATUS, changed_at=T0 + timedelta(days=2), reason="reviewed: not the listed person")
+    partners.put_status(reinstated, SUBJECT, "MEX")
+    assert booth.open_alerts("vc-1") == 0
+    assert booth.find(["passport:MEX:G1"]) == reinstated

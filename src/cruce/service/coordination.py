@@ -362,7 +362,8 @@ def act_on_notices(
 @dataclass(slots=True)
 class BoothDirectory:
     """The lane lookup at a booth: this node's memberships (`own`, the programs service) first, then the
-    partners' statuses; open alerts are the own ones plus the hit notices received about the membership."""
+    partners' statuses; open alerts are the own ones plus the hit notices received about the membership
+    that its vetting node has not acted on since (`open_alerts`)."""
 
     partners: PartnerStore
     own: MembershipDirectory | None = None
@@ -372,8 +373,15 @@ class BoothDirectory:
         return found if found is not None else self.partners.find(keys)
 
     def open_alerts(self, membership_id: str) -> int:
+        """Own open alerts, plus the partner notices the vetting node has not acted on since: a notice
+        older than the membership's last change (a suspension, a reinstatement after review) is closed."""
         own = self.own.open_alerts(membership_id) if self.own is not None else 0
-        return own + len(self.partners.notices(membership_id=membership_id))
+        pending = 0
+        for notice in self.partners.notices(membership_id=membership_id):
+            held = self.partners.status(notice.membership_country or "", membership_id)
+            if held is None or notice.matched_at > held.status.changed_at:
+                pending += 1
+        return own + pending
 
 
 def booth_lane(
