@@ -208,9 +208,9 @@ def test_a_mexican_suspension_after_a_canadian_hit_reaches_the_us_booth(nodes: d
     assert pending.lane is not Lane.EXPEDITED and any("1 open alert" in r for r in pending.reasons)
 
     # 5. MEX acts on the notice about its member: suspended, audited, and the status released again.
-    (suspended,) = act_on_notices(mex_in.notices, own, mex.partners, "MEX", mex.officer())
+    (suspended,) = act_on_notices(mex_in.notices, own, "MEX", mex.officer())
     assert suspended.state is MembershipState.SUSPENDED and "CAN hit notice" in suspended.reason
-    assert act_on_notices(mex_in.notices, own, mex.partners, "MEX", mex.officer()) == []  # once only
+    assert act_on_notices(mex_in.notices, own, "MEX", mex.officer()) == []  # once only
     assert [r.event.action for r in mex.audit.latest(1)] == ["suspend"]
     publish_statuses(
         mex.sharing, mex.audit, mex_account, COLLECTION, [(suspended, SUBJECT)], agreement=AGREEMENT

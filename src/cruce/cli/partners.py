@@ -168,7 +168,7 @@ def ingest(
             say(f"  refused: {escape(reason)}")
         if act and as_user:
             own = OwnStatuses(store.engine, audit, country)
-            suspended = act_on_notices(report.notices, own, partners, country, as_user)
+            suspended = act_on_notices(report.notices, own, country, as_user)
             for status in suspended:
                 say(f"suspended {escape(status.membership_id)}: {escape(status.reason)}")
             if suspended:

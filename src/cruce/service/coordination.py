@@ -39,7 +39,7 @@ from cruce.core.errors import InputError
 from cruce.core.markings import Classification, Marking
 from cruce.core.model import Entity, Schema
 from cruce.matching.types import Query
-from cruce.programs.model import MembershipState, MembershipStatus
+from cruce.programs.model import MemberParties, MembershipState, MembershipStatus, PartyRole
 from cruce.programs.recognition import Agreement
 from cruce.programs.standing import MembershipDirectory, crossing_standing
 from cruce.scoring.crossing_rules import CrossingFacts, CrossingRules, routing_case
@@ -71,7 +71,10 @@ from cruce.storage.sharing import Account, AddResult, Reader, SharingStore
 
 
 class Suspender(Protocol):
-    """The programs service's suspend step: the new status, audited with the suspension."""
+    """The programs service's view of this node's own memberships: the current status, and the suspend
+    step (the new status, audited with the suspension). `cruce.storage.partners.OwnStatuses` stands in."""
+
+    def current(self, membership_id: str) -> MembershipStatus | None: ...
 
     def suspend(self, membership_id: str, reason: str, actor: str) -> MembershipStatus: ...
 
@@ -157,6 +160,20 @@ class NoticePolicy:
 
     core: Marking
     details: Mapping[str, Marking] = field(default_factory=dict)
+
+
+def subject_of(member: MemberParties) -> Subject | None:
+    """What partners screen a member under: its applicant (a person) or its company party."""
+    party = next((p for p in member.parties if p.role in (PartyRole.APPLICANT, PartyRole.COMPANY)), None)
+    if party is None:
+        return None
+    query = party.query
+    return Subject(
+        query.name,
+        query.birth_date.iso() if query.birth_date is not None else None,
+        query.countries,
+        party.role is PartyRole.COMPANY,
+    )
 
 
 def screen_members(
@@ -332,20 +349,15 @@ def ingest(
 
 
 def act_on_notices(
-    notices: Sequence[HitNotice],
-    suspender: Suspender,
-    current: PartnerStore,
-    node_country: str,
-    actor: str,
+    notices: Sequence[HitNotice], suspender: Suspender, node_country: str, actor: str
 ) -> list[MembershipStatus]:
     """Suspend this node's active memberships a partner's notice names; returns the new statuses."""
     suspended: list[MembershipStatus] = []
     for notice in notices:
         if notice.membership_country != node_country or not notice.membership_id:
             continue
-        held = current.status(node_country, notice.membership_id)
-        state = held.status.state if held is not None else None
-        if state is not MembershipState.ACTIVE:
+        held = suspender.current(notice.membership_id)
+        if held is None or held.state is not MembershipState.ACTIVE:
             continue
         listed = notice.detail("name") or notice.entity_id
         reason = (

@@ -152,6 +152,10 @@ class OwnStatuses:
                 conn, [self._event(actor, "enrol", status, f"enrolled in {status.program_id}")]
             )
 
+    def current(self, membership_id: str) -> MembershipStatus | None:
+        held = PartnerStore(self.engine).status(self.country, membership_id)
+        return held.status if held is not None and not held.origin else None
+
     def suspend(self, membership_id: str, reason: str, actor: str) -> MembershipStatus:
         with writing(self.engine, f"suspend membership {membership_id}") as conn:
             row = conn.execute(
