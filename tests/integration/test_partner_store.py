@@ -95,3 +95,24 @@ def test_a_notice_is_an_open_alert_at_the_booth_until_the_vetting_node_acts(stor
     partners.put_status(reinstated, SUBJECT, "MEX")
     assert booth.open_alerts("vc-1") == 0
     assert booth.find(["passport:MEX:G1"]) == reinstated
+
+
+def test_a_node_speaks_only_for_itself_what_a_partner_relays_is_refused(store: Store) -> None:
+    """A CAN notice and a MEX status arriving from the USA node (a relay, or a forgery) are not taken."""
+    from cruce.service.coordination import ingest
+    from cruce.sharing.notices import notice_objects, org_identity, status_objects
+    from cruce.storage.sharing import SharingStore
+
+    sharing = SharingStore(store.engine)
+    sharing.add_collection("partners", "Partner coordination")
+    core = Marking.parse("C//REL TO CAN, MEX, USA", owner="CAN")
+    can_notice = notice(Detail("name", "RUIZ, Ana", core))
+    objects = [org_identity("CAN"), *notice_objects(can_notice, "MEX")]
+    objects += status_objects(STATUS, SUBJECT, Marking.parse("C//REL TO MEX, USA", owner="MEX"))
+    assert not sharing.add_objects("partners", objects, origin="USA").failures
+    partners = PartnerStore(store.engine)
+    report = ingest(sharing, partners, "partners", "USA")
+    assert (report.statuses, report.notices) == ([], [])
+    assert any("a CAN notice relayed by USA" in r for r in report.refused), report.refused
+    assert any("a MEX membership status relayed by USA" in r for r in report.refused), report.refused
+    assert partners.notices() == [] and partners.statuses() == []
