@@ -116,3 +116,4 @@ def test_a_node_speaks_only_for_itself_what_a_partner_relays_is_refused(store: S
     assert any("a CAN notice relayed by USA" in r for r in report.refused), report.refused
     assert any("a MEX membership status relayed by USA" in r for r in report.refused), report.refused
     assert partners.notices() == [] and partners.statuses() == []
+    assert ingest(sharing, partners, "partners", "USA").refused == []  # the cursor moved past them

@@ -67,7 +67,7 @@ from cruce.sharing.notices import (
 from cruce.sharing.release import may_write, may_write_parts
 from cruce.storage.audit import AuditLog
 from cruce.storage.partners import PartnerStore, notice_digest
-from cruce.storage.sharing import Account, AddResult, Reader, SharingStore
+from cruce.storage.sharing import Account, AddResult, CursorUpdate, Reader, SharingStore
 
 
 class Suspender(Protocol):
@@ -303,15 +303,25 @@ class IngestReport:
     refused: list[str] = field(default_factory=list)  # object id: why
 
 
+INGEST_CURSOR = "cruce:partners-ingest"
+"""The pseudo-remote under which `ingest` keeps how far it read a collection (in the sync cursor table)."""
+
+
 def ingest(
     sharing: SharingStore, partners: PartnerStore, collection_id: str, node_country: str
 ) -> IngestReport:
-    """Read the statuses and notices partners released into `collection_id` (by sync) into `partners`."""
+    """Read the statuses and notices partners released into `collection_id` (by sync) into `partners`.
+
+    Incremental: it starts after the last object the previous run read, and moves that cursor only once
+    everything read is stored. A run killed half-way reads again what it had not finished, which stores
+    nothing twice (the newest status wins; a notice is kept once, its fullest cut).
+    """
     report = IngestReport()
     reader = Reader(frozenset({node_country}))
     received: list[tuple[str, dict[str, Any]]] = []
     names: dict[str, str] = {}
-    after: PagePosition | None = None
+    mark = sharing.cursor(INGEST_CURSOR, collection_id, "ingest")
+    after = PagePosition.decode(mark) if mark else None
     while True:
         page = sharing.page(
             collection_id, ObjectFilter(picks=frozenset({VersionPick.ALL}), after=after), reader
@@ -323,9 +333,9 @@ def ingest(
             if data.get("type") == "identity" and isinstance(data.get("name"), str):
                 names[str(data["id"])] = data["name"]
             received.append((stored.origin, data))
+        after = page.last or after
         if not page.more:
             break
-        after = page.last
     for origin, data in received:
         extensions = data.get("extensions") or {}
         try:
@@ -345,6 +355,10 @@ def ingest(
                     report.notices = [n for n in report.notices if n.key != notice.key] + [notice]
         except InputError as exc:
             report.refused.append(exc.message)
+    if after is not None:
+        sharing.set_cursor(
+            CursorUpdate(INGEST_CURSOR, collection_id, "ingest", collection_id, after.encode())
+        )
     return report
 
 
