@@ -38,6 +38,7 @@ from cruce.cli.output import plural as _plural
 from cruce.cli.output import progress as _progress
 from cruce.cli.output import prose as _prose
 from cruce.cli.output import say as _say
+from cruce.cli.partners import partners_app
 from cruce.cli.programs import programs_app
 from cruce.cli.risk import risk_app
 from cruce.cli.serve import serve
@@ -85,6 +86,7 @@ app.add_typer(audit_app, name="audit")
 app.command("simulate")(simulate)
 app.add_typer(risk_app, name="risk")
 app.add_typer(share_app, name="share")
+app.add_typer(partners_app, name="partners")
 app.command("serve")(serve)
 app.add_typer(assess_app, name="assess")
 app.add_typer(programs_app, name="programs")
