@@ -458,3 +458,8 @@ class SignInFailureRow(Base):
     failures: Mapped[int] = mapped_column(Integer)
     last_failure: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+# Joint cases (migration 0012) live in their own module on this metadata; imported here so that every user
+# of `Base.metadata` (the migration test, `upgrade`) sees them.
+from cruce.storage import case_tables as _case_tables  # noqa: E402, F401
