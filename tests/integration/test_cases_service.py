@@ -13,11 +13,11 @@ from cruce.core.errors import InputError, NotFoundError
 from cruce.core.markings import Classification
 from cruce.service.cases import CaseAccessError, CaseService, NewEvent, NewSubject
 from cruce.sharing.access import Organisation, Role, User
+from cruce.sharing.exchange import ObjectFilter, VersionPick
 from cruce.storage.audit import AuditLog
 from cruce.storage.case_tables import CaseEvidenceContentRow
 from cruce.storage.sharing import Reader, SharingStore
 from cruce.storage.store import Store, open_store
-from cruce.sharing.exchange import ObjectFilter, VersionPick
 
 
 def _user(uid: str, country: str, *roles: Role, clearance: Classification = Classification.SECRET) -> User:
@@ -55,15 +55,46 @@ def cases(store: Store) -> CaseService:
 def _ring(cases: CaseService) -> str:
     """A U.S. case with a releasable driver, a NOFORN informant, a rescue of nine migrants and a phone."""
     case = cases.open(ANA, "Nogales driver ring", "S//REL TO USA, MEX", case_id="case-nog-1").case_id
-    cases.add_subject(ANA, case, NewSubject("person", "Juan Pérez López", "S//REL TO USA, MEX", "s-driver",
-                                            {"passport": "G1234567"}, role="driver"))  # fmt: skip
+    cases.add_subject(
+        ANA,
+        case,
+        NewSubject(
+            "person",
+            "Juan Pérez López",
+            "S//REL TO USA, MEX",
+            "s-driver",
+            {"passport": "G1234567"},
+            role="driver",
+        ),
+    )
     cases.add_subject(ANA, case, NewSubject("person", "Source BRAVO", "S//NOFORN", "s-source"))
     cases.add_subject(ANA, case, NewSubject("phone", "+52 631 555 0101", "S//REL TO USA, MEX", "s-phone"))
-    cases.add_event(ANA, case, NewEvent("rescue", T0, "Sasabe", "nine migrants abandoned", "S//REL TO USA, MEX",
-                                        "e-rescue", ("s-driver", "s-source"), migrants=9, minors=2,
-                                        endangered=True))  # fmt: skip
-    cases.add_evidence(ANA, case, "driver's phone image", "S//REL TO USA, MEX", b"phone-bytes", "Tucson",
-                       "ev-phone", holder="agent-a")  # fmt: skip
+    cases.add_event(
+        ANA,
+        case,
+        NewEvent(
+            "rescue",
+            T0,
+            "Sasabe",
+            "nine migrants abandoned",
+            "S//REL TO USA, MEX",
+            "e-rescue",
+            ("s-driver", "s-source"),
+            migrants=9,
+            minors=2,
+            endangered=True,
+        ),
+    )
+    cases.add_evidence(
+        ANA,
+        case,
+        "driver's phone image",
+        "S//REL TO USA, MEX",
+        b"phone-bytes",
+        "Tucson",
+        "ev-phone",
+        holder="agent-a",
+    )
     cases.add_note(ANA, case, "informant says the stash house moved", "S//NOFORN")
     return case
 
@@ -164,7 +195,7 @@ def test_bad_input_is_refused_clearly_and_nothing_is_stored(cases: CaseService) 
         cases.add_event(
             ANA, case, NewEvent("seizure", T0, "Nogales", "cash", "S//NOFORN", subjects=("s-ghost",))
         )
-    with pytest.raises(InputError, match="unknown_evidence|no evidence item"):
+    with pytest.raises(InputError, match="no evidence item"):
         cases.handover(ANA, case, "ev-none", "agent-a", "lab", "x", "analysis")
     with pytest.raises(InputError, match="already has a part 's-driver'"):
         cases.add_subject(ANA, case, NewSubject("person", "Again", "S//NOFORN", "s-driver"))
