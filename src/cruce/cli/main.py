@@ -28,7 +28,7 @@ from typer.core import TyperGroup
 from cruce import __version__
 from cruce.cli.assess import assess_app
 from cruce.cli.audit import audit_app
-from cruce.cli.cases import resolve
+from cruce.cli.cases import cases_app, resolve
 from cruce.cli.config import load_matcher as _load_matcher
 from cruce.cli.config import load_settings as _settings
 from cruce.cli.config import open_configured_store
@@ -87,6 +87,7 @@ app.add_typer(share_app, name="share")
 app.command("serve")(serve)
 app.add_typer(assess_app, name="assess")
 app.command("resolve")(resolve)
+app.add_typer(cases_app, name="cases")
 
 
 def _print_help(ctx: Any) -> None:
