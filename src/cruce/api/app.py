@@ -28,12 +28,13 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cruce.api import auth, observability
-from cruce.api.routers import alerts, audit, crossings, lists, matcher, products, screening, users
+from cruce.api.routers import alerts, audit, cases, crossings, lists, matcher, products, screening, users
 from cruce.api.schemas import ErrorEnvelope, Health
 from cruce.core.clock import Clock, utc_now
 from cruce.core.errors import CruceError, ThrottledError
 from cruce.core.extras import MissingExtraError, require_database_driver
 from cruce.core.settings import Settings
+from cruce.service.cases import CaseService
 from cruce.service.operations import ApiConfig, Operations, http_status
 from cruce.service.signin import ThrottlePolicy
 from cruce.storage.credentials import PasswordHasher, PasswordPolicy
@@ -104,7 +105,8 @@ def create_app(
     _handlers(app)
     observability.install(app, store.engine, settings.metrics_token)
     app.include_router(auth.router)
-    for router in (screening, matcher, lists, alerts, crossings, products, audit, users):
+    app.state.cases = CaseService(store.engine, clock=clock, audit=ops.audit, sharing=ops.sharing)
+    for router in (screening, matcher, lists, alerts, crossings, products, audit, users, cases):
         app.include_router(router.router, responses=ERRORS)
 
     @app.get("/api/v1/health", response_model=Health, tags=["health"], summary="Liveness (no sign-in)")

@@ -48,8 +48,9 @@ from cruce.cases.casefile import (
 from cruce.cases.custody import HANDOVER, INTAKE, CustodyEntry, content_sha256, verify
 from cruce.cases.stix import case_objects
 from cruce.core.clock import Clock, utc_now
-from cruce.core.errors import CruceError, InputError, NotFoundError
+from cruce.core.errors import InputError, NotFoundError
 from cruce.core.markings import Marking, is_country_trigraph, roll_up
+from cruce.service.sharing import ForbiddenError
 from cruce.sharing.access import READING_ROLES, User
 from cruce.sharing.audit import AuditEvent, Outcome
 from cruce.sharing.release import WRITING_ROLES, may_write_parts
@@ -57,9 +58,15 @@ from cruce.storage.audit import AuditLog
 from cruce.storage.cases import CaseStore, change_status_on
 from cruce.storage.sharing import AddResult, SharingStore
 
+_RELEASE_RULE = (
+    "a case leaves its country only by a releasing officer of that country cleared to every part that leaves "
+    "(role releasing_officer is needed)"
+)
+"""What a refused referral or export says; the decision's reason (levels, countries) goes to the audit log."""
 
-class CaseAccessError(CruceError):
-    """Authenticated, and the case is visible, but this account may not do this to it (HTTP 403)."""
+
+class CaseAccessError(ForbiddenError):
+    """Authenticated, but this account may not do this to the case (HTTP 403, code `forbidden`)."""
 
 
 # -- typed results ---------------------------------------------------------------------------------------
@@ -777,7 +784,7 @@ class CaseService:
         if not decision.allowed:
             self.audit.append(event)
             raise CaseAccessError(
-                "release_denied", f"{user.user_id} may not refer case {case_id}: {decision.reason}"
+                "forbidden", f"{user.user_id} may not refer case {case_id}: {_RELEASE_RULE}"
             )
         referred = replace(moved, partner=code)
         added = 0
@@ -789,9 +796,7 @@ class CaseService:
                 self.audit.append(
                     replace(event, outcome=Outcome.DENIED, reason=f"no write right on {collection}")
                 )
-                raise CaseAccessError(
-                    "release_denied", f"{user.user_id} may not write to collection {collection}"
-                )
+                raise CaseAccessError("forbidden", f"{user.user_id} may not write to collection {collection}")
 
             def keep(conn: Connection, stored: AddResult) -> None:
                 if stored.failures:
@@ -868,7 +873,7 @@ class CaseService:
         self.audit.append(event)
         if not decision.allowed:
             raise CaseAccessError(
-                "release_denied", f"{user.user_id} may not export case {case_id}: {decision.reason}"
+                "forbidden", f"{user.user_id} may not export case {case_id}: {_RELEASE_RULE}"
             )
         return case_objects(version.case, code, modified=self.clock())
 
