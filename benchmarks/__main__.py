@@ -168,6 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sharing",
             "assess-speed",
             "entity-resolution",
+            "network",
             "api-load",
             "faults",
             "soak",
@@ -209,6 +210,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from benchmarks.entity_resolution import run_entity_resolution
 
         status |= run_entity_resolution(console(), quick=args.quick, workers=args.workers)
+    if args.benchmark in ("network", "all"):
+        from benchmarks.network import run_network
+
+        status |= run_network(console(), quick=args.quick, seed=args.seed or 7)
     if args.benchmark == "api-load" or (args.benchmark == "all" and args.quick):
         status |= api_load(args)
     if args.benchmark == "faults":

@@ -19,6 +19,7 @@ Who may do what (decided here, for the CLI, the API and the console alike; every
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -931,4 +932,102 @@ def _account_of(user: User) -> Any:
     )
 
 
-__all__ = ["CaseService", "CaseView", "CheckView", "NewEvent", "NewSubject", "ReferralView", "VerifyView"]
+# -- network ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EntityView:
+    entity_id: str
+    kind: str
+    label: str
+    portion: str
+    members: list[str]
+    why: list[str]
+    community: int
+
+
+@dataclass(frozen=True, slots=True)
+class LinkView:
+    source: str
+    target: str
+    kind: str
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkView:
+    """The network of the cases the caller may read (each as they may read it), analysed."""
+
+    cases: list[str]
+    entities: list[EntityView]
+    links: list[LinkView]
+    communities: list[list[str]]
+    brokers: list[tuple[str, float]]
+    ring: list[str]
+    paths: list[list[str]]
+    co_travel: list[tuple[str, str, int]]
+
+
+def _entity_ref(built: Any, ref: str) -> str:
+    """An entity id, or a `case_id/subject_id` reference to one; a clear error for anything else."""
+    if ref in built.entities:
+        return str(ref)
+    if ref in built.entity_of:
+        return str(built.entity_of[ref])
+    raise InputError(
+        "unknown_subject",
+        f"{ref!r} is neither an entity nor a case_id/subject_id among the cases you may read",
+    )
+
+
+def case_network(  # noqa: PLR0917
+    service: CaseService,
+    user: User,
+    case_ids: Sequence[str] = (),
+    subject: str | None = None,
+    hops: int = 2,
+    path: tuple[str, str] | None = None,
+) -> tuple[NetworkView, Any]:
+    """Build and analyse the network of the caller's readable cases (all, or `case_ids`); also returns the
+    `cruce.cases.network.Network` for export (GraphML, JSON)."""
+    from cruce.cases.casenet import build
+
+    if not 1 <= hops <= 6:
+        raise InputError("bad_hops", "hops is 1 to 6")
+    wanted = list(case_ids) or [c.case_id for c in service.cases(user)]
+    readable = []
+    for case_id in wanted:
+        case, seen_as = service._load(user, case_id, "read")
+        readable.append(service._reader_view(user, case, seen_as)[0])
+    built = build(readable)
+    net = built.network
+    groups = net.communities() if len(net) else []
+    community = {node: k for k, members in enumerate(groups) for node in members}
+    ring = sorted(net.ring(_entity_ref(built, subject), hops)) if subject else []
+    paths = net.shortest_paths(_entity_ref(built, path[0]), _entity_ref(built, path[1])) if path else []
+    data = net.to_json()
+    service.audit.append(
+        service._event(user, "read", "cases/network", details={"cases": len(readable), "entities": len(net)})
+    )
+    view = NetworkView(
+        cases=[c.case_id for c in readable],
+        entities=[
+            EntityView(
+                e.entity_id,
+                e.kind.value,
+                e.label,
+                e.portion,
+                e.members,
+                e.why,
+                community.get(e.entity_id, -1),
+            )
+            for e in built.entities.values()
+        ],
+        links=[LinkView(x["source"], x["target"], x["kind"], x["weight"]) for x in data["links"]],
+        communities=[sorted(g) for g in groups if len(g) > 1],
+        brokers=[(node, round(score, 4)) for node, score in net.brokers(top=5) if score > 0],
+        ring=ring,
+        paths=paths,
+        co_travel=built.co_travel,
+    )
+    return view, net
