@@ -8,10 +8,11 @@ never merges two persons (two men named Juan Hernández are not one). The probab
 (`cruce.cases.resolve`) is for bulk files of person records; a case file's subjects are few and named.
 
 Links between entities (`cruce.cases.network.LINK_KINDS`): subjects named in one event are linked
-(`co-travel` for a crossing, `seizure` for a seizure, else `case`), a person and the phone, address, account
-or vehicle named with them take that kind; subjects of one case with no shared event get a weak `case`
-link. Crossing events feed `co_travel` too: travelers seen together at one port (same vehicle, or within
-minutes) on at least two occasions are linked as `co-travel` with the count as weight.
+(`co-travel` for a crossing, `seizure` for a seizure, else `case`); a person and the phone, address, account
+or vehicle named with them take that kind. Being in the same case file is not a link: a case gathers people
+who never met, and counting it would make every case one clique and blur who bridges whom. Crossing events
+feed `co_travel` too: travelers seen together at one port (same vehicle, or within minutes) on at least two
+occasions are linked as `co-travel` with the count as weight.
 """
 
 from __future__ import annotations
@@ -48,22 +49,36 @@ class Entity:
     portion: str = ""
 
 
+_KIND_ALIASES = {
+    **dict.fromkeys(("phone", "mobile", "tel", "telefono", "teléfono", "celular", "cell"), "phone"),
+    **dict.fromkeys(
+        ("passport", "pasaporte", "document", "documento", "doc", "id", "curp", "ine"), "document"
+    ),
+    **dict.fromkeys(("plate", "placa", "placas", "license_plate"), "plate"),
+    **dict.fromkeys(("account", "cuenta", "iban", "clabe"), "account"),
+}
+"""Identifier kinds as the two sides write them: a `pasaporte` and a `passport` number are compared."""
+
+
 def _keys(subject: Subject) -> list[str]:
     keys = []
     for kind, value in subject.identifiers.items():
+        name = _KIND_ALIASES.get(kind.strip().lower(), kind.strip().lower())
         clean = _NOT_ALNUM.sub("", value.upper())
-        if kind.lower() in ("phone", "mobile", "tel") or subject.kind is SubjectKind.PHONE:
+        if name == "phone" or subject.kind is SubjectKind.PHONE:
             clean = re.sub(r"\D", "", value)[-10:]
+            name = "phone"
         if len(clean) >= 4:
-            keys.append(f"{kind.lower()}:{clean}")
+            keys.append(f"{name}:{clean}")
     if subject.kind is SubjectKind.PHONE:
         digits = re.sub(r"\D", "", subject.name)[-10:]
         if len(digits) >= 7:
             keys.append(f"phone:{digits}")
     elif subject.kind in (SubjectKind.VEHICLE, SubjectKind.VESSEL, SubjectKind.ACCOUNT):
         clean = _NOT_ALNUM.sub("", subject.name.upper())
+        name = {SubjectKind.VEHICLE: "plate", SubjectKind.ACCOUNT: "account"}.get(subject.kind, "vessel")
         if len(clean) >= 4:
-            keys.append(f"{subject.kind.value}:{clean}")
+            keys.append(f"{name}:{clean}")
     elif subject.kind is SubjectKind.ADDRESS:
         keys.append("address:" + " ".join(sorted(ascii_fold(subject.name).split())))
     elif subject.kind is SubjectKind.PERSON and subject.birth_date:
@@ -119,7 +134,9 @@ def build(
                     reasons[ref].append(f"same {key.split(':', 1)[0]} as {other}")
     entities: dict[str, Entity] = {}
     entity_of: dict[str, str] = {}
-    for ref, s in subjects.items():
+    # a group is named after its first person (else its first member): "Juan Soto", not his phone number
+    ordered = sorted(subjects.items(), key=lambda item: item[1].kind is not SubjectKind.PERSON)
+    for ref, s in ordered:
         root = union.find(ref)
         eid = f"entity:{root}"
         entity = entities.get(eid)
@@ -133,34 +150,26 @@ def build(
         net.add_node(e.entity_id, e.kind.value, e.label, e.portion)
     crossings: list[Crossing] = []
     for case in case_list:
-        linked: set[tuple[str, str]] = set()
         for ev in case.events:
             members = [f"{case.case_id}/{sid}" for sid in ev.subjects if f"{case.case_id}/{sid}" in entity_of]
-            _link_event(net, members, subjects, entity_of, ev.kind, linked)
+            _link_event(net, members, subjects, entity_of, ev.kind)
             if ev.kind is EventKind.CROSSING:
                 vehicle = next((entity_of[m] for m in members if subjects[m].kind is SubjectKind.VEHICLE), "")
                 for m in members:
                     if subjects[m].kind is SubjectKind.PERSON:
                         crossings.append(Crossing(entity_of[m], ev.place, ev.at, vehicle))
-        refs = [f"{case.case_id}/{s.subject_id}" for s in case.subjects]
-        for i, a in enumerate(refs):
-            for b in refs[i + 1 :]:
-                pair = (min(entity_of[a], entity_of[b]), max(entity_of[a], entity_of[b]))
-                if pair[0] != pair[1] and pair not in linked:
-                    net.add_link(pair[0], pair[1], "case", 0.5)
     together = co_travel(crossings, window=window, min_times=min_times)
     for a, b, times in together:
         net.add_link(a, b, "co-travel", float(times))
     return CaseNetwork(net, entities, entity_of, together)
 
 
-def _link_event(  # noqa: PLR0917 - one event's links and the maps they read
+def _link_event(
     net: Network,
     members: Sequence[str],
     subjects: dict[str, Subject],
     entity_of: dict[str, str],
     kind: EventKind,
-    linked: set[tuple[str, str]],
 ) -> None:
     base = {EventKind.CROSSING: "co-travel", EventKind.SEIZURE: "seizure"}.get(kind, "case")
     for i, a in enumerate(members):
@@ -174,4 +183,3 @@ def _link_event(  # noqa: PLR0917 - one event's links and the maps they read
                 if one.kind is SubjectKind.PERSON and other.kind in _LINK_OF_KIND:
                     link = _LINK_OF_KIND[other.kind]
             net.add_link(ea, eb, link)
-            linked.add((min(ea, eb), max(ea, eb)))
