@@ -121,6 +121,7 @@ ROUTES = (
     Route("GET", "/api/v1/cases", roles(READ)),
     Route("POST", "/api/v1/cases", roles(WRITE), 201,  # each country opens its own
           body=lambda r, c: {"json": {"title": f"case by {r}", "marking": "S//NOFORN"}}),
+    Route("GET", "/api/v1/cases/network", roles(READ)),  # each country's readable cases only
     Route("GET", "/api/v1/cases/{case_id}", roles(READ, "USA"), hidden=foreign(READ)),
     Route("POST", "/api/v1/cases/{case_id}/subjects", roles(WRITE, "USA"), 201, hidden=foreign(READ),
           body=lambda r, c: {"json": {"kind": "phone", "name": f"+1 520 {len(r):04d}", "marking": NF}}),

@@ -231,3 +231,24 @@ def test_referral_published_over_taxii_reaches_only_mex(cases: CaseService, stor
     for_can = sharing.page("cases", flt, Reader(frozenset({"CAN"}))).objects
     assert [o.object_type for o in for_can if o.object_type != "marking-definition"] == []
     assert cases.show(FGR, case).status == "referred"
+
+
+def test_the_demo_ring_is_joined_the_broker_found_and_mex_sees_its_tear_line(store: Store) -> None:
+    from cruce.service.demo import run_cases_demo
+    from cruce.synthetic.ring import smuggling_ring
+
+    ring = smuggling_ring(17)
+    demo = run_cases_demo(store, seed=17)
+    assert demo.broker[0] == ring.broker
+    joined = {label: members for label, members, _ in demo.resolved}
+    assert sorted(joined[ring.broker]) == [
+        "case:MEX-ring-nogales/s-coordinator",
+        "case:USA-ring-tucson/s-phone-coordinator",
+    ]
+    assert demo.custody_ok and demo.check.met
+    seen = demo.mexico_sees
+    assert seen.view == "MEX" and seen.status == "referred"
+    assert "Source DELTA" not in [s.name for s in seen.subjects]
+    assert [e.kind for e in seen.events].count("interview") == 0  # the NOFORN interview stays home
+    assert demo.referral.withheld == 3
+    assert AuditLog(store.engine).verify().ok

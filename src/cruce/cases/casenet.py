@@ -135,7 +135,9 @@ def build(
     entities: dict[str, Entity] = {}
     entity_of: dict[str, str] = {}
     # a group is named after its first person (else its first member): "Juan Soto", not his phone number
-    ordered = sorted(subjects.items(), key=lambda item: item[1].kind is not SubjectKind.PERSON)
+    ordered = sorted(
+        subjects.items(), key=lambda item: (item[1].kind is not SubjectKind.PERSON, item[1].name.isupper())
+    )
     for ref, s in ordered:
         root = union.find(ref)
         eid = f"entity:{root}"

@@ -439,3 +439,52 @@ def export(
     bundle = {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objects}
     output.write_text(json.dumps(bundle, indent=1, ensure_ascii=False), encoding="utf-8")
     _say(f"wrote {_plural(len(objects), 'STIX object')} to {escape(str(output))}")
+
+
+@cases_app.command("network")
+def network(  # noqa: PLR0917
+    as_user: As,
+    case: Annotated[
+        list[str] | None, typer.Option("--case", help="Only these cases (repeat; default: all).")
+    ] = None,
+    subject: Annotated[
+        str | None, typer.Option(help="Show the ring around this entity or case_id/subject_id.")
+    ] = None,
+    hops: Annotated[int, typer.Option(min=1, max=6, help="Ring radius in links.")] = 2,
+    path: Annotated[
+        list[str] | None, typer.Option(help="Shortest paths between two entities (give --path twice).")
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write .graphml or .json.")] = None,
+) -> None:
+    """The network of the cases you may read: entities resolved across cases, communities, brokers, rings,
+    paths, co-travel."""
+    from cruce.core.errors import InputError
+    from cruce.service.cases import case_network
+
+    if path is not None and len(path) != 2:
+        raise InputError("bad_path", "give --path exactly twice: --path A --path B")
+    with _Session(as_user) as s:
+        view, net = case_network(
+            s.cases, s.user, case or (), subject, hops, (path[0], path[1]) if path else None
+        )
+    labels = {e.entity_id: e.label for e in view.entities}
+    _say(
+        f"{_plural(len(view.cases), 'case')}: {_plural(len(view.entities), 'entity', 'entities')}, "
+        f"{_plural(len(view.links), 'link')}"
+    )
+    for e in view.entities:
+        if len(e.members) > 1:
+            _say(f"  resolved {escape(e.label)}: {escape(', '.join(e.members))} ({escape('; '.join(e.why))})")
+    for k, cell in enumerate(view.communities, 1):
+        _say(f"  community {k}: {escape(', '.join(labels[n] for n in cell))}")
+    for node, score in view.brokers:
+        _say(f"  broker {escape(labels[node])} (betweenness {score:.2f})")
+    for a, b, times in view.co_travel:
+        _say(f"  co-travel {escape(labels[a])} + {escape(labels[b])}: {times} times")
+    if subject:
+        _say(f"  ring of {hops} around {escape(subject)}: {escape(', '.join(labels[n] for n in view.ring))}")
+    for p in view.paths:
+        _say("  path " + " -> ".join(escape(labels[n]) for n in p))
+    if output is not None:
+        net.write(output)
+        _say(f"wrote {escape(str(output))}")

@@ -8,7 +8,7 @@ import binascii
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from cruce.api.auth import CurrentUser
@@ -19,10 +19,12 @@ from cruce.service.cases import (
     CaseView,
     CheckView,
     CustodyView,
+    NetworkView,
     NewEvent,
     NewSubject,
     ReferralView,
     VerifyView,
+    case_network,
 )
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
@@ -121,6 +123,20 @@ def cases(user: CurrentUser, service: Cases) -> list[CaseSummary]:
 @router.post("", response_model=CaseView, status_code=201, summary="Open a case")
 def open_case(body: NewCase, user: CurrentUser, service: Cases) -> CaseView:
     return service.open(user, body.title, body.marking, case_id=body.case_id)
+
+
+@router.get("/network", response_model=NetworkView, summary="The network of the cases you may read")
+def network(  # noqa: PLR0917
+    user: CurrentUser,
+    service: Cases,
+    subject: Annotated[str | None, Query(max_length=200)] = None,
+    hops: Annotated[int, Query(ge=1, le=6)] = 2,
+    case: Annotated[list[str] | None, Query(max_length=50)] = None,
+    path_from: Annotated[str | None, Query(max_length=200)] = None,
+    path_to: Annotated[str | None, Query(max_length=200)] = None,
+) -> NetworkView:
+    path = (path_from, path_to) if path_from and path_to else None
+    return case_network(service, user, case or (), subject, hops, path)[0]
 
 
 @router.get("/{case_id}", response_model=CaseView, summary="A case: whole, or your country's tear line")
