@@ -139,6 +139,9 @@ def test_a_case_from_opening_to_the_partner_answer(tmp_path: Path) -> None:
     assert "Source BRAVO" not in bundle.read_text(encoding="utf-8")
     assert "accepted" in ok("accept", "c1", "--as", "fgr")
     assert "c1" in ok("ls", "--as", "fgr")
+    graph = tmp_path / "net.graphml"
+    shown = ok("network", "--as", "ana", "--subject", "c1/s1", "--hops", "1", "-o", graph)
+    assert "ring of 1 around c1/s1" in shown and graph.read_text(encoding="utf-8").startswith("<?xml")
     # the stored image is replaced behind cruce's back: verify flags it and exits 1
     with sqlite3.connect(data / "cruce.db") as conn:
         conn.execute("UPDATE case_evidence_contents SET content = ? WHERE evidence_id = 'ev1'", (b"edited",))
