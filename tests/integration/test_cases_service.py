@@ -96,6 +96,7 @@ def _ring(cases: CaseService) -> str:
         holder="agent-a",
     )
     cases.add_note(ANA, case, "informant says the stash house moved", "S//NOFORN")
+    cases.add_task(ANA, case, "ask MEX for the recruiters' phones", "S//REL TO USA, MEX", "ana")
     return case
 
 
@@ -119,12 +120,13 @@ def test_full_case_flow_with_partner_view(cases: CaseService, store: Store) -> N
     with pytest.raises(CaseAccessError, match="releasing_officer"):
         cases.refer(ANA, case, "MEX")  # a referral is a release
     referral = cases.refer(RO, case, "MEX")
-    assert referral.partner == "MEX" and referral.withheld == 2  # the informant and the note
+    assert referral.partner == "MEX" and referral.withheld == 3  # the informant, the note, the task
     mex = cases.show(FGR, case)
     assert mex.view == "MEX" and mex.banner == "SECRET//REL TO USA, MEX"
     assert [s.subject_id for s in mex.subjects] == ["s-driver", "s-phone"]
     assert mex.events[0].subjects == ["s-driver"]
     assert mex.notes == [] and mex.custody == []
+    assert mex.tasks == [] and len(cases.show(ANA, case).tasks) == 1  # the owner's work list stays home
     assert "Source BRAVO" not in json.dumps([s.name for s in mex.subjects])
     with pytest.raises(NotFoundError):
         cases.show(RCMP, case)  # released to MEX, not CAN

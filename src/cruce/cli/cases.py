@@ -278,6 +278,20 @@ def add_note(case: CaseArg, text: Annotated[str, typer.Argument()], marking: Mar
     _say(f"{escape(case)}: {_plural(len(view.notes), 'note')}")
 
 
+@cases_app.command("add-task")
+def add_task(
+    case: CaseArg,
+    text: Annotated[str, typer.Argument()],
+    marking: MarkingOpt,
+    as_user: As,
+    assignee: Annotated[str, typer.Option(help="Who does it.")] = "",
+) -> None:
+    """Add a task to the owner's work list (tasks never go to a partner)."""
+    with _Session(as_user) as s:
+        view = s.cases.add_task(s.user, case, text, marking, assignee)
+    _say(f"{escape(case)}: {_plural(len(view.tasks), 'task')}")
+
+
 @cases_app.command("handover")
 def handover(  # noqa: PLR0917
     case: CaseArg,
