@@ -254,3 +254,17 @@ def test_the_demo_ring_is_joined_the_broker_found_and_mex_sees_its_tear_line(sto
     assert [e.kind for e in seen.events].count("interview") == 0  # the NOFORN interview stays home
     assert demo.referral.withheld == 3
     assert AuditLog(store.engine).verify().ok
+
+
+def test_migration_0012_goes_down_to_0008_and_back(store: Store) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from cruce.storage.store import _alembic_config
+
+    with store.engine.connect() as conn, conn.begin():
+        command.downgrade(_alembic_config(conn), "0008")
+    assert not {"cases", "case_custody"} & set(inspect(store.engine).get_table_names())
+    with store.engine.connect() as conn, conn.begin():
+        command.upgrade(_alembic_config(conn), "head")
+    assert {"cases", "case_custody", "case_releases"} <= set(inspect(store.engine).get_table_names())
