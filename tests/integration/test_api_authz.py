@@ -165,14 +165,28 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Node,
                 "usa.sync", organisation="cbp", country="USA", clearance="S", roles=["officer"], kind="system"
             )
         case = "case-usa-1"
-        opened = usa.post("/api/v1/cases", headers=node.headers(SUPER),
-                          json={"title": "Ring", "marking": "S//REL TO USA, MEX", "case_id": case})
+        opened = usa.post(
+            "/api/v1/cases",
+            headers=node.headers(SUPER),
+            json={"title": "Ring", "marking": "S//REL TO USA, MEX", "case_id": case},
+        )
         assert opened.status_code == 201, opened.text
-        usa.post(f"/api/v1/cases/{case}/subjects", headers=node.headers(SUPER),
-                 json={"kind": "person", "name": "Juan Perez", "marking": "S//REL TO USA, MEX"})
-        usa.post(f"/api/v1/cases/{case}/evidence", headers=node.headers(SUPER),
-                 json={"description": "phone", "marking": "S//REL TO USA, MEX", "content_base64": "aGk=",
-                       "evidence_id": "ev-1", "holder": "agent-a"})
+        usa.post(
+            f"/api/v1/cases/{case}/subjects",
+            headers=node.headers(SUPER),
+            json={"kind": "person", "name": "Juan Perez", "marking": "S//REL TO USA, MEX"},
+        )
+        usa.post(
+            f"/api/v1/cases/{case}/evidence",
+            headers=node.headers(SUPER),
+            json={
+                "description": "phone",
+                "marking": "S//REL TO USA, MEX",
+                "content_base64": "aGk=",
+                "evidence_id": "ev-1",
+                "holder": "agent-a",
+            },
+        )
         params = {"alert_id": alert_id, "product_id": "report:USA-setup", "job_id": job["job_id"],
                   "list_id": "us-ofac-sdn", "user_id": "usa.sync", "case_id": case,
                   "partner": "MEX"}  # fmt: skip
