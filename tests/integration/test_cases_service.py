@@ -268,3 +268,20 @@ def test_migration_0012_goes_down_to_0008_and_back(store: Store) -> None:
     with store.engine.connect() as conn, conn.begin():
         command.upgrade(_alembic_config(conn), "head")
     assert {"cases", "case_custody", "case_releases"} <= set(inspect(store.engine).get_table_names())
+
+
+def test_a_partner_never_learns_of_a_later_referral_to_another(cases: CaseService) -> None:
+    from cruce.cases.guidelines import parse_guideline
+
+    case = _ring(cases)
+    cases.start_investigation(ANA, case)
+    cases.refer(RO, case, "MEX")
+    cases.answer(FGR, case, accept=False, reason="outside our jurisdiction")
+    cases.start_investigation(ANA, case)
+    cases.add_subject(ANA, case, NewSubject("person", "Canadian buyer", "S//REL TO USA, CAN", "s-can"))
+    lenient = parse_guideline("partner: CAN\nrequire:\n  - {fact: persons, at_least: 1}\n")
+    cases.refer(RO, case, "CAN", guideline=lenient)
+    seen = cases.show(FGR, case)
+    assert seen.partner == "MEX" and "CAN" not in {h.partner for h in seen.history}
+    assert "Canadian buyer" not in [s.name for s in seen.subjects]
+    assert [c.partner for c in cases.cases(FGR)] == ["MEX"]

@@ -686,6 +686,8 @@ class CaseService:
         case, view = self._load(user, case_id, "read")
         kept, withheld, banner = self._reader_view(user, case, view)
         result = view_of(kept, view, withheld, banner)
+        if view != "full":
+            result = replace(result, partner=view)  # never which other partner the owner referred it to
         if view == "full":
             records, _ = self.store.custody(case_id)
             visible = {v.evidence_id for v in kept.evidence}
@@ -714,7 +716,7 @@ class CaseService:
                 title_marking.classification <= user.clearance
             )
             title = row.title if visible else "(title not releasable)"
-            out.append(CaseSummary(row.case_id, row.owner, title, row.status, row.partner, country))
+            out.append(CaseSummary(row.case_id, row.owner, title, row.status, country, country))
         self.audit.append(self._event(user, "read", "cases", details={"count": len(out)}))
         return out
 
