@@ -170,6 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "entity-resolution",
             "fit-scorer",
             "programs-vetting",
+            "network",
             "api-load",
             "faults",
             "soak",
@@ -225,6 +226,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from benchmarks.programs_vetting import run_programs_vetting
 
         status |= run_programs_vetting(console(), seed=args.seed, quick=args.quick)
+    if args.benchmark in ("network", "all"):
+        from benchmarks.network import run_network
+
+        status |= run_network(console(), quick=args.quick, seed=args.seed or 7)
     if args.benchmark == "api-load" or (args.benchmark == "all" and args.quick):
         status |= api_load(args)
     if args.benchmark == "faults":

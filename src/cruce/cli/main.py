@@ -28,7 +28,7 @@ from typer.core import TyperGroup
 from cruce import __version__
 from cruce.cli.assess import assess_app
 from cruce.cli.audit import audit_app
-from cruce.cli.cases import resolve
+from cruce.cli.cases import cases_app, resolve
 from cruce.cli.config import load_matcher as _load_matcher
 from cruce.cli.config import load_settings as _settings
 from cruce.cli.config import open_configured_store
@@ -91,6 +91,7 @@ app.command("serve")(serve)
 app.add_typer(assess_app, name="assess")
 app.add_typer(programs_app, name="programs")
 app.command("resolve")(resolve)
+app.add_typer(cases_app, name="cases")
 
 
 def _print_help(ctx: Any) -> None:
@@ -459,6 +460,8 @@ def demo(
     _demo_cargo(settings.ensure_data_dir() / "demo-cargo", seed)
     _demo_sharing(report)
     _demo_emergency(seed)
+    with open_store(f"sqlite:///{demo_db}") as cases_store:
+        _demo_cases(cases_store)
     _say(f"Demo store: {escape(str(demo_db))}. All of the above is synthetic data.")
 
 
@@ -546,6 +549,38 @@ def _demo_emergency(seed: int) -> None:
     for portion in demo.mexico.all_portions[:4]:
         _prose(escape(str(portion)))
     _prose(f"  … banner {escape(str(demo.mexico.banner))}")
+
+
+def _demo_cases(store: Any) -> None:
+    """Part 6: a smuggling ring seen from both sides, joined by entity resolution; the referral MEX gets."""
+    from cruce.service.demo import run_cases_demo
+
+    console.rule("[bold]6. Joint cases against a smuggling ring (synthetic)")
+    demo = run_cases_demo(store)
+    _prose(
+        f"USA opened {escape(demo.us_case)} (drivers, a rescue, seized phones); MEX opened "
+        f"{escape(demo.mx_case)} (recruiters, a coordinator) and shared it with the USA "
+        f"({demo.mx_referral.released_parts} parts released)."
+    )
+    for label, members, why in demo.resolved:
+        _prose(escape(f"  entity resolution: {label} = {' + '.join(members)} ({'; '.join(why)})"))
+    _prose(escape(f"  broker (highest betweenness): {demo.broker[0]} ({demo.broker[1]:.2f})"))
+    for k, cell in enumerate(demo.cells, 1):
+        _prose(escape(f"  cell {k}: {', '.join(cell)}"))
+    for a, b, times in demo.co_travel:
+        _prose(escape(f"  co-travel: {a} and {b}, {times} crossings together"))
+    _prose(f"  custody log of {escape(demo.us_case)}: {'intact' if demo.custody_ok else 'PROBLEMS'}")
+    met = "met" if demo.check.met else "not met: " + "; ".join(demo.check.missing)
+    _prose(escape(f"  {demo.check.guideline}: {met}"))
+    seen = demo.mexico_sees
+    _prose(
+        f"\n[bold]MEX[/bold] receives the referral ({demo.referral.released_parts} parts, "
+        f"{demo.referral.withheld} withheld), banner {escape(seen.banner)}:"
+    )
+    for s in seen.subjects[:6]:
+        _prose(escape(f"  {s.portion} {s.kind} {s.name} {s.role}".rstrip()))
+    for e in seen.events[-3:]:
+        _prose(escape(f"  {e.portion} {e.kind} {e.at:%Y-%m-%d} {e.place}: {e.description}"))
 
 
 def _demo_summary(report: Any, seed: int) -> Table:

@@ -16,6 +16,7 @@ from cruce.core.clock import Clock, utc_now
 from cruce.service.accounts import Accounts
 from cruce.service.alerts import AlertQueue, Alerts
 from cruce.service.auditing import AuditTrail
+from cruce.service.cases import CaseService
 from cruce.service.crossings import Crossings
 from cruce.service.index import MatcherIndex
 from cruce.service.jobs import JobRunner, Jobs
@@ -95,6 +96,7 @@ class Services:
         self.crossings = Crossings(api, queue, self.runner, gate)
         self.products = Products(ProductStore(store.engine), gate, clock)
         self.audit_trail = AuditTrail(self.audit, gate)
+        self.cases = CaseService(store.engine, clock=clock, audit=self.audit, sharing=sharing)
 
     def start(self) -> None:
         """At server start: the matcher is loaded, then jobs left by a stopped server are taken over."""

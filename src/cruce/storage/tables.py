@@ -640,3 +640,8 @@ class HitNoticeRow(Base):
     details: Mapped[list[dict[str, str]]] = mapped_column(JSON)
     reasons: Mapped[list[str]] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# Joint cases (migration 0012) live in their own module on this metadata; imported here so that every user
+# of `Base.metadata` (the migration test, `upgrade`) sees them.
+from cruce.storage import case_tables as _case_tables  # noqa: E402, F401
