@@ -77,26 +77,35 @@ def _source(path: Path) -> str:
     return str(path)
 
 
-def _relation(con: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyRelation:
+def _relation(
+    con: duckdb.DuckDBPyConnection, path: Path, *, lenient: bool = False
+) -> duckdb.DuckDBPyRelation:
+    """A file as a relation; `lenient` for a batch input, whose unreadable rows the batch already reported."""
     source = _source(path)
     try:
         if source.endswith(".parquet") or is_parquet(source):
             return con.read_parquet(source)
+        if lenient:
+            return con.sql(
+                "SELECT * FROM read_csv(?, header = true, delim = ',', quote = '\"', all_varchar = true, "
+                "null_padding = true, strict_mode = false, ignore_errors = true)",
+                params=[source],
+            )
         return con.read_csv(source, header=True)
     except duckdb.Error as exc:
         raise InputError("bad_input", f"{path} cannot be read: {exc}", {"file": str(path)}) from exc
 
 
 def kind_of(path: Path) -> str:
-    """"screening" or "scoring", from the file's columns; an InputError for anything else."""
+    """ "screening" or "scoring", from the file's columns; an InputError for anything else."""
     con = connect(threads=2)
     try:
         columns = {c.lower() for c in _relation(con, path).columns}
     finally:
         con.close()
-    if SCREEN_COLUMNS <= columns:
+    if columns >= SCREEN_COLUMNS:
         return "screening"
-    if SCORE_COLUMNS <= columns:
+    if columns >= SCORE_COLUMNS:
         return "scoring"
     raise InputError(
         "bad_input",
@@ -121,7 +130,7 @@ def screening_summary(output: Path, input_path: Path | None = None) -> Screening
         by_country = by_hour = None
         time_column = None
         if input_path is not None:
-            source = _relation(con, input_path)
+            source = _relation(con, input_path, lenient=True)
             columns = {c.lower(): c for c in source.columns}
             if "id" not in columns:
                 raise InputError("missing_column", f"{input_path} has no id column to join on")

@@ -70,7 +70,7 @@ def screen_table(
     progress: Callable[[int], None] | None = None,
     chunk_rows: int = CHUNK_ROWS,
 ) -> BatchReport:
-    """Screen a CSV or Parquet file into a CSV or Parquet file (by suffix); bad rows go to `<out>.errors.csv`."""
+    """Screen a CSV or Parquet file into CSV or Parquet (by suffix); bad rows go to `<out>.errors.csv`."""
     if not is_parquet(input_path) and not is_parquet(output_path):
         return screen_file(
             matcher, input_path, output_path, top=top, workers=workers, progress=progress,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +18,7 @@ from cruce.core.errors import InputError
 from cruce.core.extras import require
 
 
-class Engine(str, Enum):
+class Engine(StrEnum):
     local = "local"
     spark = "spark"
 
@@ -28,7 +28,8 @@ EngineOption = Annotated[
     typer.Option(help="local: worker processes on this machine; spark: a Spark cluster (cruce[spark])."),
 ]
 MasterOption = Annotated[
-    str, typer.Option("--master", help="Spark master with --engine spark (local[2], spark://host:7077, yarn).")
+    str,
+    typer.Option("--master", help="Spark master with --engine spark (local[2], spark://host:7077, yarn)."),
 ]
 PartitionsOption = Annotated[
     int | None, typer.Option(help="Spark input partitions (default: the cluster's parallelism).", min=1)

@@ -28,8 +28,15 @@ from typer.core import TyperGroup
 from cruce import __version__
 from cruce.cli.assess import assess_app
 from cruce.cli.audit import audit_app
-from cruce.cli.batch import Engine, EngineOption, MasterOption, PartitionsOption, report, screen_batch_table
-from cruce.cli.batch import wants_table_path
+from cruce.cli.batch import (
+    Engine,
+    EngineOption,
+    MasterOption,
+    PartitionsOption,
+    report,
+    screen_batch_table,
+    wants_table_path,
+)
 from cruce.cli.cases import resolve
 from cruce.cli.config import load_matcher as _load_matcher
 from cruce.cli.config import load_settings as _settings
@@ -390,7 +397,7 @@ def _explain_matcher() -> None:
 
 
 @screen_app.command("batch")
-def screen_batch(
+def screen_batch(  # noqa: PLR0917 - Typer turns each parameter into an option
     input_path: Annotated[
         Path,
         typer.Argument(

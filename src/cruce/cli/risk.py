@@ -123,8 +123,9 @@ def score(  # noqa: PLR0917 - Typer turns each parameter into an option
     require("risk")
     if engine is Engine.spark:
         score_spark(
-            input_path, output, model, mapping, _rules(rules), screen_parties, top, reasons, master, partitions
-        )
+            input_path, output, model, mapping, _rules(rules), screen_parties, top, reasons, master,
+            partitions,
+        )  # fmt: skip
         return
     from cruce.service.risk import mapping_for, score_file
 

@@ -159,6 +159,7 @@ class _Input:
     frame: DataFrame  # file, line, then text (CSV) or the Parquet columns as c0..cn
     headers: dict[str, list[str]]  # file -> header as written (CSV) or the Parquet column names
     parquet: bool
+    header_lines: dict[str, str]  # file -> its CSV header line as it is (for a mapping's own delimiter)
 
 
 def _paths(inputs: Sequence[str | Path]) -> list[str]:
@@ -180,21 +181,23 @@ def read_input(spark: SparkSession, inputs: Sequence[str | Path], partitions: in
         raise InputError("mixed_inputs", "give CSV files or Parquet files, not both in one run")
     sc = spark.sparkContext
     headers: dict[str, list[str]] = {}
+    header_lines: dict[str, str] = {}
     parts = []
     for path in paths:
         lines = sc.textFile(path, minPartitions=partitions or sc.defaultParallelism)
         try:
             first = lines.first()
         except ValueError as exc:
-            raise InputError("empty_input", f"{path} is empty; expected a header line", {"file": path}) from exc
-        headers[path] = next(csv.reader([first.lstrip("\ufeff")]), [])
+            raise InputError(
+                "empty_input", f"{path} is empty; expected a header line", {"file": path}
+            ) from exc
+        header_lines[path] = first.lstrip("\ufeff")
+        headers[path] = next(csv.reader([header_lines[path]]), [])
         parts.append(
-            lines.zipWithIndex()
-            .filter(lambda pair: pair[1] > 0)
-            .map(functools.partial(_with_file, path))
+            lines.zipWithIndex().filter(lambda pair: pair[1] > 0).map(functools.partial(_with_file, path))
         )
     rdd = parts[0] if len(parts) == 1 else sc.union(parts)
-    return _Input(spark.createDataFrame(rdd, LINES_SCHEMA), headers, parquet=False)
+    return _Input(spark.createDataFrame(rdd, LINES_SCHEMA), headers, False, header_lines)
 
 
 def _with_file(path: str, pair: tuple[str, int]) -> tuple[str, int, str]:
@@ -215,7 +218,7 @@ def _read_parquet(spark: SparkSession, paths: list[str], partitions: int | None)
     if selected.rdd.getNumPartitions() < wanted or partitions:
         selected = selected.repartition(wanted)  # a small file is one row group: spread it over the cores
     files = [row.file for row in selected.select("file").distinct().collect()]
-    return _Input(selected, dict.fromkeys(files, names), parquet=True)
+    return _Input(selected, dict.fromkeys(files, names), True, {})
 
 
 def _raw_rows(frame: pd.DataFrame, parquet: bool) -> Iterator[tuple[str, int, list[str] | None]]:
@@ -296,16 +299,8 @@ def _screen_batches(
     label = CruceScorer.label(matcher.threshold)
     lowered = {f: [c.strip().lower() for c in h] for f, h in headers.value.items()}
     for frame in batches:
-        out: dict[str, list[Any]] = {field.name: [] for field in SCREEN_SCHEMA.fields}
-
-        def add(kind: str, file: str, line: int, values: Sequence[Any], error: str | None) -> None:
-            out["kind"].append(kind)
-            out["file"].append(file)
-            out["line"].append(line)
-            for name, value in zip(SCREEN_OUTPUT, values, strict=True):
-                out[name].append(value)
-            out["error"].append(error)
-
+        out = _Columns({field.name: [] for field in SCREEN_SCHEMA.fields})
+        add = out.add
         for file, line, cells in _raw_rows(frame, parquet):
             header = lowered[file]
             if cells is None:
@@ -324,7 +319,23 @@ def _screen_batches(
                 values = (query_id, int(rank), entity_id, float(score), alert == "true", name, reasons)
                 add(CANDIDATE, file, line, (*values, matcher_label), None)
         meters.record_rss()
-        yield pd.DataFrame(out)
+        yield _plain(pd.DataFrame(out.columns))
+
+
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    """A screening worker's output batch, column by column."""
+
+    columns: dict[str, list[Any]]
+
+    def add(self, kind: str, file: str, line: int, values: Sequence[Any], error: str | None) -> None:
+        out = self.columns
+        out["kind"].append(kind)
+        out["file"].append(file)
+        out["line"].append(line)
+        for name, value in zip(SCREEN_OUTPUT, values, strict=True):
+            out[name].append(value)
+        out["error"].append(error)
 
 
 _UNSPLIT = "the line cannot be split into columns (an unclosed quote, or a quoted field spanning lines)"
@@ -502,24 +513,23 @@ def _score_batches(
     *,
     payload: _Shared,
     parties: _Shared | None,
-    headers: Broadcast[dict[str, list[str]]],
+    headers: Broadcast[dict[str, str]],
     meters: _Meters,
 ) -> Iterator[pd.DataFrame]:
     """Worker side: each chunk of lines read through the mapping, parties screened, and scored."""
     scorer = _scorer_for(payload, meters)
     matcher = _matcher_for(parties, meters) if parties is not None else None
     value: ModelPayload = payload.broadcast.value
-    delimiter = value.mapping.delimiter
     for frame in batches:
         pieces = [
-            _score_lines(scorer, matcher, value, file, delimiter.join(headers.value[file]), group)
+            _score_lines(scorer, matcher, value, str(file), headers.value[str(file)], group)
             for file, group in frame.groupby("file", sort=False)
         ]
         meters.record_rss()
-        yield pd.concat(pieces, ignore_index=True) if pieces else _empty(SCORE_SCHEMA)
+        yield _plain(pd.concat(pieces, ignore_index=True) if pieces else _empty(SCORE_SCHEMA))
 
 
-def _score_lines(
+def _score_lines(  # noqa: PLR0917 - one call site, and a recursive one
     scorer: CargoScorer,
     matcher: Matcher | None,
     value: ModelPayload,
@@ -587,6 +597,13 @@ def _score_errors(file: str, lines: Any, messages: list[str]) -> pd.DataFrame:
     )
 
 
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as plain objects: pandas 3's Arrow-backed strings reach PySpark as chunked arrays,
+    which its Arrow writer cannot take."""
+    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c].dtype)]
+    return frame.astype(dict.fromkeys(text, object)) if text else frame
+
+
 def _empty(schema: StructType) -> pd.DataFrame:
     return pd.DataFrame({field.name: [] for field in schema.fields})
 
@@ -640,7 +657,7 @@ def score(
     payload = _Shared.of(spark, ModelPayload(files, rules_text, rules_source, mapping_obj, top, reasons))
     parties = _Shared.of(spark, ListPayload(list(party_entities), threshold)) if party_entities else None
     broadcast_s = time.perf_counter() - broadcast_started
-    headers = sc.broadcast(source.headers)
+    headers = sc.broadcast(source.header_lines)
     meters = _Meters.create(spark)
     worker = functools.partial(
         _score_batches, payload=payload, parties=parties, headers=headers, meters=meters
