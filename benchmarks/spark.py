@@ -77,22 +77,28 @@ def _screening(  # noqa: PLR0917 - the benchmark's options, passed through
     )
     log(f"screening: {rows:,} queries ({bad} planted bad rows) against {len(entities):,} listed entities")
     results = []
-    started, cpu = time.perf_counter(), _cpu_s()
+    started = time.perf_counter()
     matcher = build_matcher(entities, 0.8)
     build_s = time.perf_counter() - started
+    started, cpu = time.perf_counter(), _cpu_s()  # the rows' cost, as the Spark workers' is measured
     single = tmp / "single.csv"
     report = screen_table(matcher, source, single, workers=2)
     seconds, cpu_s = time.perf_counter() - started, _cpu_s() - cpu
-    baseline = _rows(single)
+    parent_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    baseline = _rows(single) if spark_on else []
     results.append(
         {
             "job": "screening", "engine": "single machine", "cores": 2, "rows": rows, "seconds": seconds,
             "cpu_s": cpu_s, "rejected": report.rejected, "setup_s": build_s,
-            "worker_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+            "worker_rss_mb": worker_mb, "parent_rss_mb": parent_mb,
             "identical": None, "compared": len(baseline),
         }
     )  # fmt: skip
-    log(f"  single machine: {seconds:.1f} s, {report.rejected} rejected")
+    log(
+        f"  single machine: {seconds:.1f} s ({rows / seconds:,.0f} rows/s, {rows / cpu_s:,.0f} per CPU-s), "
+        f"{report.rejected} rejected, peak memory: parent {parent_mb:.0f} MB, worker {worker_mb:.0f} MB"
+    )
     if not spark_on:
         return results
     from cruce.engines import spark as engine
@@ -106,7 +112,8 @@ def _screening(  # noqa: PLR0917 - the benchmark's options, passed through
         results.append(
             {
                 "job": "screening", "engine": f"spark local[{n}]", "cores": n, "rows": rows,
-                "seconds": spark_report.seconds, "cpu_s": None, "rejected": spark_report.rejected,
+                "seconds": spark_report.seconds, "cpu_s": spark_report.worker_cpu_s,
+                "rejected": spark_report.rejected,
                 "setup_s": spark_report.broadcast_s + spark_report.index_build_s,
                 "broadcast_s": spark_report.broadcast_s, "index_build_s": spark_report.index_build_s,
                 "worker_rss_mb": spark_report.worker_peak_rss_mb, "identical": got == baseline,
@@ -157,7 +164,8 @@ def _scoring(  # noqa: PLR0917 - the benchmark's options, passed through
         results.append(
             {
                 "job": "scoring", "engine": f"spark local[{n}]", "cores": n, "rows": spark_report.rows,
-                "seconds": spark_report.seconds, "cpu_s": None, "rejected": spark_report.errors,
+                "seconds": spark_report.seconds, "cpu_s": spark_report.worker_cpu_s,
+                "rejected": spark_report.errors,
                 "setup_s": spark_report.broadcast_s + spark_report.model_load_s,
                 "broadcast_s": spark_report.broadcast_s, "index_build_s": spark_report.model_load_s,
                 "worker_rss_mb": spark_report.worker_peak_rss_mb, "identical": got == baseline,
@@ -171,19 +179,26 @@ def _scoring(  # noqa: PLR0917 - the benchmark's options, passed through
 def table(results: list[dict[str, Any]]) -> Table:
     grid = Table(title="Spark (local[n]) against the single-machine batch, same machine, same files")
     for name in ("job", "engine", "rows", "seconds", "rows/s", "rows/s per core", "× single per core",
-                 "worker peak MB", "broadcast + build s", "identical rows"):  # fmt: skip
+                 "rows per CPU-s", "× single per CPU-s", "worker peak MB", "broadcast + build s",
+                 "identical rows"):  # fmt: skip
         grid.add_column(name, justify="left" if name in ("job", "engine") else "right")
     base: dict[str, float] = {}
+    base_cpu: dict[str, float] = {}
     for r in results:
         per_core = r["rows"] / r["seconds"] / r["cores"]
+        per_cpu = r["rows"] / r["cpu_s"] if r["cpu_s"] else None
         if r["engine"] == "single machine":
             base[r["job"]] = per_core
+            if per_cpu:
+                base_cpu[r["job"]] = per_cpu
         ratio = per_core / base[r["job"]] if r["job"] in base else None
+        cpu_ratio = per_cpu / base_cpu[r["job"]] if per_cpu and r["job"] in base_cpu else None
         identical = "–" if r["identical"] is None else ("yes" if r["identical"] else "NO")
         grid.add_row(
             r["job"], r["engine"], f"{r['rows']:,}", f"{r['seconds']:.1f}",
             f"{r['rows'] / r['seconds']:,.0f}",
             f"{per_core:,.0f}", "1.00" if r["engine"] == "single machine" else f"{ratio:.2f}",
+            "–" if per_cpu is None else f"{per_cpu:,.0f}", "–" if cpu_ratio is None else f"{cpu_ratio:.2f}",
             "–" if not r["worker_rss_mb"] else f"{r['worker_rss_mb']:.0f}",
             "–" if r["setup_s"] is None else f"{r['setup_s']:.1f}",
             f"{identical} ({r['compared']:,})",
