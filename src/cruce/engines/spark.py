@@ -141,14 +141,17 @@ class _MaxParam(AccumulatorParam[float]):
 class _Meters:
     index_build_s: Any  # Accumulator[float]
     worker_rss_mb: Any  # Accumulator[float]
+    worker_cpu_s: Any  # Accumulator[float]: CPU seconds the workers spent on rows (a sum)
 
     @classmethod
     def create(cls, spark: SparkSession) -> _Meters:
         sc = spark.sparkContext
-        return cls(sc.accumulator(0.0, _MaxParam()), sc.accumulator(0.0, _MaxParam()))
+        return cls(sc.accumulator(0.0, _MaxParam()), sc.accumulator(0.0, _MaxParam()), sc.accumulator(0.0))
 
-    def record_rss(self) -> None:
+    def record(self, cpu_started: float) -> None:
+        """After a batch: the worker's peak memory so far, and the CPU time the batch took."""
         self.worker_rss_mb.add(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        self.worker_cpu_s.add(time.process_time() - cpu_started)
 
 
 # ---------------------------------------------------------------------------------------------- input
@@ -299,6 +302,7 @@ def _screen_batches(
     label = CruceScorer.label(matcher.threshold)
     lowered = {f: [c.strip().lower() for c in h] for f, h in headers.value.items()}
     for frame in batches:
+        cpu = time.process_time()
         out = _Columns({field.name: [] for field in SCREEN_SCHEMA.fields})
         add = out.add
         for file, line, cells in _raw_rows(frame, parquet):
@@ -318,8 +322,9 @@ def _screen_batches(
             for query_id, rank, entity_id, score, alert, name, reasons, matcher_label in rows:
                 values = (query_id, int(rank), entity_id, float(score), alert == "true", name, reasons)
                 add(CANDIDATE, file, line, (*values, matcher_label), None)
-        meters.record_rss()
-        yield _plain(pd.DataFrame(out.columns))
+        done = _plain(pd.DataFrame(out.columns))
+        meters.record(cpu)
+        yield done
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,6 +362,7 @@ class SparkBatchReport:
     index_build_s: float  # the slowest worker's index build
     worker_peak_rss_mb: float
     partitions: int
+    worker_cpu_s: float  # CPU seconds the Python workers spent screening rows (index build excluded)
 
 
 def errors_output(output: str | Path) -> str:
@@ -425,6 +431,7 @@ def screen(
         index_build_s=float(meters.index_build_s.value),
         worker_peak_rss_mb=float(meters.worker_rss_mb.value),
         partitions=partitions_used,
+        worker_cpu_s=float(meters.worker_cpu_s.value),
     )
 
 
@@ -521,12 +528,14 @@ def _score_batches(
     matcher = _matcher_for(parties, meters) if parties is not None else None
     value: ModelPayload = payload.broadcast.value
     for frame in batches:
+        cpu = time.process_time()
         pieces = [
             _score_lines(scorer, matcher, value, str(file), headers.value[str(file)], group)
             for file, group in frame.groupby("file", sort=False)
         ]
-        meters.record_rss()
-        yield _plain(pd.concat(pieces, ignore_index=True) if pieces else _empty(SCORE_SCHEMA))
+        done = _plain(pd.concat(pieces, ignore_index=True) if pieces else _empty(SCORE_SCHEMA))
+        meters.record(cpu)
+        yield done
 
 
 def _score_lines(  # noqa: PLR0917 - one call site, and a recursive one
@@ -621,6 +630,7 @@ class SparkScoreReport:
     worker_peak_rss_mb: float
     model_version: str
     rules_label: str | None
+    worker_cpu_s: float
 
 
 def score(
@@ -697,6 +707,7 @@ def score(
         worker_peak_rss_mb=float(meters.worker_rss_mb.value),
         model_version=scorer.model.version,
         rules_label=scorer.rules.label if scorer.rules is not None else None,
+        worker_cpu_s=float(meters.worker_cpu_s.value),
     )
 
 
