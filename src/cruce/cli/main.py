@@ -28,6 +28,15 @@ from typer.core import TyperGroup
 from cruce import __version__
 from cruce.cli.assess import assess_app
 from cruce.cli.audit import audit_app
+from cruce.cli.batch import (
+    Engine,
+    EngineOption,
+    MasterOption,
+    PartitionsOption,
+    report,
+    screen_batch_table,
+    wants_table_path,
+)
 from cruce.cli.cases import cases_app, resolve
 from cruce.cli.config import load_matcher as _load_matcher
 from cruce.cli.config import load_settings as _settings
@@ -92,6 +101,7 @@ app.add_typer(assess_app, name="assess")
 app.add_typer(programs_app, name="programs")
 app.command("resolve")(resolve)
 app.add_typer(cases_app, name="cases")
+app.command("report")(report)
 
 
 def _print_help(ctx: Any) -> None:
@@ -377,20 +387,28 @@ def _explain_matcher() -> None:
 
 
 @screen_app.command("batch")
-def screen_batch(
+def screen_batch(  # noqa: PLR0917 - Typer turns each parameter into an option
     input_path: Annotated[
         Path,
-        typer.Argument(help="CSV: id,name[,schema,birth_date,country,gender,documents].", metavar="INPUT"),
+        typer.Argument(
+            help="CSV or Parquet: id,name[,schema,birth_date,country,gender,documents].", metavar="INPUT"
+        ),
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the candidates CSV.")],
     top: Annotated[int, typer.Option(help="Candidates per query.", min=1)] = 5,
     workers: Annotated[
         int | None, typer.Option(help="Worker processes (default: CRUCE_WORKERS or 2).", min=1)
     ] = None,
+    engine: EngineOption = Engine.local,
+    master: MasterOption = "local[2]",
+    partitions: PartitionsOption = None,
 ) -> None:
-    """Screen every row of a CSV file; streams, so files of millions of rows are fine."""
+    """Screen every row of a CSV or Parquet file; streams, so files of millions of rows are fine."""
     from cruce.service.screening import check_batch_paths, screen_file
 
+    if wants_table_path(input_path, output, engine):  # Parquet or Spark: cruce.cli.batch
+        screen_batch_table(input_path, output, top, workers, engine, master, partitions)
+        return
     settings = _settings()
     check_batch_paths(input_path, output)  # a bad file fails now, not after the lists are loaded
     total = _count_lines(input_path)
