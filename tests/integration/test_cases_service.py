@@ -16,7 +16,8 @@ from cruce.sharing.access import Organisation, Role, User
 from cruce.sharing.exchange import ObjectFilter, VersionPick
 from cruce.storage.audit import AuditLog
 from cruce.storage.case_tables import CaseEvidenceContentRow
-from cruce.storage.sharing import Reader, SharingStore
+from cruce.storage.collections import Reader
+from cruce.storage.sharing import SharingStore
 from cruce.storage.store import Store, open_store
 
 

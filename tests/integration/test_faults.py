@@ -484,7 +484,7 @@ def test_kill_9_during_a_taxii_sync(tmp_path: Path, direction: str) -> None:
 
     from cruce.core.markings import Marking
     from cruce.sharing.stix import marking_definition
-    from cruce.storage.sharing import Reader
+    from cruce.storage.collections import Reader
 
     if direction == "pull":  # B pulls A's collection: what MEX may receive
         source_url, key = _share_node(tmp_path / "a", marked_objects(600))  # mex.sync's key on A

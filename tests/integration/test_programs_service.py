@@ -18,7 +18,7 @@ from cruce.programs.lifecycle import TransitionError
 from cruce.programs.model import ApplicationState, MembershipState, PartyRole
 from cruce.programs.vetting import Recommendation
 from cruce.service.programs import Actor, ProgramService
-from cruce.storage.alerts import ApiStore
+from cruce.storage.alerts import AlertStore
 from cruce.storage.audit import AuditLog
 from cruce.storage.store import Store, open_store
 from cruce.storage.tables import ProgramTransitionRow
@@ -229,7 +229,7 @@ def test_suspend_for_alert_suspends_queues_the_alert_with_context_and_audits_at_
     outcome = service.suspend_for_alert(membership_id, reason="named on mx-wanted@2", match=match,
                                         party=party.parties[0])  # fmt: skip
     assert outcome.moved and outcome.membership.state is MembershipState.SUSPENDED and outcome.alert_new
-    alert = ApiStore(store.engine).alert(outcome.alert_id or "")
+    alert = AlertStore(store.engine).alert(outcome.alert_id or "")
     assert alert.country == "USA" and alert.kind == "membership"
     assert alert.person["membership_id"] == membership_id and alert.person["program_id"] == "sentri"
     assert alert.entity_id == listed.id

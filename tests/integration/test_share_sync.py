@@ -31,7 +31,8 @@ from cruce.core.markings import Marking
 from cruce.service.sharing import Remote, SyncError, publish, pull, push
 from cruce.sharing.exchange import ObjectFilter, PagePosition, VersionPick
 from cruce.storage.audit import AuditLog
-from cruce.storage.sharing import Reader, SharingStore
+from cruce.storage.collections import Reader
+from cruce.storage.sharing import SharingStore
 from cruce.storage.store import open_store
 
 OBJECTS = 1500

@@ -21,7 +21,8 @@ from cruce.sharing.definitions import TLP2_IDS
 from cruce.sharing.exchange import ObjectFilter, VersionPick
 from cruce.sharing.release import reach_of
 from cruce.sharing.stix import marking_definition
-from cruce.storage.sharing import Reader, SharingStore
+from cruce.storage.collections import Reader
+from cruce.storage.sharing import SharingStore
 from cruce.storage.store import open_store
 
 COUNTRIES = ("USA", "MEX", "CAN", "GBR", "UGA", "ARE")  # UGA/ARE: neighbours of USA/MEX in LIKE terms

@@ -49,8 +49,9 @@ from cruce.service.sharing import (
 )
 from cruce.service.signin import ThrottlePolicy
 from cruce.sharing.exchange import ObjectFilter, VersionPick, stix_timestamp, unstorable_text
+from cruce.storage.accounts import Account
+from cruce.storage.collections import Page
 from cruce.storage.credentials import PasswordHasher
-from cruce.storage.sharing import Account, Page
 from cruce.storage.store import open_store
 
 API_ROOT = "cruce"

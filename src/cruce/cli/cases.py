@@ -89,10 +89,10 @@ class _Session:
     def __init__(self, as_user: str) -> None:
         from cruce.cli.config import open_configured_store
         from cruce.service.cases import CaseService
-        from cruce.storage.sharing import SharingStore
+        from cruce.storage.accounts import AccountStore
 
         self.store = open_configured_store()
-        self.user = SharingStore(self.store.engine).account(as_user).user()
+        self.user = AccountStore(self.store.engine).account(as_user).user()
         self.cases = CaseService(self.store.engine)
 
     def __enter__(self) -> _Session:

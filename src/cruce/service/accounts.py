@@ -22,8 +22,7 @@ from cruce.service.sharing import UnauthenticatedError
 from cruce.service.signin import SignInGuard
 from cruce.sharing.access import Role, User, role_conflict
 from cruce.sharing.audit import Outcome
-from cruce.storage.alerts import ACCESS_TOKEN_PREFIX, ApiStore
-from cruce.storage.sharing import SYSTEM, Account, SharingStore
+from cruce.storage.accounts import ACCESS_TOKEN_PREFIX, SYSTEM, Account, AccountStore
 
 
 class TokenResponse(BaseModel):
@@ -66,7 +65,12 @@ class Accounts:
     """Sign-in, tokens, and account administration; every step audited."""
 
     def __init__(
-        self, sharing: SharingStore, tokens: ApiStore, guard: SignInGuard, gate: Gate, token_ttl: timedelta
+        self,
+        sharing: AccountStore,
+        tokens: AccountStore,
+        guard: SignInGuard,
+        gate: Gate,
+        token_ttl: timedelta,
     ) -> None:
         self.sharing = sharing
         self.tokens = tokens

@@ -46,9 +46,9 @@ from cruce.service.paging import Page, check_limit, decode_cursor, page_of
 from cruce.service.policy import Gate, check_text
 from cruce.sharing.access import Role, User
 from cruce.sharing.audit import AuditEvent
-from cruce.storage.alerts import AlertEvent, AlertRecord, ApiStore, AuditHook, NewAlert
+from cruce.storage.accounts import Account, AccountStore
+from cruce.storage.alerts import AlertEvent, AlertRecord, AlertStore, AuditHook, NewAlert
 from cruce.storage.codec import entity_to_dict
-from cruce.storage.sharing import Account, SharingStore
 
 
 def feature_views(match: Match) -> list[dict[str, Any]]:
@@ -89,9 +89,9 @@ class AlertPlan:
 
 
 class AlertQueue:
-    """The work queue on an `ApiStore`; callers have already checked that the user may do the action."""
+    """The work queue on an `AlertStore`; callers have already checked that the user may do the action."""
 
-    def __init__(self, store: ApiStore) -> None:
+    def __init__(self, store: AlertStore) -> None:
         self.store = store
         self._hashes: dict[str, tuple[Entity, str]] = {}
         self._lock = threading.Lock()
@@ -113,7 +113,7 @@ class AlertQueue:
         self, query: Query, matches: Sequence[Match], *, country: str, actor: str, source: str
     ) -> AlertPlan:
         """What one screening's alerting matches call for: the alerts to raise, and the remembered false
-        positives (read now); `ApiStore.raise_alerts` or a batch job's chunk commit then writes them."""
+        positives (read now); `AlertStore.raise_alerts` or a batch job's chunk commit then writes them."""
         alerting = [m for m in matches if m.alert]
         if not alerting:
             return AlertPlan({}, [])
@@ -288,7 +288,7 @@ class AlertEventView(BaseModel):
 class Alerts:
     """A country's alerts, read and worked by its own officers and analysts; another country's are missing."""
 
-    def __init__(self, store: ApiStore, queue: AlertQueue, accounts: SharingStore, gate: Gate) -> None:
+    def __init__(self, store: AlertStore, queue: AlertQueue, accounts: AccountStore, gate: Gate) -> None:
         self.store = store
         self.queue = queue
         self.accounts = accounts

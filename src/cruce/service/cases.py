@@ -57,7 +57,7 @@ from cruce.sharing.audit import AuditEvent, Outcome
 from cruce.sharing.release import WRITING_ROLES, may_write_parts
 from cruce.storage.audit import AuditLog
 from cruce.storage.cases import CaseStore, change_status_on
-from cruce.storage.sharing import AddResult, SharingStore
+from cruce.storage.collections import AddResult, CollectionStore
 
 _RELEASE_RULE = (
     "a case leaves its country only by a releasing officer of that country cleared to every part that leaves "
@@ -366,11 +366,11 @@ class CaseService:
         *,
         clock: Clock = utc_now,
         audit: AuditLog | None = None,
-        sharing: SharingStore | None = None,
+        sharing: CollectionStore | None = None,
     ) -> None:
         self.audit = audit or AuditLog(engine)
         self.store = CaseStore(engine, self.audit)
-        self.sharing = sharing or SharingStore(engine, clock=clock)
+        self.sharing = sharing or CollectionStore(engine, clock=clock)
         self.clock = clock
 
     # -- audit and access --------------------------------------------------------------------------------
@@ -922,7 +922,7 @@ def _custody_view(record: Any) -> CustodyView:
 
 
 def _account_of(user: User) -> Any:
-    from cruce.storage.sharing import Account
+    from cruce.storage.accounts import Account
 
     return Account(
         user.user_id,

@@ -65,9 +65,12 @@ from cruce.sharing.notices import (
     status_objects,
 )
 from cruce.sharing.release import may_write, may_write_parts
+from cruce.storage.accounts import Account
 from cruce.storage.audit import AuditLog
+from cruce.storage.collections import AddResult, Reader
 from cruce.storage.partners import PartnerStore, notice_digest
-from cruce.storage.sharing import Account, AddResult, CursorUpdate, Reader, SharingStore
+from cruce.storage.sharing import SharingStore
+from cruce.storage.sync import CursorUpdate
 
 
 class Suspender(Protocol):

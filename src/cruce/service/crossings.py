@@ -16,7 +16,7 @@ from cruce.service.jobs import JobRunner, JobView
 from cruce.service.paging import Page, check_limit, key_page, page_of
 from cruce.service.policy import Gate
 from cruce.sharing.access import User
-from cruce.storage.alerts import ApiStore, new_job_id
+from cruce.storage.jobs import JobStore, new_job_id
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class PortView(BaseModel):
 class Crossings:
     """The ports, and simulated days (screened, scored, routed) whose referrals join the alert queue."""
 
-    def __init__(self, store: ApiStore, queue: AlertQueue, runner: JobRunner, gate: Gate) -> None:
+    def __init__(self, store: JobStore, queue: AlertQueue, runner: JobRunner, gate: Gate) -> None:
         self.store = store
         self.queue = queue
         self.runner = runner

@@ -1,7 +1,7 @@
 """Background jobs of a server: one worker thread, leases, take-over of a stopped server's jobs, and reads.
 
 A job runs on this process's worker thread under a lease the keeper thread renews. When a server dies, its
-leases run out and another server process takes the job over (`ApiStore.claim_job`: exactly one does): a kind
+leases run out and another server process takes the job over (`JobStore.claim_job`: exactly one does): a kind
 with a resumer (a batch screening resumes after its last committed chunk) goes on, any other (a simulated
 day) is marked failed. A job is its owner's alone; anyone else is told it is missing.
 """
@@ -25,7 +25,7 @@ from cruce.core.errors import CruceError, NotFoundError
 from cruce.service.paging import Page, check_limit, decode_cursor, page_of
 from cruce.service.policy import ConflictError, Gate
 from cruce.sharing.access import User
-from cruce.storage.alerts import ApiStore, JobRecord, LostJobError
+from cruce.storage.jobs import JobRecord, JobStore, LostJobError
 
 log = logging.getLogger(__name__)
 
@@ -64,12 +64,12 @@ Resumer = Callable[[JobRecord], None]
 class JobRunner:
     """This process's worker thread, its job leases, and the take-over of jobs whose lease ran out."""
 
-    def __init__(self, store: ApiStore, gate: Gate, lease: timedelta) -> None:
+    def __init__(self, store: JobStore, gate: Gate, lease: timedelta) -> None:
         self.store = store
         self.gate = gate
         self.lease = lease
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cruce-job")
-        # This process, as the holder of job leases (see `ApiStore`); the jobs it works now.
+        # This process, as the holder of job leases (see `cruce.storage.jobs`); the jobs it works now.
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self._held: set[str] = set()
         self._held_lock = threading.Lock()
@@ -158,7 +158,7 @@ class JobRunner:
 class Jobs:
     """A user's own jobs: progress, and a finished batch's results file."""
 
-    def __init__(self, store: ApiStore, gate: Gate) -> None:
+    def __init__(self, store: JobStore, gate: Gate) -> None:
         self.store = store
         self.gate = gate
 

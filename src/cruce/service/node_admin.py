@@ -16,8 +16,9 @@ from cruce.core.errors import InputError
 from cruce.service.sharing import PublishResult, Remote, RetryPolicy, SyncReport, publish, pull, push
 from cruce.sharing.access import Role, role_conflict
 from cruce.sharing.products import Product
+from cruce.storage.accounts import PERSON, SYSTEM, Account
 from cruce.storage.audit import AuditLog
-from cruce.storage.sharing import PERSON, SYSTEM, Account, SharingStore
+from cruce.storage.sharing import SharingStore
 from cruce.storage.store import Store
 
 

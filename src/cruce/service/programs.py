@@ -65,7 +65,7 @@ from cruce.programs.vetting import HistoryEvent, HistoryKind, HistorySource, Vet
 from cruce.service.alerts import AlertQueue, feature_views
 from cruce.service.screening import build_matcher
 from cruce.sharing.audit import AuditEvent, Outcome
-from cruce.storage.alerts import ApiStore, NewAlert
+from cruce.storage.alerts import AlertStore, NewAlert
 from cruce.storage.programs import (
     ApplicationRecord,
     MemberAlert,
@@ -774,7 +774,7 @@ class ProgramService:
         fingerprint = person_fingerprint(chosen.query) if chosen is not None else record.membership_id
         if match is not None:
             if self._queue is None:
-                self._queue = AlertQueue(ApiStore(self.store.engine))
+                self._queue = AlertQueue(AlertStore(self.store.engine))
             entity_id, entity_hash = match.entity_id, self._queue.entity_hash(match.entity)
             caption, score, features = match.entity.caption, match.score, feature_views(match)
         else:

@@ -29,9 +29,9 @@ from cruce.service.policy import Gate
 from cruce.service.screening import BATCH_OUTPUT_COLUMNS, ScreenedQuery, screen_queries
 from cruce.sharing.access import User
 from cruce.sharing.audit import AuditEvent
-from cruce.storage.alerts import ApiStore, ChunkRow, JobRecord, LostJobError, new_job_id
+from cruce.storage.accounts import AccountStore
 from cruce.storage.audit import AuditLog
-from cruce.storage.sharing import SharingStore
+from cruce.storage.jobs import ChunkRow, JobRecord, JobStore, LostJobError, new_job_id
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +44,8 @@ class BatchScreening:
 
     def __init__(  # noqa: PLR0917 - the parts a batch job writes to
         self,
-        store: ApiStore,
-        accounts: SharingStore,
+        store: JobStore,
+        accounts: AccountStore,
         audit: AuditLog,
         index: MatcherIndex,
         queue: AlertQueue,

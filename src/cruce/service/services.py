@@ -26,13 +26,16 @@ from cruce.service.products import Products
 from cruce.service.screen_jobs import BatchScreening
 from cruce.service.screener import Screener
 from cruce.service.signin import SignInGuard, ThrottlePolicy
-from cruce.storage.alerts import ApiStore
+from cruce.storage.accounts import AccountStore
+from cruce.storage.alerts import AlertStore
 from cruce.storage.audit import AuditAppender, AuditLog
+from cruce.storage.collections import CollectionStore
 from cruce.storage.credentials import PasswordHasher, PasswordPolicy
+from cruce.storage.jobs import JobStore
 from cruce.storage.products import ProductStore
-from cruce.storage.sharing import SharingStore
 from cruce.storage.signin import SignInStore
 from cruce.storage.store import Store
+from cruce.storage.transactions import writer_lock
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
@@ -65,23 +68,25 @@ class Services:
         self.config = config
         self.clock = clock
         self.hasher = hasher or PasswordHasher(config.passwords)
-        sharing = SharingStore(store.engine, clock=clock, hasher=self.hasher)
+        accounts = AccountStore(store.engine, clock=clock, hasher=self.hasher)
+        alerts = AlertStore(store.engine, clock=clock)
+        jobs = JobStore(store.engine, clock=clock)
         self.audit = AuditLog(store.engine)
-        api = ApiStore(store.engine, clock=clock)
-        # Group commit: events of concurrent requests share a transaction; each waits for its commit.
-        self.audit_writer = AuditAppender(self.audit, lock=api.write_lock)
+        # Group commit: events of concurrent requests share a transaction; each waits for its commit (under
+        # the writer lock every write transaction on SQLite takes: `transactions.begin_write`).
+        self.audit_writer = AuditAppender(self.audit, lock=writer_lock(store.engine))
         gate = Gate(self.audit, self.audit_writer, clock)
-        queue = AlertQueue(api)
+        queue = AlertQueue(alerts)
         guard = SignInGuard(
             SignInStore(store.engine), gate.append, policy=config.throttle, clock=clock, door="api"
         )
         self.index = MatcherIndex(store, config.alert_threshold, clock)
-        self.runner = JobRunner(api, gate, config.job_lease)
-        self.accounts = Accounts(sharing, api, guard, gate, config.token_ttl)
+        self.runner = JobRunner(jobs, gate, config.job_lease)
+        self.accounts = Accounts(accounts, accounts, guard, gate, config.token_ttl)
         self.screening = Screener(self.index, queue, gate)
         self.batches = BatchScreening(
-            api,
-            sharing,
+            jobs,
+            accounts,
             self.audit,
             self.index,
             queue,
@@ -90,13 +95,14 @@ class Services:
             config.data_dir,
             config.max_upload_bytes,
         )
-        self.jobs = Jobs(api, gate)
+        self.jobs = Jobs(jobs, gate)
         self.lists = Lists(store, self.index, gate)
-        self.alerts = Alerts(api, queue, sharing, gate)
-        self.crossings = Crossings(api, queue, self.runner, gate)
+        self.alerts = Alerts(alerts, queue, accounts, gate)
+        self.crossings = Crossings(jobs, queue, self.runner, gate)
         self.products = Products(ProductStore(store.engine), gate, clock)
         self.audit_trail = AuditTrail(self.audit, gate)
-        self.cases = CaseService(store.engine, clock=clock, audit=self.audit, sharing=sharing)
+        collections = CollectionStore(store.engine, clock=clock)
+        self.cases = CaseService(store.engine, clock=clock, audit=self.audit, sharing=collections)
 
     def start(self) -> None:
         """At server start: the matcher is loaded, then jobs left by a stopped server are taken over."""

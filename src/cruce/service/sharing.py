@@ -12,7 +12,7 @@ Publishing the same product again is a no-op (same objects, same versions); a ch
 
 Serving (`TaxiiService`). Every call is made for an authenticated account and checked against the
 collection's permissions; every read, write and denial is appended to the audit log. Reads are filtered in
-the query by the account's countries and clearance (`cruce.storage.sharing.Reader`).
+the query by the account's countries and clearance (`cruce.storage.collections.Reader`).
 
 Sync. `pull` reads a remote collection page by page (`match[version]=all`, following `next`) and stores
 each page's objects together with the cursor (the page's `X-TAXII-Date-Added-Last`) in one transaction;
@@ -55,21 +55,15 @@ from cruce.sharing.exchange import (
 from cruce.sharing.products import Product
 from cruce.sharing.release import may_write, may_write_parts
 from cruce.sharing.stix import NAMESPACE, export_product, identity_country, import_bundle
+from cruce.storage.accounts import Account
 from cruce.storage.audit import AuditLog
+from cruce.storage.collections import AddResult, Collection, Page, Reader, StoredObject
 from cruce.storage.credentials import PasswordHasher
 from cruce.storage.products import ProductStore, save_product_on
-from cruce.storage.sharing import (
-    Account,
-    AddResult,
-    Collection,
-    CursorUpdate,
-    Page,
-    Reader,
-    SharingStore,
-    StoredObject,
-)
+from cruce.storage.sharing import SharingStore
 from cruce.storage.signin import SignInStore
 from cruce.storage.store import Store
+from cruce.storage.sync import CursorUpdate
 
 log = logging.getLogger(__name__)
 

@@ -9,17 +9,17 @@ The audit log (`audit_records`, `audit_head`) is append-only and hash-chained (s
 records are only ever inserted, and the one `audit_head` row names the last record's seq and hash. On
 PostgreSQL a trigger refuses UPDATE, DELETE and TRUNCATE of the records (migration 0002).
 
-Sharing (migration 0003, used by `cruce.storage.sharing`): accounts and hashed API tokens, TAXII
-collections with per-principal permissions, the STIX object versions of each collection (with the columns
-pages are keyed by and markings are enforced on), published products kept whole, POST statuses, and sync
-cursors.
+Sharing (migration 0003): accounts and hashed API tokens (`cruce.storage.accounts`), TAXII collections with
+per-principal permissions and the STIX object versions of each collection, with the columns pages are keyed
+by and markings are enforced on (`cruce.storage.collections`), published products kept whole
+(`cruce.storage.products`), POST statuses and sync cursors (`cruce.storage.sync`).
 
 Markings (migration 0005): marking-definitions node-wide and immutable (`share_definitions`), and per object
 version the country it was received from and its granular redactions.
 
-The API (migration 0004, used by `cruce.storage.alerts`): expiring OAuth2 access tokens (hashed, like API
-tokens), the alert work queue (alerts, their append-only history of events, and the remembered false
-positives), and background jobs with their progress.
+The API (migration 0004): expiring OAuth2 access tokens (hashed, like API tokens; `cruce.storage.accounts`),
+the alert work queue (alerts, their append-only history of events, and the remembered false positives;
+`cruce.storage.alerts`), and background jobs with their progress (`cruce.storage.jobs`).
 
 The Alembic migrations in `migrations/versions/` create exactly these tables; a test compares the two.
 """
