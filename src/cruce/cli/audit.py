@@ -19,7 +19,7 @@ from cruce.cli.output import console
 from cruce.core.errors import InputError
 
 if TYPE_CHECKING:
-    from cruce.storage.audit import AuditLog
+    from cruce.service.auditing import NodeAudit
     from cruce.storage.store import Store
 
 
@@ -31,10 +31,10 @@ def _open_store() -> Store:
     return open_configured_store()
 
 
-def _log(store: Store) -> AuditLog:
-    from cruce.storage.audit import AuditLog
+def _audit_of(store: Store) -> NodeAudit:
+    from cruce.service.auditing import NodeAudit
 
-    return AuditLog.of(store)
+    return NodeAudit.of(store)
 
 
 @audit_app.callback(invoke_without_command=True)
@@ -60,16 +60,9 @@ def audit_verify(
     """Recompute every record's hash and link; exit 1 if any record was altered, removed or reordered."""
     anchors = [_anchor(text) for text in anchor or []]
     with _open_store() as store:
-        log = _log(store)
-        result = log.verify()
-        problems = [problem.problem for problem in result.problems]
-        for seq, prefix in anchors:
-            found = log.records(after_seq=seq - 1, limit=1)
-            if not found or found[0].seq != seq:
-                problems.append(f"record {seq} (anchored) is gone: the log was cut back")
-            elif not found[0].hash.startswith(prefix):
-                problems.append(f"record {seq} (anchored) has hash {found[0].hash[:12]}, not {prefix[:12]}")
-    if not problems:
+        result = _audit_of(store).verify(anchors)
+    problems = result.problems
+    if result.ok:
         records = f"{result.checked:,} record{'' if result.checked == 1 else 's'}"
         anchored = f"; {len(anchors)} anchor{'' if len(anchors) == 1 else 's'} match" if anchors else ""
         console.print(
@@ -109,7 +102,7 @@ def audit_ls(
 ) -> None:
     """Show the newest records of the audit log, oldest of them first."""
     with _open_store() as store:
-        records = _log(store).latest(limit, actor=actor)
+        records = _audit_of(store).latest(limit, actor=actor)
     if not records:
         console.print(f"No audit record{f' of {escape(actor)}' if actor else ''} yet.", soft_wrap=True)
         return

@@ -58,9 +58,8 @@ def open_configured_store(settings: Settings | None = None) -> Store:
 
 def load_matcher(settings: Settings) -> Matcher:
     """Every active list version, indexed; says what it is doing, since this is the slow part of start-up."""
-    from cruce.service.screening import build_matcher
+    from cruce.service.index import load_matcher as matcher_of
 
-    with err_console.status("loading the watchlists and building the index..."):
-        with open_configured_store(settings) as store:
-            entities = store.load_entities()
-        return build_matcher(entities, settings.alert_threshold)
+    status = err_console.status("loading the watchlists and building the index...")
+    with status, open_configured_store(settings) as store:
+        return matcher_of(store, settings.alert_threshold)

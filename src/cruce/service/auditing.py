@@ -1,7 +1,14 @@
-"""The audit log for its auditors: a country's records only, newest first or paged, and the chain's check."""
+"""The audit log for its auditors: a country's records only, newest first or paged, and the chain's check.
+
+`AuditTrail` serves a signed-in auditor (the API and the console): its country's records, reading audited.
+`NodeAudit` serves the node's operator (`cruce audit`), who holds the database itself: the whole chain,
+checked against anchors (heads kept elsewhere), and the newest records of every country.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
@@ -11,6 +18,7 @@ from cruce.service.policy import Gate
 from cruce.sharing.access import User, may_audit
 from cruce.sharing.audit import AuditRecord
 from cruce.storage.audit import AuditLog
+from cruce.storage.store import Store
 
 AUDIT_ONLY = "role auditor (and no administration) is needed to read the audit log"
 
@@ -83,3 +91,47 @@ class AuditTrail:
             head=ChainHead(seq=result.head.seq, hash=result.head.hash),
             problems=[ChainProblem(seq=p.seq, problem=p.problem) for p in result.problems],
         )
+
+
+@dataclass(frozen=True, slots=True)
+class ChainCheck:
+    """The whole chain recomputed, and the anchors compared: `problems` empty means intact."""
+
+    checked: int
+    head: ChainHead
+    anchors: int
+    problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class NodeAudit:
+    """The node's whole audit log, for its operator: no user, no country filter (who holds the database
+    file can read it anyway); nothing here writes."""
+
+    def __init__(self, log: AuditLog) -> None:
+        self.log = log
+
+    @classmethod
+    def of(cls, store: Store) -> NodeAudit:
+        return cls(AuditLog.of(store))
+
+    def verify(self, anchors: Sequence[tuple[int, str]] = ()) -> ChainCheck:
+        """Every record's hash and link, then each anchor (seq, hash prefix): a chain re-headed after a cut
+        verifies by itself, so only a head kept apart shows that records went."""
+        result = self.log.verify()
+        problems = [problem.problem for problem in result.problems]
+        for seq, prefix in anchors:
+            found = self.log.records(after_seq=seq - 1, limit=1)
+            if not found or found[0].seq != seq:
+                problems.append(f"record {seq} (anchored) is gone: the log was cut back")
+            elif not found[0].hash.startswith(prefix):
+                problems.append(f"record {seq} (anchored) has hash {found[0].hash[:12]}, not {prefix[:12]}")
+        head = ChainHead(seq=result.head.seq, hash=result.head.hash)
+        return ChainCheck(result.checked, head, len(anchors), problems)
+
+    def latest(self, limit: int, actor: str | None = None) -> list[AuditRecord]:
+        """The newest `limit` records (of `actor`, if given), oldest of them first."""
+        return self.log.latest(limit, actor=actor)

@@ -1,4 +1,5 @@
-"""The screening index a server holds: the matcher over the store's active list versions, swapped whole."""
+"""The screening index: the matcher over the store's active list versions, built once for a command
+(`load_matcher`) or held by a server and swapped whole (`MatcherIndex`)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,11 @@ from cruce.service.screening import build_matcher
 from cruce.storage.store import Store
 
 log = logging.getLogger(__name__)
+
+
+def load_matcher(store: Store, threshold: float | None = None) -> Matcher:
+    """The matcher over every active list version; an InputError when nothing is imported yet."""
+    return build_matcher(store.load_entities(), threshold)
 
 
 class IndexView(BaseModel):
