@@ -85,6 +85,11 @@ class Simulation:
     asset_loss: np.ndarray  # (3, G, N) by the asset whose failure started the cascade that caused it
     asset_outage_hours: np.ndarray  # (G, N) expected annual outage hours of each asset, cascades included
     touched: int  # asset-scenario pairs exposed (targets of each scenario)
+    outages: int = 0  # (event, asset) outages simulated, cascades included: the work done
+
+    @property
+    def outages_per_year(self) -> float:
+        return self.outages / max(1, self.samples)
 
     @property
     def groups(self) -> int:
@@ -144,6 +149,7 @@ def simulate(
     scenario_loss = np.zeros((3, s, groups), np.float64)
     asset_loss = np.zeros((3, groups, n), np.float64)
     asset_hours = np.zeros((groups, n), np.float64)
+    outages = 0
     for part in parts:
         for chunk, values in part.items():
             g0 = chunk * groups_per_chunk
@@ -152,6 +158,7 @@ def simulate(
             scenario_loss[:, :, g] = values[3]
             asset_loss[:, g, :] = values[4]
             asset_hours[g, :] = values[5]
+            outages += int(values[6][0])
     return Simulation(
         samples=groups * group_size,
         group_size=group_size,
@@ -164,6 +171,7 @@ def simulate(
         asset_loss=asset_loss,
         asset_outage_hours=asset_hours,
         touched=sum(int(p.targets.size) for p in prepared),
+        outages=outages,
     )
 
 
@@ -240,6 +248,7 @@ def _run_chunk(job: _Job, rng: np.random.Generator, gpc: int) -> tuple[np.ndarra
     asset_hours = np.zeros((gpc, n), np.float64)
     by_origin: list[tuple[np.ndarray, np.ndarray]] = []
     by_node: list[tuple[np.ndarray, np.ndarray]] = []
+    outages = 0
     for s, prep in enumerate(job.prepared):
         scenario = prep.scenario
         t = scenario.threat.sample(rng, gpc)
@@ -262,6 +271,7 @@ def _run_chunk(job: _Job, rng: np.random.Generator, gpc: int) -> tuple[np.ndarra
         )
         g = group[out.event]
         hours = out.hours
+        outages += hours.size
         contributions = np.empty((3, hours.size), np.float64)
         np.multiply(hours, job.rates[0][out.node], out=contributions[0])
         np.multiply(hours, job.rates[1][out.node], out=contributions[1])
@@ -278,7 +288,8 @@ def _run_chunk(job: _Job, rng: np.random.Generator, gpc: int) -> tuple[np.ndarra
         keys = np.concatenate([k for k, _ in by_node])
         hours = np.concatenate([h for _, h in by_node])
         asset_hours = np.bincount(keys, weights=hours, minlength=gpc * n).reshape(gpc, n) / gs
-    return factors[0], factors[1], factors[2], scenario_loss, asset_loss, asset_hours
+    done = np.array([outages], np.int64)
+    return factors[0], factors[1], factors[2], scenario_loss, asset_loss, asset_hours, done
 
 
 @dataclass(frozen=True, slots=True)

@@ -458,3 +458,8 @@ class SignInFailureRow(Base):
     failures: Mapped[int] = mapped_column(Integer)
     last_failure: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+# Tables of assessments, incidents and humanitarian operations live beside their queries (migration 0013);
+# importing them here puts them on this metadata wherever the tables are compared with the migrations.
+from cruce.storage import assess as _assess  # noqa: E402, F401
