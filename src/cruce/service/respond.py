@@ -977,3 +977,18 @@ def _person(row: Stored) -> PersonRecord:
         row["case_id"],
         row["legal_hold"],
     )
+
+
+def matcher_screen(matcher: Any) -> Callable[[PersonRecord], ScreeningResult]:
+    """Screen a manifest's people as any crossing is: the person's name and nationality against the lists."""
+    from cruce.service.screening import make_query
+
+    def screen(person: PersonRecord) -> ScreeningResult:
+        if not person.given_name:
+            return ScreeningResult(person.person_ref, False, "no name on the manifest")
+        matches = matcher.screen(make_query(person.given_name, country=person.nationality), top=1)
+        hit = matches[0] if matches and matches[0].alert else None
+        reason = f"possible list match (score {hit.score:.2f})" if hit else ""
+        return ScreeningResult(person.person_ref, hit is not None, reason)
+
+    return screen
