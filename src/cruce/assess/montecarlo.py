@@ -315,18 +315,16 @@ def _into_buckets(
     levels = level[part[1]]
     if levels.size == 0:
         return
-    lo_level, hi_level = int(levels.min()), int(levels.max())
-    if lo_level == hi_level:
-        buckets[lo_level].append(part)
+    counts = np.bincount(levels)
+    present = np.flatnonzero(counts)
+    if present.size == 1:
+        buckets[int(present[0])].append(part)
         return
     order = np.argsort(levels, kind="stable")
-    counts = np.bincount(levels, minlength=hi_level + 1)
-    bounds = np.concatenate([[0], np.cumsum(counts)])
-    for lev in range(lo_level, hi_level + 1):
-        lo, hi = int(bounds[lev]), int(bounds[lev + 1])
-        if hi > lo:
-            idx = order[lo:hi]
-            buckets[lev].append(tuple(a[idx] for a in part))
+    bounds = np.cumsum(counts)
+    for lev in present.tolist():
+        idx = order[bounds[lev] - counts[lev] : bounds[lev]]
+        buckets[lev].append(tuple(a[idx] for a in part))
 
 
 def cascade(
@@ -394,10 +392,10 @@ class _Plan:
         self.level = edges.level.astype(np.int8 if self.depth < 127 else np.int16)
         self.salt = salt
 
-    def _draws(self, ev: np.ndarray, edge: np.ndarray) -> np.ndarray:
+    def _draws(self, event_keys: np.ndarray, ev: np.ndarray, edge: np.ndarray) -> np.ndarray:
         """Transmission draws keyed on (event, edge): a key per event (from this call's salt) mixed with a
         fixed key per edge, so an edge's draw in an event does not depend on what else failed."""
-        z = _hash64(self.salt, ev.astype(np.uint64)) ^ _edge_keys(self.edges.dst.size)[edge]
+        z = event_keys[ev] ^ _edge_keys(self.edges.dst.size)[edge]
         z *= _MIX1
         z ^= z >> np.uint64(31)
         z *= _MIX2
@@ -438,6 +436,8 @@ class _Plan:
         done: list[tuple[np.ndarray, ...]] = []
         direct = True  # level 0's only part is the direct failures: unique (event, target) already
         base = np.int64(e0) * n
+        last = int(ev[-1]) + 1
+        event_keys = _hash64(self.salt, np.arange(e0, last, dtype=np.uint64))  # this block's events
         for level in range(depth + 1):
             parts = buckets[level]
             if not parts:
@@ -476,7 +476,7 @@ class _Plan:
             uncertain = np.flatnonzero(threshold < 65536)
             evo = lev_evo[row]
             if uncertain.size:
-                draws = self._draws(evo[uncertain] >> _ORIGIN_BITS, edge[uncertain])
+                draws = self._draws(event_keys, (evo[uncertain] >> _ORIGIN_BITS) - e0, edge[uncertain])
                 kept = np.ones(row.size, dtype=bool)
                 kept[uncertain] = draws < threshold[uncertain]
                 evo, edge, passed = evo[kept], edge[kept], passed[kept]
