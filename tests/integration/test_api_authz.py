@@ -26,6 +26,7 @@ from cruce.storage.store import open_store
 READ = {"analyst", "releasing_officer", "officer"}  # cruce.sharing.access.READING_ROLES
 SCREEN = {"officer", "analyst"}
 LISTS = {"officer", "analyst", "releasing_officer", "admin"}
+WRITE = {"analyst", "releasing_officer"}  # cruce.sharing.release.WRITING_ROLES
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,14 @@ ROUTES = (
     Route("POST", "/api/v1/products", only("analyst", "USA"), 201, body=product),  # MEX: not the owner
     Route("GET", "/api/v1/products", roles(READ)),
     Route("GET", "/api/v1/products/{product_id}", roles(READ)),  # MEX readers get the tear line
+    Route("GET", "/api/v1/incidents", roles(READ)),
+    Route("POST", "/api/v1/incidents", roles(WRITE), 201,
+          body=lambda r, c: {"json": {"kind": "flood", "name": f"flood {c} {r}", "marking": "C"}}),
+    Route("GET", "/api/v1/incidents/{incident_id}", roles(READ, "USA"), hidden=foreign(READ)),
+    Route("POST", "/api/v1/incidents/{incident_id}/sitreps", roles(WRITE, "USA"), 201,
+          body=lambda r, c: {"json": {"portions": [{"marking": "C", "text": f"sitrep by {c} {r}"}]}},
+          hidden=foreign(WRITE)),
+    Route("GET", "/api/v1/rescues/heatmap", roles(READ)),
     Route("GET", "/api/v1/audit/records", roles({"auditor"})),
     Route("GET", "/api/v1/audit/verify", roles({"auditor"})),
     Route("GET", "/api/v1/users", roles({"admin"})),
@@ -137,8 +146,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Node,
             SharingStore(store.engine).add_account(
                 "usa.sync", organisation="cbp", country="USA", clearance="S", roles=["officer"], kind="system"
             )
+        opened = usa.post("/api/v1/incidents", json={"kind": "hurricane", "name": "USA only", "marking": "C"})
+        assert opened.status_code == 201, opened.text
         params = {"alert_id": alert_id, "product_id": "report:USA-setup", "job_id": job["job_id"],
-                  "list_id": "us-ofac-sdn", "user_id": "usa.sync"}  # fmt: skip
+                  "list_id": "us-ofac-sdn", "user_id": "usa.sync",
+                  "incident_id": opened.json()["incident_id"]}  # fmt: skip
         yield base, node, params
 
 

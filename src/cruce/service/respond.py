@@ -35,10 +35,10 @@ from cruce.respond.humanitarian import (
     heatmap,
 )
 from cruce.service.sharing import ForbiddenError
-from cruce.sharing.access import Role
+from cruce.sharing.access import READING_ROLES, Role
 from cruce.sharing.audit import AuditEvent, Outcome
 from cruce.sharing.products import Portion, Product, ProductKind, tear_line
-from cruce.sharing.release import Reach, may_write_parts, reach_of
+from cruce.sharing.release import WRITING_ROLES, Reach, may_write_parts, reach_of
 from cruce.storage.assess import RespondStore, Stored, reach_back, reach_text
 from cruce.storage.audit import AuditLog
 from cruce.storage.sharing import Account
@@ -185,6 +185,12 @@ class RespondService:
         self.audit.append(self._event(account, action, resource, Outcome.DENIED, reason))
         return RespondForbiddenError("forbidden", f"{account.user_id} may not {action} {resource}: {reason}")
 
+    def _require(self, account: Account, roles: frozenset[Role], action: str, resource: str) -> None:
+        """The role check comes first: a role that may not use a door gets 403, whatever it asks for."""
+        if not account.user().roles & roles:
+            needed = " or ".join(sorted(roles))
+            raise self._refuse(account, action, resource, f"role {needed} is needed")
+
     def _writer(self, account: Account, action: str, resource: str, markings: Sequence[Marking]) -> str:
         """The release decision on every separately marked part; refused → audited and raised."""
         decision = may_write_parts(account.user(), [(m,) for m in markings], what=resource)
@@ -247,6 +253,7 @@ class RespondService:
         return self.incident(account, incident_id)
 
     def _incident_row(self, account: Account, incident_id: str) -> Stored:
+        self._require(account, READING_ROLES, "read", incident_id)
         try:
             row = self.store.get("incidents", "incident_id", incident_id, country=account.country)
         except NotFoundError:
@@ -272,6 +279,7 @@ class RespondService:
         )
 
     def incidents(self, account: Account) -> list[IncidentView]:
+        self._require(account, READING_ROLES, "read", "incidents")
         rows = self.store.rows("incidents", country=account.country, order="opened_at")
         return [
             self.incident(account, r["incident_id"])
@@ -281,6 +289,7 @@ class RespondService:
 
     def note(self, account: Account, incident_id: str, text: str, marking: str = "U") -> TimelineEntry:
         """A line on the shared timeline (e.g. "18:00 Brownsville closed"), marked like any content."""
+        self._require(account, WRITING_ROLES, "note", incident_id)
         self._incident_row(account, incident_id)
         if not text.strip():
             raise InputError("bad_note", "a timeline note needs text")
@@ -350,6 +359,7 @@ class RespondService:
     ) -> SitrepView:
         """A sitrep of (marking, text) portions. A portion marked above the writer's clearance, or reaching a
         partner without the releasing-officer role, refuses the whole report (audited, nothing stored)."""
+        self._require(account, WRITING_ROLES, "write sitrep", incident_id)
         self._incident_row(account, incident_id)
         if not portions:
             raise InputError("bad_sitrep", "a situation report needs at least one portion")
@@ -484,6 +494,7 @@ class RespondService:
         self, account: Account, incident_id: str, to_country: str, what: str
     ) -> AssistanceView:
         """Ask a partner for help: the request (and its steps) reaches the two countries only."""
+        self._require(account, WRITING_ROLES, "request assistance", incident_id)
         incident = self.incident(account, incident_id)
         to = to_country.strip().upper()
         if not is_country_trigraph(to) or to == account.country:
@@ -671,6 +682,7 @@ class RespondService:
             )
 
     def rescues(self, account: Account) -> list[RescueView]:
+        self._require(account, READING_ROLES, "read", "rescues")
         rows = self.store.rows("rescues", country=account.country, either=("country",), order="occurred_at")
         return [
             RescueView(
@@ -992,3 +1004,42 @@ def matcher_screen(matcher: Any) -> Callable[[PersonRecord], ScreeningResult]:
         return ScreeningResult(person.person_ref, hit is not None, reason)
 
     return screen
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentBoard:
+    """Everything the incident board shows one reader: the incident, its timeline, sitreps and assistance."""
+
+    incident: IncidentView
+    timeline: tuple[TimelineEntry, ...]
+    sitreps: tuple[SitrepView, ...]
+    assistance: tuple[AssistanceView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HeatMap:
+    """People rescued by sector (rows) and month (columns), zeros where none."""
+
+    sectors: tuple[str, ...]
+    months: tuple[str, ...]
+    people: tuple[tuple[int, ...], ...]
+
+
+def board(service: RespondService, account: Account, incident_id: str) -> IncidentBoard:
+    return IncidentBoard(
+        service.incident(account, incident_id),
+        tuple(service.timeline(account, incident_id)),
+        tuple(service.sitreps(account, incident_id)),
+        tuple(service.assistance_of(account, incident_id)),
+    )
+
+
+def heat_map(service: RespondService, account: Account) -> HeatMap:
+    table = service.heatmap(account)
+    if table.empty:
+        return HeatMap((), (), ())
+    return HeatMap(
+        tuple(str(s) for s in table.index),
+        tuple(str(m) for m in table.columns),
+        tuple(tuple(int(v) for v in row) for row in table.to_numpy()),
+    )
