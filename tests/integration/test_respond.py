@@ -184,3 +184,37 @@ def test_repatriation_is_screened_and_acknowledged_by_the_receiving_partner(node
     assert service.repatriation(USA, transfer.transfer_id).acknowledged  # the sender sees the receipt
     with pytest.raises(InputError, match="already"):
         service.acknowledge(MEX, transfer.transfer_id, 2)
+
+
+def test_a_published_sitrep_holds_each_partners_tear_line_as_stix_for_sync(node) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from cruce.service.sharing import ForbiddenError
+    from cruce.sharing.exchange import ObjectFilter
+    from cruce.storage.sharing import SharingStore
+
+    service, _, audit = node
+    sharing = SharingStore(service.store.engine)
+    sharing.add_collection("border", "Border partners")
+    for user in ("ana", "carl"):
+        sharing.grant("border", f"user:{user}", read=True, write=True)
+    incident = service.open_incident(USA, kind="hurricane", name="Beryl", marking="C//REL TO USA, MEX")
+    report = service.write_sitrep(USA, incident.incident_id, "Sitrep 1", [
+        ("S//NOFORN", "The source inside the utility says the backup was sabotaged."),
+        ("S//REL TO USA, MEX", "Brownsville is closed; traffic diverts to Hidalgo."),
+    ])  # fmt: skip
+    published = service.publish_sitrep(USA, report.entry_id, sharing, "border")
+    assert published.released_to == ("MEX",)
+    reports = [
+        json.loads(o.data)
+        for o in sharing.page("border", ObjectFilter(types=frozenset({"report"})), None).objects
+    ]
+    mex = [r for r in reports if r.get("x_cruce_partner") == "MEX"]
+    assert len(mex) == 1 and mex[0]["x_cruce_product_id"] == report.entry_id
+    assert "Brownsville is closed; traffic diverts to Hidalgo." in json.dumps(mex[0])
+    assert "sabotaged" not in json.dumps(mex[0])
+    with pytest.raises(ForbiddenError, match="releasing_officer"):
+        service.publish_sitrep(USA_LOW, report.entry_id, sharing, "border")
+    with pytest.raises(NotFoundError):
+        service.publish_sitrep(MEX, report.entry_id, sharing, "border")
+    assert any(r.event.action == "publish" and r.event.outcome == "denied" for r in audit.records())

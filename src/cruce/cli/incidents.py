@@ -272,3 +272,20 @@ def purge(as_user: AsUser) -> None:
         f"deleted {len(result.deleted)} personal record(s); "
         f"kept {result.kept} ({len(result.held)} on legal hold)"
     )
+
+
+@incidents_app.command("publish")
+def publish(
+    sitrep_id: Annotated[str, typer.Argument(help="The sitrep (as `cruce incidents sitrep` printed it).")],
+    as_user: AsUser,
+    collection: Annotated[str, typer.Option(help="The sharing collection partners sync from.")],
+) -> None:
+    """Publish a sitrep to partner nodes: each partner's tear line as a STIX report (`cruce share sync`)."""
+    from cruce.storage.sharing import SharingStore
+
+    with _service(as_user) as (service, account):
+        result = service.publish_sitrep(account, sitrep_id, SharingStore(service.store.engine), collection)
+    released = ", ".join(result.released_to) or "no partner"
+    say(f"{result.product_id}: {result.added} new object versions; released to {released}")
+    for code, reason in result.denied.items():
+        say(f"  not released to {code}: {escape(reason)}")

@@ -34,14 +34,14 @@ from cruce.respond.humanitarian import (
     due_for_deletion,
     heatmap,
 )
-from cruce.service.sharing import ForbiddenError
+from cruce.service.sharing import ForbiddenError, PublishResult
 from cruce.sharing.access import READING_ROLES, Role
 from cruce.sharing.audit import AuditEvent, Outcome
 from cruce.sharing.products import Portion, Product, ProductKind, tear_line
 from cruce.sharing.release import WRITING_ROLES, Reach, may_write_parts, reach_of
 from cruce.storage.assess import RespondStore, Stored, reach_back, reach_text
 from cruce.storage.audit import AuditLog
-from cruce.storage.sharing import Account
+from cruce.storage.sharing import Account, SharingStore
 
 
 class RespondForbiddenError(ForbiddenError):
@@ -427,18 +427,28 @@ class RespondService:
                 out.append(view)
         return out
 
+    def publish_sitrep(
+        self, account: Account, entry_id: str, sharing: SharingStore, collection_id: str
+    ) -> PublishResult:
+        """Put a sitrep where partner nodes receive it: the existing publish door (one release decision on
+        every portion, each partner's tear-line report stored as STIX 2.1, all audited), from which
+        `cruce share sync --push` and partners' pulls carry it to their nodes."""
+        from cruce.service.sharing import publish
+
+        self._require(account, WRITING_ROLES, "publish sitrep", entry_id)
+        try:
+            row = self.store.get("incident_entries", "entry_id", entry_id, country=account.country)
+        except NotFoundError:
+            row = None
+        if row is None or row["kind"] != "sitrep" or row["country"] != account.country:
+            raise NotFoundError("sitrep_not_found", f"no sitrep {entry_id!r} of {account.country}")
+        return publish(sharing, self.audit, account, collection_id, _sitrep_product(row), clock=self.clock)
+
     def _sitrep_for(self, account: Account, row: Stored) -> SitrepView:
         """The reader's version: the whole report at home (cleared), the partner's tear line abroad."""
         owner = row["country"]
         body = row["body"]
-        product = Product(
-            product_id=row["entry_id"],
-            kind=ProductKind.INTELLIGENCE_REPORT,
-            owner=owner,
-            title=Portion(body["title"], Marking.parse(body["title_marking"], owner)),
-            portions=tuple(Portion(p["text"], Marking.parse(p["marking"], owner)) for p in body["portions"]),
-            author=row["author"],
-        )
+        product = _sitrep_product(row)
         if account.country == owner and not account.countries - {owner}:
             kept = [p for p in product.portions if p.marking.classification <= account.clearance]
             title = body["title"]
@@ -904,6 +914,19 @@ class RespondService:
                 ],
             )
         return self.repatriation(account, transfer_id)
+
+
+def _sitrep_product(row: Stored) -> Product:
+    """A stored sitrep as the marked product its tear lines and STIX reports are made from."""
+    owner, body = row["country"], row["body"]
+    return Product(
+        product_id=row["entry_id"],
+        kind=ProductKind.INTELLIGENCE_REPORT,
+        owner=owner,
+        title=Portion(body["title"], Marking.parse(body["title_marking"], owner)),
+        portions=tuple(Portion(p["text"], Marking.parse(p["marking"], owner)) for p in body["portions"]),
+        author=row["author"],
+    )
 
 
 def _widest(reaches: Sequence[Reach]) -> Reach:
