@@ -38,6 +38,7 @@ from cruce.service.operations import ApiConfig, Operations, http_status
 from cruce.service.signin import ThrottlePolicy
 from cruce.storage.credentials import PasswordHasher, PasswordPolicy
 from cruce.storage.store import open_store
+from cruce.web import incidents as incident_pages
 from cruce.web import routes as console
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,7 @@ def create_app(
         return {"status": "ok", "entities": ops.index_size()}
 
     app.include_router(console.router)  # the web console: sign-in at /, pages under /console
+    app.include_router(incident_pages.router)  # incidents, their boards and the rescue heat map
     app.mount(console.STATIC_PATH, console.static_files(), name="static")
 
     if mount_taxii:
