@@ -61,3 +61,31 @@ def test_incident_sitrep_tear_line_assistance_and_repatriation(tmp_path: Path) -
     )
     assert sent.returncode == 2 and "no watchlist is imported yet" in sent.stderr
     assert "Traceback" not in sent.stderr
+
+
+def test_stored_assessment_and_its_partner_view_through_the_cli(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    _account(data, "ana", "USA", "S", "analyst", "releasing_officer")
+    _account(data, "maria", "MEX", "S", "analyst")
+    markings = tmp_path / "markings.yaml"
+    markings.write_text(
+        "markings:\n  assets:\n    default: S//REL TO USA, CAN, MEX\n    kind:power_substation: S//NOFORN\n",
+        encoding="utf-8",
+    )
+    ran = run_cli(data, "assess", "run", "--example", "--samples", "200", "--workers", "1",
+                  "--store-as", "ana", "--markings", markings)  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    stored = ran.stdout.split("stored ")[1].split()[0]
+    home = run_cli(data, "assess", "show", stored, "--as", "ana")
+    assert home.returncode == 0 and "power_substation" in home.stdout, home.stderr
+    mex = run_cli(data, "assess", "show", stored, "--as", "maria")
+    assert mex.returncode == 0, mex.stderr
+    assert (
+        "port_of_entry" in mex.stdout and "power_substation" not in mex.stdout and "NOFORN" not in mex.stdout
+    )
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("markings:\n  assets:\n    default: S//NOFORN//REL TO USA, MEX\n", encoding="utf-8")
+    refused = run_cli(data, "assess", "run", "--example", "--samples", "200", "--workers", "1",
+                      "--store-as", "ana", "--markings", bad)  # fmt: skip
+    assert refused.returncode == 2 and "markings.assets.default" in refused.stderr
+    assert "Traceback" not in refused.stderr

@@ -218,3 +218,35 @@ def test_a_published_sitrep_holds_each_partners_tear_line_as_stix_for_sync(node)
     with pytest.raises(NotFoundError):
         service.publish_sitrep(MEX, report.entry_id, sharing, "border")
     assert any(r.event.action == "publish" and r.event.outcome == "denied" for r in audit.records())
+
+
+def test_a_stored_assessment_is_read_at_each_countrys_tear_line(node) -> None:  # type: ignore[no-untyped-def]
+    from cruce.assess.example import example_graph, example_scenarios
+    from cruce.assess.product import AssessmentMarkings
+    from cruce.assess.results import assess
+    from cruce.service.assess import AssessService
+
+    service, _, audit = node
+    assessments = AssessService(service.store, audit)
+    result = assess(example_graph(), example_scenarios(), samples=400, seed=3, workers=1, mitigations=())
+    markings = AssessmentMarkings.from_dict(
+        {"assets": {"default": "S//REL TO USA, CAN, MEX", "kind:power_substation": "S//NOFORN"}}
+    )
+    stored = assessments.save(USA, result, markings, "Border infrastructure 2026")
+    assert any(a.kind == "power_substation" for a in stored.assets)
+    mex = assessments.assessment(MEX, stored.assessment_id)
+    assert mex.assets and not any(a.kind == "power_substation" for a in mex.assets)
+    assert not any("power_substation" in text for _, text in mex.portions) and mex.withheld > 0
+    assert "NOFORN" not in mex.banner
+    with pytest.raises(RespondForbiddenError, match="releasing_officer"):
+        assessments.save(USA_LOW, result, markings, "refused: a release needs a releasing officer")
+    secret = "S//NOFORN"
+    home = AssessmentMarkings.from_dict({"title": "U//NOFORN", "summary": secret, "scenarios": secret,
+                                         "mitigations": secret, "assets": {"default": secret}})  # fmt: skip
+    with pytest.raises(RespondForbiddenError, match="clearance CONFIDENTIAL is below the content's SECRET"):
+        assessments.save(USA_LOW, result, home, "refused: above the writer's clearance")
+    kept = assessments.save(USA, result, home, "USA only")
+    with pytest.raises(NotFoundError):
+        assessments.assessment(MEX, kept.assessment_id)
+    assert [a.assessment_id for a in assessments.assessments(MEX)] == [stored.assessment_id]
+    assert len(assessments.assessments(USA)) == 2

@@ -28,7 +28,18 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cruce.api import auth, observability
-from cruce.api.routers import alerts, audit, crossings, incidents, lists, matcher, products, screening, users
+from cruce.api.routers import (
+    alerts,
+    assessments,
+    audit,
+    crossings,
+    incidents,
+    lists,
+    matcher,
+    products,
+    screening,
+    users,
+)
 from cruce.api.schemas import ErrorEnvelope, Health
 from cruce.core.clock import Clock, utc_now
 from cruce.core.errors import CruceError, ThrottledError
@@ -105,7 +116,8 @@ def create_app(
     _handlers(app)
     observability.install(app, store.engine, settings.metrics_token)
     app.include_router(auth.router)
-    for router in (screening, matcher, lists, alerts, crossings, products, audit, users, incidents):
+    routers = (screening, matcher, lists, alerts, crossings, products, audit, users, incidents, assessments)
+    for router in routers:
         app.include_router(router.router, responses=ERRORS)
 
     @app.get("/api/v1/health", response_model=Health, tags=["health"], summary="Liveness (no sign-in)")
