@@ -76,9 +76,10 @@ def test_stored_assessment_and_its_partner_view_through_the_cli(tmp_path: Path) 
                   "--store-as", "ana", "--markings", markings)  # fmt: skip
     assert ran.returncode == 0, ran.stderr
     stored = ran.stdout.split("stored ")[1].split()[0]
-    home = run_cli(data, "assess", "show", stored, "--as", "ana")
+    wide = {"COLUMNS": "250"}  # the asset table whole, not cut to 80 columns
+    home = run_cli(data, "assess", "show", stored, "--as", "ana", env=wide)
     assert home.returncode == 0 and "power_substation" in home.stdout, home.stderr
-    mex = run_cli(data, "assess", "show", stored, "--as", "maria")
+    mex = run_cli(data, "assess", "show", stored, "--as", "maria", env=wide)
     assert mex.returncode == 0, mex.stderr
     assert (
         "port_of_entry" in mex.stdout and "power_substation" not in mex.stdout and "NOFORN" not in mex.stdout
