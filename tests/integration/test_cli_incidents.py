@@ -55,7 +55,7 @@ def test_incident_sitrep_tear_line_assistance_and_repatriation(tmp_path: Path) -
     manifest = tmp_path / "manifest.csv"
     manifest.write_text("given_name,birth_year,nationality\nRosa,1990,MEX\nJuan,1985,MEX\n", encoding="utf-8")
     # Manifests are screened as any crossing is: with no watchlist imported the hand-over is refused
-    # clearly and nothing is stored (the receipt flow itself is tested in test_respond.py).
+    # clearly and nothing is stored (the receipt flow itself is tested in test_respond_store.py).
     sent = run_cli(
         data, "incidents", "repatriate", manifest, "--as", "ana", "--to", "MEX", "--port", "Nogales"
     )

@@ -7,10 +7,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cruce.assess.product import AssessmentMarkings, assessment_product
-from cruce.assess.results import Assessment
 from cruce.core.clock import Clock, utc_now
 from cruce.core.errors import NotFoundError
 from cruce.core.markings import Marking, roll_up
@@ -21,6 +19,10 @@ from cruce.sharing.release import may_write_parts, reach_of
 from cruce.storage.assess import RespondStore, Stored, reach_back, reach_text
 from cruce.storage.audit import AuditLog
 from cruce.storage.sharing import Account
+
+if TYPE_CHECKING:  # the assess extra (pandas, SciPy): reading stored assessments needs neither
+    from cruce.assess.product import AssessmentMarkings
+    from cruce.assess.results import Assessment
 
 ASSETS_KEPT = 50
 
@@ -72,6 +74,7 @@ class AssessService:
         self, account: Account, result: Assessment, markings: AssessmentMarkings, title: str
     ) -> AssessmentView:
         """Keep a run: the release decision on every portion and asset row first (refusal audited)."""
+        from cruce.assess.product import assessment_product
         from cruce.service.respond import RespondForbiddenError, _widest
 
         assessment_id = f"assessment:{uuid.uuid4().hex[:16]}"

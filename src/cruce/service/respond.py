@@ -16,11 +16,8 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import pandas as pd
-
-from cruce.assess.emergency import IncidentKind
 from cruce.core.clock import Clock, utc_now
 from cruce.core.errors import InputError, NotFoundError
 from cruce.core.markings import Classification, Marking, is_country_trigraph, roll_up
@@ -32,7 +29,6 @@ from cruce.respond.humanitarian import (
     RescueOutcome,
     ScreeningResult,
     due_for_deletion,
-    heatmap,
 )
 from cruce.service.sharing import ForbiddenError, PublishResult
 from cruce.sharing.access import READING_ROLES, Role
@@ -42,6 +38,9 @@ from cruce.sharing.release import WRITING_ROLES, Reach, may_write_parts, reach_o
 from cruce.storage.assess import RespondStore, Stored, reach_back, reach_text
 from cruce.storage.audit import AuditLog
 from cruce.storage.sharing import Account, SharingStore
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class RespondForbiddenError(ForbiddenError):
@@ -209,6 +208,11 @@ class RespondService:
         marking: str = "U",
         details: dict[str, Any] | None = None,
     ) -> IncidentView:
+        from cruce.core.extras import require
+
+        require("assess", "scipy")  # incident kinds live with the cascade model (cruce.assess.emergency)
+        from cruce.assess.emergency import IncidentKind
+
         try:
             kind_value = IncidentKind(kind.strip().lower()).value
         except ValueError:
@@ -709,7 +713,10 @@ class RespondService:
 
     def heatmap(self, account: Account, *, people: bool = True) -> pd.DataFrame:
         """This country's rescues by sector and month (people, or incidents)."""
-        from cruce.respond.humanitarian import Rescue
+        from cruce.core.extras import require
+        from cruce.respond.humanitarian import Rescue, heatmap
+
+        require("assess", "pandas")  # a clear "install the assess extra", not a traceback
 
         rescues = [
             Rescue(

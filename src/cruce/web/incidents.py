@@ -10,7 +10,6 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
 
-from cruce.assess.emergency import IncidentKind
 from cruce.core.errors import CruceError
 from cruce.service.operations import http_status
 from cruce.service.respond import RespondService, board, heat_map
@@ -30,6 +29,11 @@ def _service(console: Console) -> tuple[RespondService, Account]:
 
 
 def _list(console: Console, status: int = 200, error: str = "", **form: str) -> Response:
+    from cruce.core.extras import require
+
+    require("assess", "scipy")
+    from cruce.assess.emergency import IncidentKind
+
     service, account = _service(console)
     try:
         rows = service.incidents(account)
