@@ -29,7 +29,19 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cruce.api import auth, observability
 from cruce.api.errors import http_status
-from cruce.api.routers import alerts, audit, cases, crossings, lists, matcher, products, screening, users
+from cruce.api.routers import (
+    alerts,
+    assessments,
+    audit,
+    cases,
+    crossings,
+    incidents,
+    lists,
+    matcher,
+    products,
+    screening,
+    users,
+)
 from cruce.api.schemas import ErrorEnvelope, Health
 from cruce.core.clock import Clock, utc_now
 from cruce.core.errors import CruceError, ThrottledError
@@ -40,6 +52,7 @@ from cruce.service.signin import ThrottlePolicy
 from cruce.storage.credentials import PasswordHasher, PasswordPolicy
 from cruce.storage.store import open_store
 from cruce.web import cases as console_cases
+from cruce.web import incidents as incident_pages
 from cruce.web import routes as console
 
 log = logging.getLogger(__name__)
@@ -107,7 +120,10 @@ def create_app(
     observability.install(app, store.engine, settings.metrics_token)
     app.include_router(auth.router)
     app.state.cases = services.cases
-    for router in (screening, matcher, lists, alerts, crossings, products, audit, users, cases):
+    routers = (
+        screening, matcher, lists, alerts, crossings, products, audit, users, cases, incidents, assessments,
+    )  # fmt: skip
+    for router in routers:
         app.include_router(router.router, responses=ERRORS)
 
     @app.get("/api/v1/health", response_model=Health, tags=["health"], summary="Liveness (no sign-in)")
@@ -116,6 +132,7 @@ def create_app(
 
     app.include_router(console.router)  # the web console: sign-in at /, pages under /console
     app.include_router(console_cases.router)
+    app.include_router(incident_pages.router)  # incidents, their boards and the rescue heat map
     app.mount(console.STATIC_PATH, console.static_files(), name="static")
 
     if mount_taxii:

@@ -41,6 +41,7 @@ from cruce.cli.cases import cases_app, resolve
 from cruce.cli.config import load_matcher as _load_matcher
 from cruce.cli.config import load_settings as _settings
 from cruce.cli.config import open_configured_store
+from cruce.cli.incidents import incidents_app
 from cruce.cli.output import advance as _advance
 from cruce.cli.output import console, err_console
 from cruce.cli.output import plural as _plural
@@ -99,6 +100,7 @@ app.add_typer(partners_app, name="partners")
 app.command("serve")(serve)
 app.add_typer(assess_app, name="assess")
 app.add_typer(programs_app, name="programs")
+app.add_typer(incidents_app, name="incidents")
 app.command("resolve")(resolve)
 app.add_typer(cases_app, name="cases")
 app.command("report")(report)
@@ -477,7 +479,7 @@ def demo(
     _demo_border_day(seed, workers or settings.workers)
     _demo_cargo(settings.ensure_data_dir() / "demo-cargo", seed)
     _demo_sharing(report)
-    _demo_emergency(seed)
+    _demo_emergency(seed, settings.ensure_data_dir() / "demo-response")
     with open_store(f"sqlite:///{demo_db}") as cases_store:
         _demo_cases(cases_store)
     _say(f"Demo store: {escape(str(demo_db))}. All of the above is synthetic data.")
@@ -547,9 +549,10 @@ def _demo_sharing(report: Any) -> None:
         _prose(escape(version.render()))
 
 
-def _demo_emergency(seed: int) -> None:
-    """Part 5: a hurricane cuts a port's power; the cascade, the diversion, and MEX's assessment tear line."""
-    from cruce.service.demo import run_emergency_demo
+def _demo_emergency(seed: int, directory: Path) -> None:
+    """Part 5: a hurricane cuts a port's power; the cascade, the diversion, and MEX's assessment tear line;
+    then the joint response: a sitrep and MEX's tear line of it, a rescue, a repatriation and its receipt."""
+    from cruce.service.demo import run_emergency_demo, run_response_demo
 
     console.rule("[bold]5. A joint emergency and the shared risk assessment (synthetic grid)")
     demo = run_emergency_demo(seed=seed)
@@ -567,6 +570,20 @@ def _demo_emergency(seed: int) -> None:
     for portion in demo.mexico.all_portions[:4]:
         _prose(escape(str(portion)))
     _prose(f"  … banner {escape(str(demo.mexico.banner))}")
+    directory.mkdir(parents=True, exist_ok=True)
+    response = run_response_demo(demo, directory)
+    usa, mex = response.sitrep_usa, response.sitrep_mex
+    _prose(f"\n[bold]Sitrep[/bold] written by USA [{escape(usa.banner)}], {len(usa.portions)} portions;"
+           f" [bold]MEX's tear line[/bold] [{escape(mex.banner)}], {mex.withheld} withheld:")  # fmt: skip
+    for banner, text in mex.portions:
+        _prose(escape(f"  ({banner}) {text}"))
+    rescue, transfer, receipt = response.rescue, response.transfer, response.receipt
+    _prose(escape(f"Rescue {rescue.rescue_id}: {rescue.people} people, {rescue.sector}, {rescue.cause}, "
+                  f"{rescue.outcome}."))  # fmt: skip
+    _prose(escape(f"Repatriation {transfer.transfer_id}: {transfer.people} people handed over to "
+                  f"{transfer.to_country} at {transfer.port}, {transfer.alerts} screening alerts; receipt by "
+                  f"{receipt.receipt_by} for {receipt.received} people."))  # fmt: skip
+    _prose(f"{response.audit_records} audit records, every step of the response among them.")
 
 
 def _demo_cases(store: Any) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from cruce.core.clock import Clock, utc_now
 from cruce.service.accounts import Accounts
 from cruce.service.alerts import AlertQueue, Alerts
+from cruce.service.assess import AssessService
 from cruce.service.auditing import AuditTrail
 from cruce.service.cases import CaseService
 from cruce.service.crossings import Crossings
@@ -23,11 +24,13 @@ from cruce.service.jobs import JobRunner, Jobs
 from cruce.service.lists import Lists
 from cruce.service.policy import Gate
 from cruce.service.products import Products
+from cruce.service.respond import RespondService
 from cruce.service.screen_jobs import BatchScreening
 from cruce.service.screener import Screener
 from cruce.service.signin import SignInGuard, ThrottlePolicy
 from cruce.storage.accounts import AccountStore
 from cruce.storage.alerts import AlertStore
+from cruce.storage.assess import RespondStore
 from cruce.storage.audit import AuditAppender, AuditLog
 from cruce.storage.collections import CollectionStore
 from cruce.storage.credentials import PasswordHasher, PasswordPolicy
@@ -103,6 +106,9 @@ class Services:
         self.audit_trail = AuditTrail(self.audit, gate)
         collections = CollectionStore(store.engine, clock=clock)
         self.cases = CaseService(store.engine, clock=clock, audit=self.audit, sharing=collections)
+        self.account_store = accounts  # accounts as the response services read them (an account's clearance)
+        self.respond = RespondService(RespondStore(store.engine), self.audit, clock=clock)
+        self.assessments = AssessService(RespondStore(store.engine), self.audit, clock=clock)
 
     def start(self) -> None:
         """At server start: the matcher is loaded, then jobs left by a stopped server are taken over."""
