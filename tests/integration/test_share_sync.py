@@ -165,12 +165,12 @@ def test_sync_retries_with_bounded_backoff_and_keeps_a_status(
         assert transport.requests >= tries
         assert waits == [0.5, 1.0][: tries - 1]
         (row,) = sharing.sync_status()
-        assert row["direction"] == "pull" and row["tries"] == tries
+        assert row.direction == "pull" and row.tries == tries
         if status == 401 or failures >= tries:
-            assert row["last_error"] and f"HTTP {status}" in row["last_error"]
-            assert row["last_success_at"] is None
+            assert row.last_error and f"HTTP {status}" in row.last_error
+            assert row.last_success_at is None
         else:
-            assert row["last_success_at"] is not None and row["last_error"] is None and row["cursor"]
+            assert row.last_success_at is not None and row.last_error is None and row.cursor
 
 
 def test_kill_9_of_the_sync_process_then_rerun_loses_nothing(node_a: tuple[str, str], tmp_path: Path) -> None:

@@ -164,15 +164,15 @@ class NodeAdmin:
     def sync_status(self) -> list[SyncState]:
         return [
             SyncState(
-                remote=r["remote"],
-                collection=r["collection"],
-                direction=r["direction"],
-                local_collection=r["local_collection"],
-                last_success_at=r["last_success_at"],
-                last_error_at=r["last_error_at"],
-                last_error=r["last_error"],
-                tries=r["tries"],
-                cursor=r["cursor"],
+                remote=r.remote,
+                collection=r.collection,
+                direction=r.direction,
+                local_collection=r.local_collection,
+                last_success_at=r.last_success_at,
+                last_error_at=r.last_error_at,
+                last_error=r.last_error,
+                tries=r.tries,
+                cursor=r.cursor,
             )
             for r in self.sharing.sync_status()
         ]

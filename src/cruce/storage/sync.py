@@ -30,6 +30,21 @@ class CursorUpdate:
     position: str
 
 
+@dataclass(frozen=True, slots=True)
+class SyncRun:
+    """How syncs with one remote collection in one direction went: last success, last error, tries, cursor."""
+
+    remote: str
+    collection: str
+    direction: str
+    local_collection: str
+    last_success_at: datetime | None
+    last_error_at: datetime | None
+    last_error: str | None
+    tries: int
+    cursor: str | None
+
+
 class SyncStore:
     """Sync cursors, sync run outcomes and POST statuses of one database."""
 
@@ -95,7 +110,7 @@ class SyncStore:
                     )
                 )  # fmt: skip
 
-    def sync_status(self) -> list[dict[str, Any]]:
+    def sync_status(self) -> list[SyncRun]:
         """Per remote collection and direction: last success, last error (time, message), tries, cursor."""
         st, cu = ShareSyncStatusRow, ShareCursorRow
         with self._read() as conn:
@@ -112,11 +127,12 @@ class SyncStore:
                 .order_by(st.remote, st.remote_collection, st.direction)
             ).all()
         return [
-            {"remote": r.remote, "collection": r.remote_collection, "direction": r.direction,
-             "local_collection": r.local_collection,
-             "last_success_at": as_utc(r.last_success_at) if r.last_success_at else None,
-             "last_error_at": as_utc(r.last_error_at) if r.last_error_at else None,
-             "last_error": r.last_error, "tries": int(r.attempts), "cursor": r.position}
+            SyncRun(
+                r.remote, r.remote_collection, r.direction, r.local_collection,
+                as_utc(r.last_success_at) if r.last_success_at else None,
+                as_utc(r.last_error_at) if r.last_error_at else None,
+                r.last_error, int(r.attempts), r.position,
+            )
             for r in rows
         ]  # fmt: skip
 
