@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 
 from cruce.api.deps import Ops
@@ -25,13 +26,20 @@ bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_PATH, auto_error=False)
 api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
-def current_user(
+async def current_user(
     ops: Ops,
     token: Annotated[str | None, Depends(bearer)],
     key: Annotated[str | None, Depends(api_key)],
 ) -> User:
-    """The caller; a 401 (audited) without valid credentials."""
-    return ops.authenticate(token, key)
+    """The caller; a 401 (audited) without valid credentials.
+
+    A coroutine: a token verified within the last `CRUCE_TOKEN_CACHE_S` is answered from memory in place
+    (see `cruce.service.tokens`); only a look-up in the database, or a refusal to audit, goes to a thread.
+    """
+    user = ops.tokens.cached(token, key)
+    if user is not None:
+        return user
+    return await run_in_threadpool(ops.authenticate, token, key)
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
