@@ -609,8 +609,9 @@ class Operations:
         query, matches = self._match(fields, top)
         if any(m.alert for m in matches):
             return await asyncio.to_thread(self._screened, user, query, matches)
-        await self.audit_writer.append_async(self._screen_event(user, query, matches, {}))
-        return _screen_view(query, matches, {})
+        view = _screen_view(query, matches, {})
+        await self.audit_writer.append_async(self._screen_event(user, query, matches, {}, view))
+        return view
 
     def _match(self, fields: Mapping[str, Any], top: int) -> tuple[Query, list[Match]]:
         if not 1 <= top <= 50:
@@ -624,9 +625,14 @@ class Operations:
         return query, list(self.matcher().screen(query, top))
 
     def _screen_event(
-        self, user: User, query: Query, matches: Sequence[Match], outcomes: Mapping[str, MatchOutcome]
+        self,
+        user: User,
+        query: Query,
+        matches: Sequence[Match],
+        outcomes: Mapping[str, MatchOutcome],
+        view: Mapping[str, Any] | None = None,
     ) -> AuditEvent:
-        view = _screen_view(query, matches, outcomes)
+        view = view if view is not None else _screen_view(query, matches, outcomes)
         return self._event(
             user, "screen", f"person:{query.name[:200]}",
             reason=f"{len(matches)} candidates, {len(view['alerts'])} alerts",
