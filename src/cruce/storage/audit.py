@@ -12,7 +12,9 @@ backstop: a second record with the same seq is refused, never stored.
 `AuditAppender` is group commit for a server: the events its threads append meanwhile are written together,
 in arrival order, in one such transaction (the head moves once per batch), and each caller returns only when
 its batch has committed, so an acknowledged event is in the log. The chain is the same as one transaction
-per event would make; the head lock still orders batches across processes.
+per event would make; the head lock still orders batches across processes. Coroutines (the API's screening
+route) await `append_async` instead: the event joins the same batches, and the coroutine resumes once the
+batch has committed, with no thread of its own blocked meanwhile.
 """
 
 from __future__ import annotations
@@ -304,8 +306,8 @@ class AuditAppender:
     `max_batch`, in arrival order, and appends them with `AuditLog.append_many`; `append` returns once its
     event's batch has committed (or raises the batch's error), so what it acknowledges is in the log. A
     batch that fails is retried event by event, so one unstorable event fails alone. `lock` is held around
-    each transaction (the in-process writer lock that SQLite needs). Thread-safe. After `close`, appends are
-    written directly by their callers.
+    each transaction (the in-process writer lock that SQLite needs). Thread-safe; `append_async` is the same
+    for a coroutine. After `close`, appends are written directly by their callers.
     """
 
     def __init__(
