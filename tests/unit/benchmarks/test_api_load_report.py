@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from benchmarks.api_load import _percentile, _slope_mib_per_min
 
 
