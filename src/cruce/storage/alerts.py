@@ -56,7 +56,7 @@ _ACCOUNTS, _API_TOKENS, _KEYS, _ALERTS, _ALERT_EVENTS, _DISMISSALS = (
     for row in (ShareAccountRow, ApiTokenRow, ShareTokenRow, AlertRow, AlertEventRow, AlertDismissalRow)
 )
 _ACCOUNT_OF_ACCESS_TOKEN = (
-    select(_ACCOUNTS)
+    select(_ACCOUNTS, _API_TOKENS.c.expires_at.label("token_expires_at"))
     .join(_API_TOKENS, _API_TOKENS.c.user_id == _ACCOUNTS.c.user_id)
     .where(_API_TOKENS.c.token_sha256 == bindparam("digest"), _API_TOKENS.c.expires_at > bindparam("now"))
 )
@@ -244,11 +244,19 @@ class ApiStore:
 
     def check_access_token(self, token: str) -> Account | None:
         """The account of an unexpired access token; None for an unknown or expired one."""
+        found = self.access_token_account(token)
+        return found[0] if found is not None else None
+
+    def access_token_account(self, token: str) -> tuple[Account, datetime] | None:
+        """The account of an unexpired access token and when the token expires (what a cache of verified
+        tokens needs to stop trusting it on time); None for an unknown or expired one."""
         with self._read() as conn:
             row = conn.execute(
                 _ACCOUNT_OF_ACCESS_TOKEN, {"digest": token_digest(token), "now": self._clock()}
             ).first()
-        return account_from_row(row) if row is not None else None
+        if row is None:
+            return None
+        return account_from_row(row), as_utc(row.token_expires_at)
 
     def check_api_key(self, key: str) -> Account | None:
         """The account of an API key (a sharing account's token); None for an unknown one.
@@ -662,4 +670,3 @@ def _job(row: Any) -> JobRecord:
         dict(row.summary), row.result_path, row.worker,
         as_utc(row.lease_until) if row.lease_until else None,
     )  # fmt: skip
-
