@@ -3,7 +3,7 @@ programs-vetting|network|fit-scorer|api-load|spark|all]` (spark: see benchmarks/
 `python -m benchmarks faults|soak` (issue 21: faults, storage growth, screening during an import).
 
 Options: `--quick`, `--seed N`, `--systems` (screening quality), `--workers N`, and for api-load
-`--duration S` (default 300, quick 20; soak:
+`--duration S` (default 60, quick 20, 900 for the 15-minute memory check; soak:
 1800), `--concurrency N`, `--server-workers N`. `all` runs api-load only
 with `--quick` (the full run takes five minutes).
 """
@@ -147,7 +147,7 @@ def assess_speed(quick: bool, workers: int) -> int:
 def api_load(args: argparse.Namespace) -> int:
     from benchmarks.api_load import run_api_load
 
-    duration = args.duration if args.duration is not None else (20.0 if args.quick else 300.0)
+    duration = args.duration if args.duration is not None else (20.0 if args.quick else 60.0)
     return run_api_load(
         console(), duration_s=duration, concurrency=args.concurrency, server_workers=args.server_workers,
         seed=args.seed, quick=args.quick,
@@ -188,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="comma-separated subset of cruce,nomenklatura,rapidfuzz (quality only)",
     )
     parser.add_argument("--workers", type=int, default=2, help="processes for batch runs (default 2)")
-    parser.add_argument("--duration", type=float, default=None, help="api-load: seconds (300; quick 20)")
+    parser.add_argument("--duration", type=float, default=None, help="api-load: seconds (60; quick 20)")
     parser.add_argument("--concurrency", type=int, default=16, help="api-load: requests in flight (16)")
     parser.add_argument("--server-workers", type=int, default=2, help="api-load: server processes (2)")
     args, rest = parser.parse_known_args(argv)

@@ -91,6 +91,7 @@ def create_app(
         data_dir=settings.data_dir, alert_threshold=settings.alert_threshold, token_ttl=token_ttl,
         passwords=passwords or password_policy(settings), throttle=throttle or throttle_policy(settings),
         job_lease=timedelta(seconds=settings.job_lease_s),
+        token_cache=timedelta(seconds=settings.token_cache_s),
     )  # fmt: skip
     hasher = PasswordHasher(config.passwords)  # one per process: the API and TAXII share its cap
     services = Services(store, config, clock=clock, hasher=hasher)

@@ -17,9 +17,11 @@ The middleware is plain ASGI (no BaseHTTPMiddleware task per request) and costs 
 
 from __future__ import annotations
 
+import functools
 import hmac
 import logging
 import os
+import random
 import re
 import sys
 import time
@@ -106,7 +108,7 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         given = next((v for k, v in scope["headers"] if k == REQUEST_ID_HEADER), b"")
-        request_id = given if _GOOD_ID.fullmatch(given) else os.urandom(8).hex().encode()
+        request_id = given if _GOOD_ID.fullmatch(given) else _new_request_id()
         structlog.contextvars.bind_contextvars(request_id=request_id.decode())
         status = 500
         started = time.perf_counter()
@@ -123,11 +125,33 @@ class RequestContext:
         finally:
             route = _route_template(scope)
             method = scope["method"]
-            LATENCY.labels(method, route).observe(time.perf_counter() - started)
-            REQUESTS.labels(method, route, str(status)).inc()
+            _latency(method, route).observe(time.perf_counter() - started)
+            _requests(method, route, status).inc()
             if status >= 500:
                 log.warning("request_failed", method=method, route=route, status=status)
             structlog.contextvars.unbind_contextvars("request_id")
+
+
+_IDS = random.Random(os.urandom(16))
+"""Request ids need to be unique, not secret: a generator seeded per process from the system's random
+source, not a system call per request (costly on a busy sandboxed host, and a GIL release each)."""
+os.register_at_fork(after_in_child=lambda: _IDS.seed(os.urandom(16)))  # forked workers never repeat ids
+
+
+def _new_request_id() -> bytes:
+    return b"%016x" % _IDS.getrandbits(64)
+
+
+@functools.lru_cache(maxsize=4096)
+def _latency(method: str, route: str) -> Any:
+    """The latency histogram of one (method, route template): label look-ups cost more than the
+    observation. Bounded: route templates and methods are finite (unmatched paths share one label)."""
+    return LATENCY.labels(method, route)
+
+
+@functools.lru_cache(maxsize=4096)
+def _requests(method: str, route: str, status: int) -> Any:
+    return REQUESTS.labels(method, route, str(status))
 
 
 def _route_template(scope: Scope) -> str:

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     sync_tries: int = Field(default=3, ge=1, le=10)
     sync_backoff_s: float = Field(default=0.5, ge=0)
     node_country: str | None = None  # this node's country (ISO trigraph): TLP onward-sharing rule of TAXII
+    # API: how long a server process trusts a verified token without asking the database again. A token
+    # revoked through another process (worker, node, CLI) stops working after at most this; 0: never cached.
+    token_cache_s: float = Field(default=2.0, ge=0, le=60)
     # Password hashing (argon2id): memory per hash, passes, and how many hashes may run at once per process.
     argon2_memory_kib: int = Field(default=19 * 1024, ge=8, le=4 * 1024 * 1024)
     argon2_time_cost: int = Field(default=2, ge=1, le=100)

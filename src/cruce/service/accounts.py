@@ -20,6 +20,7 @@ from cruce.service.paging import Page, check_limit, key_page, page_of
 from cruce.service.policy import Gate, check_text
 from cruce.service.sharing import UnauthenticatedError
 from cruce.service.signin import SignInGuard
+from cruce.service.tokens import TokenCache, TokenVerifier
 from cruce.sharing.access import Role, User, role_conflict
 from cruce.sharing.audit import Outcome
 from cruce.storage.accounts import ACCESS_TOKEN_PREFIX, SYSTEM, Account, AccountStore
@@ -64,19 +65,23 @@ class ApiKey(BaseModel):
 class Accounts:
     """Sign-in, tokens, and account administration; every step audited."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0917 - the stores and policies an account service stands on
         self,
         sharing: AccountStore,
         tokens: AccountStore,
         guard: SignInGuard,
         gate: Gate,
         token_ttl: timedelta,
+        token_cache: TokenCache | None = None,
     ) -> None:
         self.sharing = sharing
         self.tokens = tokens
         self.guard = guard
         self.gate = gate
         self.token_ttl = token_ttl
+        # Verified tokens are trusted for at most the cache's ttl (see cruce.service.tokens); every
+        # revocation below forgets the token here before it is acknowledged.
+        self.verifier = TokenVerifier(tokens, token_cache or TokenCache(clock=gate.clock))
 
     # -- sessions ----------------------------------------------------------------------------------------
 
@@ -108,27 +113,27 @@ class Accounts:
 
     def authenticate(self, bearer: str | None, api_key: str | None) -> User:
         """The user of a bearer token (access token or API key) or an `X-API-Key`; UnauthenticatedError
-        otherwise."""
-        account: Account | None = None
-        secret = bearer or api_key
-        if secret and "\x00" not in secret and len(secret) < 512:
-            if bearer and secret.startswith(ACCESS_TOKEN_PREFIX):
-                account = self.tokens.check_access_token(secret)
-            else:
-                account = self.tokens.check_api_key(secret)
-        if account is None:
-            what = "an expired or unknown token" if secret else "no credentials"
+        otherwise. A token verified within the cache's bound is answered from memory."""
+        user = self.verifier.verify(bearer, api_key)
+        if user is None:
+            what = "an expired or unknown token" if bearer or api_key else "no credentials"
             self.gate.record(None, "authenticate", "api", Outcome.DENIED, what)
             raise UnauthenticatedError(
                 "unauthenticated",
                 "valid credentials are needed: Authorization: Bearer <token> (POST /api/v1/token) "
                 "or X-API-Key: <key>",
             )
-        return account.user()
+        return user
+
+    def cached_user(self, bearer: str | None, api_key: str | None) -> User | None:
+        """The user if the token cache vouches for the token now; no I/O and no audit (safe on an event
+        loop). None means: call `authenticate` (in a thread)."""
+        return self.verifier.cached(bearer, api_key)
 
     def sign_out(self, user: User, token: str) -> None:
         """The console's sign-out, audited: the session's token is revoked on the server at once."""
         self.tokens.revoke_access_token(token)
+        self.verifier.forget(token)
         self.gate.record(user, "sign_out", "console")
 
     def revoke_token(self, user: User, token: str) -> Revoked:
@@ -149,6 +154,7 @@ class Accounts:
                 self.tokens.revoke_access_token(token)
             else:
                 self.sharing.revoke_token(token)
+            self.verifier.forget(token)
             revoked = 1
         self.gate.record(
             user, "revoke_token", f"user:{owner}" if revoked else "token",
@@ -167,6 +173,7 @@ class Accounts:
             self.gate.allow(user, "users_admin", resource)
             self._own_account(user, target, "sign_out_everywhere")
         revoked = self.tokens.revoke_access_tokens(target) + self.sharing.revoke_tokens(target)
+        self.verifier.forget_user(target)
         self.gate.record(
             user, "sign_out_everywhere", resource, reason=f"{revoked} tokens and keys revoked",
             details={"on_behalf_of": target} if target != user.user_id else None,

@@ -123,6 +123,10 @@ class Gate:
         """Append `event` to the audit log; returns once it is committed."""
         self.writer.append(event)
 
+    async def append_async(self, event: AuditEvent) -> None:
+        """`append` for a coroutine: the event loop serves on while the batch commits; returns once it has."""
+        await self.writer.append_async(event)
+
     def hook(self, make: Callable[[Any], AuditEvent]) -> AuditHook[Any]:
         """An audit record appended in the same transaction as the write it describes."""
         return AuditHook(self.audit, make)

@@ -28,6 +28,8 @@ from cruce.service.respond import RespondService
 from cruce.service.screen_jobs import BatchScreening
 from cruce.service.screener import Screener
 from cruce.service.signin import SignInGuard, ThrottlePolicy
+from cruce.service.tokens import DEFAULT_TTL as DEFAULT_TOKEN_CACHE
+from cruce.service.tokens import TokenCache
 from cruce.storage.accounts import AccountStore
 from cruce.storage.alerts import AlertStore
 from cruce.storage.assess import RespondStore
@@ -54,6 +56,7 @@ class ServiceConfig:
     throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
     max_upload_bytes: int = MAX_UPLOAD_BYTES
     job_lease: timedelta = timedelta(seconds=30)
+    token_cache: timedelta = DEFAULT_TOKEN_CACHE  # how long a verified token is trusted (CRUCE_TOKEN_CACHE_S)
 
 
 class Services:
@@ -85,7 +88,9 @@ class Services:
         )
         self.index = MatcherIndex(store, config.alert_threshold, clock)
         self.runner = JobRunner(jobs, gate, config.job_lease)
-        self.accounts = Accounts(accounts, accounts, guard, gate, config.token_ttl)
+        self.accounts = Accounts(
+            accounts, accounts, guard, gate, config.token_ttl, TokenCache(config.token_cache, clock=clock)
+        )
         self.screening = Screener(self.index, queue, gate)
         self.batches = BatchScreening(
             jobs,

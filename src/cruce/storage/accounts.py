@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 
-from cruce.core.clock import Clock, utc_now
+from cruce.core.clock import Clock, as_utc, utc_now
 from cruce.core.errors import InputError, NotFoundError
 from cruce.core.markings import Classification, Marking
 from cruce.sharing.access import Organisation, Role, User
@@ -51,7 +51,7 @@ _ACCOUNTS, _ACCESS_TOKENS, _KEYS = (
     Base.metadata.tables[row.__tablename__] for row in (ShareAccountRow, ApiTokenRow, ShareTokenRow)
 )
 _ACCOUNT_OF_ACCESS_TOKEN = (
-    select(_ACCOUNTS)
+    select(_ACCOUNTS, _ACCESS_TOKENS.c.expires_at.label("token_expires_at"))
     .join(_ACCESS_TOKENS, _ACCESS_TOKENS.c.user_id == _ACCOUNTS.c.user_id)
     .where(
         _ACCESS_TOKENS.c.token_sha256 == bindparam("digest"), _ACCESS_TOKENS.c.expires_at > bindparam("now")
@@ -334,11 +334,19 @@ class AccountStore:
 
     def check_access_token(self, token: str) -> Account | None:
         """The account of an unexpired access token; None for an unknown or expired one."""
+        found = self.access_token_account(token)
+        return found[0] if found is not None else None
+
+    def access_token_account(self, token: str) -> tuple[Account, datetime] | None:
+        """The account of an unexpired access token and when the token expires (what a cache of verified
+        tokens needs to stop trusting it on time); None for an unknown or expired one."""
         with self._read() as conn:
             row = conn.execute(
                 _ACCOUNT_OF_ACCESS_TOKEN, {"digest": token_digest(token), "now": self._clock()}
             ).first()
-        return account_from_row(row) if row is not None else None
+        if row is None:
+            return None
+        return account_from_row(row), as_utc(row.token_expires_at)
 
     def check_api_key(self, key: str) -> Account | None:
         """The account of an API key (a sharing account's token); None for an unknown one.

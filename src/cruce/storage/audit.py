@@ -12,17 +12,20 @@ backstop: a second record with the same seq is refused, never stored.
 `AuditAppender` is group commit for a server: the events its threads append meanwhile are written together,
 in arrival order, in one such transaction (the head moves once per batch), and each caller returns only when
 its batch has committed, so an acknowledged event is in the log. The chain is the same as one transaction
-per event would make; the head lock still orders batches across processes.
+per event would make; the head lock still orders batches across processes. Coroutines (the API's screening
+route) await `append_async` instead: the event joins the same batches, and the coroutine resumes once the
+batch has committed, with no thread of its own blocked meanwhile.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
 from collections import deque
 from collections.abc import Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, nullcontext, suppress
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +66,7 @@ _TAKE_HEAD_LOCK = update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(seq=_HEAD.c.
 _TAKE_AND_READ_HEAD = _TAKE_HEAD_LOCK.returning(_HEAD.c.seq, _HEAD.c.hash)
 _READ_HEAD_FOR_UPDATE = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == HEAD_ID).with_for_update()
 _MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == HEAD_ID)
+_INSERT_RECORD = insert(_RECORDS)
 
 
 class AuditLog:
@@ -144,8 +148,10 @@ class AuditLog:
             record = chain_record(head, event)
             records.append(record)
             head = AuditHead(record.seq, record.hash)
-        # One multi-row INSERT, not executemany (one driver step per row).
-        conn.execute(insert(_RECORDS).values([_row_values(r) for r in records]))
+        # executemany of one statement compiled once (SQLAlchemy caches it): a multi-row VALUES was compiled
+        # afresh for every batch size, which cost more than the rows' driver steps (sqlite3's loop is C;
+        # psycopg pipelines them).
+        conn.execute(_INSERT_RECORD, [_row_values(r) for r in records])
         conn.execute(_MOVE_HEAD.values(seq=head.seq, hash=head.hash))
         return records
 
@@ -256,19 +262,41 @@ class AuditLog:
 
 
 class _Pending:
-    """One caller's event waiting for its batch to commit."""
+    """One caller's event waiting for its batch to commit: a thread blocked on `done`, or a coroutine
+    awaiting `future` on `loop`."""
 
-    __slots__ = ("done", "error", "event", "record")
+    __slots__ = ("done", "error", "event", "future", "loop", "record")
 
-    def __init__(self, event: AuditEvent) -> None:
+    def __init__(self, event: AuditEvent, future: asyncio.Future[None] | None = None) -> None:
         self.event = event
-        self.done = threading.Event()
+        self.future = future
+        self.loop = future.get_loop() if future is not None else None
+        self.done = threading.Event() if future is None else None
         self.record: AuditRecord | None = None
         self.error: BaseException | None = None
 
     def settle(self, record: AuditRecord | None = None, error: BaseException | None = None) -> None:
+        """Record the outcome; a blocked thread wakes now, a coroutine when `_wake_loops` says so."""
         self.record, self.error = record, error
-        self.done.set()
+        if self.done is not None:
+            self.done.set()
+
+
+def _wake_loops(batch: list[_Pending]) -> None:
+    """Resolve the futures of a settled batch: one wake-up per event loop, not one per event."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
+    for pending in batch:
+        if pending.loop is not None and pending.future is not None:
+            by_loop.setdefault(pending.loop, []).append(pending.future)
+    for loop, futures in by_loop.items():
+        with suppress(RuntimeError):  # the loop has closed: nobody is waiting any more
+            loop.call_soon_threadsafe(_resolve, futures)
+
+
+def _resolve(futures: list[asyncio.Future[None]]) -> None:
+    for future in futures:
+        if not future.done():  # a cancelled waiter (client gone) is skipped; its record is written
+            future.set_result(None)
 
 
 class AuditAppender:
@@ -278,8 +306,8 @@ class AuditAppender:
     `max_batch`, in arrival order, and appends them with `AuditLog.append_many`; `append` returns once its
     event's batch has committed (or raises the batch's error), so what it acknowledges is in the log. A
     batch that fails is retried event by event, so one unstorable event fails alone. `lock` is held around
-    each transaction (the in-process writer lock that SQLite needs). Thread-safe. After `close`, appends are
-    written directly by their callers.
+    each transaction (the in-process writer lock that SQLite needs). Thread-safe; `append_async` is the same
+    for a coroutine. After `close`, appends are written directly by their callers.
     """
 
     def __init__(
@@ -302,23 +330,34 @@ class AuditAppender:
     def append(self, event: AuditEvent) -> AuditRecord:
         """Append `event` in the next batch; returns its record once the batch has committed."""
         pending = _Pending(event)
+        if not self._enqueue(pending):
+            self._write([pending])
+        assert pending.done is not None
+        pending.done.wait()
+        return _outcome(pending)
+
+    async def append_async(self, event: AuditEvent) -> AuditRecord:
+        """`append` for a coroutine: the event loop goes on serving while the batch commits, and this
+        returns (or raises) only once it has, so a response sent after it is never ahead of its record."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        pending = _Pending(event, future)
+        if not self._enqueue(pending):
+            await asyncio.to_thread(self._write, [pending])
+        # Shielded: a cancelled request (client gone) leaves its event queued, and it is written anyway.
+        await asyncio.shield(future)
+        return _outcome(pending)
+
+    def _enqueue(self, pending: _Pending) -> bool:
+        """Queue for the writer thread (started on first use); False once closed (the caller writes)."""
         with self._wake:
             if self._closed:
-                direct = True
-            else:
-                direct = False
-                self._queue.append(pending)
-                if self._thread is None:
-                    self._thread = threading.Thread(target=self._run, name="cruce-audit", daemon=True)
-                    self._thread.start()
-                self._wake.notify()
-        if direct:
-            self._write([pending])
-        pending.done.wait()
-        if pending.error is not None:
-            raise pending.error
-        assert pending.record is not None  # settled with a record or an error
-        return pending.record
+                return False
+            self._queue.append(pending)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="cruce-audit", daemon=True)
+                self._thread.start()
+            self._wake.notify()
+        return True
 
     def close(self, timeout: float = 30.0) -> None:
         """Write what is queued, stop the writer thread; later appends are written by their callers."""
@@ -341,6 +380,12 @@ class AuditAppender:
 
     def _write(self, batch: list[_Pending]) -> None:
         try:
+            self._commit(batch)
+        finally:
+            _wake_loops(batch)
+
+    def _commit(self, batch: list[_Pending]) -> None:
+        try:
             with self._lock:
                 records = self.audit.append_many([p.event for p in batch])
         except CruceError as exc:
@@ -349,7 +394,7 @@ class AuditAppender:
                 # The database refused a value: one event it cannot store must not fail the others. (Not
                 # when it is locked or gone: then every event would wait out the same failure in turn.)
                 for pending in batch:
-                    self._write([pending])
+                    self._commit([pending])
                 return
             for pending in batch:  # each waiter raises an error of its own, caused by the batch's
                 error = exc if len(batch) == 1 else StorageError(exc.code, exc.message, exc.details)
@@ -366,6 +411,13 @@ class AuditAppender:
             return
         for pending, record in zip(batch, records, strict=True):
             pending.settle(record)
+
+
+def _outcome(pending: _Pending) -> AuditRecord:
+    if pending.error is not None:
+        raise pending.error
+    assert pending.record is not None  # settled with a record or an error
+    return pending.record
 
 
 def _head_query() -> _AnySelect:
