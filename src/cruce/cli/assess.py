@@ -115,7 +115,7 @@ def _store(result: Any, store_as: str, markings: Path | None, title: str) -> Non
     from cruce.assess.product import AssessmentMarkings
     from cruce.cli.config import open_configured_store
     from cruce.service.assess import AssessService
-    from cruce.storage.accounts import AccountStore
+    from cruce.service.node_admin import NodeAdmin
     from cruce.storage.assess import RespondStore
     from cruce.storage.audit import AuditLog
 
@@ -127,7 +127,7 @@ def _store(result: Any, store_as: str, markings: Path | None, title: str) -> Non
             raise InputError("bad_markings", f"cannot read markings from {markings}: {exc}") from exc
         data = loaded.get("markings", loaded) if isinstance(loaded, dict) else None
     with open_configured_store() as store:
-        account = AccountStore(store.engine).account(store_as)
+        account = NodeAdmin(store).account(store_as)
         service = AssessService(RespondStore(store.engine), AuditLog(store.engine))
         saved = service.save(account, result, AssessmentMarkings.from_dict(data), title)
     _say(f"stored {saved.assessment_id} [{escape(saved.banner)}]: {len(saved.assets)} assets in its table")
@@ -138,12 +138,12 @@ def ls(as_user: Annotated[str, typer.Option("--as", help="The account reading.")
     """Stored assessments this account may read."""
     from cruce.cli.config import open_configured_store
     from cruce.service.assess import AssessService
-    from cruce.storage.accounts import AccountStore
+    from cruce.service.node_admin import NodeAdmin
     from cruce.storage.assess import RespondStore
     from cruce.storage.audit import AuditLog
 
     with open_configured_store() as store:
-        account = AccountStore(store.engine).account(as_user)
+        account = NodeAdmin(store).account(as_user)
         rows = AssessService(RespondStore(store.engine), AuditLog(store.engine)).assessments(account)
     for a in rows:
         _say(f"{a.assessment_id} {a.country} {a.created_at:%Y-%m-%d} [{escape(a.banner)}] {escape(a.title)}")
@@ -158,12 +158,12 @@ def show(
     """One stored assessment as this account may read it: its portions and its asset table with risk."""
     from cruce.cli.config import open_configured_store
     from cruce.service.assess import AssessService
-    from cruce.storage.accounts import AccountStore
+    from cruce.service.node_admin import NodeAdmin
     from cruce.storage.assess import RespondStore
     from cruce.storage.audit import AuditLog
 
     with open_configured_store() as store:
-        account = AccountStore(store.engine).account(as_user)
+        account = NodeAdmin(store).account(as_user)
         view = AssessService(RespondStore(store.engine), AuditLog(store.engine)).assessment(
             account, assessment_id
         )

@@ -89,10 +89,10 @@ class _Session:
     def __init__(self, as_user: str) -> None:
         from cruce.cli.config import open_configured_store
         from cruce.service.cases import CaseService
-        from cruce.storage.accounts import AccountStore
+        from cruce.service.node_admin import NodeAdmin
 
         self.store = open_configured_store()
-        self.user = AccountStore(self.store.engine).account(as_user).user()
+        self.user = NodeAdmin(self.store).account(as_user).user()
         self.cases = CaseService(self.store.engine)
 
     def __enter__(self) -> _Session:

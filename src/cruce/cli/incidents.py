@@ -33,12 +33,12 @@ AsUser = Annotated[
 
 @contextmanager
 def _service(as_user: str) -> Iterator[tuple[RespondService, Account]]:
-    from cruce.storage.accounts import AccountStore
+    from cruce.service.node_admin import NodeAdmin
     from cruce.storage.assess import RespondStore
     from cruce.storage.audit import AuditLog
 
     with open_configured_store() as store:
-        account = AccountStore(store.engine).account(as_user)
+        account = NodeAdmin(store).account(as_user)
         yield RespondService(RespondStore(store.engine), AuditLog(store.engine)), account
 
 

@@ -104,6 +104,10 @@ class NodeAdmin:
     def accounts(self) -> list[Account]:
         return self.sharing.accounts()
 
+    def account(self, user_id: str) -> Account:
+        """The account a command acts as (`--as`); NotFoundError for an unknown one."""
+        return self.sharing.account(user_id)
+
     def add_collection(
         self, collection_id: str, title: str, description: str, readers: Sequence[str], writers: Sequence[str]
     ) -> None:
