@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from cruce.core.clock import Clock, utc_now
-from cruce.core.errors import ForbiddenError, InputError
+from cruce.core.errors import InputError
 from cruce.programs.config import ProgramConfig
 from cruce.programs.model import ApplicationState, MembershipState
 from cruce.service.programs import (
@@ -28,6 +28,7 @@ from cruce.service.programs import (
     ProgramService,
     VettingOutcome,
 )
+from cruce.service.sharing import ForbiddenError
 from cruce.sharing.access import Role, User
 from cruce.sharing.audit import AuditEvent, Outcome
 from cruce.storage.audit import AuditLog
