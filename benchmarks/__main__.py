@@ -168,7 +168,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sharing",
             "assess-speed",
             "entity-resolution",
+            "fit-scorer",
             "programs-vetting",
+            "network",
             "api-load",
             "faults",
             "soak",
@@ -210,10 +212,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         from benchmarks.entity_resolution import run_entity_resolution
 
         status |= run_entity_resolution(console(), quick=args.quick, workers=args.workers)
+    if args.benchmark == "fit-scorer":
+        from benchmarks.data import watchlist_dir
+        from benchmarks.fit import run_fit
+
+        try:
+            directory = watchlist_dir()
+        except DataMissingError as exc:
+            console().print(f"[yellow]fit-scorer skipped:[/] {exc}")
+        else:
+            status |= run_fit(console(), directory, args.quick)
     if args.benchmark in ("programs-vetting", "all"):
         from benchmarks.programs_vetting import run_programs_vetting
 
         status |= run_programs_vetting(console(), seed=args.seed, quick=args.quick)
+    if args.benchmark in ("network", "all"):
+        from benchmarks.network import run_network
+
+        status |= run_network(console(), quick=args.quick, seed=args.seed or 7)
     if args.benchmark == "api-load" or (args.benchmark == "all" and args.quick):
         status |= api_load(args)
     if args.benchmark == "faults":

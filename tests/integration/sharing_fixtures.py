@@ -120,12 +120,16 @@ LENIENT = ThrottlePolicy(account_failures=10_000, address_failures=10_000)
 
 
 @contextmanager
-def serve(database_url: str, throttle: ThrottlePolicy = LENIENT) -> Iterator[str]:
+def serve(
+    database_url: str, throttle: ThrottlePolicy = LENIENT, node_country: str | None = None
+) -> Iterator[str]:
     """A real uvicorn serving cruce's TAXII app on a free loopback port; yields the server's base URL."""
     from cruce.api.taxii import create_taxii_app
 
     port = free_port()
-    app = create_taxii_app(database_url, hasher=PasswordHasher(FAST_POLICY), throttle=throttle)
+    app = create_taxii_app(
+        database_url, hasher=PasswordHasher(FAST_POLICY), throttle=throttle, node_country=node_country
+    )
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -1,6 +1,6 @@
 """The authorisation matrix: every API route x role x partner country, allowed or denied as the policy says.
 
-The expected statuses are written out here, by hand, from the policy (`cruce.service.operations.ROLES`
+The expected statuses are written out here, by hand, from the policy (`cruce.service.policy.ROLES`
 and `cruce.sharing.access`), so that a change to the policy has to change this table too. Resources are
 USA's: an alert a USA analyst raised, a USA product, a USA analyst's job, a USA system account. A role
 that may not use a route gets 403; a role that may, asking for another country's (or another user's)
@@ -26,6 +26,8 @@ from cruce.storage.store import open_store
 READ = {"analyst", "releasing_officer", "officer"}  # cruce.sharing.access.READING_ROLES
 SCREEN = {"officer", "analyst"}
 LISTS = {"officer", "analyst", "releasing_officer", "admin"}
+WRITE = {"analyst", "releasing_officer"}  # cruce.sharing.release.WRITING_ROLES
+NF = "S//NOFORN"
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,31 @@ ROUTES = (
                                       "clearance": "U", "roles": ["officer"]}}),
     Route("POST", "/api/v1/users/{user_id}/api-keys", only("admin", "USA"), 201, hidden=foreign({"admin"})),
     Route("POST", "/api/v1/users/{user_id}/sign-out", only("admin", "USA"), hidden=foreign({"admin"})),
+    # Joint cases: a USA case, not referred; MEX readers find nothing (404), as for a missing case.
+    Route("GET", "/api/v1/cases", roles(READ)),
+    Route("POST", "/api/v1/cases", roles(WRITE), 201,  # each country opens its own
+          body=lambda r, c: {"json": {"title": f"case by {r}", "marking": "S//NOFORN"}}),
+    Route("GET", "/api/v1/cases/network", roles(READ)),  # each country's readable cases only
+    Route("GET", "/api/v1/cases/{case_id}", roles(READ, "USA"), hidden=foreign(READ)),
+    Route("POST", "/api/v1/cases/{case_id}/subjects", roles(WRITE, "USA"), 201, hidden=foreign(READ),
+          body=lambda r, c: {"json": {"kind": "phone", "name": f"+1 520 {len(r):04d}", "marking": NF}}),
+    Route("POST", "/api/v1/cases/{case_id}/events", roles(WRITE, "USA"), 201, hidden=foreign(READ),
+          body=lambda r, c: {"json": {"kind": "seizure", "at": "2026-03-01T10:00:00Z", "marking": NF}}),
+    Route("POST", "/api/v1/cases/{case_id}/evidence", roles(WRITE, "USA"), 201, hidden=foreign(READ),
+          body=lambda r, c: {"json": {"description": "photo", "marking": NF, "content_base64": "aGk="}}),
+    Route("POST", "/api/v1/cases/{case_id}/notes", roles(WRITE, "USA"), 201, hidden=foreign(READ),
+          body=lambda r, c: {"json": {"text": "a note", "marking": "S//NOFORN"}}),
+    Route("POST", "/api/v1/cases/{case_id}/handovers", roles(WRITE, "USA"), 201, hidden=foreign(READ),
+          body=lambda r, c: {"json": {"evidence_id": "ev-1", "purpose": "analysis",
+                                      **({"from_holder": "agent-a", "to_holder": "lab"} if r == "analyst"
+                                         else {"from_holder": "lab", "to_holder": "court"})}}),
+    Route("GET", "/api/v1/cases/{case_id}/custody/verify", roles(READ, "USA"), hidden=foreign(READ)),
+    Route("GET", "/api/v1/cases/{case_id}/guidelines/{partner}", roles(READ, "USA"), hidden=foreign(READ)),
+    Route("GET", "/api/v1/cases/{case_id}/preview/{partner}", roles(READ, "USA"), hidden=foreign(READ)),
+    Route("GET", "/api/v1/cases/{case_id}/stix/{partner}", only("releasing_officer", "USA"),
+          hidden=foreign(READ)),  # an export is a release
+    Route("POST", "/api/v1/cases/{case_id}/status", roles(WRITE, "USA"), hidden=foreign(READ),
+          body=lambda r, c: {"json": {"to": "investigation" if r == "analyst" else "closed"}}),
     Route("POST", "/api/v1/token/revoke", everyone, body=lambda r, c: {"data": {"token": "cruce_unknown"}}),
     # Last: signing out everywhere revokes the caller's own keys, which the routes above use.
     Route("POST", "/api/v1/users/me/sign-out", everyone),
@@ -137,8 +164,32 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Node,
             SharingStore(store.engine).add_account(
                 "usa.sync", organisation="cbp", country="USA", clearance="S", roles=["officer"], kind="system"
             )
+        case = "case-usa-1"
+        opened = usa.post(
+            "/api/v1/cases",
+            headers=node.headers(SUPER),
+            json={"title": "Ring", "marking": "S//REL TO USA, MEX", "case_id": case},
+        )
+        assert opened.status_code == 201, opened.text
+        usa.post(
+            f"/api/v1/cases/{case}/subjects",
+            headers=node.headers(SUPER),
+            json={"kind": "person", "name": "Juan Perez", "marking": "S//REL TO USA, MEX"},
+        )
+        usa.post(
+            f"/api/v1/cases/{case}/evidence",
+            headers=node.headers(SUPER),
+            json={
+                "description": "phone",
+                "marking": "S//REL TO USA, MEX",
+                "content_base64": "aGk=",
+                "evidence_id": "ev-1",
+                "holder": "agent-a",
+            },
+        )
         params = {"alert_id": alert_id, "product_id": "report:USA-setup", "job_id": job["job_id"],
-                  "list_id": "us-ofac-sdn", "user_id": "usa.sync"}  # fmt: skip
+                  "list_id": "us-ofac-sdn", "user_id": "usa.sync", "case_id": case,
+                  "partner": "MEX"}  # fmt: skip
         yield base, node, params
 
 

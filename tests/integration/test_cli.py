@@ -402,6 +402,10 @@ def test_demo_is_marked_synthetic_and_catches_planted_parties(data_dir: Path) ->
     assert re.search(r"Brownsville: closed", emergency) and "receiving" in emergency  # closure and diversion
     mex_assessment = emergency[emergency.index("MEX receives") :]
     assert "(S//NF)" not in mex_assessment and "power_substation" not in mex_assessment  # NOFORN stays home
+    cases = result.stdout[result.stdout.index("6. Joint cases") :]
+    assert "entity resolution:" in cases and "broker (highest betweenness)" in cases
+    mex_case = cases[cases.index("MEX receives") :]
+    assert "Source DELTA" not in mex_case and "(S//NF)" not in mex_case  # the NOFORN informant stays home
     table_lines = [line for line in lines if not line.startswith("Demo store:")]
     assert max(len(line) for line in table_lines) <= 80, "the demo must read on an 80-column terminal"
     again = run_cli(data_dir, "demo", "--travelers", "300", "--list-size", "300")

@@ -35,6 +35,12 @@ def test_simulate_says_synthetic_counts_add_up_and_logs_every_crossing(tmp_path:
     groups = re.findall(r"^\s+(\(other\)|[A-Z]{2})\s+([\d,]+)\s+([\d,]+)\s", fairness, re.MULTILINE)
     assert sum(int(n.replace(",", "")) for _, n, _ in groups) == rows["all"][0]  # every crossing in one group
     assert sum(int(n.replace(",", "")) for _, _, n in groups) == rows["all"][3]  # every secondary counted
+    programs = " ".join(text.split("memberships looked up at the booth")[1].split())
+    members = int(re.search(r"memberships enrolled ([\d,]+)", programs).group(1).replace(",", ""))  # type: ignore[union-attr]
+    share = re.search(r"expedited \(share of crossings\) ([\d,]+) \(", programs)
+    assert members > 0 and share is not None, programs
+    assert int(share.group(1).replace(",", "")) == rows["all"][1]  # the lanes table's expedited, looked up
+    assert "contraband expedited (truth)" in programs and "inspections saved" in programs
 
     with out.open(encoding="utf-8", newline="") as handle:
         logged = list(csv.DictReader(handle))

@@ -29,6 +29,7 @@ from cruce.core.errors import CruceError
 from cruce.service.sharing import TAXII_MEDIA, partner_report_id, publish
 from cruce.sharing.audit import Outcome
 from cruce.storage.audit import AuditLog
+from cruce.storage.products import ProductStore
 from cruce.storage.sharing import SharingStore
 from cruce.storage.store import open_store
 
@@ -302,7 +303,7 @@ def test_publishing_needs_a_write_right_the_releasing_role_and_no_need_to_know(t
         secret = dataclasses.replace(product(1), need_to_know=frozenset({"tunnels"}))
         with pytest.raises(CruceError, match="need-to-know products are not shared"):
             publish(sharing, audit, sharing.account("usa.analyst"), COLLECTION, secret)
-        assert sharing.product(product(0).product_id) is None  # nothing stored by a refused publish
+        assert ProductStore(sharing.engine).get(product(0).product_id) is None  # refused: none stored
         denials = [
             r for r in audit.records() if r.event.outcome is Outcome.DENIED and r.event.action == "publish"
         ]

@@ -488,14 +488,14 @@ def test_asvs_5_1_4_control_characters_are_refused_before_any_side_effect(world:
 def test_asvs_7_2_2_an_alert_and_its_audit_record_commit_together_or_not_at_all(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ops = world.client.app.state.operations  # type: ignore[attr-defined]
+    services = world.client.app.state.services  # type: ignore[attr-defined]
     person = {"name": "Maria Guadalupe Hernandez Lopez", "birth_date": "1980-01-01"}
 
     def broken(conn: Any, events: Any) -> Any:
         raise RuntimeError("the audit log is unavailable")
 
     before = world.get("usa.analyst", "/api/v1/alerts", params={"limit": 500}).json()["items"]
-    monkeypatch.setattr(ops.audit, "append_on", broken)
+    monkeypatch.setattr(services.audit, "append_on", broken)
     with pytest.raises(RuntimeError):  # the in-process client re-raises what the server answered 500 for
         world.post("usa.analyst", "/api/v1/screen", json=person)
     monkeypatch.undo()

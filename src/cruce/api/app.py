@@ -28,16 +28,18 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cruce.api import auth, observability
-from cruce.api.routers import alerts, audit, crossings, lists, matcher, products, screening, users
+from cruce.api.errors import http_status
+from cruce.api.routers import alerts, audit, cases, crossings, lists, matcher, products, screening, users
 from cruce.api.schemas import ErrorEnvelope, Health
 from cruce.core.clock import Clock, utc_now
 from cruce.core.errors import CruceError, ThrottledError
 from cruce.core.extras import MissingExtraError, require_database_driver
 from cruce.core.settings import Settings
-from cruce.service.operations import ApiConfig, Operations, http_status
+from cruce.service.services import ServiceConfig, Services
 from cruce.service.signin import ThrottlePolicy
 from cruce.storage.credentials import PasswordHasher, PasswordPolicy
 from cruce.storage.store import open_store
+from cruce.web import cases as console_cases
 from cruce.web import routes as console
 
 log = logging.getLogger(__name__)
@@ -72,24 +74,24 @@ def create_app(
     store = open_store(
         url, clock=clock, write_wait_s=settings.write_wait_s, synchronous=settings.sqlite_synchronous
     )
-    config = ApiConfig(
+    config = ServiceConfig(
         data_dir=settings.data_dir, alert_threshold=settings.alert_threshold, token_ttl=token_ttl,
         passwords=passwords or password_policy(settings), throttle=throttle or throttle_policy(settings),
         job_lease=timedelta(seconds=settings.job_lease_s),
     )  # fmt: skip
     hasher = PasswordHasher(config.passwords)  # one per process: the API and TAXII share its cap
-    ops = Operations(store, config, clock=clock, hasher=hasher)
+    services = Services(store, config, clock=clock, hasher=hasher)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        ops.start()
+        services.start()
         log.info("server_started")
         try:
             yield
         finally:
             # uvicorn has stopped taking requests and waited for those in flight; the audit writer now
             # commits what they queued before the store closes (graceful shutdown loses no audit record).
-            ops.close()
+            services.close()
             store.close()
             log.info("server_stopped")
 
@@ -100,18 +102,20 @@ def create_app(
         lifespan=lifespan,
         responses=ERRORS,
     )
-    app.state.operations = ops
+    app.state.services = services
     _handlers(app)
     observability.install(app, store.engine, settings.metrics_token)
     app.include_router(auth.router)
-    for router in (screening, matcher, lists, alerts, crossings, products, audit, users):
+    app.state.cases = services.cases
+    for router in (screening, matcher, lists, alerts, crossings, products, audit, users, cases):
         app.include_router(router.router, responses=ERRORS)
 
     @app.get("/api/v1/health", response_model=Health, tags=["health"], summary="Liveness (no sign-in)")
     def health() -> dict[str, Any]:
-        return {"status": "ok", "entities": ops.index_size()}
+        return {"status": "ok", "entities": services.index.size()}
 
     app.include_router(console.router)  # the web console: sign-in at /, pages under /console
+    app.include_router(console_cases.router)
     app.mount(console.STATIC_PATH, console.static_files(), name="static")
 
     if mount_taxii:

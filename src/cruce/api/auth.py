@@ -2,7 +2,7 @@
 
 `POST /api/v1/token` takes a user name and password (checked against the account's argon2id hash, throttled
 per account and client address: 429 with Retry-After while locked) and hands out an opaque random bearer
-token, stored only as its sha256, that expires (`ApiConfig.token_ttl`). System accounts send
+token, stored only as its sha256, that expires (`ServiceConfig.token_ttl`). System accounts send
 `X-API-Key: <key>` (keys are the accounts' API tokens, issued by an administrator to system accounts only,
 and also accepted as a bearer token). `current_user` turns either into a `cruce.sharing.access.User`, or a
 401. `POST /api/v1/token/revoke` revokes one token or key (RFC 7009: the same answer for any token).
@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 
-from cruce.api.deps import Ops
+from cruce.api.deps import Svc
 from cruce.api.schemas import ErrorEnvelope, Revoked, TokenResponse
 from cruce.sharing.access import User
 
@@ -26,12 +26,12 @@ api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
 def current_user(
-    ops: Ops,
+    svc: Svc,
     token: Annotated[str | None, Depends(bearer)],
     key: Annotated[str | None, Depends(api_key)],
 ) -> User:
     """The caller; a 401 (audited) without valid credentials."""
-    return ops.authenticate(token, key)
+    return svc.accounts.authenticate(token, key)
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
@@ -47,11 +47,11 @@ router = APIRouter(tags=["auth"])
 )
 def token(
     request: Request,
-    ops: Ops,
+    svc: Svc,
     username: Annotated[str | None, Form(max_length=128)] = None,
     password: Annotated[str | None, Form(max_length=256)] = None,
-) -> dict[str, object]:
-    return ops.login(username, password, request.client.host if request.client else None)
+) -> TokenResponse:
+    return svc.accounts.login(username, password, request.client.host if request.client else None)
 
 
 @router.post(
@@ -61,6 +61,6 @@ def token(
     summary="Revoke a token or API key: your own, or (administrators) a system account's of your country",
 )
 def revoke(
-    user: CurrentUser, ops: Ops, token: Annotated[str, Form(min_length=1, max_length=512)]
-) -> dict[str, object]:
-    return ops.revoke_token(user, token)
+    user: CurrentUser, svc: Svc, token: Annotated[str, Form(min_length=1, max_length=512)]
+) -> Revoked:
+    return svc.accounts.revoke_token(user, token)

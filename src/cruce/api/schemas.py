@@ -1,5 +1,8 @@
 """Request and response bodies of the REST API, for validation and for the OpenAPI document.
 
+Responses are the services' own typed results, re-exported here; the screening response is declared here
+because the busiest route sends `ScreenResult.to_json()` as is.
+
 Bounds on every field (lengths, counts, ranges) are part of the contract: a request outside them is a 422
 before any work is done, so no input can make the server do unbounded work.
 """
@@ -7,13 +10,26 @@ before any work is done, so no input can make the server do unbounded work.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cruce.core.text import control_character_at
+from cruce.service.accounts import ApiKey, Revoked, TokenResponse, UserView
+from cruce.service.alerts import AlertEventView, AlertView
+from cruce.service.auditing import AuditRecordView, AuditVerificationView
+from cruce.service.crossings import PortView
+from cruce.service.index import IndexView
+from cruce.service.jobs import JobView
+from cruce.service.lists import ListsPage, ListView, VersionView
+from cruce.service.paging import Page
+from cruce.service.products import PortionView, ProductSummary, ProductView
 
-T = TypeVar("T")
+__all__ = [
+    "AlertEventView", "AlertView", "ApiKey", "AuditRecordView", "AuditVerificationView", "IndexView",
+    "JobView", "ListView", "ListsPage", "Page", "PortView", "PortionView", "ProductSummary", "ProductView",
+    "Revoked", "TokenResponse", "UserView", "VersionView",
+]  # fmt: skip
 
 Text = Annotated[str, Field(max_length=500)]
 ShortText = Annotated[str, Field(min_length=1, max_length=128)]
@@ -45,31 +61,7 @@ class ErrorEnvelope(BaseModel):
     error: ErrorBody
 
 
-class Page(BaseModel, Generic[T]):
-    """A page of a list; follow `next` (pass it as `cursor`) until it is null."""
-
-    items: list[T]
-    next: str | None = None
-
-
 # -- auth and users --------------------------------------------------------------------------------------
-
-
-class TokenResponse(BaseModel):
-    access_token: str
-    token_type: Literal["bearer"]
-    expires_in: int
-    expires_at: str
-
-
-class UserView(BaseModel):
-    user_id: str
-    organisation: str
-    country: str
-    nationality: str
-    clearance: str
-    roles: list[str]
-    kind: Literal["person", "system"] = "person"
 
 
 class NewUser(Strict):
@@ -87,11 +79,6 @@ class NewUser(Strict):
         description="person (signs in with a password) or system (a sync or integration; the only kind "
         "that may be given API keys)",
     )
-
-
-class ApiKey(BaseModel):
-    user_id: str
-    api_key: str
 
 
 # -- screening and jobs ----------------------------------------------------------------------------------
@@ -144,20 +131,6 @@ class ScreenResponse(BaseModel):
     suppressed: list[str]
 
 
-class JobView(BaseModel):
-    job_id: str
-    kind: str
-    state: Literal["queued", "running", "done", "failed"]
-    total: int | None
-    done: int
-    progress: float
-    created_at: str
-    finished_at: str | None
-    error: str | None
-    summary: dict[str, Any]
-    results: str | None
-
-
 class Simulation(Strict):
     port: Annotated[str, Field(min_length=1, max_length=100)]
     day: date | None = None
@@ -168,66 +141,7 @@ class Simulation(Strict):
 # -- lists -----------------------------------------------------------------------------------------------
 
 
-class VersionView(BaseModel):
-    list_id: str
-    version: int
-    key: str
-    imported_at: str
-    entity_count: int
-    skipped_count: int
-    status: str
-    active: bool
-    source_files: list[dict[str, Any]]
-
-
-class ListView(BaseModel):
-    list_id: str
-    title: str
-    publisher: str
-    format: str
-    url: str | None
-    active_version: VersionView | None
-
-
-class IndexView(BaseModel):
-    entities: int
-    versions: list[str]
-    loaded_at: str | None
-
-
-class ListsPage(Page[ListView]):
-    screening: IndexView
-
-
 # -- alerts ----------------------------------------------------------------------------------------------
-
-
-class AlertView(BaseModel):
-    alert_id: str
-    kind: str
-    country: str
-    state: str
-    assignee: str | None
-    person: dict[str, Any]
-    entity_id: str
-    entity_caption: str
-    score: float
-    features: list[dict[str, Any]]
-    source: str
-    created_by: str
-    created_at: str
-    updated_at: str
-
-
-class AlertEventView(BaseModel):
-    seq: int
-    alert_id: str
-    at: str
-    actor: str
-    kind: str
-    state: str
-    text: str | None
-    details: dict[str, Any]
 
 
 class Assignment(Strict):
@@ -262,69 +176,8 @@ class NewProduct(Strict):
     tearline_summary: PortionIn | None = None
 
 
-class PortionView(BaseModel):
-    text: str
-    marking: str
-    portion_mark: str
-
-
-class ProductView(BaseModel):
-    product_id: str
-    kind: str
-    owner: str | None
-    view: Literal["full", "tear-line"]
-    partner: str | None
-    banner: str | None
-    title: PortionView | None
-    portions: list[PortionView | None]
-    tearline_summary: PortionView | None
-    withheld: int
-    author: str | None
-
-
-class ProductSummary(BaseModel):
-    product_id: str
-    kind: str
-    owner: str | None
-    view: Literal["full", "tear-line"]
-    banner: str | None
-    title: PortionView | None
-
-
-class AuditRecordView(BaseModel):
-    seq: int
-    at: str
-    actor: str
-    action: str
-    resource: str
-    outcome: str
-    reason: str
-    details: dict[str, Any]
-    prev_hash: str
-    hash: str
-    country: str | None = None
-
-
-class AuditVerificationView(BaseModel):
-    ok: bool
-    checked: int
-    head: dict[str, Any]
-    problems: list[dict[str, Any]]
-
-
-class PortView(BaseModel):
-    code: str
-    name: str
-    state: str
-    border: str
-    timezone: str
-    crossings_per_day: float
-
-
 class Health(BaseModel):
     status: Literal["ok"]
     entities: int
 
 
-class Revoked(BaseModel):
-    revoked: int = Field(description="How many tokens and keys were revoked")

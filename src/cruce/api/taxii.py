@@ -45,13 +45,12 @@ from cruce.service.sharing import (
     TaxiiService,
     UnauthenticatedError,
     envelope_objects,
+    taxii_service,
 )
-from cruce.service.signin import SignInGuard, ThrottlePolicy
+from cruce.service.signin import ThrottlePolicy
 from cruce.sharing.exchange import ObjectFilter, VersionPick, stix_timestamp, unstorable_text
-from cruce.storage.audit import AuditLog
 from cruce.storage.credentials import PasswordHasher
-from cruce.storage.sharing import Account, Page, SharingStore
-from cruce.storage.signin import SignInStore
+from cruce.storage.sharing import Account, Page
 from cruce.storage.store import open_store
 
 API_ROOT = "cruce"
@@ -89,15 +88,7 @@ def create_taxii_app(
     bounds every password check); Basic sign-ins go through the same throttle as the API's and console's.
     """
     store = open_store(database_url, clock=clock)
-    audit = AuditLog(store.engine)
-    guard = SignInGuard(SignInStore(store.engine), audit.append, policy=throttle, clock=clock, door="taxii")
-    service = TaxiiService(
-        SharingStore(store.engine, clock=clock, hasher=hasher),
-        audit,
-        clock,
-        node_country=node_country,
-        guard=guard,
-    )
+    service = taxii_service(store, clock=clock, node_country=node_country, hasher=hasher, throttle=throttle)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

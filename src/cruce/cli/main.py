@@ -28,7 +28,7 @@ from typer.core import TyperGroup
 from cruce import __version__
 from cruce.cli.assess import assess_app
 from cruce.cli.audit import audit_app
-from cruce.cli.cases import resolve
+from cruce.cli.cases import cases_app, resolve
 from cruce.cli.config import load_matcher as _load_matcher
 from cruce.cli.config import load_settings as _settings
 from cruce.cli.config import open_configured_store
@@ -38,6 +38,7 @@ from cruce.cli.output import plural as _plural
 from cruce.cli.output import progress as _progress
 from cruce.cli.output import prose as _prose
 from cruce.cli.output import say as _say
+from cruce.cli.partners import partners_app
 from cruce.cli.programs import programs_app
 from cruce.cli.risk import risk_app
 from cruce.cli.serve import serve
@@ -85,10 +86,12 @@ app.add_typer(audit_app, name="audit")
 app.command("simulate")(simulate)
 app.add_typer(risk_app, name="risk")
 app.add_typer(share_app, name="share")
+app.add_typer(partners_app, name="partners")
 app.command("serve")(serve)
 app.add_typer(assess_app, name="assess")
 app.add_typer(programs_app, name="programs")
 app.command("resolve")(resolve)
+app.add_typer(cases_app, name="cases")
 
 
 def _print_help(ctx: Any) -> None:
@@ -162,9 +165,11 @@ def lists_ls(
     ] = False,
 ) -> None:
     """Show the imported lists and their versions."""
+    from cruce.service.lists import versions as stored_versions
+
     settings = _settings()
     with _store(settings) as store:
-        versions = store.list_versions() if all_versions else store.latest_versions()
+        versions = stored_versions(store, all_versions=all_versions)
     if not versions:
         _say("No list imported yet. Try: cruce lists import --list us-ofac-sdn sdn.csv alt.csv add.csv")
         return
@@ -200,29 +205,12 @@ def lists_diff(
     limit: Annotated[int, typer.Option(help="Show at most this many entities per section.", min=1)] = 50,
 ) -> None:
     """Entities added, removed and changed between two versions of a list."""
+    from cruce.service.lists import diff_versions
+
     settings = _settings()
     with _store(settings) as store:
-        numbers = sorted(v.version for v in store.list_versions(list_id))
-        if not numbers:
-            known = sorted({v.list_id for v in store.latest_versions()})
-            hint = f"imported lists: {', '.join(known)}" if known else "no list is imported yet"
-            raise InputError("unknown_list", f"list {list_id!r} was never imported; {hint}")
-        new = to_version if to_version is not None else numbers[-1]
-        older = [n for n in numbers if n < new]
-        if from_version is None and not older:
-            raise InputError(
-                "one_version",
-                f"{list_id} has no version before {new} (versions: {', '.join(map(str, numbers))}); "
-                "a diff needs two — import a newer version first, or give --from and --to",
-            )
-        old = from_version if from_version is not None else older[-1]
-        for wanted in (old, new):
-            if wanted not in numbers:
-                raise InputError(
-                    "unknown_version",
-                    f"{list_id} has no version {wanted}; its versions are {', '.join(map(str, numbers))}",
-                )
-        diff = store.diff(list_id, old, new)
+        found = diff_versions(store, list_id, from_version, to_version)
+    diff, old, new = found.diff, found.old, found.new
     _say(f"[bold]{escape(list_id)}[/bold] version {old} -> {new}: {diff.summary()}")
     for title, style, entities in (("added", "green", diff.added), ("removed", "red", diff.removed)):
         for entity in entities[:limit]:
@@ -323,7 +311,7 @@ def screen_name(  # noqa: PLR0917 - Typer turns each parameter into an option
 ) -> None:
     """Screen one name against every imported list and explain each candidate."""
     from cruce.core.identifiers import check_identifier
-    from cruce.service.screening import make_query
+    from cruce.service.queries import make_query
 
     if explain_matcher:
         _explain_matcher()
@@ -472,6 +460,8 @@ def demo(
     _demo_cargo(settings.ensure_data_dir() / "demo-cargo", seed)
     _demo_sharing(report)
     _demo_emergency(seed)
+    with open_store(f"sqlite:///{demo_db}") as cases_store:
+        _demo_cases(cases_store)
     _say(f"Demo store: {escape(str(demo_db))}. All of the above is synthetic data.")
 
 
@@ -559,6 +549,38 @@ def _demo_emergency(seed: int) -> None:
     for portion in demo.mexico.all_portions[:4]:
         _prose(escape(str(portion)))
     _prose(f"  … banner {escape(str(demo.mexico.banner))}")
+
+
+def _demo_cases(store: Any) -> None:
+    """Part 6: a smuggling ring seen from both sides, joined by entity resolution; the referral MEX gets."""
+    from cruce.service.demo import run_cases_demo
+
+    console.rule("[bold]6. Joint cases against a smuggling ring (synthetic)")
+    demo = run_cases_demo(store)
+    _prose(
+        f"USA opened {escape(demo.us_case)} (drivers, a rescue, seized phones); MEX opened "
+        f"{escape(demo.mx_case)} (recruiters, a coordinator) and shared it with the USA "
+        f"({demo.mx_referral.released_parts} parts released)."
+    )
+    for label, members, why in demo.resolved:
+        _prose(escape(f"  entity resolution: {label} = {' + '.join(members)} ({'; '.join(why)})"))
+    _prose(escape(f"  broker (highest betweenness): {demo.broker[0]} ({demo.broker[1]:.2f})"))
+    for k, cell in enumerate(demo.cells, 1):
+        _prose(escape(f"  cell {k}: {', '.join(cell)}"))
+    for a, b, times in demo.co_travel:
+        _prose(escape(f"  co-travel: {a} and {b}, {times} crossings together"))
+    _prose(f"  custody log of {escape(demo.us_case)}: {'intact' if demo.custody_ok else 'PROBLEMS'}")
+    met = "met" if demo.check.met else "not met: " + "; ".join(demo.check.missing)
+    _prose(escape(f"  {demo.check.guideline}: {met}"))
+    seen = demo.mexico_sees
+    _prose(
+        f"\n[bold]MEX[/bold] receives the referral ({demo.referral.released_parts} parts, "
+        f"{demo.referral.withheld} withheld), banner {escape(seen.banner)}:"
+    )
+    for s in seen.subjects[:6]:
+        _prose(escape(f"  {s.portion} {s.kind} {s.name} {s.role}".rstrip()))
+    for e in seen.events[-3:]:
+        _prose(escape(f"  {e.portion} {e.kind} {e.at:%Y-%m-%d} {e.place}: {e.description}"))
 
 
 def _demo_summary(report: Any, seed: int) -> Table:

@@ -98,49 +98,32 @@ def accounts_add(  # noqa: PLR0917 - Typer turns each parameter into an option
 
     Only system accounts get API tokens; one account never holds conflicting duties.
     """
-    from cruce.sharing.access import Role, role_conflict
-    from cruce.storage.sharing import PERSON, SYSTEM, SharingStore
+    from cruce.service.node_admin import NodeAdmin, check_account
 
-    if token and not system:
-        raise InputError("token_for_person", "API tokens are for system accounts: add --system, or sign in")
-    try:
-        conflict = role_conflict(role)
-    except ValueError as exc:
-        raise InputError("bad_role", f"{exc}; roles are {', '.join(r.value for r in Role)}") from exc
-    if conflict is None and system and {Role.ADMIN, Role.AUDITOR} & {Role(r) for r in role}:
-        conflict = "a system account never administers or audits"
-    if conflict is not None:
-        raise InputError("conflicting_roles", conflict)
-
+    check_account(role, system=system, token=token)
     password = None
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
             raise InputError("bad_password", "--password-stdin read an empty password")
     with _open() as store:
-        sharing = SharingStore(store.engine)
-        account = sharing.add_account(
-            user,
-            organisation=org,
-            country=country,
-            clearance=clearance,
-            roles=role,
-            nationality=nationality,
-            password=password,
-            kind=SYSTEM if system else PERSON,
-        )
-        say(f"account {escape(account.user_id)} ({escape(account.organisation)}, {account.country}) added")
-        if token:
-            say(f"token (shown once): {sharing.issue_token(account.user_id)}")
+        added = NodeAdmin(store).add_account(
+            user, organisation=org, country=country, clearance=clearance, roles=role,
+            nationality=nationality, password=password, system=system, token=token,
+        )  # fmt: skip
+    account = added.account
+    say(f"account {escape(account.user_id)} ({escape(account.organisation)}, {account.country}) added")
+    if added.token is not None:
+        say(f"token (shown once): {added.token}")
 
 
 @accounts_app.command("ls")
 def accounts_ls() -> None:
     """List sharing accounts."""
-    from cruce.storage.sharing import SharingStore
+    from cruce.service.node_admin import NodeAdmin
 
     with _open() as store:
-        accounts = SharingStore(store.engine).accounts()
+        accounts = NodeAdmin(store).accounts()
     for a in accounts:
         roles = ",".join(sorted(r.value for r in a.roles))
         say(f"{a.user_id}\t{a.organisation}\t{a.country}\t{a.clearance.abbreviation}\t{roles}")
@@ -157,14 +140,10 @@ def collections_add(
     ] = None,
 ) -> None:
     """Create a collection and grant read/write rights on it."""
-    from cruce.storage.sharing import SharingStore
+    from cruce.service.node_admin import NodeAdmin
 
     with _open() as store:
-        sharing = SharingStore(store.engine)
-        sharing.add_collection(collection_id, title, description)
-        readers, writers = set(read or ()), set(write or ())
-        for principal in sorted(readers | writers):
-            sharing.grant(collection_id, principal, read=principal in readers, write=principal in writers)
+        NodeAdmin(store).add_collection(collection_id, title, description, read or [], write or [])
     say(f"collection {escape(collection_id)} added")
 
 
@@ -176,28 +155,26 @@ def collections_grant(
     write: Annotated[bool, typer.Option("--write/--no-write")] = False,
 ) -> None:
     """Set a principal's rights on a collection."""
-    from cruce.storage.sharing import SharingStore
+    from cruce.service.node_admin import NodeAdmin
 
     with _open() as store:
-        SharingStore(store.engine).grant(collection_id, principal, read=read, write=write)
+        NodeAdmin(store).grant(collection_id, principal, read=read, write=write)
     say(f"{escape(principal)} on {escape(collection_id)}: read={read} write={write}")
 
 
 @collections_app.command("ls")
 def collections_ls() -> None:
     """List collections, their object counts and permissions."""
-    from cruce.storage.sharing import SharingStore
+    from cruce.service.node_admin import NodeAdmin
 
     with _open() as store:
-        sharing = SharingStore(store.engine)
-        table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-        for name in ("id", "title", "objects", "permissions"):
-            table.add_column(name, overflow="fold")
-        for c in sharing.collections():
-            rights = ", ".join(
-                f"{p} {'r' if r else ''}{'w' if w else ''}" for p, r, w in sharing.permissions(c.id)
-            )
-            table.add_row(escape(c.id), escape(c.title), f"{sharing.count(c.id):,}", escape(rights))
+        found = NodeAdmin(store).collections()
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for name in ("id", "title", "objects", "permissions"):
+        table.add_column(name, overflow="fold")
+    for c in found:
+        rights = ", ".join(f"{p} {'r' if r else ''}{'w' if w else ''}" for p, r, w in c.permissions)
+        table.add_row(escape(c.collection_id), escape(c.title), f"{c.objects:,}", escape(rights))
     console.print(table)
 
 
@@ -212,10 +189,8 @@ def publish(
     ] = None,
 ) -> None:
     """Publish products: the full product, and each partner's tear-line version, into a collection."""
+    from cruce.service.node_admin import NodeAdmin
     from cruce.service.sharing import products_from_file
-    from cruce.service.sharing import publish as publish_product
-    from cruce.storage.audit import AuditLog
-    from cruce.storage.sharing import SharingStore
 
     try:
         text = bundle.read_text(encoding="utf-8")
@@ -223,12 +198,8 @@ def publish(
         raise InputError("unreadable_file", f"cannot read {bundle}: {exc.strerror}") from exc
     products = products_from_file(text)
     with _open() as store:
-        sharing = SharingStore(store.engine)
-        account = sharing.account(as_user)
-        for product in products:
-            result = publish_product(
-                sharing, AuditLog(store.engine), account, collection, product, partners=partner or None
-            )
+        results = NodeAdmin(store).publish(as_user, collection, products, partner or None)
+        for result in results:
             released = ", ".join(result.released_to) or "no partner"
             say(
                 f"{escape(result.product_id)}: {result.added} new object versions "
@@ -268,11 +239,8 @@ def sync(  # noqa: PLR0917 - Typer turns each parameter into an option
             f"--remote {remote!r} must be an http(s) URL of the partner's API root, "
             "e.g. http://host:8600/cruce/",
         )
+    from cruce.service.node_admin import NodeAdmin
     from cruce.service.sharing import Remote, RetryPolicy
-    from cruce.service.sharing import pull as pull_objects
-    from cruce.service.sharing import push as push_objects
-    from cruce.storage.audit import AuditLog
-    from cruce.storage.sharing import SharingStore
 
     token = os.environ.get(token_env) if token_env else None
     if token_env and not token:
@@ -289,42 +257,30 @@ def sync(  # noqa: PLR0917 - Typer turns each parameter into an option
     settings = Settings()
     retry = RetryPolicy(settings.sync_tries, settings.sync_backoff_s)
     with _open() as store:
-        sharing, audit = SharingStore(store.engine), AuditLog(store.engine)
+        node = NodeAdmin(store)
         actor = f"sync:{user or 'token'}@{target.url}"
-        report = pull_objects(sharing, audit, target, collection, into, page_size=page_size, actor=actor,
-                              node_country=settings.node_country, retry=retry)  # fmt: skip
+        report = node.pull(target, collection, into, page_size, actor, settings.node_country, retry)
         say(f"pulled {report.received:,} object versions in {report.pages} pages, {report.added:,} new")
         if push and partner_country:
-            sent = push_objects(
-                sharing,
-                audit,
-                target,
-                collection,
-                partner_country=partner_country,
-                local_collection=into,
-                page_size=min(page_size, 500),
-                actor=actor,
-                retry=retry,
-            )
+            sent = node.push(target, collection, into, partner_country, min(page_size, 500), actor, retry)
             say(f"pushed {sent.received:,} object versions in {sent.pages} pages, {sent.added:,} new there")
 
 
 @share_app.command("status")
 def status() -> None:
     """Per partner, collection and direction: last success, last error (when, what), tries, cursor."""
-    from cruce.storage.sharing import SharingStore
+    from cruce.service.node_admin import NodeAdmin
 
     with _open() as store:
-        rows = SharingStore(store.engine).sync_status()
+        rows = NodeAdmin(store).sync_status()
     if not rows:
         say("no sync has run yet (`cruce share sync`)")
         return
     for r in rows:
-        ok = r["last_success_at"].isoformat(timespec="seconds") if r["last_success_at"] else "never"
-        failed = r["last_error_at"].isoformat(timespec="seconds") if r["last_error_at"] else "never"
-        local = escape(r["local_collection"])
-        say(f"{escape(r['remote'])} {escape(r['collection'])} {r['direction']} (local {local})")
-        say(f"  last success: {ok}   last error: {failed}   tries of the last run: {r['tries']}")
-        if r["last_error"]:
-            say(f"  error: {escape(r['last_error'])}")
-        say(f"  cursor: {escape(r['cursor'] or '(none)')}")
+        ok = r.last_success_at.isoformat(timespec="seconds") if r.last_success_at else "never"
+        failed = r.last_error_at.isoformat(timespec="seconds") if r.last_error_at else "never"
+        say(f"{escape(r.remote)} {escape(r.collection)} {r.direction} (local {escape(r.local_collection)})")
+        say(f"  last success: {ok}   last error: {failed}   tries of the last run: {r.tries}")
+        if r.last_error:
+            say(f"  error: {escape(r.last_error)}")
+        say(f"  cursor: {escape(r.cursor or '(none)')}")

@@ -139,6 +139,8 @@ def render(report: SimulationReport, *, brief: bool = False) -> None:
     if not brief:
         console.print(_hours_table(report))
     console.print(_outcomes_table(report))
+    if report.membership is not None:
+        console.print(_membership_table(report))
     if report.learning is not None:
         _learning(report)
     if not brief:
@@ -171,6 +173,33 @@ def _lanes_table(report: SimulationReport) -> Table:
         "[bold]all[/bold]", f"[bold]{report.crossings:,}[/bold]", f"{sum(report.expected.values()):,.0f}",
         *(f"{totals[lane]:,}" for lane in Lane),
     )  # fmt: skip
+    return table
+
+
+def _membership_table(report: SimulationReport) -> Table:
+    """The trusted programs: memberships enrolled, the expedited share, and what the trusted lane cost."""
+    summary = report.membership
+    table = Table(title="Trusted programs (memberships looked up at the booth)", box=box.SIMPLE_HEAD)
+    table.add_column("", no_wrap=True)
+    table.add_column("value", justify="right")
+    if summary is None:  # pragma: no cover - render only calls this with a summary
+        return table
+    states = ", ".join(f"{n:,} {state.value}" for state, n in summary.enrolled.items() if n)
+    share = summary.expedited / report.crossings if report.crossings else 0.0
+    rows = (
+        ("memberships enrolled", f"{summary.members:,}"),
+        ("crossings presenting a card", f"{summary.card_crossings:,}"),
+        ("expedited (share of crossings)", f"{summary.expedited:,} ({share:.1%})"),
+        ("  of which FAST trucks", f"{summary.fast_trucks:,}"),
+        ("referred: suspended member", f"{summary.referred:,}"),
+        ("certified-shipper trucks", f"{summary.certified_trucks:,}"),
+        ("inspections saved (est.)", f"{summary.inspections_saved:,.1f}"),
+        ("contraband expedited (truth)", f"{summary.expedited_contraband:,}"),
+    )
+    for name, value in rows:
+        table.add_row(name, value)
+    table.add_row("memberships by state", states or "none")
+    table.caption = f"agreement: {summary.agreement}; the expedited lane is never inspected"
     return table
 
 

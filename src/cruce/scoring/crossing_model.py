@@ -46,7 +46,7 @@ from cruce import __version__
 from cruce.core.errors import InputError
 from cruce.scoring.crossing_rules import DEFAULT_RULES, CrossingFacts, RiskAssessment, RuleHit
 from cruce.scoring.crossings import Crossing, Mode
-from cruce.scoring.lanes import RoutingCase
+from cruce.scoring.lanes import NOT_ENROLLED, ProgramStanding, RoutingCase
 from cruce.scoring.model import DEFAULT_FORBIDDEN, ForbiddenFeatureError, ModelFileError, TrainingDataError
 
 FloatArray = npt.NDArray[np.float64]
@@ -496,7 +496,10 @@ class CrossingModel:
 
 
 def combined_case(
-    crossing: Crossing, assessment: RiskAssessment, model: CrossingModelScore | None
+    crossing: Crossing,
+    assessment: RiskAssessment,
+    model: CrossingModelScore | None,
+    standing: ProgramStanding = NOT_ENROLLED,
 ) -> RoutingCase:
     """The router's input for rules + model: score max(rules, model on the rules' scale), alerts and the
     trusted lane as the rules decide, reasons = fired rules (strongest first) then the model's."""
@@ -511,9 +514,12 @@ def combined_case(
         arrived_at=crossing.arrived_at,
         score=score,
         alerts=tuple(h.reason for h in assessment.alerts),
-        trusted_program=crossing.trusted_program,
+        trusted_program=standing.expedite,
         hits=len(assessment.hits),
         reasons=tuple(reasons),
+        referrals=standing.referrals,
+        inspection_factor=standing.inspection_factor,
+        standing=standing.notes,
     )
 
 

@@ -21,7 +21,7 @@ from datetime import date
 
 from cruce.matching.types import DEFAULT_ALERT_THRESHOLD
 from cruce.scoring.crossings import Crossing, Mode, VehicleHistory
-from cruce.scoring.lanes import RoutingCase
+from cruce.scoring.lanes import NOT_ENROLLED, ProgramStanding, RoutingCase
 
 NEAR_THRESHOLD_MARGIN = 0.15
 """A screening score this far below the alert threshold (0.65-0.80 by default) is worth a second look."""
@@ -237,15 +237,24 @@ def combine(weights: Iterable[float]) -> float:
     return min(1.0, max(0.0, 1.0 - remaining))
 
 
-def routing_case(crossing: Crossing, assessment: RiskAssessment) -> RoutingCase:
-    """What the lane router needs from a scored crossing: alerts apart, the other reasons strongest first."""
+def routing_case(
+    crossing: Crossing, assessment: RiskAssessment, standing: ProgramStanding = NOT_ENROLLED
+) -> RoutingCase:
+    """What the lane router needs from a scored crossing: alerts apart, the other reasons strongest first.
+
+    The trusted lane comes from `standing` (the membership lookup, `cruce.programs.standing`), never from
+    the card the crossing presented: without a standing, nobody is expedited.
+    """
     others = [h for h in sorted(assessment.hits, key=lambda h: -h.weight) if not h.alert]
     return RoutingCase(
         crossing_id=crossing.id,
         arrived_at=crossing.arrived_at,
         score=assessment.score,
         alerts=tuple(h.reason for h in assessment.alerts),
-        trusted_program=crossing.trusted_program,
+        trusted_program=standing.expedite,
         hits=len(assessment.hits),
         reasons=tuple(f"{h.reason} (+{h.weight:.2f})" for h in others),
+        referrals=standing.referrals,
+        inspection_factor=standing.inspection_factor,
+        standing=standing.notes,
     )

@@ -153,8 +153,9 @@ class CargoRecord:
 class Crossing:
     """One inbound crossing at a port of entry.
 
-    `arrived_at` is timezone-aware UTC; `trusted_program` is the trusted traveler/shipper programme every
-    party in the crossing is enrolled in (SENTRI, NEXUS, FAST), or None.
+    `arrived_at` is timezone-aware UTC; `trusted_program` is the trusted-programme card the crossing presented
+    (SENTRI, NEXUS, FAST), or None: a claim, which the booth checks against the memberships
+    (`cruce.programs.standing`); the lanes never take it at face value.
     """
 
     id: str

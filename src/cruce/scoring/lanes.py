@@ -2,8 +2,11 @@
 
 The policy, in order, for each crossing as it arrives:
 
-1. Any watchlist alert -> secondary, always, even over the hour's budget (and it counts against the budget).
-2. Enrolled in a trusted programme (SENTRI, NEXUS, FAST) with no risk signal at all -> expedited.
+1. Any watchlist alert, or a referral (a suspended trusted-program membership) -> secondary, always, even
+   over the hour's budget (and it counts against the budget).
+2. Standing in a trusted programme that grants the lane here (every traveler an active member with no open
+   alert, or a FAST truck: driver, carrier and importer all members; looked up by `cruce.programs.standing`,
+   never read from a flag) and no risk signal at all -> expedited.
 3. Otherwise by risk score, under a budget of secondary inspections per port per hour: a crossing whose score
    reaches the hour's current threshold goes to secondary; the rest are released after primary, except a
    random audit share that goes to secondary so the released traffic can be evaluated honestly.
@@ -38,6 +41,14 @@ to secondary (`secondary_probability`, in [0, 1]) and the chance of the lane it 
 threshold ties) by 1/p then estimates without bias how much contraband the released traffic carried
 (Horvitz-Thompson, `estimate_released_positives`). Released crossings whose p was 0 (trusted-expedited, or
 released after the budget ran out) are outside what the draws can speak for; the estimate counts them.
+
+**Certified shippers.** A crossing with an `inspection_factor` f < 1 (a certified importer or shipper's
+tier) has its chance of secondary multiplied by f: with t the chance of being targeted (1 above the
+threshold, the tie chance at it) and a the audit chance, it is targeted with probability f·t and, if not,
+audited with probability f·(1 - t)·a / (1 - f·t), so that P(secondary) = f·(t + (1 - t)·a) exactly. The
+benefit only ever removes inspections (the budget holds), and the logged probability is the exact chance
+the crossing had: a certified truck above the threshold that was released is a draw like an audit, and
+the estimate speaks for it.
 """
 
 from __future__ import annotations
@@ -64,11 +75,30 @@ class Cause(StrEnum):
     """Why the lane was chosen; one per decision, for counting (the reasons say it in words)."""
 
     ALERT = "alert"
+    REFERRED = "referred"  # a suspended trusted-program membership: secondary, like an alert
     TARGETED = "targeted"
     AUDIT = "audit"
     TRUSTED = "trusted"
     BELOW_THRESHOLD = "below_threshold"
     BUDGET_USED_UP = "budget_used_up"
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramStanding:
+    """What the trusted programs say about a crossing (made by `cruce.programs.standing`, read here).
+
+    `expedite`: the membership(s) granting the trusted or FAST lane at this port, or None;
+    `inspection_factor`: a certified shipper's factor on P(secondary) (1: none); `referrals`: reasons
+    forcing secondary (a suspended membership); `notes`: why no benefit, or the one applied.
+    """
+
+    expedite: str | None = None
+    inspection_factor: float = 1.0
+    referrals: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+NOT_ENROLLED = ProgramStanding()
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +108,11 @@ class RoutingCase:
     `alerts` are the alert sentences (non-empty forces secondary); `hits` counts every risk signal that
     fired, alerts included (a trusted crossing with any hit loses the expedited lane); `reasons` are the
     other risk reasons, appended to the lane decision's own.
+
+    `trusted_program` is the programme whose membership *was looked up and grants the lane here* (see
+    `cruce.programs.standing`), never a card or flag taken at face value; `referrals` (a suspended
+    membership) force secondary like alerts; `inspection_factor` scales the chance of secondary (a certified
+    shipper); `standing` are the programme sentences (why a member was not expedited, the benefit applied).
     """
 
     crossing_id: str
@@ -87,6 +122,15 @@ class RoutingCase:
     trusted_program: str | None = None
     hits: int = 0
     reasons: tuple[str, ...] = ()
+    referrals: tuple[str, ...] = ()
+    inspection_factor: float = 1.0
+    standing: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.inspection_factor <= 1.0:
+            raise InputError(
+                "bad_inspection_factor", f"inspection factor must be in (0, 1], got {self.inspection_factor}"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,14 +282,14 @@ class BudgetedRouter:
         expected_left = self._expected_left(usage, fraction)
         usage.arrivals += 1
         self._arrivals += 1
-        if case.alerts:
+        if case.alerts or case.referrals:
             return self._alert(case, usage)
         if case.trusted_program and case.hits == 0:
             usage.expedited += 1
             usage.released += 1
             return LaneDecision(
                 case.crossing_id, Lane.EXPEDITED, Cause.TRUSTED, case.score, usage.start, 0.0, 1.0, None,
-                (f"enrolled in {case.trusted_program}, no hits",),
+                (f"enrolled in {case.trusted_program}, no hits", *case.standing),
             )  # fmt: skip
         policy = self.policy
         remaining = policy.budget_per_hour - usage.secondary
@@ -267,10 +311,11 @@ class BudgetedRouter:
         warming = len(self._window) < policy.warmup_scores
         usage.thresholds.append(threshold)
         self._window.add(case.score)
-        lead: list[str] = []
+        lead: list[str] = list(case.standing)
         if case.trusted_program:
             signals = "1 risk signal" if case.hits == 1 else f"{case.hits} risk signals"
             lead.append(f"enrolled in {case.trusted_program}, but {signals}: routed by score")
+        factor = case.inspection_factor
         if remaining < 1:
             usage.released += 1
             usage.released_budget_used_up += 1
@@ -287,6 +332,9 @@ class BudgetedRouter:
             target_p = tie_p
         else:
             target_p = 0.0
+        if factor < 1.0:  # a certified shipper: P(secondary) x factor, split over the two draws exactly
+            audit_p = factor * (1.0 - target_p) * audit_p / (1.0 - factor * target_p)
+            target_p *= factor
         if target_p >= 1.0:
             usage.secondary += 1
             usage.targeted += 1
@@ -296,17 +344,18 @@ class BudgetedRouter:
         if target_p > 0.0 and self.rng.random() < target_p:
             usage.secondary += 1
             usage.targeted += 1
-            lead.append(
-                f"score {case.score:.2f} at {name} {floor:.2f}, shared with other crossings: "
-                f"selected by lot (p={_p(secondary_p)})"
-            )
+            at = "above" if case.score > floor else "at"
+            why = "shared with other crossings" if case.score == threshold else "certified shipper's factor"
+            chosen = f"selected by lot (p={_p(secondary_p)})"
+            lead.append(f"score {case.score:.2f} {at} {name} {floor:.2f}, {why}: {chosen}")
             return self._decision(
                 case, usage, Lane.SECONDARY, Cause.TARGETED, secondary_p, secondary_p, threshold, lead
             )
         if math.isinf(threshold):
             below = f"score {case.score:.2f}: no room left for targeted inspections this hour"
         elif target_p > 0.0:
-            below = f"score {case.score:.2f} at {name} {floor:.2f}, not drawn (p={_p(target_p)})"
+            at = "above" if case.score > floor else "at"
+            below = f"score {case.score:.2f} {at} {name} {floor:.2f}, not drawn (p={_p(target_p)})"
         elif floor > threshold:
             below = f"score {case.score:.2f} below the minimum score for targeting {floor:.2f}"
         else:
@@ -326,15 +375,18 @@ class BudgetedRouter:
         )
 
     def _alert(self, case: RoutingCase, usage: HourUsage) -> LaneDecision:
+        """Alerts and referrals: secondary, never held back; both count as alerts against the budget."""
         usage.secondary += 1
         usage.alerts += 1
         self._alerts += 1
         budget = self.policy.budget_per_hour
         over = " (over budget: alerts are never held back)" if usage.secondary > budget else ""
-        note = f"alerts always go to secondary: inspection {usage.secondary} of {budget} this hour{over}"
+        what = "alerts" if case.alerts else "suspended memberships"
+        note = f"{what} always go to secondary: inspection {usage.secondary} of {budget} this hour{over}"
+        cause = Cause.ALERT if case.alerts else Cause.REFERRED
         return LaneDecision(
-            case.crossing_id, Lane.SECONDARY, Cause.ALERT, case.score, usage.start, 1.0, 1.0, None,
-            (*case.alerts, note, *case.reasons),
+            case.crossing_id, Lane.SECONDARY, cause, case.score, usage.start, 1.0, 1.0, None,
+            (*case.alerts, *case.referrals, note, *case.standing, *case.reasons),
         )  # fmt: skip
 
     def _decision(  # noqa: PLR0917 - one private constructor for the four score-routed outcomes

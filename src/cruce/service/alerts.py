@@ -14,57 +14,41 @@ changes the entity, is a new key and alerts again: a dismissal never hides evide
 
 Screening the same data again while its alert is still under review points to that alert instead of
 opening a second one, so a traveler screened at every booth visit does not flood the queue.
+
+The states, their transitions and the false-positive key are decided in `cruce.alerts.review` (pure); this
+module runs them against the store, which persists them.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cruce.core.errors import InputError
+from pydantic import BaseModel
+
+from cruce.alerts.review import (
+    canonical,
+    check_under_review,
+    comment_text,
+    decide,
+    person_fingerprint,
+    person_view,
+    referral_fingerprint,
+)
+from cruce.core.errors import InputError, NotFoundError
 from cruce.core.model import Entity
 from cruce.matching.types import Match, Query
 from cruce.service.metrics import ALERTS_RAISED
+from cruce.service.paging import Page, check_limit, decode_cursor, page_of
+from cruce.service.policy import Gate, check_text
+from cruce.sharing.access import Role, User
 from cruce.sharing.audit import AuditEvent
 from cruce.storage.alerts import AlertEvent, AlertRecord, ApiStore, AuditHook, NewAlert
-from cruce.storage.codec import date_to_text, entity_to_dict
-
-OPEN, ESCALATED, CONFIRMED, FALSE_POSITIVE = "open", "escalated", "confirmed_match", "false_positive"
-STATES = (OPEN, ESCALATED, CONFIRMED, FALSE_POSITIVE)
-TRANSITIONS: dict[str, frozenset[str]] = {
-    OPEN: frozenset({CONFIRMED, FALSE_POSITIVE, ESCALATED}),
-    ESCALATED: frozenset({CONFIRMED, FALSE_POSITIVE}),
-}
-"""Decided alerts (confirmed, false positive) are final: a new screening opens a new alert."""
-MAX_COMMENT_CHARS = 10_000
-
-
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
-def person_view(query: Query) -> dict[str, Any]:
-    """The screened person's data as plain JSON: what the alert shows and what its fingerprint covers."""
-    return {
-        "name": query.name,
-        "schema": query.schema.value,
-        "birth_date": date_to_text(query.birth_date) if query.birth_date is not None else None,
-        "countries": sorted(query.countries),
-        "gender": query.gender,
-        "documents": sorted(f"{i.kind}:{i.value}" for i in query.identifiers),
-    }
-
-
-def person_fingerprint(query: Query) -> str:
-    """sha256 of the person's data, normalised so spacing and letter case do not make a new person."""
-    view = person_view(query)
-    view["name"] = " ".join(query.name.casefold().split())
-    view["documents"] = sorted(d.upper().replace(" ", "") for d in view["documents"])
-    return hashlib.sha256(_canonical(view).encode("utf-8")).hexdigest()
+from cruce.storage.codec import entity_to_dict
+from cruce.storage.sharing import Account, SharingStore
 
 
 def feature_views(match: Match) -> list[dict[str, Any]]:
@@ -118,7 +102,7 @@ class AlertQueue:
             cached = self._hashes.get(entity.id)
         if cached is not None and cached[0] is entity:
             return cached[1]
-        digest = hashlib.sha256(_canonical(entity_to_dict(entity)).encode("utf-8")).hexdigest()
+        digest = hashlib.sha256(canonical(entity_to_dict(entity)).encode("utf-8")).hexdigest()
         with self._lock:
             if len(self._hashes) > 200_000:
                 self._hashes.clear()
@@ -200,7 +184,7 @@ class AlertQueue:
     ) -> tuple[str, bool]:
         """An alert for a crossing referred to secondary: the crossing is both the person and the subject."""
         crossing_id = str(crossing["crossing_id"])
-        digest = hashlib.sha256(_canonical(dict(crossing)).encode("utf-8")).hexdigest()
+        digest = referral_fingerprint(crossing)
         new = NewAlert(
             kind="secondary_referral", country=country, person_fingerprint=digest, person=dict(crossing),
             entity_id=f"crossing:{crossing_id}", entity_hash=digest, entity_caption=f"crossing {crossing_id}",
@@ -217,7 +201,7 @@ class AlertQueue:
     def assign(
         self, alert: AlertRecord, actor: str, assignee: str | None, audit: AuditHook[AlertEvent] | None = None
     ) -> AlertEvent:
-        _undecided(alert)
+        check_under_review(alert.alert_id, alert.state)
         return self.store.record_event(
             alert.alert_id,
             actor=actor,
@@ -230,11 +214,7 @@ class AlertQueue:
     def comment(
         self, alert: AlertRecord, actor: str, text: str, audit: AuditHook[AlertEvent] | None = None
     ) -> AlertEvent:
-        body = text.strip()
-        if not body:
-            raise InputError("empty_comment", "a comment needs some text")
-        if len(body) > MAX_COMMENT_CHARS:
-            raise InputError("comment_too_long", f"a comment is at most {MAX_COMMENT_CHARS:,} characters")
+        body = comment_text(text)
         return self.store.record_event(
             alert.alert_id, actor=actor, kind="commented", expected_state=alert.state, text=body, audit=audit
         )
@@ -247,25 +227,144 @@ class AlertQueue:
         note: str | None,
         audit: AuditHook[AlertEvent] | None = None,
     ) -> AlertEvent:
-        """Move the alert to `state`; a false positive is remembered for exactly this data."""
-        allowed = TRANSITIONS.get(alert.state, frozenset())
-        if state not in allowed:
-            if state not in STATES:
-                raise InputError("bad_state", f"unknown state {state!r}; states are {', '.join(STATES)}")
-            options = ", ".join(sorted(allowed)) or "none: it is decided"
-            raise InputError(
-                "bad_transition",
-                f"alert {alert.alert_id} is {alert.state}; it can move to {options}",
-                {"state": alert.state},
-            )
+        """Move the alert to `state` (`cruce.alerts.review.decide`); a false positive is remembered for
+        exactly this data."""
+        step = decide(alert.alert_id, alert.state, state)
         return self.store.record_event(
-            alert.alert_id, actor=actor, kind="decided", expected_state=alert.state, new_state=state,
-            text=(note or "").strip() or None, remember_false_positive=state == FALSE_POSITIVE, audit=audit,
+            alert.alert_id, actor=actor, kind="decided", expected_state=step.source.value,
+            new_state=step.target.value, text=(note or "").strip() or None,
+            remember_false_positive=step.remembers_false_positive, audit=audit,
         )  # fmt: skip
 
 
-def _undecided(alert: AlertRecord) -> None:
-    if alert.state not in TRANSITIONS:
-        raise InputError(
-            "bad_transition", f"alert {alert.alert_id} is decided ({alert.state}); it cannot be reassigned"
-        )
+
+# -- the review, for a signed-in user --------------------------------------------------------------------
+
+
+class AlertView(BaseModel):
+    alert_id: str
+    kind: str
+    country: str
+    state: str
+    assignee: str | None
+    person: dict[str, Any]
+    entity_id: str
+    entity_caption: str
+    score: float
+    features: list[dict[str, Any]]
+    source: str
+    created_by: str
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def of(cls, a: AlertRecord) -> AlertView:
+        return cls(
+            alert_id=a.alert_id, kind=a.kind, country=a.country, state=a.state, assignee=a.assignee,
+            person=a.person, entity_id=a.entity_id, entity_caption=a.entity_caption, score=round(a.score, 4),
+            features=a.features, source=a.source, created_by=a.created_by,
+            created_at=a.created_at.isoformat(), updated_at=a.updated_at.isoformat(),
+        )  # fmt: skip
+
+
+class AlertEventView(BaseModel):
+    seq: int
+    alert_id: str
+    at: str
+    actor: str
+    kind: str
+    state: str
+    text: str | None
+    details: dict[str, Any]
+
+    @classmethod
+    def of(cls, e: AlertEvent) -> AlertEventView:
+        return cls(
+            seq=e.seq, alert_id=e.alert_id, at=e.at.isoformat(), actor=e.actor, kind=e.kind, state=e.state,
+            text=e.text, details=e.details,
+        )  # fmt: skip
+
+
+class Alerts:
+    """A country's alerts, read and worked by its own officers and analysts; another country's are missing."""
+
+    def __init__(self, store: ApiStore, queue: AlertQueue, accounts: SharingStore, gate: Gate) -> None:
+        self.store = store
+        self.queue = queue
+        self.accounts = accounts
+        self.gate = gate
+
+    def page(
+        self, user: User, cursor: str | None, limit: int, *, state: str | None, assignee: str | None
+    ) -> Page[AlertView]:
+        self.gate.allow(user, "alerts_read", "alerts")
+        found, more = self.store.alerts_page(
+            user.organisation.country, after=decode_cursor(cursor, int), limit=check_limit(limit),
+            state=state, assignee=assignee,
+        )  # fmt: skip
+        self.gate.record(user, "read", "alerts", details={"count": len(found)})
+        return page_of([AlertView.of(a) for a in found], more, found[-1].seq if found else None)
+
+    def _alert(self, user: User, alert_id: str, operation: str) -> AlertRecord:
+        self.gate.allow(user, operation, alert_id)
+        alert = self.store.alert(alert_id)
+        if alert.country != user.organisation.country:
+            self.gate.hidden(
+                user, operation, alert_id, f"the alert is {alert.country}'s; alerts are their country's",
+                NotFoundError("alert_not_found", f"no alert {alert_id!r}"),
+            )  # fmt: skip
+        return alert
+
+    def alert(self, user: User, alert_id: str) -> AlertView:
+        alert = self._alert(user, alert_id, "alerts_read")
+        self.gate.record(user, "read", alert_id)
+        return AlertView.of(alert)
+
+    def history(self, user: User, alert_id: str, cursor: str | None, limit: int) -> Page[AlertEventView]:
+        self._alert(user, alert_id, "alerts_read")
+        events = self.store.events(alert_id, after=decode_cursor(cursor, int), limit=check_limit(limit) + 1)
+        page = events[:limit]
+        self.gate.record(user, "read", f"{alert_id}/history")
+        last = page[-1].seq if page else None
+        return page_of([AlertEventView.of(e) for e in page], len(events) > limit, last)
+
+    def assign(self, user: User, alert_id: str, assignee: str | None) -> AlertEventView:
+        alert = self._alert(user, alert_id, "alerts_work")
+        if assignee is not None:
+            check_text({"assignee": assignee})
+            try:
+                account: Account | None = self.accounts.account(assignee)
+            except NotFoundError:
+                account = None
+            if account is None or account.country != alert.country or Role.ANALYST not in account.roles:
+                # The same answer for an unknown account and another country's: neither is named.
+                raise InputError("bad_assignee", f"no {alert.country} analyst {assignee!r} to assign to")
+        event = self.queue.assign(
+            alert, user.user_id, assignee,
+            audit=self.gate.hook(
+                lambda _e: self.gate.event(user, "assign", alert_id, details={"assignee": assignee})
+            ),
+        )  # fmt: skip
+        return AlertEventView.of(event)
+
+    def comment(self, user: User, alert_id: str, text: str) -> AlertEventView:
+        alert = self._alert(user, alert_id, "alerts_work")
+        check_text({"text": text})
+        event = self.queue.comment(
+            alert, user.user_id, text,
+            audit=self.gate.hook(
+                lambda e: self.gate.event(user, "comment", alert_id, details={"event": e.seq})
+            ),
+        )  # fmt: skip
+        return AlertEventView.of(event)
+
+    def decide(self, user: User, alert_id: str, state: str, note: str | None) -> AlertEventView:
+        alert = self._alert(user, alert_id, "alerts_work")
+        check_text({"state": state, "note": note})
+        event = self.queue.decide(
+            alert, user.user_id, state, note,
+            audit=self.gate.hook(
+                lambda _e: self.gate.event(user, "decide", alert_id, reason=f"{alert.state} -> {state}")
+            ),
+        )  # fmt: skip
+        return AlertEventView.of(event)

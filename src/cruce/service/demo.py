@@ -26,13 +26,25 @@ from cruce.core.markings import Marking
 from cruce.lists.base import ImportResult
 from cruce.matching.types import Match
 from cruce.scoring.evaluation import Evaluation
+from cruce.service.cases import (
+    CaseService,
+    CaseView,
+    CheckView,
+    NewEvent,
+    NewSubject,
+    ReferralView,
+    case_network,
+)
 from cruce.service.risk import score_file, train_model
 from cruce.service.screening import build_matcher, screen_queries
+from cruce.sharing.access import User
 from cruce.sharing.products import Portion, Product, ProductKind, TearLineVersion, tear_line
 from cruce.sharing.stix import export_product
+from cruce.storage.sharing import SharingStore
 from cruce.storage.store import Store
 from cruce.synthetic import SYNTHETIC_LIST, generate_travelers, generate_watchlist
 from cruce.synthetic.declarations import generate_declarations
+from cruce.synthetic.ring import RingCase, smuggling_ring
 
 DEMO_TOP = 3
 
@@ -295,3 +307,129 @@ def run_emergency_demo(*, seed: int = 7) -> EmergencyDemo:
         assessment, markings, product_id=f"assessment:demo-{seed}", author="demo analyst"
     )
     return EmergencyDemo(result, product, tear_line(product, "MEX"))
+
+
+# ---------------------------------------------------------------- joint cases against a smuggling ring
+
+
+@dataclass(frozen=True, slots=True)
+class CasesDemo:
+    """Two case files of one ring, joined by the network, and the referral as MEX receives it."""
+
+    us_case: str
+    mx_case: str
+    resolved: list[tuple[str, list[str], list[str]]]  # entity label, the subjects joined, why
+    broker: tuple[str, float]
+    cells: list[list[str]]
+    co_travel: list[tuple[str, str, int]]
+    custody_ok: bool
+    mx_referral: ReferralView  # MEX shares its case with the USA
+    check: CheckView  # the MEX guideline on the U.S. case, as MEX would receive it
+    referral: ReferralView  # the USA refers its case to MEX
+    mexico_sees: CaseView
+
+
+def _store_case(service: CaseService, user: User, ring_case: RingCase) -> str:
+    """Open a case and add its parts through the service, as an analyst would, one by one."""
+    case = ring_case.case
+    service.open(user, case.title, str(case.title_marking), case_id=case.case_id)
+    for s in case.subjects:
+        service.add_subject(
+            user,
+            case.case_id,
+            NewSubject(
+                s.kind.value,
+                s.name,
+                str(s.marking),
+                s.subject_id,
+                dict(s.identifiers),
+                s.birth_date,
+                s.nationality,
+                s.prior_offences,
+                s.role,
+            ),
+        )
+    for e in case.events:
+        service.add_event(
+            user,
+            case.case_id,
+            NewEvent(
+                e.kind.value,
+                e.at,
+                e.place,
+                e.description,
+                str(e.marking),
+                e.event_id,
+                e.subjects,
+                e.migrants,
+                e.minors,
+                e.deaths,
+                e.endangered,
+                e.seized_usd,
+            ),
+        )
+    for v in case.evidence:
+        service.add_evidence(
+            user,
+            case.case_id,
+            v.description,
+            str(v.marking),
+            ring_case.contents[v.evidence_id],
+            "intake",
+            v.evidence_id,
+            v.holder,
+        )
+    for n in case.notes:
+        service.add_note(user, case.case_id, n.text, str(n.marking), n.note_id)
+    service.start_investigation(user, case.case_id, "ring activity")
+    return case.case_id
+
+
+def run_cases_demo(store: Store, *, seed: int = 17) -> CasesDemo:
+    """Each side opens its case; MEX shares its own with the USA; the U.S. network joins them and finds the
+    broker; the USA refers its case to MEX, which reads its tear-line version."""
+    sharing = SharingStore(store.engine)
+    users = {}
+    for uid, org, country, role in (
+        ("usa.analyst", "cbp-tucson", "USA", "analyst"),
+        ("usa.releasing", "cbp-release", "USA", "releasing_officer"),
+        ("mex.analyst", "fgr-sonora", "MEX", "analyst"),
+        ("mex.releasing", "fgr-release", "MEX", "releasing_officer"),
+    ):
+        users[uid] = sharing.add_account(
+            uid, organisation=org, country=country, clearance="S", roles=[role]
+        ).user()
+    service = CaseService(store.engine, sharing=sharing)
+    ring = smuggling_ring(seed)
+    us_case = _store_case(service, users["usa.analyst"], ring.us)
+    mx_case = _store_case(service, users["mex.analyst"], ring.mx)
+    mx_referral = service.refer(users["mex.releasing"], mx_case, "USA")
+    view, _net = case_network(service, users["usa.analyst"])
+    labels = {e.entity_id: e.label for e in view.entities}
+    resolved = [(e.label, e.members, e.why) for e in view.entities if len(e.members) > 1]
+    broker = view.brokers[0] if view.brokers else ("", 0.0)
+    service.handover(
+        users["usa.analyst"],
+        us_case,
+        "ev-phone-extraction",
+        "agent-tucson",
+        "lab-phoenix",
+        "Tucson",
+        "forensic analysis",
+    )
+    custody = service.verify(users["usa.analyst"], us_case)
+    check = service.check(users["usa.analyst"], us_case, "MEX")
+    referral = service.refer(users["usa.releasing"], us_case, "MEX")
+    return CasesDemo(
+        us_case,
+        mx_case,
+        resolved,
+        (labels.get(broker[0], broker[0]), broker[1]),
+        [[labels[n] for n in cell] for cell in view.communities],
+        [(labels[a], labels[b], t) for a, b, t in view.co_travel],
+        custody.ok,
+        mx_referral,
+        check,
+        referral,
+        service.show(users["mex.analyst"], us_case),
+    )

@@ -13,14 +13,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import httpx
+from pydantic import BaseModel
 
 from cruce.core.clock import Clock, utc_now
-from cruce.core.errors import CruceError, InputError
+from cruce.core.errors import CruceError, InputError, NotFoundError
 from cruce.lists.base import KNOWN_LISTS, ImportResult, load_list
+from cruce.lists.diff import ListDiff
+from cruce.service.index import IndexView, MatcherIndex
+from cruce.service.paging import Page, check_limit, decode_cursor, key_page, page_of
+from cruce.service.policy import Gate
+from cruce.sharing.access import User
 from cruce.sharing.audit import AuditEvent, Outcome
 from cruce.storage.audit import AuditLog
 from cruce.storage.store import PruneResult, Store, VersionInfo, file_sha256
@@ -245,3 +251,126 @@ def _new_folder(parent: Path, stamp: str) -> Path:
             continue
         return folder
     raise CruceError("download_failed", f"cannot create a download folder under {parent}")
+
+
+# -- the lists, for a signed-in user ---------------------------------------------------------------------
+
+
+class VersionView(BaseModel):
+    list_id: str
+    version: int
+    key: str
+    imported_at: str
+    entity_count: int
+    skipped_count: int
+    status: str
+    active: bool
+    source_files: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, v: VersionInfo) -> VersionView:
+        return cls(
+            list_id=v.list_id, version=v.version, key=v.key, imported_at=v.imported_at.isoformat(),
+            entity_count=v.entity_count, skipped_count=v.skipped_count, status=v.status.value,
+            active=v.active, source_files=[{"name": f.name, "sha256": f.sha256} for f in v.source_files],
+        )  # fmt: skip
+
+
+class ListView(BaseModel):
+    list_id: str
+    title: str
+    publisher: str
+    format: str
+    url: str | None
+    active_version: VersionView | None
+
+
+class ListsPage(Page[ListView]):
+    """The lists, and what the server screens against now."""
+
+    screening: IndexView
+
+
+class Lists:
+    """The watchlists a node holds and the index it screens against; reloading is an administrator's."""
+
+    def __init__(self, store: Store, index: MatcherIndex, gate: Gate) -> None:
+        self.store = store
+        self.index = index
+        self.gate = gate
+
+    def page(self, user: User, cursor: str | None, limit: int) -> ListsPage:
+        self.gate.allow(user, "lists_read", "lists")
+        active = {v.list_id: v for v in self.store.latest_versions()}
+        items = [
+            ListView(
+                list_id=w.id, title=w.title, publisher=w.publisher, format=w.format, url=w.url,
+                active_version=VersionView.of(active[w.id]) if w.id in active else None,
+            )
+            for w in self.store.watchlists()
+        ]  # fmt: skip
+        page, more, last = key_page(items, lambda i: i.list_id, cursor, check_limit(limit))
+        self.gate.record(user, "read", "lists", details={"count": len(page)})
+        found = page_of(page, more, last)
+        return ListsPage(items=found.items, next=found.next, screening=self.index.view())
+
+    def versions(self, user: User, list_id: str, cursor: str | None, limit: int) -> Page[VersionView]:
+        self.gate.allow(user, "lists_read", f"lists/{list_id}")
+        found = self.store.list_versions(list_id)
+        if not found:
+            raise NotFoundError("list_not_found", f"no list {list_id!r} was ever imported")
+        after = decode_cursor(cursor, int)
+        rest = [v for v in found if after is None or v.version > after]
+        page = rest[: check_limit(limit)]
+        self.gate.record(user, "read", f"lists/{list_id}/versions", details={"count": len(page)})
+        last = page[-1].version if page else None
+        return page_of([VersionView.of(v) for v in page], len(rest) > limit, last)
+
+    def reload(self, user: User) -> IndexView:
+        """Rebuild the matcher from the store's active versions (after an import)."""
+        self.gate.allow(user, "lists_reload", "lists")
+        view = self.index.load()
+        versions = {"versions": view.versions}
+        self.gate.record(user, "reload", "lists", reason="matcher rebuilt", details=versions)
+        return view
+
+
+# -- the catalog, for the node's operator (`cruce lists ls`, `cruce lists diff`) --------------------------
+
+
+def versions(store: Store, *, all_versions: bool = False) -> list[VersionInfo]:
+    """Every stored version (oldest first within each list), or only the active ones."""
+    return store.list_versions() if all_versions else store.latest_versions()
+
+
+@dataclass(frozen=True, slots=True)
+class VersionDiff:
+    list_id: str
+    old: int
+    new: int
+    diff: ListDiff
+
+
+def diff_versions(store: Store, list_id: str, old: int | None = None, new: int | None = None) -> VersionDiff:
+    """What changed between two versions of a list: by default the latest and the one before it."""
+    numbers = sorted(v.version for v in store.list_versions(list_id))
+    if not numbers:
+        known = sorted({v.list_id for v in store.latest_versions()})
+        hint = f"imported lists: {', '.join(known)}" if known else "no list is imported yet"
+        raise InputError("unknown_list", f"list {list_id!r} was never imported; {hint}")
+    newer = new if new is not None else numbers[-1]
+    older = [n for n in numbers if n < newer]
+    if old is None and not older:
+        raise InputError(
+            "one_version",
+            f"{list_id} has no version before {newer} (versions: {', '.join(map(str, numbers))}); "
+            "a diff needs two — import a newer version first, or give --from and --to",
+        )
+    base = old if old is not None else older[-1]
+    for wanted in (base, newer):
+        if wanted not in numbers:
+            raise InputError(
+                "unknown_version",
+                f"{list_id} has no version {wanted}; its versions are {', '.join(map(str, numbers))}",
+            )
+    return VersionDiff(list_id, base, newer, store.diff(list_id, base, newer))

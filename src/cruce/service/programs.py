@@ -23,6 +23,7 @@ from typing import Any
 
 import pycountry
 
+from cruce.alerts.review import person_fingerprint, person_view
 from cruce.core.clock import Clock, utc_now
 from cruce.core.dates import PartialDate
 from cruce.core.errors import InputError
@@ -61,7 +62,7 @@ from cruce.programs.model import (
     PartyRole,
 )
 from cruce.programs.vetting import HistoryEvent, HistoryKind, HistorySource, VettingResult, vet
-from cruce.service.alerts import AlertQueue, feature_views, person_fingerprint, person_view
+from cruce.service.alerts import AlertQueue, feature_views
 from cruce.service.screening import build_matcher
 from cruce.sharing.audit import AuditEvent, Outcome
 from cruce.storage.alerts import ApiStore, NewAlert

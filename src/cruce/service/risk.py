@@ -26,7 +26,7 @@ from cruce.scoring.model import RiskConfig, RiskModel
 from cruce.scoring.rules import RuleSet, load_rule_set
 from cruce.scoring.scorer import CargoScorer, ScoredDeclarations
 from cruce.scoring.shadow import ShadowReport, compare
-from cruce.service.screening import make_query
+from cruce.service.queries import make_query
 
 DEFAULT_MAPPING = "customs-declarations"
 DEFAULT_RULES = "cargo-default"

@@ -29,16 +29,14 @@ from types import TracebackType
 from typing import Any, Protocol, TextIO, TypeVar
 
 from cruce.core import csvsafe
-from cruce.core.countries import to_iso2
-from cruce.core.dates import PartialDate
 from cruce.core.errors import InputError
-from cruce.core.model import IDENTIFIER_KINDS, Entity, Identifier, Schema
+from cruce.core.model import Entity
 from cruce.matching.matcher import Matcher
 from cruce.matching.scorer import CruceScorer
 from cruce.matching.types import Feature, Match, Query
+from cruce.service.batch_rows import read_header, read_rows, row_query
+from cruce.service.batch_rows import row_id as id_of_row
 
-BATCH_INPUT_COLUMNS = ("id", "name", "schema", "birth_date", "country", "gender", "documents")
-REQUIRED_INPUT_COLUMNS = ("id", "name")
 BATCH_OUTPUT_COLUMNS = ("query_id", "rank", "entity_id", "score", "alert", "matched_name", "reasons")
 BATCH_MATCHER_COLUMN = "matcher"
 """Last column of a batch file: the scorer's name, version and threshold (`cruce-names 2.0 @0.80`)."""
@@ -52,100 +50,6 @@ R = TypeVar("R")
 
 
 # ---------------------------------------------------------------------------------------------- queries
-
-
-def make_query(
-    name: str,
-    *,
-    schema: str | None = None,
-    birth_date: str | None = None,
-    country: str | None = None,
-    query_id: str | None = None,
-    gender: str | None = None,
-    documents: str | Sequence[str] | None = None,
-) -> Query:
-    """A Query from user text; a bad schema, date, country, gender or document is an InputError naming it.
-
-    `documents` are `kind:number` (curp:RAPF700505HSLMRR09, passport:G12345678), one string each or several
-    in one string separated by `;`.
-    """
-    if not name or not name.strip():
-        raise InputError("empty_name", "a name is needed to screen")
-    countries: tuple[str, ...] = ()
-    if country and country.strip():
-        codes = []
-        whole = to_iso2(country)  # "Korea, North" is one country; "MX, US" is two
-        parts = [country] if whole else country.replace(";", ",").split(",")
-        for part in parts:
-            if not part.strip():
-                continue
-            code = to_iso2(part)
-            if code is None:
-                raise InputError(
-                    "bad_country",
-                    f"unknown country {part.strip()!r}; use a country name or ISO code (MX, MEX)",
-                )
-            codes.append(code)
-        countries = tuple(dict.fromkeys(codes))
-    dob = _parse_birth_date(birth_date) if birth_date and birth_date.strip() else None
-    return Query(
-        name=name.strip(),
-        schema=Schema.parse(schema),
-        birth_date=dob,
-        countries=countries,
-        id=query_id,
-        gender=_parse_gender(gender),
-        identifiers=_parse_documents(documents),
-    )
-
-
-_GENDERS = {"m": "male", "male": "male", "h": "male", "hombre": "male", "f": "female", "female": "female",
-            "mujer": "female"}  # fmt: skip
-
-
-def _parse_gender(text: str | None) -> str | None:
-    if text is None or not text.strip():
-        return None
-    gender = _GENDERS.get(text.strip().lower())
-    if gender is None:
-        raise InputError(
-            "bad_gender", f"unknown gender {text.strip()!r}; use male/female (M/F, H/M in Spanish)"
-        )
-    return gender
-
-
-def _parse_documents(documents: str | Sequence[str] | None) -> tuple[Identifier, ...]:
-    if not documents:
-        return ()
-    items = (
-        documents.split(";") if isinstance(documents, str) else [p for d in documents for p in d.split(";")]
-    )
-    found: list[Identifier] = []
-    for item in (i.strip() for i in items):
-        if not item:
-            continue
-        kind, sep, number = item.partition(":")
-        kind = kind.strip().lower()
-        if not sep or not number.strip() or kind not in IDENTIFIER_KINDS:
-            raise InputError(
-                "bad_document",
-                f"document {item!r} should be kind:number with kind one of {', '.join(IDENTIFIER_KINDS)}",
-            )
-        found.append(Identifier(kind, number.strip()))
-    return tuple(found)
-
-
-def _parse_birth_date(text: str) -> PartialDate:
-    """PartialDate.parse, with the offending text and the accepted forms always in the message."""
-    try:
-        return PartialDate.parse(text)
-    except InputError as exc:
-        raw = text.strip()
-        if repr(raw) in exc.message:
-            raise
-        raise InputError(
-            exc.code, f"bad birth date {raw!r}: {exc.message}; use YYYY-MM-DD, YYYY-MM or YYYY", exc.details
-        ) from exc
 
 
 def build_matcher(entities: Sequence[Entity], threshold: float | None = None) -> Matcher:
@@ -379,26 +283,9 @@ def _open_input(path: Path) -> Any:
 
 def _check_header(reader: Iterator[list[str]], path: Path) -> list[str]:
     try:
-        raw = next(reader, None)
+        return read_header(reader, str(path))
     except UnicodeDecodeError as exc:
         raise _encoding_error(path, exc) from exc
-    except csv.Error as exc:
-        raise InputError("bad_csv", f"{path}: line 1: {exc}", {"file": str(path)}) from exc
-    expected = ",".join(BATCH_INPUT_COLUMNS)
-    if not raw or not any(cell.strip() for cell in raw):
-        raise InputError(
-            "empty_input", f"{path} is empty; expected a header line {expected}", {"file": str(path)}
-        )
-    header = [cell.strip().lower() for cell in raw]
-    missing = [c for c in REQUIRED_INPUT_COLUMNS if c not in header]
-    if missing:
-        raise InputError(
-            "missing_column",
-            f"{path}: missing column(s) {', '.join(missing)} in the header ({', '.join(raw)}); "
-            f"expected {expected} (all but id and name optional)",
-            {"file": str(path), "missing": missing},
-        )
-    return header
 
 
 def _encoding_error(path: Path, exc: UnicodeDecodeError) -> InputError:
@@ -433,9 +320,10 @@ def _read_chunks(handle: Any, path: Path, report: BatchReport, size: int) -> Ite
     reader = csv.reader(handle)
     _check_header(reader, path)
     chunk: list[_RawRow] = []
+    rows = read_rows(reader, str(path))
     while True:
         try:
-            raw = next(reader, None)
+            row = next(rows, None)
         except UnicodeDecodeError as exc:
             near = reader.line_num + 1  # text is decoded in blocks: the bad byte is at or after this line
             raise InputError(
@@ -443,37 +331,15 @@ def _read_chunks(handle: Any, path: Path, report: BatchReport, size: int) -> Ite
                 f"{path}: near line {near}, the file is not UTF-8 text ({exc.reason}); save it as UTF-8",
                 {"file": str(path), "line": near},
             ) from exc
-        except csv.Error as exc:
-            line = reader.line_num
-            details = {"file": str(path), "line": line}
-            raise InputError("bad_csv", f"{path}: line {line}: {exc}", details) from exc
-        if raw is None:
+        if row is None:
             break
-        if not any(cell.strip() for cell in raw):
-            continue  # a blank line is not a row
         report.rows += 1
-        chunk.append((reader.line_num, raw))
+        chunk.append(row)
         if len(chunk) >= size:
             yield chunk
             chunk = []
     if chunk:
         yield chunk
-
-
-def _row_query(header: Sequence[str], raw: list[str]) -> Query:
-    """The query of one input row; an InputError says why the row cannot be screened."""
-    if len(raw) > len(header):
-        raise InputError("bad_row", f"{len(raw)} values but the header has {len(header)} columns")
-    row = dict(zip(header, raw, strict=False))
-    return make_query(
-        row.get("name", ""),
-        schema=row.get("schema") or None,
-        birth_date=row.get("birth_date") or None,
-        country=row.get("country") or None,
-        query_id=row.get("id", "").strip(),
-        gender=row.get("gender") or None,
-        documents=row.get("documents") or None,
-    )
 
 
 def _format_rows(query: Query, matches: Sequence[Match], label: str) -> tuple[list[list[str]], int]:
@@ -501,10 +367,9 @@ def _screen_rows(task: tuple[list[_RawRow], list[str], int], given: Matcher | No
     rejected: list[tuple[int, str, str]] = []
     for line, raw in raw_rows:
         try:
-            query = _row_query(header, raw)
+            query = row_query(header, raw)
         except InputError as exc:
-            row_id = dict(zip(header, raw, strict=False)).get("id", "").strip()
-            rejected.append((line, row_id, exc.message))
+            rejected.append((line, id_of_row(header, raw), exc.message))
             continue
         rows, found = _format_rows(query, matcher.screen(query, top), label)
         writer.writerows(rows)

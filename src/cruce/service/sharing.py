@@ -40,7 +40,7 @@ from sqlalchemy import Connection
 from cruce.core.clock import Clock, utc_now
 from cruce.core.errors import CruceError, InputError, NotFoundError
 from cruce.core.markings import ALL, is_country_trigraph
-from cruce.service.signin import SignInGuard
+from cruce.service.signin import SignInGuard, ThrottlePolicy
 from cruce.sharing.access import READING_ROLES, Role, User, may_read, may_release
 from cruce.sharing.audit import AuditEvent, Outcome, event_for
 from cruce.sharing.exchange import (
@@ -56,6 +56,8 @@ from cruce.sharing.products import Product
 from cruce.sharing.release import may_write, may_write_parts
 from cruce.sharing.stix import NAMESPACE, export_product, identity_country, import_bundle
 from cruce.storage.audit import AuditLog
+from cruce.storage.credentials import PasswordHasher
+from cruce.storage.products import ProductStore, save_product_on
 from cruce.storage.sharing import (
     Account,
     AddResult,
@@ -65,8 +67,9 @@ from cruce.storage.sharing import (
     Reader,
     SharingStore,
     StoredObject,
-    save_product_on,
 )
+from cruce.storage.signin import SignInStore
+from cruce.storage.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +140,7 @@ def publish(
         raise ForbiddenError(
             "publish_denied", f"{account.user_id} may not publish {product.product_id}: {reason}"
         )
-    stored = store.product(product.product_id)
+    stored = ProductStore(store.engine).get(product.product_id)
     at = clock()
     if stored is not None and export_product(product, created=stored[1]).serialize() == stored[0]:
         at = stored[1]
@@ -393,6 +396,22 @@ class TaxiiService:
             self._deny(account, "read", f"status:{status_id}", "no such status for this account", code=404)
             raise NotFoundError("status_not_found", f"no status {status_id}")
         return found[1]
+
+
+def taxii_service(
+    store: Store,
+    *,
+    clock: Clock = utc_now,
+    node_country: str | None = None,
+    hasher: PasswordHasher | None = None,
+    throttle: ThrottlePolicy | None = None,
+) -> TaxiiService:
+    """The TAXII server's service on `store`: its accounts, its audit log, and the sign-in throttle shared
+    with the API and the console (the `taxii` door)."""
+    audit = AuditLog(store.engine)
+    guard = SignInGuard(SignInStore(store.engine), audit.append, policy=throttle, clock=clock, door="taxii")
+    accounts = SharingStore(store.engine, clock=clock, hasher=hasher)
+    return TaxiiService(accounts, audit, clock, node_country=node_country, guard=guard)
 
 
 def _redacted(stored: StoredObject, reader: Reader) -> StoredObject:

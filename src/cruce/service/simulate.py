@@ -7,6 +7,12 @@ arrival order. Secondary inspections find what the hidden truth says is there (d
 perfect), and the random audits give an inverse-propensity estimate of what the released traffic carried,
 which the report sets beside the truth only a simulation knows.
 
+Trusted programs are real memberships, not a flag: the day's population (card carriers, certified companies)
+is enrolled into a membership directory (`cruce.synthetic.memberships`, a seeded share suspended, revoked or
+expired), and every crossing's lane standing is looked up there at the booth (`cruce.programs.standing`,
+under the mutual-recognition agreement). The report shows the expedited share and what it cost: the
+contraband the truth says went through the expedited lane, and the secondary inspections it saved.
+
 With `learn_days`, the port's N previous days are simulated first, routed by the rules alone, and the
 crossing model (`cruce.scoring.crossing_model`) is trained on what their secondary inspections found,
 weighted by the logged P(secondary). The requested day is then routed twice over the same arrivals and
@@ -21,7 +27,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from cruce.core import csvsafe
@@ -29,6 +35,9 @@ from cruce.core.errors import InputError
 from cruce.core.model import Schema
 from cruce.matching.matcher import Matcher
 from cruce.matching.types import Query
+from cruce.programs.model import MembershipState
+from cruce.programs.recognition import DEFAULT_AGREEMENT, Agreement, load_agreement
+from cruce.programs.standing import crossing_standing
 from cruce.scoring.crossing_model import (
     CrossingModel,
     CrossingModelScore,
@@ -50,6 +59,7 @@ from cruce.scoring.lanes import (
     HourUsage,
     Lane,
     LaneDecision,
+    ProgramStanding,
     ReleasedEstimate,
     RoutingCase,
     RoutingPolicy,
@@ -59,6 +69,7 @@ from cruce.scoring.model import TrainingDataError
 from cruce.scoring.ports import PortParameters, find_port, load_ports
 from cruce.service.screening import build_matcher, screen_queries
 from cruce.synthetic import generate_watchlist
+from cruce.synthetic.memberships import enrol
 from cruce.synthetic.traffic import TrafficDay, generate_day
 
 DEFAULT_DAY = date(2025, 6, 4)
@@ -76,8 +87,11 @@ CSV_COLUMNS = (
     "found_in_secondary", "synthetic_truth_contraband", "reasons",
 )  # fmt: skip
 _EXAMPLE_ORDER = (
-    Cause.ALERT, Cause.TARGETED, Cause.AUDIT, Cause.BELOW_THRESHOLD, Cause.BUDGET_USED_UP, Cause.TRUSTED,
+    Cause.ALERT, Cause.REFERRED, Cause.TARGETED, Cause.AUDIT, Cause.BELOW_THRESHOLD, Cause.BUDGET_USED_UP,
+    Cause.TRUSTED,
 )  # fmt: skip
+PORT_COUNTRY = "USA"
+"""Every port in the catalogue is a US port of entry (BTS inbound crossings)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +110,7 @@ class SimulationOptions:
     alert_threshold: float | None = None
     workers: int = 1
     learn_days: int = 0  # earlier days to learn the crossing model from; 0: the rules alone route the day
+    agreement: str = DEFAULT_AGREEMENT  # mutual-recognition agreement: shipped name or YAML path
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +199,30 @@ class LearningSummary:
     weighted_found_rate: float | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class MembershipSummary:
+    """The trusted programs on the simulated day: who was enrolled, who was expedited, and what it cost.
+
+    `expedited_contraband` is truth only a simulation has (the expedited lane is never inspected);
+    `inspections_saved` is expedited crossings x the secondary rate (alerts and referrals apart) of the
+    traffic that was routed by score, an estimate of the inspections the trusted lane did not need.
+    """
+
+    enrolled: dict[MembershipState, int]
+    card_crossings: int  # crossings that presented a programme card
+    expedited: int
+    expedited_contraband: int
+    referred: int
+    fast_trucks: int
+    certified_trucks: int  # trucks routed with a certified shipper's inspection factor
+    inspections_saved: float
+    agreement: str
+
+    @property
+    def members(self) -> int:
+        return sum(self.enrolled.values())
+
+
 @dataclass(slots=True)
 class SimulationReport:
     port: PortParameters
@@ -205,6 +244,7 @@ class SimulationReport:
     parties_screened: int
     timings: dict[str, float] = field(default_factory=dict)
     learning: LearningSummary | None = None
+    membership: MembershipSummary | None = None
 
     @property
     def crossings(self) -> int:
@@ -326,6 +366,7 @@ def run_simulation(
         )
     catalog = load_ports()
     port = find_port(options.port, catalog)
+    agreement = load_agreement(options.agreement)
     scale = options.scale if options.scale is not None else auto_scale(port, options.day)
     budget = (
         options.budget_per_hour
@@ -351,6 +392,21 @@ def run_simulation(
             near_miss_share=options.near_miss_share,
         )  # fmt: skip
 
+    def cases_of(traffic: TrafficDay, items: list[ScoredInput]) -> tuple[list[RoutingCase], _Standings]:
+        """The rules' routing cases, each with its standing looked up in the day's enrolled memberships."""
+        start = traffic.crossings[0].arrived_at if traffic.crossings else _midnight(traffic.day)
+        directory, enrolled = enrol(traffic.members, agreement, options.seed, start)
+        each = [
+            crossing_standing(c, directory, agreement, PORT_COUNTRY, c.arrived_at)
+            for c in (i.facts.crossing for i in items)
+        ]
+        standings = _Standings(each, dict(enrolled))
+        cases = [
+            routing_case(i.facts.crossing, i.assessment, s)
+            for i, s in zip(items, standings.each, strict=True)
+        ]
+        return cases, standings
+
     def route(
         on: date,
         items: list[ScoredInput],
@@ -371,7 +427,7 @@ def run_simulation(
             say(f"learning: simulating {on} routed by the rules alone")
             traffic = make_day(on)
             items = _assess(traffic, _screen(matcher, traffic.crossings, options.workers), matcher.threshold)
-            routed = route(on, items, [routing_case(i.facts.crossing, i.assessment) for i in items], traffic)
+            routed = route(on, items, cases_of(traffic, items)[0], traffic)
             learned.crossings += len(items)
             learned.audits += sum(1 for r in routed.records if r.decision.cause is Cause.AUDIT)
             learned.examples += [
@@ -401,7 +457,7 @@ def run_simulation(
     say("scoring and routing")
     mark = time.perf_counter()
     items = _assess(traffic, screened, matcher.threshold)
-    rules_cases = [routing_case(i.facts.crossing, i.assessment) for i in items]
+    rules_cases, standings = cases_of(traffic, items)
     routed = route(options.day, items, rules_cases, traffic)
     learning: LearningSummary | None = None
     if learned is not None:
@@ -409,7 +465,8 @@ def run_simulation(
         if model is not None:
             scores = model.score(items, zone=port.zone)
             cases = [
-                combined_case(i.facts.crossing, i.assessment, s) for i, s in zip(items, scores, strict=True)
+                combined_case(i.facts.crossing, i.assessment, s, standing)
+                for i, s, standing in zip(items, scores, standings.each, strict=True)
             ]
             routed = route(options.day, items, cases, traffic, scores)  # same arrivals, budget and draws
         learning = learned.summary(model, rules_only, PolicyOutcome.of("rules + model", routed.records))
@@ -435,6 +492,36 @@ def run_simulation(
         parties_screened=len(screened),
         timings=timings,
         learning=learning,
+        membership=_membership_summary(routed.records, standings, agreement),
+    )
+
+
+@dataclass(slots=True)
+class _Standings:
+    each: list[ProgramStanding]
+    enrolled: dict[MembershipState, int]
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _membership_summary(
+    records: list[RoutedCrossing], standings: _Standings, agreement: Agreement
+) -> MembershipSummary:
+    expedited = [r for r in records if r.decision.lane is Lane.EXPEDITED]
+    scored = [r for r in records if r.decision.cause not in (Cause.ALERT, Cause.REFERRED, Cause.TRUSTED)]
+    rate = sum(1 for r in scored if r.decision.lane is Lane.SECONDARY) / len(scored) if scored else 0.0
+    return MembershipSummary(
+        enrolled={state: standings.enrolled.get(state, 0) for state in MembershipState},
+        card_crossings=sum(1 for r in records if r.crossing.trusted_program),
+        expedited=len(expedited),
+        expedited_contraband=sum(1 for r in expedited if r.contraband),
+        referred=sum(1 for r in records if r.decision.cause is Cause.REFERRED),
+        fast_trucks=sum(1 for r in expedited if r.crossing.mode is Mode.COMMERCIAL_TRUCK),
+        certified_trucks=sum(1 for s in standings.each if s.inspection_factor < 1.0),
+        inspections_saved=len(expedited) * rate,
+        agreement=agreement.name,
     )
 
 

@@ -18,12 +18,13 @@ import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, or_, select, update
 
-from cruce.core.clock import Clock, utc_now
+from cruce.alerts.review import INITIAL, UNDER_REVIEW
+from cruce.core.clock import Clock, as_utc, utc_now
 from cruce.core.errors import InputError, NotFoundError, StorageError
 from cruce.sharing.audit import AuditEvent
 from cruce.storage.audit import AuditLog
@@ -39,7 +40,6 @@ from cruce.storage.tables import (
     JobChunkRow,
     JobRow,
     ShareAccountRow,
-    ShareProductRow,
     ShareTokenRow,
 )
 from cruce.storage.transactions import WriterLock, writer_lock
@@ -78,7 +78,7 @@ _OPEN_ALERT = (
         _ALERTS.c.entity_hash == bindparam("entity_hash"),
         _ALERTS.c.country == bindparam("country"),
         _ALERTS.c.kind == bindparam("kind"),
-        _ALERTS.c.state.in_(("open", "escalated")),
+        _ALERTS.c.state.in_(sorted(s.value for s in UNDER_REVIEW)),
     )
     .limit(1)
 )
@@ -184,15 +184,6 @@ class ChunkRow:
 
     alerts: Sequence[NewAlert]
     finish: Callable[[list[tuple[str, bool]]], tuple[AuditEvent | None, str]]
-
-
-@dataclass(frozen=True, slots=True)
-class ProductEntry:
-    product_id: str
-    owner: str
-    bundle: str
-    published_at: datetime
-    published_by: str
 
 
 class ApiStore:
@@ -348,7 +339,7 @@ class ApiStore:
             rows = conn.execute(query).all()
         return [
             AlertEvent(
-                int(r.seq), r.alert_id, _as_utc(r.at), r.actor, r.kind, r.state, r.text, dict(r.details)
+                int(r.seq), r.alert_id, as_utc(r.at), r.actor, r.kind, r.state, r.text, dict(r.details)
             )
             for r in rows
         ]
@@ -617,23 +608,6 @@ class ApiStore:
             AuditLog(self.engine).append_on(conn, [audit])
             conn.execute(delete(JobChunkRow).where(JobChunkRow.job_id == job_id))
 
-    # -- products ----------------------------------------------------------------------------------------
-
-    def products_page(self, *, after: str | None, limit: int) -> tuple[list[ProductEntry], bool]:
-        """Stored full products by id (keyset on the id)."""
-        p = ShareProductRow
-        query = select(p)
-        if after is not None:
-            query = query.where(p.product_id > after)
-        with self._read() as conn:
-            rows = conn.execute(query.order_by(p.product_id).limit(limit + 1)).all()
-        found = [
-            ProductEntry(r.product_id, r.owner, r.bundle, _as_utc(r.published_at), r.published_by)
-            for r in rows[:limit]
-        ]
-        return found, len(rows) > limit
-
-
 
 def raise_alerts_on(conn: Connection, alerts: Sequence[NewAlert], now: datetime) -> list[tuple[str, bool]]:
     """Raise `alerts` inside the caller's write transaction (another store's state change and its alert
@@ -656,7 +630,7 @@ def _raise_on(conn: Connection, alerts: Sequence[NewAlert], now: datetime) -> li
         alert_id = f"alert:{secrets.token_hex(12)}"
         conn.execute(
             _INSERT_ALERT,
-            {"alert_id": alert_id, "kind": new.kind, "country": new.country, "state": "open",
+            {"alert_id": alert_id, "kind": new.kind, "country": new.country, "state": INITIAL.value,
              "assignee": None, "person_fingerprint": new.person_fingerprint,
              "person": dict(new.person), "entity_id": new.entity_id, "entity_hash": new.entity_hash,
              "entity_caption": new.entity_caption, "score": float(new.score),
@@ -666,28 +640,26 @@ def _raise_on(conn: Connection, alerts: Sequence[NewAlert], now: datetime) -> li
         conn.execute(
             _INSERT_ALERT_EVENT,
             {"alert_id": alert_id, "at": now, "actor": new.created_by, "kind": "created",
-             "state": "open", "text": None,
+             "state": INITIAL.value, "text": None,
              "details": {"source": new.source, "score": round(float(new.score), 4)}},
         )  # fmt: skip
         out.append((alert_id, True))
     return out
 
+
 def _alert(row: Any) -> AlertRecord:
     return AlertRecord(
         int(row.seq), row.alert_id, row.kind, row.country, row.state, row.assignee, row.person_fingerprint,
         dict(row.person), row.entity_id, row.entity_hash, row.entity_caption, float(row.score),
-        list(row.features), row.source, row.created_by, _as_utc(row.created_at), _as_utc(row.updated_at),
+        list(row.features), row.source, row.created_by, as_utc(row.created_at), as_utc(row.updated_at),
     )  # fmt: skip
 
 
 def _job(row: Any) -> JobRecord:
     return JobRecord(
         int(row.seq), row.job_id, row.kind, row.owner, row.country, row.state, row.total, int(row.done),
-        _as_utc(row.created_at), _as_utc(row.finished_at) if row.finished_at else None, row.error,
+        as_utc(row.created_at), as_utc(row.finished_at) if row.finished_at else None, row.error,
         dict(row.summary), row.result_path, row.worker,
-        _as_utc(row.lease_until) if row.lease_until else None,
+        as_utc(row.lease_until) if row.lease_until else None,
     )  # fmt: skip
 
-
-def _as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -1,4 +1,4 @@
-"""Sharing storage: accounts and tokens, TAXII collections and their objects, products, statuses, cursors.
+"""Sharing storage: accounts and tokens, TAXII collections and their objects, statuses, sync cursors.
 
 `SharingStore(store.engine)` works on the engine `open_store` made (migration 0003 creates the tables).
 
@@ -37,7 +37,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -59,7 +59,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import aliased
 
-from cruce.core.clock import Clock, utc_now
+from cruce.core.clock import Clock, as_utc, utc_now
 from cruce.core.errors import CruceError, InputError, NotFoundError, StorageError
 from cruce.core.markings import Classification, Marking, is_country_trigraph
 from cruce.sharing.access import Organisation, Role, User
@@ -92,7 +92,6 @@ from cruce.storage.tables import (
     ShareDefinitionRow,
     ShareObjectRow,
     SharePermissionRow,
-    ShareProductRow,
     ShareStatusRow,
     ShareSyncStatusRow,
     ShareTokenRow,
@@ -462,12 +461,12 @@ class SharingStore:
             ).first()
         if row is None:
             raise NotFoundError("collection_not_found", f"no collection {collection_id!r}")
-        return Collection(row.id, row.title, row.description, _as_utc(row.created_at))
+        return Collection(row.id, row.title, row.description, as_utc(row.created_at))
 
     def collections(self) -> list[Collection]:
         with self._read() as conn:
             rows = conn.execute(select(ShareCollectionRow).order_by(ShareCollectionRow.id)).all()
-        return [Collection(r.id, r.title, r.description, _as_utc(r.created_at)) for r in rows]
+        return [Collection(r.id, r.title, r.description, as_utc(r.created_at)) for r in rows]
 
     def grant(self, collection_id: str, principal: str, *, read: bool, write: bool) -> None:
         """Set `principal`'s (`user:<id>` or `org:<organisation>`) rights on a collection."""
@@ -562,9 +561,9 @@ class SharingStore:
                         ],
                     )
                 if rows:
-                    stamp = _as_utc(self._clock())
+                    stamp = as_utc(self._clock())
                     if last is not None:
-                        stamp = max(stamp, _as_utc(last) + _ONE_US)
+                        stamp = max(stamp, as_utc(last) + _ONE_US)
                     for i, row in enumerate(rows):
                         row["date_added"] = stamp + i * _ONE_US
                     conn.execute(insert(ShareObjectRow), rows)
@@ -747,20 +746,7 @@ class SharingStore:
                 )) or 0
             )  # fmt: skip
 
-    # -- products, statuses, cursors ---------------------------------------------------------------------
-
-    def save_product(self, product_id: str, owner: str, bundle: str, by: str, at: datetime) -> None:
-        """Keep the full product (its STIX bundle), replacing an older one; the same bundle is a no-op."""
-        with self._write(f"store product {product_id}") as conn:
-            save_product_on(conn, product_id, owner, bundle, by, at)
-
-    def product(self, product_id: str) -> tuple[str, datetime] | None:
-        """The stored full-product bundle and when it was published, or None."""
-        with self._read() as conn:
-            row = conn.execute(
-                select(ShareProductRow).where(ShareProductRow.product_id == product_id)
-            ).first()
-        return (row.bundle, _as_utc(row.published_at)) if row is not None else None
+    # -- statuses, cursors -------------------------------------------------------------------------------
 
     def save_status(self, status_id: str, collection_id: str, user_id: str, body: Mapping[str, Any]) -> None:
         with self._write("store the status") as conn:
@@ -829,8 +815,8 @@ class SharingStore:
         return [
             {"remote": r.remote, "collection": r.remote_collection, "direction": r.direction,
              "local_collection": r.local_collection,
-             "last_success_at": _as_utc(r.last_success_at) if r.last_success_at else None,
-             "last_error_at": _as_utc(r.last_error_at) if r.last_error_at else None,
+             "last_success_at": as_utc(r.last_success_at) if r.last_success_at else None,
+             "last_error_at": as_utc(r.last_error_at) if r.last_error_at else None,
              "last_error": r.last_error, "tries": int(r.attempts), "cursor": r.position}
             for r in rows
         ]  # fmt: skip
@@ -854,22 +840,6 @@ def _version_condition(flt: ObjectFilter) -> ColumnElement[bool]:
     if flt.versions:
         options.append(o.version.in_(sorted(flt.versions)))
     return or_(*options) if options else false()
-
-
-def save_product_on(  # noqa: PLR0917
-    conn: Connection, product_id: str, owner: str, bundle: str, by: str, at: datetime
-) -> None:
-    """`SharingStore.save_product` in the caller's write transaction."""
-    row = conn.execute(select(ShareProductRow).where(ShareProductRow.product_id == product_id)).first()
-    if row is not None and row.bundle == bundle:
-        return
-    if row is not None:
-        conn.execute(delete(ShareProductRow).where(ShareProductRow.product_id == product_id))
-    conn.execute(
-        insert(ShareProductRow).values(
-            product_id=product_id, owner=owner, bundle=bundle, published_at=at, published_by=by
-        )
-    )
 
 
 def _put_cursor(conn: Connection, cursor: CursorUpdate, now: datetime) -> None:
@@ -919,7 +889,7 @@ def account_from_row(row: Any) -> Account:
 def _stored(row: Any) -> StoredObject:
     return StoredObject(
         int(row.seq),
-        _as_utc(row.date_added),
+        as_utc(row.date_added),
         row.object_id,
         row.object_type,
         row.version,
@@ -933,6 +903,3 @@ def _stored(row: Any) -> StoredObject:
 def _text(obj: Mapping[str, Any]) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
-
-def _as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

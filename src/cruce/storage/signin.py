@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from cruce.core.clock import as_utc
 from cruce.storage.errors import reading, writing
 from cruce.storage.tables import SignInFailureRow
 
@@ -88,10 +89,6 @@ class SignInStore:
 def _count(row: Any) -> FailureCount:
     locked = row.locked_until
     return FailureCount(
-        str(row.key), int(row.failures), _as_utc(row.last_failure),
-        _as_utc(locked) if locked is not None else None,
+        str(row.key), int(row.failures), as_utc(row.last_failure),
+        as_utc(locked) if locked is not None else None,
     )  # fmt: skip
-
-
-def _as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

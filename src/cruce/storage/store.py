@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -54,7 +54,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.orm import aliased
 
-from cruce.core.clock import Clock, utc_now
+from cruce.core.clock import Clock, as_utc, utc_now
 from cruce.core.errors import CruceError, InputError, NotFoundError, StorageError
 from cruce.core.model import Entity, ListInfo
 from cruce.lists.base import DroppedValue, ImportResult, SkippedRow
@@ -186,7 +186,7 @@ class Store:
         skipped = [_skipped_json(row) for row in result.skipped]
         dropped = [_dropped_json(value) for value in result.dropped]
         ignored = {str(reason): int(count) for reason, count in result.ignored.items()}
-        imported_at = _as_utc(self._clock())
+        imported_at = as_utc(self._clock())
         what = f"store the import of {info.id}"
         version_id: int | None = None
         created: list[int] = []
@@ -324,7 +324,7 @@ class Store:
         """
         if keep < 1:
             raise InputError("bad_keep", f"keep must be at least 1 version, got {keep}")
-        cutoff = _as_utc(self._clock()) - abandoned_after
+        cutoff = as_utc(self._clock()) - abandoned_after
         with begin_write(self.engine, "prune old list versions") as conn:
             query = select(ListVersionRow.id, ListVersionRow.list_id, ListVersionRow.version,
                            ListVersionRow.status, ListVersionRow.imported_at)  # fmt: skip
@@ -337,7 +337,7 @@ class Store:
             abandoned: list[int] = []
             for row in rows:
                 if row.status == VersionStatus.PENDING.value:
-                    if _as_utc(row.imported_at) < cutoff:
+                    if as_utc(row.imported_at) < cutoff:
                         abandoned.append(row.id)
                     continue
                 if row.id in active or kept[row.list_id] < keep:
@@ -854,7 +854,7 @@ def _version_info(row: Any, active: set[int]) -> VersionInfo:
         id=row.id,
         list_id=row.list_id,
         version=row.version,
-        imported_at=_as_utc(row.imported_at),
+        imported_at=as_utc(row.imported_at),
         source_files=tuple(
             SourceFile(name=f["name"], sha256=f.get("sha256"), size_bytes=f.get("size_bytes"))
             for f in row.source_files
@@ -908,10 +908,6 @@ def _dropped_json(value: DroppedValue) -> dict[str, Any]:
         "reason": value.reason,
     }
 
-
-def _as_utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything cruce stores is UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _redact(url: str) -> str:

@@ -38,6 +38,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -576,3 +577,71 @@ class ProgramVettingRow(Base):
     recommendation: Mapped[str] = mapped_column(String(16))
     alerts: Mapped[int] = mapped_column(Integer)
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+# ---------------------------------------------------------------------- coordination between partner nodes
+
+
+class PartnerMembershipRow(Base):
+    """A trusted-program membership's newest status as this node knows it: received from the partner that
+    vetted it (`origin` = that country), or this node's own when no programs service keeps them (`origin`
+    ''). Read at the booth for mutual recognition, and screened against this node's lists for hit notices."""
+
+    __tablename__ = "partner_memberships"
+
+    country: Mapped[str] = mapped_column(String(3), primary_key=True)  # the node that vetted the member
+    membership_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    origin: Mapped[str] = mapped_column(String(3))
+    program_id: Mapped[str] = mapped_column(String(64))
+    tier: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    documents: Mapped[list[str]] = mapped_column(JSON)
+    subject: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PartnerMembershipKeyRow(Base):
+    """A document or company key (`passport:MEX:G123`, `company:acme`) a membership is looked up by."""
+
+    __tablename__ = "partner_membership_keys"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["country", "membership_id"],
+            ["partner_memberships.country", "partner_memberships.membership_id"],
+            ondelete="CASCADE",
+        ),
+        Index(None, "country", "membership_id"),
+    )
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    country: Mapped[str] = mapped_column(String(3), primary_key=True)
+    membership_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+
+
+class HitNoticeRow(Base):
+    """A hit notice received from a partner (as released to this node), or sent by it (`sender` = own)."""
+
+    __tablename__ = "hit_notices"
+    __table_args__ = (Index(None, "membership_id"),)
+
+    notice_key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the notice's key
+    sender: Mapped[str] = mapped_column(String(3))
+    list_id: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str] = mapped_column(String(255))
+    membership_id: Mapped[str | None] = mapped_column(String(128))
+    membership_country: Mapped[str | None] = mapped_column(String(3))
+    subject_name: Mapped[str] = mapped_column(Text)
+    score: Mapped[float] = mapped_column(Float)
+    matched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    marking: Mapped[str] = mapped_column(String(200))  # the banner of what this node received
+    details: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    reasons: Mapped[list[str]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# Joint cases (migration 0012) live in their own module on this metadata; imported here so that every user
+# of `Base.metadata` (the migration test, `upgrade`) sees them.
+from cruce.storage import case_tables as _case_tables  # noqa: E402, F401

@@ -20,7 +20,7 @@ import math
 import random
 import string
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 import numpy as np
@@ -67,7 +67,13 @@ TRUSTED_SHARE: dict[Mode, float] = {
     Mode.BUS: 0.0,
     Mode.COMMERCIAL_TRUCK: 0.35,
 }
-"""Share of crossings enrolled in SENTRI/NEXUS (people) or FAST (trucks); generic, not from BTS."""
+"""Share of crossings presenting a SENTRI/NEXUS (people) or FAST (trucks) card; generic, not from BTS."""
+
+CERTIFIED_SHARE: dict[str, float] = {"carriers": 0.45, "consignees": 0.35, "shippers": 0.3}
+"""Share of each pool of companies that is a certified member (C-TPAT-like), with a tier drawn evenly."""
+FAST_CERTIFIED_PARTIES = 0.85
+"""Chance that a FAST driver's carrier and importer are certified too (else the truck gets no FAST lane)."""
+COMPANY_TIERS = ("tier-1", "tier-2", "tier-3")
 
 _CONTRABAND_KINDS: dict[Mode, tuple[str, ...]] = {
     Mode.PEDESTRIAN: ("fentanyl pills (body carry)", "undeclared currency", "methamphetamine (body carry)"),
@@ -121,6 +127,21 @@ _WMI = {"car": ("1FT", "1GC", "3GN", "3VW", "JTD", "5YJ", "1HG", "3N1", "KMH", "
         "truck": ("1XK", "1FU", "3AK", "1XP", "4V4", "3HS"), "bus": ("1M8", "2B1", "4RK")}  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class SyntheticMember:
+    """A member of the synthetic population: a person who carries a programme card, or a certified company.
+
+    Not a membership: `cruce.service.simulate` enrols these into real membership records, which the booth
+    then looks up by the documents presented (a person) or the company name declared.
+    """
+
+    program: str  # SENTRI, NEXUS, FAST (persons), CTPAT (companies)
+    name: str
+    documents: tuple[TravelDocument, ...] = ()
+    tier: str = "member"
+    company: bool = False
+
+
 @dataclass(slots=True)
 class TrafficDay:
     """A generated day: crossings in arrival order, what the port's records know, and the hidden truth.
@@ -139,6 +160,7 @@ class TrafficDay:
     contraband: dict[str, str]
     listed: dict[str, tuple[str, ...]] = field(default_factory=dict)
     expected: dict[Mode, float] = field(default_factory=dict)
+    members: list[SyntheticMember] = field(default_factory=list)
 
     def history_of(self, crossing: Crossing) -> VehicleHistory | None:
         vehicle = crossing.vehicle
@@ -396,6 +418,16 @@ def generate_day(
     listed_company = {
         p.query.name: p.planted_entity_id for pool in pools.values() for p in pool if p.planted_entity_id
     }
+    member_rng = random.Random(f"cruce-members:{seed}:{port.code}:{day.isoformat()}")  # the day's draws stay
+    certified = {
+        name: member_rng.choice(COMPANY_TIERS)
+        for pool, share in CERTIFIED_SHARE.items()
+        for name in names[pool]
+        if name not in listed_company and member_rng.random() < share
+    }
+    certified_of = {pool: [n for n in names[pool] if n in certified] for pool in CERTIFIED_SHARE}
+    members = [SyntheticMember("CTPAT", name, tier=tier, company=True) for name, tier in certified.items()]
+    member_ids: set[str] = set()
 
     trusted_seats = sum(n for _, _, n, program in plan if program)
     innocents = [p for p in persons if p.planted_entity_id is None and p.near_miss_of is None]
@@ -429,10 +461,20 @@ def generate_day(
             vehicle = gen.vehicle(mode, program, None, bool(aboard))
         elif mode is Mode.COMMERCIAL_TRUCK:
             carrier = rng.choice(names["carriers"])
+            fast_parties = program == "FAST" and member_rng.random() < FAST_CERTIFIED_PARTIES
+            if fast_parties and carrier not in certified and certified_of["carriers"]:
+                carrier = member_rng.choice(certified_of["carriers"])
             vehicle = gen.vehicle(mode, program, carrier, bool(aboard))
             if rng.random() >= port.empty_truck_share:
                 cargo = gen.cargo(carrier, names["shippers"], names["consignees"])
+                if fast_parties and cargo.importer not in certified and certified_of["consignees"]:
+                    cargo = replace(cargo, importer=member_rng.choice(certified_of["consignees"]))
                 aboard += [e for n, _ in cargo.parties() if (e := listed_company.get(n))]
+        if program is not None:
+            for traveler in travelers:
+                if traveler.id not in member_ids and any(d.kind in _CARDS for d in traveler.documents):
+                    member_ids.add(traveler.id)
+                    members.append(SyntheticMember(program, traveler.name, traveler.documents))
         crossing = Crossing(crossing_id, port.code, port.name, at, mode, travelers, vehicle, cargo, program)
         crossings.append(crossing)
         if aboard:
@@ -441,7 +483,10 @@ def generate_day(
         if kind is not None:
             contraband[crossing_id] = kind
     expected = {mode: port.expected_per_day(mode, day) * scale for mode in Mode}
-    return TrafficDay(port, day, seed, scale, crossings, gen.history, contraband, listed, expected)
+    return TrafficDay(port, day, seed, scale, crossings, gen.history, contraband, listed, expected, members)
+
+
+_CARDS = frozenset({"sentri_card", "nexus_card", "fast_card"})
 
 
 _KEEP: dict[str, dict[str, float]] = {

@@ -1,6 +1,6 @@
-"""The web console: server-rendered pages (Jinja2, with htmx for the live parts) over `Operations`.
+"""The web console: server-rendered pages (Jinja2, with htmx for the live parts) over the services.
 
-Every page calls the same `cruce.service.operations.Operations` method the JSON API's router calls, so
+Every page calls the same `cruce.service.services.Services` method the JSON API's router calls, so
 the console can never show or do more than the API allows a user: access, audit and validation live
 there, never here. This module only turns forms into calls and results into HTML.
 
@@ -25,11 +25,15 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.exceptions import HTTPException
 
+from cruce.alerts.review import STATES, next_states
+from cruce.api.errors import http_status
 from cruce.core.errors import CruceError, InputError, ThrottledError
 from cruce.core.markings import Marking, MarkingError
-from cruce.service.alerts import STATES, TRANSITIONS
+from cruce.service.jobs import JobView
 from cruce.service.metrics import SCREENINGS
-from cruce.service.operations import MAX_LIMIT, ROLES, Operations, http_status
+from cruce.service.paging import MAX_LIMIT
+from cruce.service.policy import may
+from cruce.service.services import Services
 from cruce.service.sharing import UnauthenticatedError
 from cruce.sharing.access import User
 from cruce.web import session
@@ -74,7 +78,7 @@ def static_files() -> StaticFiles:
 class Console:
     """The signed-in caller of a console request."""
 
-    ops: Operations
+    svc: Services
     user: User
     token: str
     key: bytes
@@ -84,13 +88,13 @@ class Console:
         return session.csrf_token(self.key, self.token)
 
 
-def _ops(request: Request) -> Operations:
-    ops: Operations = request.app.state.operations
-    return ops
+def _services(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found
 
 
-def _key(ops: Operations) -> bytes:
-    return session.console_key(ops.config.data_dir)
+def _key(svc: Services) -> bytes:
+    return session.console_key(svc.config.data_dir)
 
 
 def _htmx(request: Request) -> bool:
@@ -112,16 +116,16 @@ def _to_sign_in(request: Request, why: str | None = None) -> HTTPException:
 
 def _signed_in(request: Request) -> Console:
     """The caller, from the session cookie; otherwise off to the sign-in form."""
-    ops = _ops(request)
-    key = _key(ops)
+    svc = _services(request)
+    key = _key(svc)
     token = session.unsign(key, request.cookies.get(session.SESSION_COOKIE))
     if token is None:
         raise _to_sign_in(request)
     try:
-        user = ops.authenticate(token, None)
+        user = svc.accounts.authenticate(token, None)
     except UnauthenticatedError as exc:
         raise _to_sign_in(request, "ended") from exc
-    return Console(ops, user, token, key)
+    return Console(svc, user, token, key)
 
 
 def _posted(request: Request, csrf: Annotated[str, Form(max_length=200)] = "") -> Console:
@@ -162,7 +166,7 @@ def _failed(console: Console, exc: CruceError, active: str, title: str) -> HTMLR
 
 def _may(user: User, operation: str) -> bool:
     """Whether the policy table lets the user's roles do `operation`: to offer a form, never to allow it."""
-    return bool(ROLES[operation] & user.roles)
+    return may(user, operation)
 
 
 # -- sign in and out -------------------------------------------------------------------------------------
@@ -176,7 +180,7 @@ def _safe_next(target: str | None) -> str:
 
 
 def _sign_in_form(request: Request, status: int = 200, error: str | None = None, **form: Any) -> Response:
-    key = _key(_ops(request))
+    key = _key(_services(request))
     nonce = session.new_signin_nonce()
     notice = NOTICES.get(request.query_params.get("why", ""))
     response = _render(
@@ -194,11 +198,11 @@ def _sign_in_form(request: Request, status: int = 200, error: str | None = None,
 @router.get("/", response_class=HTMLResponse)
 def sign_in_page(request: Request) -> Response:
     """The console's front door: the sign-in form, or the screening page for a signed-in user."""
-    ops = _ops(request)
-    token = session.unsign(_key(ops), request.cookies.get(session.SESSION_COOKIE))
+    svc = _services(request)
+    token = session.unsign(_key(svc), request.cookies.get(session.SESSION_COOKIE))
     if token is not None:
         try:
-            ops.authenticate(token, None)
+            svc.accounts.authenticate(token, None)
         except UnauthenticatedError:
             pass
         else:
@@ -214,14 +218,14 @@ def sign_in(
     signin: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=500)] = HOME,
 ) -> Response:
-    ops = _ops(request)
-    key = _key(ops)
+    svc = _services(request)
+    key = _key(svc)
     if not session.signin_ok(key, request.cookies.get(session.SIGNIN_COOKIE), signin):
         return _sign_in_form(
             request, 403, "The sign-in form had expired; please sign in again.", username=username
         )
     try:
-        granted = ops.login(username, password, request.client.host if request.client else None)
+        granted = svc.accounts.login(username, password, request.client.host if request.client else None)
     except UnauthenticatedError as exc:
         return _sign_in_form(request, 401, exc.message.capitalize() + ".", username=username)
     except ThrottledError as exc:
@@ -230,8 +234,8 @@ def sign_in(
         return response
     response = _redirect(_safe_next(next))
     response.set_cookie(
-        session.SESSION_COOKIE, session.sign(key, str(granted["access_token"])),
-        max_age=int(granted["expires_in"]), httponly=True, samesite="strict",
+        session.SESSION_COOKIE, session.sign(key, granted.access_token),
+        max_age=granted.expires_in, httponly=True, samesite="strict",
         secure=request.url.scheme == "https", path="/",
     )  # fmt: skip
     response.delete_cookie(session.SIGNIN_COOKIE, path="/")
@@ -240,7 +244,7 @@ def sign_in(
 
 @router.post("/sign-out")
 def sign_out(console: Posted) -> Response:
-    console.ops.sign_out(console.user, console.token)
+    console.svc.accounts.sign_out(console.user, console.token)
     response = _redirect("/?why=out")
     response.delete_cookie(session.SESSION_COOKIE, path="/")
     return response
@@ -249,7 +253,7 @@ def sign_out(console: Posted) -> Response:
 @router.post("/sign-out-everywhere")
 def sign_out_everywhere(console: Posted) -> Response:
     """End every session and revoke every key of the signed-in account, this one included."""
-    console.ops.sign_out_everywhere(console.user)
+    console.svc.accounts.sign_out_everywhere(console.user)
     response = _redirect("/?why=out")
     response.delete_cookie(session.SESSION_COOKIE, path="/")
     return response
@@ -296,7 +300,7 @@ def screen(
     }  # fmt: skip
     result, error, status = None, None, 200
     try:
-        result = console.ops.screen(console.user, fields)
+        result = console.svc.screening.screen(console.user, fields).to_json()
         SCREENINGS.inc()
     except CruceError as exc:
         error, status = exc.message, http_status(exc)
@@ -319,7 +323,7 @@ def alerts_page(
     """The work queue: the country's alerts oldest first (the next to work is at the top)."""
     wanted = state if state in STATES else None
     try:
-        page = console.ops.alerts(console.user, cursor, 50, state=wanted, assignee=None)
+        page = console.svc.alerts.page(console.user, cursor, 50, state=wanted, assignee=None)
     except CruceError as exc:
         return _failed(console, exc, "alerts", "Alerts")
     return _page(
@@ -329,14 +333,14 @@ def alerts_page(
 
 def _alert_page(console: Console, alert_id: str, status: int = 200, error: str | None = None) -> Response:
     try:
-        alert = console.ops.alert(console.user, alert_id)
-        history = console.ops.alert_history(console.user, alert_id, None, MAX_LIMIT)["items"]
+        alert = console.svc.alerts.alert(console.user, alert_id)
+        history = console.svc.alerts.history(console.user, alert_id, None, MAX_LIMIT).items
     except CruceError as exc:
         return _failed(console, exc, "alerts", "Alert")
     return _page(
         console, "alert.html", "alerts", f"Alert {alert_id}", status, alert=alert, history=history,
         error=error, can_work=_may(console.user, "alerts_work"),
-        decisions=sorted(TRANSITIONS.get(alert["state"], ())),
+        decisions=sorted(next_states(alert.state)),
     )  # fmt: skip
 
 
@@ -355,7 +359,8 @@ def _after_alert_change(console: Console, alert_id: str, change: Any) -> Respons
 
 @router.post("/console/alerts/{alert_id}/comments")
 def comment(alert_id: str, console: Posted, text: Annotated[str, Form(max_length=10_000)] = "") -> Response:
-    return _after_alert_change(console, alert_id, lambda: console.ops.comment(console.user, alert_id, text))
+    alerts = console.svc.alerts
+    return _after_alert_change(console, alert_id, lambda: alerts.comment(console.user, alert_id, text))
 
 
 @router.post("/console/alerts/{alert_id}/decision")
@@ -366,27 +371,28 @@ def decide(
     note: Annotated[str, Form(max_length=10_000)] = "",
 ) -> Response:
     return _after_alert_change(
-        console, alert_id, lambda: console.ops.decide(console.user, alert_id, state, note or None)
+        console, alert_id, lambda: console.svc.alerts.decide(console.user, alert_id, state, note or None)
     )
 
 
 @router.post("/console/alerts/{alert_id}/assign")
 def assign(alert_id: str, console: Posted, assignee: Annotated[str, Form(max_length=10)] = "") -> Response:
     to = console.user.user_id if assignee == "me" else None
-    return _after_alert_change(console, alert_id, lambda: console.ops.assign(console.user, alert_id, to))
+    alerts = console.svc.alerts
+    return _after_alert_change(console, alert_id, lambda: alerts.assign(console.user, alert_id, to))
 
 
 # -- lanes -----------------------------------------------------------------------------------------------
 
 
-def _simulations(console: Console) -> list[dict[str, Any]]:
+def _simulations(console: Console) -> list[JobView]:
     """The user's simulated days, newest first (jobs are paged oldest first; a few pages at most)."""
-    found: list[dict[str, Any]] = []
+    found: list[JobView] = []
     cursor = None
     for _ in range(20):
-        page = console.ops.jobs(console.user, cursor, MAX_LIMIT)
-        found.extend(j for j in page["items"] if j["kind"] == "simulation")
-        cursor = page["next"]
+        page = console.svc.jobs.page(console.user, cursor, MAX_LIMIT)
+        found.extend(j for j in page.items if j.kind == "simulation")
+        cursor = page.next
         if cursor is None:
             break
     return found[::-1][:20]
@@ -394,7 +400,7 @@ def _simulations(console: Console) -> list[dict[str, Any]]:
 
 def _lanes_page(console: Console, status: int = 200, error: str | None = None, **form: Any) -> Response:
     try:
-        ports = console.ops.ports(console.user, None, MAX_LIMIT)["items"]
+        ports = console.svc.crossings.ports(console.user, None, MAX_LIMIT).items
     except CruceError as exc:
         return _failed(console, exc, "lanes", "Lane board")
     jobs = _simulations(console) if _may(console.user, "jobs") else []
@@ -429,26 +435,28 @@ def simulate(
                              "number above 0 and at most 0.1") from exc  # fmt: skip
         if not 0 <= number <= 2**31:
             raise InputError("bad_seed", "the seed is 0 to 2147483648")
-        job = console.ops.simulate(console.user, {"port": port, "day": when, "seed": number, "scale": share})
+        job = console.svc.crossings.simulate(
+            console.user, {"port": port, "day": when, "seed": number, "scale": share}
+        )
     except CruceError as exc:
         return _lanes_page(console, http_status(exc), exc.message, **form)
-    return _redirect(f"/console/lanes/{quote(job['job_id'], safe='')}")
+    return _redirect(f"/console/lanes/{quote(job.job_id, safe='')}")
 
 
 @router.get("/console/lanes/{job_id}", response_class=HTMLResponse)
 def lane_board(job_id: str, request: Request, console: SignedIn) -> Response:
     """One simulated day: counts per lane, budget use per hour, recent referrals (polled until done)."""
     try:
-        job = console.ops.job(console.user, job_id)
+        job = console.svc.jobs.job(console.user, job_id)
     except CruceError as exc:
         return _failed(console, exc, "lanes", "Lane board")
     try:
-        names = {p["code"]: p["name"] for p in console.ops.ports(console.user, None, MAX_LIMIT)["items"]}
+        names = {p.code: p.name for p in console.svc.crossings.ports(console.user, None, MAX_LIMIT).items}
     except CruceError:
         names = {}
     template = "_board.html" if _htmx(request) else "board.html"
     return _page(
-        console, template, "lanes", f"Lane board {job['summary'].get('port', '')}", job=job, port_names=names
+        console, template, "lanes", f"Lane board {job.summary.get('port', '')}", job=job, port_names=names
     )
 
 
@@ -529,11 +537,11 @@ def _preview(console: Console, draft: Draft) -> dict[str, Any]:
         preview["problem"] = f"{_field_label(first)}: {errors[first]}"
         return preview
     try:
-        got = console.ops.draft_product(console.user, draft.fields(owner, preview=True), PARTNERS)
+        got = console.svc.products.draft(console.user, draft.fields(owner, preview=True), PARTNERS)
     except CruceError as exc:
         preview["problem"] = exc.message
         return preview
-    preview.update(banner=got["banner"], tear_lines=got["tear_lines"], refusal=got.get("refusal"))
+    preview.update(banner=got.banner, tear_lines=got.tear_lines, refusal=got.refusal)
     return preview
 
 
@@ -553,7 +561,7 @@ def _editor(console: Console, draft: Draft, status: int = 200, error: str | None
 @router.get("/console/products", response_class=HTMLResponse)
 def products_page(console: SignedIn, cursor: Annotated[str | None, Query(max_length=500)] = None) -> Response:
     try:
-        page = console.ops.products(console.user, cursor, 50)
+        page = console.svc.products.page(console.user, cursor, 50)
     except CruceError as exc:
         return _failed(console, exc, "products", "Products")
     return _page(
@@ -586,22 +594,22 @@ def save_product(
         draft.portions = [*rows, ("", "")] if len(rows) < MAX_PORTIONS else rows
         return _editor(console, draft)
     try:
-        saved = console.ops.create_product(console.user, draft.fields(console.user.organisation.country))
+        saved = console.svc.products.create(console.user, draft.fields(console.user.organisation.country))
     except CruceError as exc:
         return _editor(console, draft, http_status(exc), exc.message)
-    return _redirect(f"/console/products/{quote(saved['product_id'], safe='')}")
+    return _redirect(f"/console/products/{quote(saved.product_id, safe='')}")
 
 
 @router.get("/console/products/{product_id}", response_class=HTMLResponse)
 def product_page(product_id: str, console: SignedIn) -> Response:
     """The product as the user may read it; for a reader of the whole, each partner's tear line beside."""
     try:
-        got = console.ops.product_with_tear_lines(console.user, product_id, PARTNERS)
+        got = console.svc.products.with_tear_lines(console.user, product_id, PARTNERS)
     except CruceError as exc:
         return _failed(console, exc, "products", "Product")
     return _page(
-        console, "product.html", "products", f"Product {product_id}", product=got["product"],
-        tear_lines=got["tear_lines"],
+        console, "product.html", "products", f"Product {product_id}", product=got.product,
+        tear_lines=got.tear_lines,
     )  # fmt: skip
 
 
@@ -616,8 +624,8 @@ def audit_page(
 ) -> Response:
     """The newest audit records, newest first, and (on request) a check of the hash chain."""
     try:
-        records = console.ops.audit_latest(console.user, AUDIT_PAGE, actor or None)
-        checked = console.ops.audit_verify(console.user) if verify else None
+        records = console.svc.audit_trail.latest(console.user, AUDIT_PAGE, actor or None)
+        checked = console.svc.audit_trail.verify(console.user) if verify else None
     except CruceError as exc:
         return _failed(console, exc, "audit", "Audit")
     return _page(
@@ -630,7 +638,7 @@ def audit_page(
 def audit_verify(console: SignedIn) -> Response:
     """The hash chain's check alone (htmx loads it into the audit page)."""
     try:
-        checked = console.ops.audit_verify(console.user)
+        checked = console.svc.audit_trail.verify(console.user)
     except CruceError as exc:
         return _failed(console, exc, "audit", "Audit")
     return _page(console, "_verify.html", "audit", "Audit", checked=checked)

@@ -1,6 +1,6 @@
 """Console sessions: a signed cookie around a server-side access token, and per-session CSRF tokens.
 
-Signing in goes through `Operations.login`, the same path as `POST /api/v1/token`: the server keeps only
+Signing in goes through `Accounts.login`, the same path as `POST /api/v1/token`: the server keeps only
 the sha256 of the access token, and the token expires like any bearer token. The browser keeps the token
 in an HttpOnly, SameSite=Strict cookie, HMAC-signed with a key kept in the data directory, so a cookie
 that was not issued here is refused before any database lookup and script on a page can never read it.

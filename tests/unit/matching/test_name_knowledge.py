@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from importlib import resources
+
 import pytest
 
 from cruce.core.model import Schema
-from cruce.matching.lexicon import common_name_tokens, short_forms, table_header
+from cruce.matching.lexicon import common_name_tokens, read_table, short_forms, table_header
 from cruce.matching.matcher import compare_names
 from cruce.matching.names import NameTokens, Role, org_tokens, person_tokens, rejoined, unglued
 from cruce.matching.text import tokenize
+from cruce.matching.variants import (
+    LEGAL_FORMS,
+    NICKNAMES,
+    PARTICLES,
+    TITLES,
+    VARIANT_KEY,
+    is_nickname_of,
+)
 
 P, ORG, V = Schema.PERSON, Schema.ORGANIZATION, Schema.VESSEL
 
@@ -67,6 +77,32 @@ def test_short_forms_are_shipped_data_with_a_source() -> None:
     assert "Source" in header and "Licence" in header
     assert "Licence" in table_header("common_names.tsv")
     assert "roberto" in common_name_tokens()
+
+
+def test_every_shipped_table_states_its_source_licence_and_version() -> None:
+    folder = resources.files("cruce.matching").joinpath("data")
+    names = sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".tsv"))
+    expected = {"nicknames.tsv", "titles.tsv", "particles.tsv", "legal_forms.tsv", "org_synonyms.tsv"}
+    assert expected <= set(names)
+    for name in names:
+        header = table_header(name)
+        assert "Source" in header and "Licence" in header and "Version" in header, name
+        for row in read_table(name):
+            assert all(cell == cell.strip() and cell for cell in row[:1]), (name, row)
+
+
+def test_name_vocabulary_comes_from_the_tables() -> None:
+    nicknames = dict((row[0], row[1].split(",")) for row in read_table("nicknames.tsv"))
+    assert set(nicknames) == set(NICKNAMES)
+    assert all(tuple(nicknames[k]) == v for k, v in NICKNAMES.items())
+    assert {row[0] for row in read_table("titles.tsv")} == TITLES
+    assert {row[0] for row in read_table("legal_forms.tsv")} == LEGAL_FORMS
+    assert {row[0] for row in read_table("particles.tsv")} == PARTICLES
+    for group in read_table("spelling_variants.tsv"):
+        # a later group may take a spelling over, so at most two keys per group
+        assert len({VARIANT_KEY[spelling] for spelling in group}) <= 2, group
+    assert VARIANT_KEY["mohammed"] == VARIANT_KEY["muhammad"]
+    assert is_nickname_of("pepe", "jose") and not is_nickname_of("jose", "pepe")
 
 
 def test_unglued_keeps_real_names_whole_enough() -> None:

@@ -24,6 +24,7 @@ from cruce.scoring.crossings import (
     Vehicle,
     VehicleHistory,
 )
+from cruce.scoring.lanes import ProgramStanding
 
 DAY = datetime(2025, 6, 4, 15, 30, tzinfo=UTC)
 VALID = TravelDocument("passport", "G12345678", "MX", date(2030, 1, 1))
@@ -139,7 +140,14 @@ def test_routing_case_keeps_alerts_apart_and_counts_every_hit() -> None:
     screening = PartyScreening("driver", "X", 0.9, True, "l:1", "Y")
     c = crossing(trusted="SENTRI")
     result = CrossingRules().assess(CrossingFacts(c, (screening,), None))
-    routed = routing_case(c, result)
+    assert routing_case(c, result).trusted_program is None  # a presented card alone is only a claim
+    standing = ProgramStanding("SENTRI sentri:USA:1", 0.5, ("driver: suspended",), ("a note",))
+    routed = routing_case(c, result, standing)
     assert routed.alerts == (result.alerts[0].reason,)
-    assert routed.hits == 2 and routed.trusted_program == "SENTRI"
+    assert routed.hits == 2 and routed.trusted_program == "SENTRI sentri:USA:1"
+    assert (routed.referrals, routed.inspection_factor, routed.standing) == (
+        ("driver: suspended",),
+        0.5,
+        ("a note",),
+    )
     assert routed.reasons == ("first crossing of an unknown vehicle: plate 8ABC123 (US-CA) (+0.15)",)

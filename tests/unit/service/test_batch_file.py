@@ -9,7 +9,8 @@ import pytest
 
 from cruce.core.model import Entity, Name, Schema
 from cruce.matching.matcher import Matcher
-from cruce.service.screening import make_query, screen_file
+from cruce.service.queries import make_query
+from cruce.service.screening import screen_file
 
 _ROWS = """id,name,schema,birth_date,country,gender,documents
 1,"HERNANDEZ LOPEZ, Juan Carlos",person,1975-03-02,MX,,

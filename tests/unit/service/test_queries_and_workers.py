@@ -9,7 +9,8 @@ import pytest
 from cruce.core.errors import InputError
 from cruce.core.model import Entity, Identifier, Name, Schema
 from cruce.matching.matcher import Matcher
-from cruce.service.screening import make_query, screen_queries
+from cruce.service.queries import make_query
+from cruce.service.screening import screen_queries
 
 
 @pytest.mark.parametrize(

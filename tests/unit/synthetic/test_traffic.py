@@ -124,3 +124,33 @@ def test_unknown_or_ambiguous_port_names_the_close_ones() -> None:
         find_port("San Isidro")
     with pytest.raises(InputError, match="ambiguous: 'Eastport, Idaho', 'Eastport, Maine'"):
         find_port("Eastport")
+
+
+def test_the_population_enrols_into_memberships_the_booth_finds_and_only_good_ones_are_expedited(
+    laredo: TrafficDay,
+) -> None:
+    from cruce.programs.model import MembershipState
+    from cruce.programs.recognition import load_agreement
+    from cruce.programs.standing import crossing_standing, traveler_keys
+    from cruce.synthetic.memberships import enrol
+
+    agreement = load_agreement()
+    directory, states = enrol(laredo.members, agreement, 7, laredo.crossings[0].arrived_at)
+    assert sum(states.values()) == len(laredo.members) == len(directory)
+    assert states[MembershipState.ACTIVE] > 0.9 * len(directory)
+    assert all(states[s] > 0 for s in MembershipState), states  # every path is exercised
+    expedited = fast = referred = 0
+    for crossing in laredo.crossings:
+        standing = crossing_standing(crossing, directory, agreement, "USA", crossing.arrived_at)
+        found = [directory.find(traveler_keys(t)) for t in crossing.travelers]
+        if standing.expedite is not None:
+            expedited += 1
+            fast += crossing.mode is Mode.COMMERCIAL_TRUCK
+            assert all(s is not None and s.state is MembershipState.ACTIVE for s in found), crossing.id
+            assert crossing.trusted_program is not None and crossing.mode is not Mode.BUS
+        if any(s is not None and s.state is MembershipState.SUSPENDED for s in found):
+            assert standing.referrals and standing.expedite is None
+            referred += 1
+        if crossing.trusted_program is None:  # no card, no membership: nobody is expedited by a flag
+            assert standing.expedite is None
+    assert expedited > 0.5 * sum(1 for c in laredo.crossings if c.trusted_program) and fast > 0

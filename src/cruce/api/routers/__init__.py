@@ -1,1 +1,1 @@
-"""The API's routers: a few lines each, calling one `cruce.service.operations.Operations` method."""
+"""The API's routers: a few lines each, calling one service method (`cruce.service.services.Services`)."""

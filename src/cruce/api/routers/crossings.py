@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from cruce.api.auth import CurrentUser
-from cruce.api.deps import DEFAULT, Cursor, Limit, Ops
+from cruce.api.deps import DEFAULT, Cursor, Limit, Svc
 from cruce.api.schemas import JobView, Page, PortView, Simulation
 
 router = APIRouter(prefix="/api/v1", tags=["crossings"])
 
 
 @router.get("/ports", response_model=Page[PortView], summary="Ports of entry cruce knows")
-def ports(user: CurrentUser, ops: Ops, cursor: Cursor = None, limit: Limit = DEFAULT) -> dict[str, Any]:
-    return ops.ports(user, cursor, limit)
+def ports(user: CurrentUser, svc: Svc, cursor: Cursor = None, limit: Limit = DEFAULT) -> Page[PortView]:
+    return svc.crossings.ports(user, cursor, limit)
 
 
 @router.post(
     "/crossings/simulations", response_model=JobView, status_code=202, summary="Simulate and route a day"
 )
-def simulate(body: Simulation, user: CurrentUser, ops: Ops) -> dict[str, Any]:
-    return ops.simulate(user, body.model_dump())
+def simulate(body: Simulation, user: CurrentUser, svc: Svc) -> JobView:
+    return svc.crossings.simulate(user, body.model_dump())

@@ -7,14 +7,14 @@ from typing import Any
 from fastapi import APIRouter
 
 from cruce.api.auth import CurrentUser
-from cruce.api.deps import Ops
+from cruce.api.deps import Svc
 
 router = APIRouter(prefix="/api/v1/matcher", tags=["screening"])
 
 
 @router.get("", summary="How screening scores a name: the declared scorer, its features and config")
-def matcher(user: CurrentUser, ops: Ops) -> dict[str, Any]:
+def matcher(user: CurrentUser, svc: Svc) -> dict[str, Any]:
     from cruce.matching.scorer import CruceScorer
 
     del user  # signed in is enough: the scorer is the same for every country
-    return CruceScorer.describe(ops.matcher().threshold)
+    return CruceScorer.describe(svc.index.matcher().threshold)

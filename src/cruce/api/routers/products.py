@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from cruce.api.auth import CurrentUser
-from cruce.api.deps import DEFAULT, Cursor, Limit, Ops
+from cruce.api.deps import DEFAULT, Cursor, Limit, Svc
 from cruce.api.schemas import NewProduct, Page, ProductSummary, ProductView
 
 router = APIRouter(prefix="/api/v1/products", tags=["products"])
 
 
 @router.post("", response_model=ProductView, status_code=201, summary="Write a marked product")
-def create(body: NewProduct, user: CurrentUser, ops: Ops) -> dict[str, Any]:
-    return ops.create_product(user, body.model_dump())
+def create(body: NewProduct, user: CurrentUser, svc: Svc) -> ProductView:
+    return svc.products.create(user, body.model_dump())
 
 
 @router.get("", response_model=Page[ProductSummary], summary="Products you may read, as you may read them")
-def products(user: CurrentUser, ops: Ops, cursor: Cursor = None, limit: Limit = DEFAULT) -> dict[str, Any]:
-    return ops.products(user, cursor, limit)
+def products(
+    user: CurrentUser, svc: Svc, cursor: Cursor = None, limit: Limit = DEFAULT
+) -> Page[ProductSummary]:
+    return svc.products.page(user, cursor, limit)
 
 
 @router.get("/{product_id}", response_model=ProductView, summary="A product: whole, or your tear line")
-def product(product_id: str, user: CurrentUser, ops: Ops) -> dict[str, Any]:
-    return ops.product(user, product_id)
+def product(product_id: str, user: CurrentUser, svc: Svc) -> ProductView:
+    return svc.products.product(user, product_id)

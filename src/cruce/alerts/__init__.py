@@ -1,0 +1,1 @@
+"""Alert review as domain logic: the states an alert goes through and what a decision remembers."""

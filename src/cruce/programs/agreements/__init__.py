@@ -1,0 +1,1 @@
+"""Shipped mutual-recognition agreements (YAML), read by `cruce.programs.recognition`."""

@@ -1,0 +1,108 @@
+"""Every use case a server offers, built once on one store: the routers, console pages and CLI call these.
+
+`Services` wires the capability services (accounts, screening, batch jobs, lists, alerts, crossings,
+products, audit) to one store, one audit writer and one policy gate. Thread-safe: the server calls it from
+a pool of threads. `start` loads the matcher and takes over a stopped server's jobs; `close` releases this
+process's jobs and commits the audit records still queued.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from cruce.core.clock import Clock, utc_now
+from cruce.service.accounts import Accounts
+from cruce.service.alerts import AlertQueue, Alerts
+from cruce.service.auditing import AuditTrail
+from cruce.service.cases import CaseService
+from cruce.service.crossings import Crossings
+from cruce.service.index import MatcherIndex
+from cruce.service.jobs import JobRunner, Jobs
+from cruce.service.lists import Lists
+from cruce.service.policy import Gate
+from cruce.service.products import Products
+from cruce.service.screen_jobs import BatchScreening
+from cruce.service.screener import Screener
+from cruce.service.signin import SignInGuard, ThrottlePolicy
+from cruce.storage.alerts import ApiStore
+from cruce.storage.audit import AuditAppender, AuditLog
+from cruce.storage.credentials import PasswordHasher, PasswordPolicy
+from cruce.storage.products import ProductStore
+from cruce.storage.sharing import SharingStore
+from cruce.storage.signin import SignInStore
+from cruce.storage.store import Store
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceConfig:
+    """The settings a server's services run with (read once from `Settings` at the edge)."""
+
+    data_dir: Path
+    alert_threshold: float | None = None
+    token_ttl: timedelta = timedelta(hours=1)
+    passwords: PasswordPolicy = field(default_factory=PasswordPolicy)
+    throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
+    max_upload_bytes: int = MAX_UPLOAD_BYTES
+    job_lease: timedelta = timedelta(seconds=30)
+
+
+class Services:
+    """One server's services over one store."""
+
+    def __init__(
+        self,
+        store: Store,
+        config: ServiceConfig,
+        *,
+        clock: Clock = utc_now,
+        hasher: PasswordHasher | None = None,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.clock = clock
+        self.hasher = hasher or PasswordHasher(config.passwords)
+        sharing = SharingStore(store.engine, clock=clock, hasher=self.hasher)
+        self.audit = AuditLog(store.engine)
+        api = ApiStore(store.engine, clock=clock)
+        # Group commit: events of concurrent requests share a transaction; each waits for its commit.
+        self.audit_writer = AuditAppender(self.audit, lock=api.write_lock)
+        gate = Gate(self.audit, self.audit_writer, clock)
+        queue = AlertQueue(api)
+        guard = SignInGuard(
+            SignInStore(store.engine), gate.append, policy=config.throttle, clock=clock, door="api"
+        )
+        self.index = MatcherIndex(store, config.alert_threshold, clock)
+        self.runner = JobRunner(api, gate, config.job_lease)
+        self.accounts = Accounts(sharing, api, guard, gate, config.token_ttl)
+        self.screening = Screener(self.index, queue, gate)
+        self.batches = BatchScreening(
+            api,
+            sharing,
+            self.audit,
+            self.index,
+            queue,
+            self.runner,
+            gate,
+            config.data_dir,
+            config.max_upload_bytes,
+        )
+        self.jobs = Jobs(api, gate)
+        self.lists = Lists(store, self.index, gate)
+        self.alerts = Alerts(api, queue, sharing, gate)
+        self.crossings = Crossings(api, queue, self.runner, gate)
+        self.products = Products(ProductStore(store.engine), gate, clock)
+        self.audit_trail = AuditTrail(self.audit, gate)
+        self.cases = CaseService(store.engine, clock=clock, audit=self.audit, sharing=sharing)
+
+    def start(self) -> None:
+        """At server start: the matcher is loaded, then jobs left by a stopped server are taken over."""
+        self.index.load()
+        self.runner.start()
+
+    def close(self) -> None:
+        self.runner.close()
+        self.audit_writer.close()

@@ -1,0 +1,96 @@
+"""Joint cases in the console, in Debian's chromium: the case list, a case file with its timeline, evidence
+and custody (and its check), the partner preview with the guideline, the network view with its broker, and
+the same case as Mexico reads it once referred. Screenshots go to tests/e2e/artifacts/."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from api_fixtures import Node, prepare, serve
+from test_console import Console, browser
+
+from cruce.service.cases import CaseService
+from cruce.service.demo import _store_case
+from cruce.storage.sharing import SharingStore
+from cruce.storage.store import open_store
+from cruce.synthetic.ring import smuggling_ring
+
+pytestmark = pytest.mark.e2e
+__all__ = ["browser"]  # the browser fixture, shared with the other console tests
+RING = smuggling_ring(17)
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Node]]:
+    """A served node holding the ring's two cases: MEX shared its own with the USA, the USA referred its
+    own to MEX."""
+    node = prepare(tmp_path_factory.mktemp("e2e-cases"))
+    with open_store(node.settings.resolved_database_url()) as store:
+        sharing = SharingStore(store.engine)
+        names = ("usa.analyst", "usa.releasing_officer", "mex.analyst", "mex.releasing_officer")
+        users = {u: sharing.account(u).user() for u in names}
+        service = CaseService(store.engine, sharing=sharing)
+        us = _store_case(service, users["usa.analyst"], RING.us)
+        mx = _store_case(service, users["mex.analyst"], RING.mx)
+        service.refer(users["mex.releasing_officer"], mx, "USA")
+        service.refer(users["usa.releasing_officer"], us, "MEX")
+    with serve(node, mount_taxii=False) as base:
+        yield base, node
+
+
+@pytest.fixture
+def console(browser: Any, live: tuple[str, Node], request: pytest.FixtureRequest) -> Iterator[Console]:
+    tab = Console(browser, live[0], request.node.name.removeprefix("test_")[:40])
+    try:
+        yield tab
+    finally:
+        tab.close()
+
+
+def test_case_file_custody_preview_and_network(console: Console) -> None:
+    from playwright.sync_api import expect
+
+    page = console.page
+    console.sign_in("usa.analyst")
+    page.get_by_role("link", name="Cases", exact=True).click()
+    rows = page.locator("table.cases tbody tr")
+    expect(rows).to_have_count(2)
+    console.shot("case-list")
+    page.get_by_role("link", name="case:USA-ring-tucson").click()
+    expect(page.locator("ol.timeline")).to_contain_text("rescue")
+    expect(page.locator("table.subjects")).to_contain_text("Source DELTA")  # the owner sees its source
+    expect(page.locator("table.custody tbody tr")).to_have_count(2)
+    page.get_by_role("link", name="Verify custody").click()
+    expect(page.locator("#verify-result")).to_contain_text("Custody intact: 2 entries")
+    console.shot("case-file")
+    page.get_by_role("link", name="What MEX would receive").click()
+    expect(page.locator("#guideline")).to_contain_text("met")
+    expect(page.locator("table.subjects")).not_to_contain_text("Source DELTA")
+    expect(page.locator("#withheld")).to_contain_text("3 parts withheld")
+    console.shot("partner-preview")
+    page.get_by_role("link", name="Cases", exact=True).click()
+    page.get_by_role("link", name="Network of your cases").click()
+    expect(page.locator("svg.network circle")).not_to_have_count(0)
+    expect(page.locator("#brokers li").first).to_contain_text(RING.broker)
+    expect(page.locator("#resolved")).to_contain_text("same document")
+    page.get_by_label("Ring around").select_option(label=RING.broker)
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#ring")).to_contain_text(RING.broker)
+    console.shot("network")
+
+
+def test_mexico_reads_the_referral_as_its_tear_line(console: Console) -> None:
+    from playwright.sync_api import expect
+
+    page = console.page
+    console.sign_in("mex.analyst")
+    page.get_by_role("link", name="Cases", exact=True).click()
+    page.get_by_role("link", name="case:USA-ring-tucson").click()
+    expect(page.locator("#case-banner")).to_have_text("SECRET//REL TO USA, MEX")
+    expect(page.locator("#case-status")).to_have_text("referred")
+    expect(page.locator("main")).not_to_contain_text("Source DELTA")
+    expect(page.locator("main")).not_to_contain_text("pays drivers per head")  # the NOFORN note
+    expect(page.get_by_role("link", name="Verify custody")).to_have_count(0)
+    console.shot("mexico-view")

@@ -1,0 +1,150 @@
+"""`cruce cases ...` as a user runs it: open, add parts, hand over, verify, check, refer, answer, export."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from cli_fixtures import run_cli
+
+from cruce.storage.sharing import SharingStore
+from cruce.storage.store import open_store
+
+
+def _accounts(data_dir: Path) -> None:
+    with open_store(f"sqlite:///{data_dir / 'cruce.db'}") as store:
+        sharing = SharingStore(store.engine)
+        for user, org, country, roles in (
+            ("ana", "cbp", "USA", ["analyst"]),
+            ("ro", "cbp-release", "USA", ["releasing_officer"]),
+            ("fgr", "fgr", "MEX", ["analyst"]),
+        ):
+            sharing.add_account(user, organisation=org, country=country, clearance="S", roles=roles)
+
+
+def test_a_case_from_opening_to_the_partner_answer(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    _accounts(data)
+    rel = "S//REL TO USA, MEX"
+
+    def ok(*args: str | Path) -> str:
+        done = run_cli(data, "cases", *args)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    ok("open", "Sasabe rescue", "-m", rel, "--id", "c1", "--as", "ana")
+    ok(
+        "add-subject",
+        "c1",
+        "person",
+        "Juan Pérez",
+        "-m",
+        rel,
+        "--id",
+        "s1",
+        "--identifier",
+        "passport=G1",
+        "--as",
+        "ana",
+    )
+    ok("add-subject", "c1", "person", "Source BRAVO", "-m", "S//NOFORN", "--id", "s2", "--as", "ana")
+    ok(
+        "add-event",
+        "c1",
+        "rescue",
+        "--at",
+        "2026-03-01T04:00Z",
+        "--place",
+        "Sasabe",
+        "--description",
+        "abandoned in the desert",
+        "-m",
+        rel,
+        "--subject",
+        "s1",
+        "--migrants",
+        "11",
+        "--endangered",
+        "--as",
+        "ana",
+    )
+    image = tmp_path / "phone.bin"
+    image.write_bytes(b"extraction")
+    out = ok(
+        "add-evidence",
+        "c1",
+        image,
+        "--description",
+        "phone",
+        "--place",
+        "Tucson",
+        "-m",
+        rel,
+        "--id",
+        "ev1",
+        "--holder",
+        "agent-a",
+        "--as",
+        "ana",
+    )
+    assert "sha256" in out
+    ok(
+        "handover",
+        "c1",
+        "ev1",
+        "--from",
+        "agent-a",
+        "--to",
+        "lab",
+        "--place",
+        "Tucson",
+        "--purpose",
+        "analysis",
+        "--as",
+        "ana",
+    )
+    # out of order: agent-a no longer holds it
+    bad = run_cli(
+        data,
+        "cases",
+        "handover",
+        "c1",
+        "ev1",
+        "--from",
+        "agent-a",
+        "--to",
+        "court",
+        "--place",
+        "x",
+        "--purpose",
+        "trial",
+        "--as",
+        "ana",
+    )
+    assert bad.returncode == 2 and "held by lab, not agent-a" in bad.stderr and "Traceback" not in bad.stderr
+    unknown = run_cli(data, "cases", "add-subject", "c1", "spaceship", "X", "-m", rel, "--as", "ana")
+    assert unknown.returncode == 2 and "unknown subject kind 'spaceship'" in unknown.stderr
+    assert "2 custody entries" in ok("verify", "c1", "--as", "ana")
+    assert "met" in ok("check", "c1", "--partner", "MEX", "--as", "ana")
+    ok("investigate", "c1", "--as", "ana")
+    refused = run_cli(data, "cases", "refer", "c1", "--partner", "MEX", "--as", "ana")
+    assert refused.returncode == 1 and "releasing_officer" in refused.stderr
+    assert "1 withheld" in ok("refer", "c1", "--partner", "MEX", "--as", "ro")
+    seen = json.loads(ok("show", "c1", "--json", "--as", "fgr"))
+    assert [s["name"] for s in seen["subjects"]] == ["Juan Pérez"] and seen["view"] == "MEX"
+    bundle = tmp_path / "c1-mex.json"
+    ok("export", "c1", "--partner", "MEX", "-o", bundle, "--as", "ro")
+    assert "Source BRAVO" not in bundle.read_text(encoding="utf-8")
+    assert "accepted" in ok("accept", "c1", "--as", "fgr")
+    assert "c1" in ok("ls", "--as", "fgr")
+    graph = tmp_path / "net.graphml"
+    shown = ok("network", "--as", "ana", "--subject", "c1/s1", "--hops", "1", "-o", graph)
+    assert "ring of 1 around c1/s1" in shown and graph.read_text(encoding="utf-8").startswith("<?xml")
+    # the stored image is replaced behind cruce's back: verify flags it and exits 1
+    with sqlite3.connect(data / "cruce.db") as conn:
+        conn.execute("UPDATE case_evidence_contents SET content = ? WHERE evidence_id = 'ev1'", (b"edited",))
+    changed = run_cli(data, "cases", "verify", "c1", "--as", "ana")
+    assert changed.returncode == 1
+    assert "ev1 changed: its content no longer matches the sha256 taken at intake" in changed.stdout
