@@ -29,7 +29,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cruce.api import auth, observability
 from cruce.api.errors import http_status
-from cruce.api.routers import alerts, audit, cases, crossings, lists, matcher, products, screening, users
+from cruce.api.routers import (
+    alerts,
+    audit,
+    cases,
+    crossings,
+    lists,
+    matcher,
+    products,
+    programs,
+    screening,
+    users,
+)
 from cruce.api.schemas import ErrorEnvelope, Health
 from cruce.core.clock import Clock, utc_now
 from cruce.core.errors import CruceError, ThrottledError
@@ -107,7 +118,7 @@ def create_app(
     observability.install(app, store.engine, settings.metrics_token)
     app.include_router(auth.router)
     app.state.cases = services.cases
-    for router in (screening, matcher, lists, alerts, crossings, products, audit, users, cases):
+    for router in (screening, matcher, lists, alerts, crossings, products, audit, users, cases, programs):
         app.include_router(router.router, responses=ERRORS)
 
     @app.get("/api/v1/health", response_model=Health, tags=["health"], summary="Liveness (no sign-in)")

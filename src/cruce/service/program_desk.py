@@ -31,7 +31,7 @@ from cruce.service.programs import (
 from cruce.service.sharing import ForbiddenError
 from cruce.sharing.access import Role, User
 from cruce.sharing.audit import AuditEvent, Outcome
-from cruce.storage.audit import AuditLog
+from cruce.storage.audit import AuditAppender, AuditLog
 from cruce.storage.programs import ApplicationRecord
 
 READERS = frozenset({Role.OFFICER, Role.ANALYST})
@@ -67,7 +67,9 @@ def may(user: User, operation: str) -> bool:
 class ProgramDesk:
     """The programs a signed-in user may see and work, in their organisation's country."""
 
-    def __init__(self, service: ProgramService, audit: AuditLog, *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, service: ProgramService, audit: AuditLog | AuditAppender, *, clock: Clock = utc_now
+    ) -> None:
         self.service = service
         self.audit = audit
         self._clock = clock
