@@ -51,6 +51,7 @@ from cruce.service.signin import ThrottlePolicy
 from cruce.storage.credentials import PasswordHasher, PasswordPolicy
 from cruce.storage.store import open_store
 from cruce.web import cases as console_cases
+from cruce.web import programs as console_programs
 from cruce.web import routes as console
 
 log = logging.getLogger(__name__)
@@ -127,6 +128,7 @@ def create_app(
 
     app.include_router(console.router)  # the web console: sign-in at /, pages under /console
     app.include_router(console_cases.router)
+    app.include_router(console_programs.router)
     app.mount(console.STATIC_PATH, console.static_files(), name="static")
 
     if mount_taxii:
