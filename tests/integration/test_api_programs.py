@@ -135,6 +135,8 @@ def _audited(live: tuple[str, Node], member_id: str) -> None:
     mexico = [r.event for r in records if r.event.actor == "mex.analyst"]
     assert all(e.country == "MEX" for e in mexico)
     assert not any(member_id in e.resource and e.outcome.value == "allowed" for e in mexico)
+    probes = {(e.action, e.outcome.value) for e in mexico if e.resource == f"membership:{member_id}"}
+    assert probes == {("programs.read", "denied"), ("programs.reinstate", "denied")}  # the log knows
 
 
 def test_bad_applications_name_the_field(live: tuple[str, Node]) -> None:

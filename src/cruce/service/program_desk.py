@@ -9,11 +9,12 @@ audited by the service itself, in the transaction that makes them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from cruce.core.clock import Clock, utc_now
-from cruce.core.errors import InputError
+from cruce.core.errors import InputError, NotFoundError
 from cruce.programs.config import ProgramConfig
 from cruce.programs.model import ApplicationState, MembershipState
 from cruce.service.programs import (
@@ -97,6 +98,17 @@ class ProgramDesk:
             )
         )
 
+    @contextmanager
+    def _found(self, user: User, operation: str, resource: str) -> Iterator[None]:
+        """A file the user's country does not hold (missing, or another country's): audited as a denied
+        `operation` on it, then answered as missing; the caller cannot tell which it was, the log can."""
+        try:
+            yield
+        except NotFoundError:
+            reason = f"no such {resource.split(':', 1)[0]} in {user.organisation.country}'s programs"
+            self._record(user, operation, resource, Outcome.DENIED, reason)
+            raise
+
     # -- reading -------------------------------------------------------------------------------------------
 
     def catalogue(self, user: User) -> list[ProgramConfig]:
@@ -119,7 +131,8 @@ class ProgramDesk:
 
     def application(self, user: User, application_id: str) -> ApplicationDetail:
         actor = self._actor(user, "read", f"application:{application_id}")
-        detail = self.service.show(actor, application_id)  # another country's: not found
+        with self._found(user, "read", f"application:{application_id}"):
+            detail = self.service.show(actor, application_id)  # another country's: not found
         self._record(user, "read", f"application:{application_id}", Outcome.ALLOWED, "application file read")
         return detail
 
@@ -139,7 +152,8 @@ class ProgramDesk:
 
     def member(self, user: User, membership_id: str) -> MemberPage:
         actor = self._actor(user, "read", f"membership:{membership_id}")
-        page = self.service.member(actor, membership_id)
+        with self._found(user, "read", f"membership:{membership_id}"):
+            page = self.service.member(actor, membership_id)
         self._record(user, "read", f"membership:{membership_id}", Outcome.ALLOWED, "member page read")
         return page
 
@@ -151,14 +165,16 @@ class ProgramDesk:
 
     def vet(self, user: User, application_id: str) -> VettingOutcome:
         actor = self._actor(user, "vet", f"application:{application_id}")
-        return self.service.vet(actor, application_id)
+        with self._found(user, "vet", f"application:{application_id}"):
+            return self.service.vet(actor, application_id)
 
     def decide(self, user: User, application_id: str, decision: str, reason: str) -> DecisionOutcome:
         if decision not in Decision.ALL:
             known = ", ".join(Decision.ALL)
             raise InputError("bad_decision", f"decision: {decision!r} is not one of {known}")
         actor = self._actor(user, "decide", f"application:{application_id}")
-        return self.service.decide(actor, application_id, decision, reason)
+        with self._found(user, "decide", f"application:{application_id}"):
+            return self.service.decide(actor, application_id, decision, reason)
 
     def act_on_membership(self, user: User, membership_id: str, action: str, reason: str) -> MembershipView:
         if action not in MEMBERSHIP_ACTIONS:
@@ -166,7 +182,8 @@ class ProgramDesk:
             raise InputError("bad_action", f"action: {action!r} is not one of {known}")
         actor = self._actor(user, action, f"membership:{membership_id}")
         move = getattr(self.service, action)
-        view: MembershipView = move(actor, membership_id, reason)
+        with self._found(user, action, f"membership:{membership_id}"):
+            view: MembershipView = move(actor, membership_id, reason)
         return view
 
 
