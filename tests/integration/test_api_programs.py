@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -40,6 +41,17 @@ def client(live: tuple[str, Node], user: str) -> httpx.Client:
 
 
 def test_apply_vet_interview_approve_suspend(live: tuple[str, Node]) -> None:
+    _whole_path(live)
+
+
+@pytest.mark.postgres
+def test_the_whole_path_on_postgres(tmp_path: Path, postgres_url: str) -> None:
+    node = prepare(tmp_path, postgres_url)
+    with serve(node, mount_taxii=False) as base:
+        _whole_path((base, node))
+
+
+def _whole_path(live: tuple[str, Node]) -> None:
     with client(live, "usa.analyst") as usa:
         catalogue = usa.get(API)
         assert catalogue.status_code == 200
