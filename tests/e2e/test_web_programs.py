@@ -37,7 +37,7 @@ def test_forms_need_the_token_and_the_role(app_client: TestClient, node: Node) -
     assert "submitted" in app_client.get(page).text  # nothing was done
 
     early = app_client.post(f"{page}/decision", data={"csrf": csrf, "decision": "approve", "reason": "x"})
-    assert early.status_code == 400 and 'role="alert"' in early.text  # the file, with the lifecycle's word
+    assert early.status_code == 409 and 'role="alert"' in early.text  # the file, with the lifecycle's word
     vetted = app_client.post(f"{page}/vet", data={"csrf": csrf}, follow_redirects=False)
     assert vetted.status_code == 303 and vetted.headers["location"].endswith("#vettings")
 

@@ -67,7 +67,7 @@ def _whole_path(live: tuple[str, Node]) -> None:
         early = usa.post(
             f"{API}/applications/{app_id}/decision", json={"decision": "approve", "reason": "ok"}
         )
-        assert early.status_code == 400, early.text  # not interviewed: the lifecycle refuses
+        assert early.status_code == 409, early.text  # not interviewed: the lifecycle refuses
 
         vetted = usa.post(f"{API}/applications/{app_id}/vet")
         assert vetted.status_code == 200, vetted.text
@@ -95,7 +95,7 @@ def _whole_path(live: tuple[str, Node]) -> None:
         assert suspended.status_code == 200, suspended.text
         assert suspended.json()["state"] == "suspended"
         again = usa.post(f"{API}/memberships/{member_id}/suspend", json={"reason": "twice"})
-        assert again.status_code == 400  # already suspended
+        assert again.status_code == 409 and again.json()["error"]["code"] == "bad_transition"
 
         page = usa.get(f"{API}/memberships/{member_id}").json()
         assert page["membership"]["state"] == "suspended"

@@ -16,7 +16,9 @@ from typing import Any, TypeVar
 from cruce.core.clock import Clock, utc_now
 from cruce.core.errors import InputError, NotFoundError
 from cruce.programs.config import ProgramConfig
+from cruce.programs.lifecycle import TransitionError
 from cruce.programs.model import ApplicationState, MembershipState
+from cruce.service.policy import ConflictError
 from cruce.service.programs import (
     Actor,
     ApplicationDetail,
@@ -53,6 +55,8 @@ PROGRAM_ROLES: dict[str, frozenset[Role]] = {
 """Who may do what with programs, by role; the country rule comes on top (a user acts for their own)."""
 
 MEMBERSHIP_ACTIONS = ("suspend", "reinstate", "revoke", "renew")
+STATE_CONFLICTS = frozenset({"bad_transition", "not_vetted", "too_early"})
+"""`TransitionError` codes that say "not in this state" (the request itself was fine)."""
 S = TypeVar("S", ApplicationState, MembershipState)
 
 
@@ -101,9 +105,14 @@ class ProgramDesk:
     @contextmanager
     def _found(self, user: User, operation: str, resource: str) -> Iterator[None]:
         """A file the user's country does not hold (missing, or another country's): audited as a denied
-        `operation` on it, then answered as missing; the caller cannot tell which it was, the log can."""
+        `operation` on it, then answered as missing; the caller cannot tell which it was, the log can.
+        A move the file's state does not allow is a conflict (HTTP 409), not bad input."""
         try:
             yield
+        except TransitionError as exc:
+            if exc.code in STATE_CONFLICTS:  # a fine request the file's state does not allow: 409
+                raise ConflictError(exc.code, exc.message, exc.details) from exc
+            raise
         except NotFoundError:
             reason = f"no such {resource.split(':', 1)[0]} in {user.organisation.country}'s programs"
             self._record(user, operation, resource, Outcome.DENIED, reason)
