@@ -50,6 +50,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         service.decide(usa, done.application_id, "interview", "clean vetting")
         member = service.decide(usa, done.application_id, "approve", "interviewed").membership
         assert member is not None
+        # The next morning a list names her: re-vetting suspends the membership and queues an alert.
+        service.suspend_for_alert(member.membership_id, reason="named on a list update")
     with serve(node, mount_taxii=False) as base:
         yield World(base, member.membership_id)
 
@@ -111,6 +113,25 @@ def test_analyst_vets_approves_and_reads_the_member_page(console: Console) -> No
     expect(page.locator("ol.transitions li").last).to_contain_text("pending a document check")
     page.get_by_role("link", name="Programs", exact=True).click()
     expect(page.locator("table.applications tbody tr", has_text=CLEAN)).to_have_count(0)  # left the queue
+
+
+def test_a_member_suspended_by_re_vetting_shows_the_alert(console: Console, live: World) -> None:
+    from playwright.sync_api import expect
+
+    page = console.page
+    console.sign_in("usa.analyst")
+    page.get_by_role("link", name="Programs", exact=True).click()
+    page.get_by_role("link", name=live.member_id).click()
+    expect(page.locator("#membership-state")).to_have_text("suspended")
+    alerts = page.locator("table.member-alerts tbody tr")
+    expect(alerts).to_have_count(1)
+    expect(alerts.first).to_contain_text("open")
+    expect(page.locator("ol.transitions li").last).to_contain_text("named on a list update")
+    expect(page.get_by_role("button", name="Reinstate")).to_be_visible()  # what a suspension offers
+    expect(page.get_by_role("button", name="Suspend")).to_have_count(0)
+    console.shot("suspended-member")
+    alerts.first.get_by_role("link").click()
+    expect(page.locator("main")).to_contain_text(live.member_id)  # the alert carries the member's context
 
 
 def test_mexico_gets_the_not_found_page_for_a_usa_member(console: Console, live: World) -> None:
