@@ -13,9 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
-from api_fixtures import Node, prepare, serve
+from api_fixtures import SUPER, Node, prepare, serve
+from cli_fixtures import write_ofac
 from programs_fixtures import application
 
+from cruce.service.lists import import_list
 from cruce.storage.audit import AuditLog
 from cruce.storage.store import open_store
 
@@ -198,3 +200,23 @@ def test_keyset_paging_walks_every_application_once(live: tuple[str, Node]) -> N
             if after is None:
                 break
         assert len(seen) == len(set(seen)) and made <= set(seen)
+
+
+def test_vetting_screens_and_records_what_the_server_has_loaded(live: tuple[str, Node]) -> None:
+    """A list version imported but not yet loaded is not claimed by a vetting; after the reload it is."""
+    _, node = live
+    with open_store(node.settings.resolved_database_url()) as store:
+        import_list(store, "us-ofac-sdn", write_ofac(node.settings.data_dir / "files-v2", 2))
+    with client(live, "usa.analyst") as usa:
+        data = as_json(application("sentri-applicant"))
+        data["applicant"]["nationality"] = "USA"
+        data["applicant"]["documents"] = [
+            {"kind": "passport", "number": "611111111", "country": "USA", "expires": "2031-01-01"}
+        ]
+        app_id = usa.post(f"{API}/applications", json=data).json()["application_id"]
+        before = usa.post(f"{API}/applications/{app_id}/vet").json()["vetting"]["lists"]
+        assert before == ["us-ofac-sdn@1"]
+        reloaded = usa.post("/api/v1/lists/reload", headers=node.headers(SUPER))
+        assert reloaded.status_code == 200, reloaded.text
+        after = usa.post(f"{API}/applications/{app_id}/vet").json()["vetting"]["lists"]
+        assert after == ["us-ofac-sdn@2"]

@@ -99,9 +99,10 @@ class Services:
         self.products = Products(ProductStore(store.engine), gate, clock)
         self.audit_trail = AuditTrail(self.audit, gate)
         self.cases = CaseService(store.engine, clock=clock, audit=self.audit, sharing=sharing)
-        # Vetting screens with the server's loaded matcher: a list reload is seen by the next vetting.
+        # Vetting screens with the server's loaded matcher (and records the versions it holds): a list
+        # reload is seen by the next vetting, and no second copy of the lists is kept in memory.
         self.program_service = ProgramService(
-            store, clock=clock, matcher=self.index.matcher, threshold=config.alert_threshold
+            store, clock=clock, threshold=config.alert_threshold, screening=self.index.screening
         )
         self.programs = ProgramDesk(self.program_service, self.audit_writer, clock=clock)
 
