@@ -1,6 +1,6 @@
 """`python -m benchmarks [screening-quality|screening-speed|risk-quality|risk-speed|sharing|assess-speed|
-programs-vetting|api-load|all]`, and `python -m benchmarks faults|soak` (issue 21: faults, storage growth,
-screening during an import).
+programs-vetting|network|fit-scorer|api-load|spark|all]` (spark: see benchmarks/spark.py for its options), and
+`python -m benchmarks faults|soak` (issue 21: faults, storage growth, screening during an import).
 
 Options: `--quick`, `--seed N`, `--systems` (screening quality), `--workers N`, and for api-load
 `--duration S` (default 300, quick 20; soak:
@@ -174,6 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "api-load",
             "faults",
             "soak",
+            "spark",
             "all",
         ),
     )
@@ -190,7 +191,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=None, help="api-load: seconds (300; quick 20)")
     parser.add_argument("--concurrency", type=int, default=16, help="api-load: requests in flight (16)")
     parser.add_argument("--server-workers", type=int, default=2, help="api-load: server processes (2)")
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
+    if args.benchmark == "spark":  # its own options (--rows, --declarations, --cores, --no-spark)
+        from benchmarks.spark import run_spark_benchmark
+
+        return run_spark_benchmark([*rest, *(["--quick"] if args.quick else []), "--seed", str(args.seed)])
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     systems = tuple(s.strip() for s in args.systems.split(",") if s.strip())
     unknown = set(systems) - {"cruce", "nomenklatura", "rapidfuzz"}
     if unknown:

@@ -12,7 +12,20 @@ from importlib.abc import MetaPathFinder
 from importlib.machinery import ModuleSpec
 from types import ModuleType
 
-BLOCKED = frozenset({"lightgbm", "sklearn", "pandas", "scipy", "matplotlib", "faker", "psycopg", "pyspark"})
+BLOCKED = frozenset(
+    {
+        "lightgbm",
+        "sklearn",
+        "pandas",
+        "scipy",
+        "matplotlib",
+        "faker",
+        "psycopg",
+        "pyspark",
+        "pyarrow",
+        "duckdb",
+    }
+)
 
 
 class _Refuse(MetaPathFinder):

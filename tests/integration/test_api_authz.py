@@ -136,6 +136,16 @@ ROUTES = (
     Route("POST", "/api/v1/products", only("analyst", "USA"), 201, body=product),  # MEX: not the owner
     Route("GET", "/api/v1/products", roles(READ)),
     Route("GET", "/api/v1/products/{product_id}", roles(READ)),  # MEX readers get the tear line
+    Route("GET", "/api/v1/incidents", roles(READ)),
+    Route("POST", "/api/v1/incidents", roles(WRITE), 201,
+          body=lambda r, c: {"json": {"kind": "flood", "name": f"flood {c} {r}", "marking": "C"}}),
+    Route("GET", "/api/v1/incidents/{incident_id}", roles(READ, "USA"), hidden=foreign(READ)),
+    Route("POST", "/api/v1/incidents/{incident_id}/sitreps", roles(WRITE, "USA"), 201,
+          body=lambda r, c: {"json": {"portions": [{"marking": "C", "text": f"sitrep by {c} {r}"}]}},
+          hidden=foreign(WRITE)),
+    Route("GET", "/api/v1/rescues/heatmap", roles(READ)),
+    Route("GET", "/api/v1/assessments", roles(READ)),
+    Route("GET", "/api/v1/assessments/{assessment_id}", roles(READ, "USA"), hidden=foreign(READ)),
     Route("GET", "/api/v1/audit/records", roles({"auditor"})),
     Route("GET", "/api/v1/audit/verify", roles({"auditor"})),
     Route("GET", "/api/v1/users", roles({"admin"})),
@@ -192,6 +202,25 @@ ROUTES = (
 ROUTES_BY_KEY = {(r.method, r.path): r for r in ROUTES}
 
 
+def _usa_only_assessment(store: Any) -> str:
+    """A stored assessment marked NOFORN throughout: MEX readers are told it does not exist."""
+    from cruce.assess.example import example_graph, example_scenarios
+    from cruce.assess.product import AssessmentMarkings
+    from cruce.assess.results import assess
+    from cruce.service.assess import AssessService
+    from cruce.storage.assess import RespondStore
+    from cruce.storage.audit import AuditLog
+
+    result = assess(example_graph(), example_scenarios(), samples=200, seed=1, workers=1, mitigations=())
+    secret = "S//NOFORN"
+    fields = {"title": "U//NOFORN", "summary": secret, "scenarios": secret, "mitigations": secret}
+    markings = AssessmentMarkings.from_dict({**fields, "assets": {"default": secret}})
+    account = SharingStore(store.engine).account(SUPER)
+    service = AssessService(RespondStore(store.engine), AuditLog(store.engine))
+    saved = service.save(account, result, markings, "USA only")
+    return saved.assessment_id
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Node, dict[str, str]]]:
     """A served node with USA resources: an alert, a product, a finished batch job."""
@@ -207,6 +236,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Node,
             SharingStore(store.engine).add_account(
                 "usa.sync", organisation="cbp", country="USA", clearance="S", roles=["officer"], kind="system"
             )
+            assessment_id = _usa_only_assessment(store)
         case = "case-usa-1"
         opened = usa.post(
             "/api/v1/cases",
@@ -230,10 +260,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Node,
                 "holder": "agent-a",
             },
         )
+        opened = usa.post("/api/v1/incidents", json={"kind": "hurricane", "name": "USA only", "marking": "C"})
+        assert opened.status_code == 201, opened.text
         programs = _programs(usa, node)
         params = {**programs, "alert_id": alert_id, "product_id": "report:USA-setup", "job_id": job["job_id"],
-                  "list_id": "us-ofac-sdn", "user_id": "usa.sync", "case_id": case,
-                  "partner": "MEX"}  # fmt: skip
+                  "list_id": "us-ofac-sdn", "user_id": "usa.sync", "case_id": case, "partner": "MEX",
+                  "incident_id": opened.json()["incident_id"], "assessment_id": assessment_id}  # fmt: skip
         yield base, node, params
 
 

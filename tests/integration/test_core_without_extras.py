@@ -51,6 +51,10 @@ def test_core_imports_and_screens_without_extras(tmp_path: Path) -> None:
         (("demo",), "synthetic"),
         (("simulate", "--port", "San Ysidro"), "risk"),
         (("assess", "detect", "x.csv"), "assess"),
+        (("screen", "batch", "x.csv", "-o", "y.csv", "--engine", "spark"), "spark"),
+        (("risk", "score", "x.csv", "-o", "y.csv", "--model", "m", "--engine", "spark"), "risk"),
+        (("screen", "batch", "x.parquet", "-o", "y.csv"), "batch"),
+        (("report", "y.csv"), "batch"),
     ],
 )
 def test_a_command_that_needs_an_extra_names_it(tmp_path: Path, args: tuple[str, ...], extra: str) -> None:

@@ -31,9 +31,11 @@ from cruce.api import auth, observability
 from cruce.api.errors import http_status
 from cruce.api.routers import (
     alerts,
+    assessments,
     audit,
     cases,
     crossings,
+    incidents,
     lists,
     matcher,
     products,
@@ -51,6 +53,7 @@ from cruce.service.signin import ThrottlePolicy
 from cruce.storage.credentials import PasswordHasher, PasswordPolicy
 from cruce.storage.store import open_store
 from cruce.web import cases as console_cases
+from cruce.web import incidents as incident_pages
 from cruce.web import programs as console_programs
 from cruce.web import routes as console
 
@@ -119,7 +122,11 @@ def create_app(
     observability.install(app, store.engine, settings.metrics_token)
     app.include_router(auth.router)
     app.state.cases = services.cases
-    for router in (screening, matcher, lists, alerts, crossings, products, audit, users, cases, programs):
+    routers = (
+        screening, matcher, lists, alerts, crossings, products, audit, users, cases, incidents, assessments,
+        programs,
+    )  # fmt: skip
+    for router in routers:
         app.include_router(router.router, responses=ERRORS)
 
     @app.get("/api/v1/health", response_model=Health, tags=["health"], summary="Liveness (no sign-in)")
@@ -128,6 +135,7 @@ def create_app(
 
     app.include_router(console.router)  # the web console: sign-in at /, pages under /console
     app.include_router(console_cases.router)
+    app.include_router(incident_pages.router)  # incidents, their boards and the rescue heat map
     app.include_router(console_programs.router)
     app.mount(console.STATIC_PATH, console.static_files(), name="static")
 

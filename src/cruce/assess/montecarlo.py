@@ -23,6 +23,7 @@ with the same seed uses common random numbers and its difference to the baseline
 
 from __future__ import annotations
 
+import itertools
 import math
 import multiprocessing
 import time
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cruce.assess.graph import DependencyGraph, EdgeTable
-from cruce.assess.scenarios import Mitigation, Scenario
+from cruce.assess.scenarios import AssetColumns, Mitigation, Scenario
 from cruce.core.errors import InputError
 
 METRICS = ("trade_usd", "crossings", "people")
@@ -62,7 +63,7 @@ class _Prepared:
 class _Job:
     prepared: tuple[_Prepared, ...]
     n_assets: int
-    rates: np.ndarray  # (N, 3) trade USD per hour, crossings per hour, people served
+    rates: tuple[np.ndarray, ...]  # per asset: trade USD per hour, crossings per hour, people served
     groups: int
     group_size: int
     groups_per_chunk: int
@@ -84,6 +85,11 @@ class Simulation:
     asset_loss: np.ndarray  # (3, G, N) by the asset whose failure started the cascade that caused it
     asset_outage_hours: np.ndarray  # (G, N) expected annual outage hours of each asset, cascades included
     touched: int  # asset-scenario pairs exposed (targets of each scenario)
+    outages: int = 0  # (event, asset) outages simulated, cascades included: the work done
+
+    @property
+    def outages_per_year(self) -> float:
+        return self.outages / max(1, self.samples)
 
     @property
     def groups(self) -> int:
@@ -110,7 +116,8 @@ def simulate(
     if not scenarios:
         raise InputError("no_scenarios", "an assessment needs at least one scenario")
     started = time.perf_counter()
-    prepared = tuple(_prepare(graph, s, mitigation) for s in scenarios)
+    columns = AssetColumns.of(graph.assets)
+    prepared = tuple(_prepare(graph, columns, s, mitigation) for s in scenarios)
     groups = min(MAX_GROUPS, samples // 10)
     group_size = samples // groups
     # Cells (events × touched assets) expected per simulated year bound how many years fit in a chunk.
@@ -118,7 +125,15 @@ def simulate(
     groups_per_chunk = int(max(1, min(groups, CHUNK_CELLS // max(1.0, per_year * group_size))))
     chunks = math.ceil(groups / groups_per_chunk)
     seeds = tuple(np.random.SeedSequence(seed).spawn(chunks))
-    job = _Job(prepared, len(graph), consequence_rates(graph), groups, group_size, groups_per_chunk, seeds)
+    job = _Job(
+        prepared,
+        len(graph),
+        tuple(np.ascontiguousarray(consequence_rates(graph).T)),
+        groups,
+        group_size,
+        groups_per_chunk,
+        seeds,
+    )
     workers = max(1, min(workers, chunks))
     if workers == 1:
         parts = [_run_chunks(job, list(range(chunks)))]
@@ -134,6 +149,7 @@ def simulate(
     scenario_loss = np.zeros((3, s, groups), np.float64)
     asset_loss = np.zeros((3, groups, n), np.float64)
     asset_hours = np.zeros((groups, n), np.float64)
+    outages = 0
     for part in parts:
         for chunk, values in part.items():
             g0 = chunk * groups_per_chunk
@@ -142,6 +158,7 @@ def simulate(
             scenario_loss[:, :, g] = values[3]
             asset_loss[:, g, :] = values[4]
             asset_hours[g, :] = values[5]
+            outages += int(values[6][0])
     return Simulation(
         samples=groups * group_size,
         group_size=group_size,
@@ -154,12 +171,15 @@ def simulate(
         asset_loss=asset_loss,
         asset_outage_hours=asset_hours,
         touched=sum(int(p.targets.size) for p in prepared),
+        outages=outages,
     )
 
 
-def _prepare(graph: DependencyGraph, scenario: Scenario, mitigation: Mitigation | None) -> _Prepared:
+def _prepare(
+    graph: DependencyGraph, columns: AssetColumns, scenario: Scenario, mitigation: Mitigation | None
+) -> _Prepared:
     assets = graph.assets
-    targets = scenario.targets.select(assets).astype(np.int64)
+    targets = scenario.targets.select(columns).astype(np.int64)
     if mitigation is not None:
         extra, transmit = mitigation.edge_changes(graph)
         edges = graph.edge_table(extra, transmit)
@@ -228,6 +248,7 @@ def _run_chunk(job: _Job, rng: np.random.Generator, gpc: int) -> tuple[np.ndarra
     asset_hours = np.zeros((gpc, n), np.float64)
     by_origin: list[tuple[np.ndarray, np.ndarray]] = []
     by_node: list[tuple[np.ndarray, np.ndarray]] = []
+    outages = 0
     for s, prep in enumerate(job.prepared):
         scenario = prep.scenario
         t = scenario.threat.sample(rng, gpc)
@@ -249,8 +270,12 @@ def _run_chunk(job: _Job, rng: np.random.Generator, gpc: int) -> tuple[np.ndarra
             omult=prep.omult,
         )
         g = group[out.event]
-        rates = job.rates[out.node]
-        contributions = np.stack([out.hours * rates[:, 0], out.hours * rates[:, 1], rates[:, 2]])
+        hours = out.hours
+        outages += hours.size
+        contributions = np.empty((3, hours.size), np.float64)
+        np.multiply(hours, job.rates[0][out.node], out=contributions[0])
+        np.multiply(hours, job.rates[1][out.node], out=contributions[1])
+        contributions[2] = job.rates[2][out.node]
         for m in range(3):
             scenario_loss[m, s, :] = np.bincount(g, weights=contributions[m], minlength=gpc) / gs
         by_origin.append((g * n + out.origin, contributions))
@@ -263,7 +288,8 @@ def _run_chunk(job: _Job, rng: np.random.Generator, gpc: int) -> tuple[np.ndarra
         keys = np.concatenate([k for k, _ in by_node])
         hours = np.concatenate([h for _, h in by_node])
         asset_hours = np.bincount(keys, weights=hours, minlength=gpc * n).reshape(gpc, n) / gs
-    return factors[0], factors[1], factors[2], scenario_loss, asset_loss, asset_hours
+    done = np.array([outages], np.int64)
+    return factors[0], factors[1], factors[2], scenario_loss, asset_loss, asset_hours, done
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,32 +302,29 @@ class Outages:
     origin: np.ndarray  # global asset index of the directly failed asset behind it
 
 
-def _hash16(salt: np.uint64, counter: np.ndarray) -> np.ndarray:
-    """16 uniform bits from (salt, counter) by the splitmix64 finaliser (vectorised, wrapping uint64)."""
-    z = counter.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) + salt
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return (z ^ (z >> np.uint64(31))) >> np.uint64(48)
-
-
-_RANK_BITS = 21
-_RANK_MAX = (1 << _RANK_BITS) - 1  # outage hours ranked in 1/100 h up to ~20,000 h (ties beyond: either)
+_BLOCK_CELLS = 1 << 22  # events × assets per propagation block: the dedupe key's pair part fits 22 bits
 
 
 def _into_buckets(
     buckets: list[list[tuple[np.ndarray, ...]]], level: np.ndarray, part: tuple[np.ndarray, ...]
 ) -> None:
-    """File outages under the DAG level of their asset (a level is final once all lower ones are done)."""
+    """File outages under the DAG level of their asset (a level is final once all lower ones are done).
+
+    Levels are small integers (int8/int16), so the stable argsort is numpy's one-pass radix sort.
+    """
     levels = level[part[1]]
-    present = np.unique(levels)
+    if levels.size == 0:
+        return
+    counts = np.bincount(levels)
+    present = np.flatnonzero(counts)
     if present.size == 1:
         buckets[int(present[0])].append(part)
         return
     order = np.argsort(levels, kind="stable")
-    bounds = np.searchsorted(levels[order], present)
-    for lev, lo, hi in zip(present, bounds, [*bounds[1:], order.size], strict=True):
-        idx = order[lo:hi]
-        buckets[int(lev)].append(tuple(a[idx] for a in part))
+    bounds = np.cumsum(counts)
+    for lev in present.tolist():
+        idx = order[bounds[lev] - counts[lev] : bounds[lev]]
+        buckets[lev].append(tuple(a[idx] for a in part))
 
 
 def cascade(
@@ -318,7 +341,8 @@ def cascade(
 
     Each target fails with probability vulnerability × vmult and stays out outage_hours × omult; a dependent
     is out for (provider's hours − survive hours) × capacity lost when the loss transmits (probability per
-    edge), its worst input deciding; the pass runs level by level over the DAG on failures only.
+    edge), its worst input deciding; the pass runs level by level over the DAG on failures only, in blocks
+    of events small enough that the worst-input dedupe is a scatter into a dense scratch, not a sort.
     """
     e, k = vulnerability.size, targets.size
     n = edges.level.size
@@ -326,61 +350,161 @@ def cascade(
     omult = np.ones(k, np.float32) if omult is None else omult
     thresholds = (vulnerability.astype(np.float32) * np.float32(65536.0))[:, None] * vmult[None, :]
     salt = np.uint64(rng.integers(0, 2**63))
-    n_edges = max(1, edges.dst.size)
-    ev, col = np.nonzero(_uint16(rng, (e, k)) < thresholds)
+    ev, col = np.nonzero(_uint16(rng, (e, k)) < thresholds)  # ev ascending
     node = targets[col]
     hours = (outage_hours.astype(np.float32)[ev] * omult[col]).astype(np.float32)
     keep = hours > 0
-    depth = edges.depth
-    buckets: list[list[tuple[np.ndarray, ...]]] = [[] for _ in range(depth + 1)]
-    _into_buckets(buckets, edges.level, (ev[keep].astype(np.int64), node[keep], hours[keep], node[keep]))
-    done: list[tuple[np.ndarray, ...]] = []
-    for level in range(depth + 1):
-        if not buckets[level]:
-            continue
-        lev_ev, lev_node, lev_hours, lev_origin = (
-            np.concatenate([p[i] for p in buckets[level]]) for i in range(4)
-        )
-        buckets[level] = []
-        # The worst input decides: one sort on (event, asset, longest outage first) packed in an int64.
-        pair = lev_ev * n + lev_node
-        rank = np.minimum(lev_hours * 100.0, _RANK_MAX).astype(np.int64)
-        order = np.argsort((pair << _RANK_BITS) | (_RANK_MAX - rank))
-        pair = pair[order]
-        first = np.ones(pair.size, dtype=bool)
-        first[1:] = pair[1:] != pair[:-1]
-        chosen = order[first]
-        lev_ev, lev_node, lev_hours, lev_origin = (
-            a[chosen] for a in (lev_ev, lev_node, lev_hours, lev_origin)
-        )
-        done.append((lev_ev, lev_node, lev_hours, lev_origin))
-        if level == depth:
-            break
-        # Pass the outage on along every out-edge.
-        starts, ends = edges.start[lev_node], edges.start[lev_node + 1]
-        lengths = ends - starts
-        total = int(lengths.sum())
-        if not total:
-            continue
-        row = np.repeat(np.arange(lev_node.size), lengths)
-        edge = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
-        passed = (lev_hours[row] - edges.survive_hours[edge]) * edges.capacity_lost[edge]
-        hit = passed > 0
-        uncertain = hit & (edges.transmit_threshold[edge] < 65536)
-        if uncertain.any():
-            # Counter-based draws keyed on (event, edge): the same edge in the same event gets the same
-            # number whatever else failed, so a mitigated run keeps its common random numbers.
-            draws = _hash16(salt, lev_ev[row[uncertain]] * n_edges + edge[uncertain])
-            hit[uncertain] = draws < edges.transmit_threshold[edge[uncertain]]
-        if hit.any():
-            row, edge = row[hit], edge[hit]
-            _into_buckets(buckets, edges.level, (lev_ev[row], edges.dst[edge], passed[hit], lev_origin[row]))
-    if not done:
+    ev, node, hours = ev[keep].astype(np.int64), node[keep].astype(np.int64), hours[keep]
+    if not ev.size:
         empty = np.zeros(0, np.int64)
         return Outages(empty, empty, np.zeros(0), empty)
+    if n >= 1 << _ORIGIN_BITS:
+        raise InputError("too_many_assets", f"at most {(1 << _ORIGIN_BITS) - 1:,} assets per assessment")
+    plan = _Plan(edges, salt, n)
+    block = max(1, _BLOCK_CELLS // max(1, n))
+    cuts = np.searchsorted(ev, np.arange(0, e + block, block))
+    done: list[tuple[np.ndarray, ...]] = []
+    for b, (lo, hi) in enumerate(itertools.pairwise(cuts)):
+        if hi > lo:
+            done += plan.propagate(b * block, ev[lo:hi], node[lo:hi], hours[lo:hi])
+    evo = np.concatenate([p[0] for p in done])
     return Outages(
-        event=np.concatenate([p[0] for p in done]).astype(np.int64),
+        event=evo >> _ORIGIN_BITS,
         node=np.concatenate([p[1] for p in done]).astype(np.int64),
         hours=np.concatenate([p[2] for p in done]).astype(np.float64),
-        origin=np.concatenate([p[3] for p in done]).astype(np.int64),
+        origin=evo & _ORIGIN_MASK,
     )
+
+
+_ORIGIN_BITS = 24  # an outage carries (event << 24 | origin) in one int64: one gather, not two
+_ORIGIN_MASK = (1 << _ORIGIN_BITS) - 1
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+class _Plan:
+    """The per-call state of a cascade: level keys and the keys of the transmission draws."""
+
+    def __init__(self, edges: EdgeTable, salt: np.uint64, n: int) -> None:
+        self.edges = edges
+        self.n = n
+        self.depth = edges.depth
+        self.level = edges.level.astype(np.int8 if self.depth < 127 else np.int16)
+        self.salt = salt
+
+    def _draws(self, event_keys: np.ndarray, ev: np.ndarray, edge: np.ndarray) -> np.ndarray:
+        """Transmission draws keyed on (event, edge): a key per event (from this call's salt) mixed with a
+        fixed key per edge, so an edge's draw in an event does not depend on what else failed."""
+        z = event_keys[ev] ^ _edge_keys(self.edges.dst.size)[edge]
+        z *= _MIX1
+        z ^= z >> np.uint64(31)
+        z *= _MIX2
+        return np.asarray(z >> np.uint64(48))
+
+    @staticmethod
+    def _worst(pair: np.ndarray, hours: np.ndarray) -> np.ndarray:
+        """Rows keeping the longest outage of each (event, asset) pair (one of them on a near-tie).
+
+        One in-place sort of packed int64 keys (pair | hours' float bits | row), not an argsort: positive
+        float32 bit patterns order like their values, truncated to the bits left over (≥ 8).
+        """
+        m = pair.size
+        row_bits = max(1, (m - 1).bit_length())
+        pair_bits = max(1, int(pair.max()).bit_length())
+        hour_bits = min(31, 63 - row_bits - pair_bits)
+        if hour_bits < 8:
+            order = np.lexsort((-hours, pair))
+            first = np.ones(m, dtype=bool)
+            first[1:] = pair[order][1:] != pair[order][:-1]
+            return np.asarray(order[first])
+        key = pair << (hour_bits + row_bits)
+        key |= (hours.view(np.int32).astype(np.int64) >> (31 - hour_bits)) << row_bits
+        key |= np.arange(m, dtype=np.int64)
+        key.sort()
+        group = key >> (hour_bits + row_bits)
+        last = np.ones(m, dtype=bool)
+        last[:-1] = group[1:] != group[:-1]
+        return np.asarray(key[last] & ((1 << row_bits) - 1))
+
+    def propagate(
+        self, e0: int, ev: np.ndarray, node: np.ndarray, hours: np.ndarray
+    ) -> list[tuple[np.ndarray, ...]]:
+        """Cascade the direct failures of one block of events (global event ids from `e0`)."""
+        edges, n, depth = self.edges, self.n, self.depth
+        buckets: list[list[tuple[np.ndarray, ...]]] = [[] for _ in range(depth + 1)]
+        _into_buckets(buckets, self.level, ((ev << _ORIGIN_BITS) | node, node, hours))
+        done: list[tuple[np.ndarray, ...]] = []
+        direct = True  # level 0's only part is the direct failures: unique (event, target) already
+        base = np.int64(e0) * n
+        last = int(ev[-1]) + 1
+        event_keys = _hash64(self.salt, np.arange(e0, last, dtype=np.uint64))  # this block's events
+        for level in range(depth + 1):
+            parts = buckets[level]
+            if not parts:
+                continue
+            if len(parts) == 1:
+                lev_evo, lev_node, lev_hours = parts[0]
+            else:
+                lev_evo, lev_node, lev_hours = (np.concatenate([p[i] for p in parts]) for i in range(3))
+            buckets[level] = []
+            if not (direct and len(parts) == 1):
+                pair = (lev_evo >> _ORIGIN_BITS) * n
+                pair += lev_node
+                pair -= base
+                chosen = self._worst(pair, lev_hours)
+                if chosen.size < lev_evo.size:
+                    lev_evo, lev_node, lev_hours = lev_evo[chosen], lev_node[chosen], lev_hours[chosen]
+            direct = False
+            done.append((lev_evo, lev_node, lev_hours))
+            if level == depth:
+                break
+            # Pass the outage on along every out-edge.
+            starts = edges.start[lev_node]
+            lengths = edges.start[lev_node + 1] - starts
+            total = int(lengths.sum())
+            if not total:
+                continue
+            row = np.repeat(np.arange(lev_node.size), lengths)
+            edge = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+            edge += np.arange(total)
+            passed = lev_hours[row]
+            passed -= edges.survive_hours[edge]
+            passed *= edges.capacity_lost[edge]
+            hit = np.flatnonzero(passed > 0)
+            row, edge, passed = row[hit], edge[hit], passed[hit]
+            threshold = edges.transmit_threshold[edge]
+            uncertain = np.flatnonzero(threshold < 65536)
+            evo = lev_evo[row]
+            if uncertain.size:
+                draws = self._draws(event_keys, (evo[uncertain] >> _ORIGIN_BITS) - e0, edge[uncertain])
+                kept = np.ones(row.size, dtype=bool)
+                kept[uncertain] = draws < threshold[uncertain]
+                evo, edge, passed = evo[kept], edge[kept], passed[kept]
+            if evo.size:
+                _into_buckets(buckets, self.level, (evo, edges.dst[edge], passed))
+        return done
+
+
+_EDGE_KEYS = np.zeros(0, np.uint64)
+
+
+def _edge_keys(count: int) -> np.ndarray:
+    """Fixed pseudo-random keys for edges 0..count-1 (grown on demand; same values in every process)."""
+    global _EDGE_KEYS  # noqa: PLW0603 - a deterministic cache: every value is a pure function of its index
+    keys = _EDGE_KEYS
+    if keys.size < count:
+        keys = _hash64(np.uint64(0x5851F42D4C957F2D), np.arange(max(count, 2 * keys.size), dtype=np.uint64))
+        _EDGE_KEYS = keys
+    return keys
+
+
+def _hash64(salt: np.uint64, counter: np.ndarray) -> np.ndarray:
+    """64 well-mixed bits from (salt, counter) by the splitmix64 finaliser (vectorised, wrapping uint64)."""
+    z = counter * np.uint64(0x9E3779B97F4A7C15)
+    z += salt
+    z ^= z >> np.uint64(30)
+    z *= _MIX1
+    z ^= z >> np.uint64(27)
+    z *= _MIX2
+    z ^= z >> np.uint64(31)
+    return np.asarray(z)

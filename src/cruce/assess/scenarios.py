@@ -67,20 +67,44 @@ class Selector:
     owners: frozenset[str] = frozenset()
     area: Area | None = None
 
-    def select(self, assets: Sequence[Asset]) -> np.ndarray:
-        """Indices of the selected assets (vectorised over the area test)."""
-        mask = np.ones(len(assets), dtype=bool)
+    def select(self, assets: Sequence[Asset] | AssetColumns) -> np.ndarray:
+        """Indices of the selected assets (vectorised; pass `AssetColumns` to select many times)."""
+        cols = assets if isinstance(assets, AssetColumns) else AssetColumns.of(assets)
+        mask = np.ones(cols.size, dtype=bool)
         if self.asset_ids:
-            mask &= np.fromiter((a.asset_id in self.asset_ids for a in assets), bool, len(assets))
+            mask &= np.isin(cols.ids, np.array(sorted(self.asset_ids), dtype=object))
         if self.kinds:
-            mask &= np.fromiter((a.kind in self.kinds for a in assets), bool, len(assets))
+            mask &= np.isin(cols.kinds, np.array(sorted(k.value for k in self.kinds), dtype=object))
         if self.owners:
-            mask &= np.fromiter((a.owner_country in self.owners for a in assets), bool, len(assets))
+            mask &= np.isin(cols.owners, np.array(sorted(self.owners), dtype=object))
         if self.area is not None:
-            lat = np.fromiter((a.latitude for a in assets), float, len(assets))
-            lon = np.fromiter((a.longitude for a in assets), float, len(assets))
-            mask &= within_km(lat, lon, self.area)
+            mask &= within_km(cols.latitude, cols.longitude, self.area)
         return np.flatnonzero(mask)
+
+
+@dataclass(frozen=True, slots=True)
+class AssetColumns:
+    """The asset fields selectors read, as arrays built once (10,000 assets × 40 scenarios adds up)."""
+
+    ids: np.ndarray
+    kinds: np.ndarray
+    owners: np.ndarray
+    latitude: np.ndarray
+    longitude: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return int(self.ids.size)
+
+    @classmethod
+    def of(cls, assets: Sequence[Asset]) -> AssetColumns:
+        return cls(
+            ids=np.array([a.asset_id for a in assets], dtype=object),
+            kinds=np.array([a.kind.value for a in assets], dtype=object),
+            owners=np.array([a.owner_country for a in assets], dtype=object),
+            latitude=np.array([a.latitude for a in assets], dtype=np.float64),
+            longitude=np.array([a.longitude for a in assets], dtype=np.float64),
+        )
 
 
 def within_km(lat: np.ndarray, lon: np.ndarray, area: Area) -> np.ndarray:

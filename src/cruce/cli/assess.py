@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich import box
@@ -39,6 +39,14 @@ def run(  # noqa: PLR0917 - Typer turns each parameter into an option
     example: Annotated[
         bool, typer.Option("--example", help="Shipped example: BTS ports + synthetic grid.")
     ] = False,
+    store_as: Annotated[
+        str | None,
+        typer.Option("--store-as", help="Store the assessment as this account (partners read it)."),
+    ] = None,
+    markings: Annotated[
+        Path | None, typer.Option("--markings", help="YAML markings block for the stored product.")
+    ] = None,
+    title: Annotated[str, typer.Option(help="Title of the stored assessment.")] = "Joint infrastructure risk",
 ) -> None:
     """Rank assets and scenarios with 90% intervals, a tornado and mitigations compared."""
     require("assess")
@@ -97,6 +105,88 @@ def run(  # noqa: PLR0917 - Typer turns each parameter into an option
     if report is not None:
         write_html(result, report)
         _say(f"wrote the report to {escape(str(report))}")
+    if store_as is not None:
+        _store(result, store_as, markings, title)
+
+
+def _store(result: Any, store_as: str, markings: Path | None, title: str) -> None:
+    import yaml
+
+    from cruce.assess.product import AssessmentMarkings
+    from cruce.cli.config import open_configured_store
+    from cruce.service.assess import AssessService
+    from cruce.storage.assess import RespondStore
+    from cruce.storage.audit import AuditLog
+    from cruce.storage.sharing import SharingStore
+
+    data = None
+    if markings is not None:
+        try:
+            loaded = yaml.safe_load(markings.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise InputError("bad_markings", f"cannot read markings from {markings}: {exc}") from exc
+        data = loaded.get("markings", loaded) if isinstance(loaded, dict) else None
+    with open_configured_store() as store:
+        account = SharingStore(store.engine).account(store_as)
+        service = AssessService(RespondStore(store.engine), AuditLog(store.engine))
+        saved = service.save(account, result, AssessmentMarkings.from_dict(data), title)
+    _say(f"stored {saved.assessment_id} [{escape(saved.banner)}]: {len(saved.assets)} assets in its table")
+
+
+@assess_app.command("ls")
+def ls(as_user: Annotated[str, typer.Option("--as", help="The account reading.")]) -> None:
+    """Stored assessments this account may read."""
+    from cruce.cli.config import open_configured_store
+    from cruce.service.assess import AssessService
+    from cruce.storage.assess import RespondStore
+    from cruce.storage.audit import AuditLog
+    from cruce.storage.sharing import SharingStore
+
+    with open_configured_store() as store:
+        account = SharingStore(store.engine).account(as_user)
+        rows = AssessService(RespondStore(store.engine), AuditLog(store.engine)).assessments(account)
+    for a in rows:
+        _say(f"{a.assessment_id} {a.country} {a.created_at:%Y-%m-%d} [{escape(a.banner)}] {escape(a.title)}")
+    if not rows:
+        _say("no stored assessment you may read")
+
+
+@assess_app.command("show")
+def show(
+    assessment_id: str, as_user: Annotated[str, typer.Option("--as", help="The account reading.")]
+) -> None:
+    """One stored assessment as this account may read it: its portions and its asset table with risk."""
+    from cruce.cli.config import open_configured_store
+    from cruce.service.assess import AssessService
+    from cruce.storage.assess import RespondStore
+    from cruce.storage.audit import AuditLog
+    from cruce.storage.sharing import SharingStore
+
+    with open_configured_store() as store:
+        account = SharingStore(store.engine).account(as_user)
+        view = AssessService(RespondStore(store.engine), AuditLog(store.engine)).assessment(
+            account, assessment_id
+        )
+    _say(f"[bold]{escape(view.banner)}[/] {escape(view.title)} ({view.country}, {view.samples:,} years)")
+    for marking, text in view.portions:
+        _say(f"  ({escape(marking)}) {escape(text)}")
+    if view.withheld:
+        _say(f"  [dim]{view.withheld} portion(s) not released to {account.country}[/]")
+    table = Table(title=f"Assets by risk ({view.metric}/yr)", box=box.SIMPLE_HEAD)
+    for column in ("#", "asset", "kind", "owner", "expected", "90% interval", "out h/yr", "marking"):
+        table.add_column(column)
+    for a in view.assets:
+        table.add_row(
+            str(a.rank),
+            escape(a.name),
+            a.kind,
+            a.owner_country,
+            f"{a.expected:,.0f}",
+            f"{a.low:,.0f} – {a.high:,.0f}",
+            f"{a.outage_hours_per_year:,.1f}",
+            escape(a.marking),
+        )
+    console.print(table)
 
 
 @assess_app.command("detect")

@@ -28,10 +28,20 @@ from typer.core import TyperGroup
 from cruce import __version__
 from cruce.cli.assess import assess_app
 from cruce.cli.audit import audit_app
+from cruce.cli.batch import (
+    Engine,
+    EngineOption,
+    MasterOption,
+    PartitionsOption,
+    report,
+    screen_batch_table,
+    wants_table_path,
+)
 from cruce.cli.cases import cases_app, resolve
 from cruce.cli.config import load_matcher as _load_matcher
 from cruce.cli.config import load_settings as _settings
 from cruce.cli.config import open_configured_store
+from cruce.cli.incidents import incidents_app
 from cruce.cli.output import advance as _advance
 from cruce.cli.output import console, err_console
 from cruce.cli.output import plural as _plural
@@ -90,8 +100,10 @@ app.add_typer(partners_app, name="partners")
 app.command("serve")(serve)
 app.add_typer(assess_app, name="assess")
 app.add_typer(programs_app, name="programs")
+app.add_typer(incidents_app, name="incidents")
 app.command("resolve")(resolve)
 app.add_typer(cases_app, name="cases")
+app.command("report")(report)
 
 
 def _print_help(ctx: Any) -> None:
@@ -377,20 +389,28 @@ def _explain_matcher() -> None:
 
 
 @screen_app.command("batch")
-def screen_batch(
+def screen_batch(  # noqa: PLR0917 - Typer turns each parameter into an option
     input_path: Annotated[
         Path,
-        typer.Argument(help="CSV: id,name[,schema,birth_date,country,gender,documents].", metavar="INPUT"),
+        typer.Argument(
+            help="CSV or Parquet: id,name[,schema,birth_date,country,gender,documents].", metavar="INPUT"
+        ),
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the candidates CSV.")],
     top: Annotated[int, typer.Option(help="Candidates per query.", min=1)] = 5,
     workers: Annotated[
         int | None, typer.Option(help="Worker processes (default: CRUCE_WORKERS or 2).", min=1)
     ] = None,
+    engine: EngineOption = Engine.local,
+    master: MasterOption = "local[2]",
+    partitions: PartitionsOption = None,
 ) -> None:
-    """Screen every row of a CSV file; streams, so files of millions of rows are fine."""
+    """Screen every row of a CSV or Parquet file; streams, so files of millions of rows are fine."""
     from cruce.service.screening import check_batch_paths, screen_file
 
+    if wants_table_path(input_path, output, engine):  # Parquet or Spark: cruce.cli.batch
+        screen_batch_table(input_path, output, top, workers, engine, master, partitions)
+        return
     settings = _settings()
     check_batch_paths(input_path, output)  # a bad file fails now, not after the lists are loaded
     total = _count_lines(input_path)
@@ -459,7 +479,7 @@ def demo(
     _demo_border_day(seed, workers or settings.workers)
     _demo_cargo(settings.ensure_data_dir() / "demo-cargo", seed)
     _demo_sharing(report)
-    _demo_emergency(seed)
+    _demo_emergency(seed, settings.ensure_data_dir() / "demo-response")
     with open_store(f"sqlite:///{demo_db}") as cases_store:
         _demo_cases(cases_store)
     _say(f"Demo store: {escape(str(demo_db))}. All of the above is synthetic data.")
@@ -529,9 +549,10 @@ def _demo_sharing(report: Any) -> None:
         _prose(escape(version.render()))
 
 
-def _demo_emergency(seed: int) -> None:
-    """Part 5: a hurricane cuts a port's power; the cascade, the diversion, and MEX's assessment tear line."""
-    from cruce.service.demo import run_emergency_demo
+def _demo_emergency(seed: int, directory: Path) -> None:
+    """Part 5: a hurricane cuts a port's power; the cascade, the diversion, and MEX's assessment tear line;
+    then the joint response: a sitrep and MEX's tear line of it, a rescue, a repatriation and its receipt."""
+    from cruce.service.demo import run_emergency_demo, run_response_demo
 
     console.rule("[bold]5. A joint emergency and the shared risk assessment (synthetic grid)")
     demo = run_emergency_demo(seed=seed)
@@ -549,6 +570,20 @@ def _demo_emergency(seed: int) -> None:
     for portion in demo.mexico.all_portions[:4]:
         _prose(escape(str(portion)))
     _prose(f"  … banner {escape(str(demo.mexico.banner))}")
+    directory.mkdir(parents=True, exist_ok=True)
+    response = run_response_demo(demo, directory)
+    usa, mex = response.sitrep_usa, response.sitrep_mex
+    _prose(f"\n[bold]Sitrep[/bold] written by USA [{escape(usa.banner)}], {len(usa.portions)} portions;"
+           f" [bold]MEX's tear line[/bold] [{escape(mex.banner)}], {mex.withheld} withheld:")  # fmt: skip
+    for banner, text in mex.portions:
+        _prose(escape(f"  ({banner}) {text}"))
+    rescue, transfer, receipt = response.rescue, response.transfer, response.receipt
+    _prose(escape(f"Rescue {rescue.rescue_id}: {rescue.people} people, {rescue.sector}, {rescue.cause}, "
+                  f"{rescue.outcome}."))  # fmt: skip
+    _prose(escape(f"Repatriation {transfer.transfer_id}: {transfer.people} people handed over to "
+                  f"{transfer.to_country} at {transfer.port}, {transfer.alerts} screening alerts; receipt by "
+                  f"{receipt.receipt_by} for {receipt.received} people."))  # fmt: skip
+    _prose(f"{response.audit_records} audit records, every step of the response among them.")
 
 
 def _demo_cases(store: Any) -> None:

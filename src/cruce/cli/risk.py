@@ -11,6 +11,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
+from cruce.cli.batch import Engine, EngineOption, MasterOption, PartitionsOption, score_spark
 from cruce.cli.output import console, err_console, plural, say, status
 from cruce.core.errors import InputError
 from cruce.core.extras import require
@@ -114,9 +115,18 @@ def score(  # noqa: PLR0917 - Typer turns each parameter into an option
             help="Explain every score (rules and model features); off for bulk rescoring.",
         ),
     ] = True,
+    engine: EngineOption = Engine.local,
+    master: MasterOption = "local[2]",
+    partitions: PartitionsOption = None,
 ) -> None:
     """Score declarations: writes the id column, score, critical_score and reasons."""
     require("risk")
+    if engine is Engine.spark:
+        score_spark(
+            input_path, output, model, mapping, _rules(rules), screen_parties, top, reasons, master,
+            partitions,
+        )  # fmt: skip
+        return
     from cruce.service.risk import mapping_for, score_file
 
     matcher = _party_matcher(mapping_for(model, mapping)) if screen_parties else None

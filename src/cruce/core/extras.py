@@ -8,7 +8,8 @@ CLI. The rest comes with extras (`pip install 'cruce[risk]'`, or `'cruce[all]'`)
     plot       matplotlib                              PR curves, assessment reports, heat maps
     synthetic  Faker                                   synthetic watchlists and travelers (`cruce demo`)
     postgres   psycopg                                 CRUCE_DATABASE_URL=postgresql+psycopg://...
-    spark      pyspark                                 declared for the batch back end; nothing uses it yet
+    batch      DuckDB                                  Parquet batch files, `cruce report`
+    spark      pyspark, pyarrow (+ risk, batch)        `--engine spark` for `screen batch` and `risk score`
 
 Code that needs an extra calls `require("risk")` (or `require("plot", "matplotlib")`) before importing it:
 a missing package then raises `MissingExtraError`, an `InputError` (the CLI prints one red line and exits 2;
@@ -28,7 +29,8 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "plot": ("matplotlib",),
     "synthetic": ("faker",),
     "postgres": ("psycopg",),
-    "spark": ("pyspark",),
+    "batch": ("duckdb",),
+    "spark": ("pyspark", "pyarrow"),
 }
 
 

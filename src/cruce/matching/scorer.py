@@ -26,7 +26,8 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class ScorerConfig:
-    """The scorer's numbers. Checked on cruce's development sets (held-out splits), see benchmarks/README."""
+    """The scorer's numbers. The threshold and the main weights are fitted on development data and judged on a
+    held-out half (`python -m benchmarks fit-scorer`; benchmarks/README: "Fitting the scorer")."""
 
     threshold: float = 0.80
     """Score at or above which a match is an alert: the evidence that agrees is at least four times what is

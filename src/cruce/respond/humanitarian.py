@@ -17,11 +17,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from cruce.core.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class Purpose(enum.StrEnum):
@@ -179,6 +182,8 @@ class Repatriation:
 
 def heatmap(rescues: Sequence[Rescue], *, people: bool = True) -> pd.DataFrame:
     """Incidents (or people) by sector (rows) and month (columns, YYYY-MM), zeros where none."""
+    import pandas as pd  # the assess extra: records and retention work without it
+
     if not rescues:
         return pd.DataFrame()
     frame = pd.DataFrame(

@@ -35,6 +35,7 @@ from cruce.service.cases import (
     ReferralView,
     case_network,
 )
+from cruce.service.respond import RepatriationView, RescueView, SitrepView
 from cruce.service.risk import score_file, train_model
 from cruce.service.screening import build_matcher, screen_queries
 from cruce.sharing.access import User
@@ -433,3 +434,65 @@ def run_cases_demo(store: Store, *, seed: int = 17) -> CasesDemo:
         referral,
         service.show(users["mex.analyst"], us_case),
     )
+
+
+# ---------------------------------------------------------------- the joint response (stored and audited)
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseDemo:
+    sitrep_usa: SitrepView
+    sitrep_mex: SitrepView
+    rescue: RescueView
+    transfer: RepatriationView
+    receipt: RepatriationView
+    audit_records: int
+
+
+def run_response_demo(emergency: EmergencyDemo, directory: Path) -> ResponseDemo:
+    """Through the real service on a scratch database: the incident opened and released to MEX, a US sitrep
+    (one NOFORN portion) and MEX's tear-line reading of it, one rescue, one repatriation hand-over to MEX
+    at Nogales with MEX's receipt. Every step is audited."""
+    from cruce.core.markings import Classification
+    from cruce.respond.humanitarian import PersonRecord, ScreeningResult
+    from cruce.service.respond import RespondService
+    from cruce.sharing.access import Role
+    from cruce.storage import open_store
+    from cruce.storage.assess import RespondStore
+    from cruce.storage.audit import AuditLog
+    from cruce.storage.sharing import Account
+
+    def account(user: str, country: str) -> Account:
+        roles = frozenset({Role.ANALYST, Role.RELEASING_OFFICER})
+        return Account(user, f"{country.lower()}-demo", country, country, Classification.SECRET, roles)
+
+    usa, mex = account("demo-usa", "USA"), account("demo-mex", "MEX")
+    closed = [p.asset.name for p in emergency.incident.closed()] or ["no port"]
+    receiving = [p.asset.name for p in emergency.incident.ports if p.status == "receiving"][:2]
+    with open_store(f"sqlite:///{directory / 'response.db'}") as store:
+        audit = AuditLog(store.engine)
+        service = RespondService(RespondStore(store.engine), audit)
+        incident = service.open_incident(usa, kind="hurricane", name=emergency.incident.incident.name,
+                                         marking="C//REL TO USA, MEX")  # fmt: skip
+        report = service.write_sitrep(usa, incident.incident_id, "Sitrep 1: hurricane at Brownsville", [
+            ("S//NOFORN", "The substation feeding the port lost its backup; restoration by a named crew."),
+            ("S//REL TO USA, MEX", f"{', '.join(closed)} closed; traffic diverts to {', '.join(receiving)}."),
+            ("U", "Expect long waits at the receiving ports for three days."),
+        ])  # fmt: skip
+        mexico = service.sitreps(mex, incident.incident_id)[0]
+        rescue = service.record_rescue(usa, occurred_at=service.clock(), latitude=26.05, longitude=-97.6,
+                                       sector="Rio Grande Valley", cause="drowning", people=3,
+                                       outcome="rescued")  # fmt: skip
+
+        def screen(person: PersonRecord) -> ScreeningResult:  # the demo has no lists in this database
+            return ScreeningResult(person.person_ref, False, "no list hit")
+
+        transfer = service.repatriate(
+            usa, to_country="MEX", port="Nogales", handover_at=service.clock(),
+            manifest=[{"given_name": "Rosa", "birth_year": 1994, "nationality": "MEX"},
+                      {"given_name": "Tomás", "birth_year": 2001, "nationality": "MEX"}],
+            screen=screen,
+        )  # fmt: skip
+        receipt = service.acknowledge(mex, transfer.transfer_id, transfer.people)
+        records = len(audit.records())
+    return ResponseDemo(report, mexico, rescue, transfer, receipt, records)

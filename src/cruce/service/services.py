@@ -15,6 +15,7 @@ from pathlib import Path
 from cruce.core.clock import Clock, utc_now
 from cruce.service.accounts import Accounts
 from cruce.service.alerts import AlertQueue, Alerts
+from cruce.service.assess import AssessService
 from cruce.service.auditing import AuditTrail
 from cruce.service.cases import CaseService
 from cruce.service.crossings import Crossings
@@ -25,10 +26,12 @@ from cruce.service.policy import Gate
 from cruce.service.products import Products
 from cruce.service.program_desk import ProgramDesk
 from cruce.service.programs import ProgramService
+from cruce.service.respond import RespondService
 from cruce.service.screen_jobs import BatchScreening
 from cruce.service.screener import Screener
 from cruce.service.signin import SignInGuard, ThrottlePolicy
 from cruce.storage.alerts import ApiStore
+from cruce.storage.assess import RespondStore
 from cruce.storage.audit import AuditAppender, AuditLog
 from cruce.storage.credentials import PasswordHasher, PasswordPolicy
 from cruce.storage.products import ProductStore
@@ -99,6 +102,9 @@ class Services:
         self.products = Products(ProductStore(store.engine), gate, clock)
         self.audit_trail = AuditTrail(self.audit, gate)
         self.cases = CaseService(store.engine, clock=clock, audit=self.audit, sharing=sharing)
+        self.sharing = sharing  # accounts as the response services read them (an account's clearance)
+        self.respond = RespondService(RespondStore(store.engine), self.audit, clock=clock)
+        self.assessments = AssessService(RespondStore(store.engine), self.audit, clock=clock)
         # Vetting screens with the server's loaded matcher (and records the versions it holds): a list
         # reload is seen by the next vetting, and no second copy of the lists is kept in memory.
         self.program_service = ProgramService(

@@ -644,4 +644,7 @@ class HitNoticeRow(Base):
 
 # Joint cases (migration 0012) live in their own module on this metadata; imported here so that every user
 # of `Base.metadata` (the migration test, `upgrade`) sees them.
+# Tables of assessments, incidents and humanitarian operations live beside their queries (migration 0013);
+# importing them here puts them on this metadata wherever the tables are compared with the migrations.
+from cruce.storage import assess as _assess  # noqa: E402, F401
 from cruce.storage import case_tables as _case_tables  # noqa: E402, F401

@@ -187,7 +187,9 @@ def test_substation_failure_closes_the_port_and_traffic_diverts_to_neighbours() 
     graph = example_graph()
     incident = Incident("i1", IncidentKind.HURRICANE, "Hurricane", None, 72.0, 1.0,
                         asset_ids=frozenset({"sub:2301"}))  # fmt: skip
-    result = run_incident(graph, incident, seed=1)
+    # Expected capacity lost at Brownsville is 0.613 (0.6 × 68/72 direct, 0.4 × 0.7 × 12/72 via water),
+    # just above CLOSED_AT 0.6: 4,000 draws (standard error 0.007) so the verdict is not a coin flip.
+    result = run_incident(graph, incident, seed=1, draws=4000)
     closed = [p.asset.name for p in result.closed()]
     assert closed == ["Brownsville"]
     receivers = {p.asset.name: p for p in result.ports if p.status == "receiving"}
