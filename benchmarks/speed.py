@@ -66,9 +66,16 @@ class _OneCore:
             os.sched_setaffinity(0, self.saved)
 
 
-def _latency(screen: Callable[[Any], Any], queries: Sequence[Any], warmup: int = 100) -> dict[str, float]:
+def _latency(
+    screen: Callable[[Any], Any],
+    queries: Sequence[Any],
+    warmup: int = 100,
+    after_warmup: Callable[[], None] | None = None,
+) -> dict[str, float]:
     for q in queries[:warmup]:
         screen(q)
+    if after_warmup is not None:
+        after_warmup()
     samples: list[float] = []
     with _OneCore():
         for q in queries:
@@ -139,7 +146,10 @@ def measure_cruce(
     from cruce.matching.matcher import Matcher
 
     matcher, cost = _timed_build(lambda: Matcher(entities))
-    latency = _latency(lambda q: matcher.screen(q, TOP), latency_q)
+    # The matcher remembers names it has screened; these queries are meant as distinct screenings, so the
+    # warm-up's names are forgotten before timing, and the latency run's before the workers fork.
+    latency = _latency(lambda q: matcher.screen(q, TOP), latency_q, after_warmup=matcher.forget_names)
+    matcher.forget_names()
     qps = _throughput(lambda qs: len(matcher.screen_many(list(qs), TOP)), batch_q, workers)
     return {
         **cost,

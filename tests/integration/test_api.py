@@ -4,6 +4,8 @@ The alert flow runs on SQLite and once on PostgreSQL."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -280,6 +282,10 @@ def test_batch_screening_job_reports_progress_and_results(api: tuple[str, Node])
         assert results.status_code == 200 and results.headers["content-type"].startswith("text/csv")
         lines = results.text.splitlines()
         assert lines[0].startswith("query_id,rank,entity_id") and lines[1].startswith("1,1,us-ofac-sdn:9101")
+        table = list(csv.DictReader(io.StringIO(results.text)))
+        about = http.get("/api/v1/matcher").json()
+        label = f"{about['name']} {about['version']} @{about['threshold']:.2f}"
+        assert {row["matcher"] for row in table} == {label}  # every row says which scorer judged it
         assert_envelope(
             http.post("/api/v1/screen/batch", files={"file": ("x.csv", b"a,b\n1,2", "text/csv")}), 400
         )

@@ -11,13 +11,16 @@ OpenAPI document lists.
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import httpx
 import pytest
 from api_fixtures import PARTNERS, ROLES, SUPER, Node, prepare, serve, user_id, wait_job
+from programs_fixtures import application
 from sharing_fixtures import PASSWORD
 
 from cruce.storage.sharing import SharingStore
@@ -28,6 +31,8 @@ SCREEN = {"officer", "analyst"}
 LISTS = {"officer", "analyst", "releasing_officer", "admin"}
 WRITE = {"analyst", "releasing_officer"}  # cruce.sharing.release.WRITING_ROLES
 NF = "S//NOFORN"
+PROGRAM_READ = {"officer", "analyst"}  # cruce.service.program_desk.READERS
+CATALOGUE = {"analyst", "releasing_officer", "officer", "admin", "auditor"}
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,28 @@ def shared_product() -> dict[str, Any]:
     """Released to MEX: written by an account holding both analyst and releasing_officer."""
     return {"product_id": "report:USA-setup", "owner": "USA", "title": {"text": "A title", "marking": "U"},
             "portions": [{"text": "For Mexico", "marking": "S//REL TO USA, MEX"}]}  # fmt: skip
+
+
+def traveler(passport: str, program: str = "sentri") -> dict[str, Any]:
+    """A US national's application (a passport is all the program asks of one)."""
+    return {
+        "program": program,
+        "applicant": {
+            "name": f"Traveler {passport}",
+            "birth_date": "1980-01-01",
+            "nationality": "USA",
+            "documents": [
+                {"kind": "passport", "number": passport, "country": "USA", "expires": "2032-01-01"}
+            ],
+        },
+    }
+
+
+def applying(role: str, country: str) -> dict[str, Any]:
+    """An application to a program of the caller's country: a traveler's for the USA, Mexico's OEA's file."""
+    if country == "MEX":
+        return {"json": json.loads(json.dumps(application("oea-company"), default=date.isoformat))}
+    return {"json": traveler(f"2000{len(role):05d}")}
 
 
 def foreign(allowed: set[str]) -> Callable[[str, str], bool]:
@@ -152,6 +179,22 @@ ROUTES = (
           hidden=foreign(READ)),  # an export is a release
     Route("POST", "/api/v1/cases/{case_id}/status", roles(WRITE, "USA"), hidden=foreign(READ),
           body=lambda r, c: {"json": {"to": "investigation" if r == "analyst" else "closed"}}),
+    # Trusted programs: a USA application in vetting and a USA membership; MEX finds neither (404).
+    Route("GET", "/api/v1/programs", roles(CATALOGUE)),
+    Route("GET", "/api/v1/programs/applications", roles(PROGRAM_READ)),
+    Route("POST", "/api/v1/programs/applications", roles({"analyst"}), 201, body=applying),
+    Route("GET", "/api/v1/programs/applications/{application_id}", roles(PROGRAM_READ, "USA"),
+          hidden=foreign(PROGRAM_READ)),
+    Route("POST", "/api/v1/programs/applications/{application_id}/vet", only("analyst", "USA"),
+          hidden=foreign({"analyst"})),
+    Route("POST", "/api/v1/programs/applications/{application_id}/decision", only("analyst", "USA"),
+          body=lambda r, c: {"json": {"decision": "interview", "reason": "vetted"}},
+          hidden=foreign({"analyst"})),
+    Route("GET", "/api/v1/programs/memberships", roles(PROGRAM_READ)),
+    Route("GET", "/api/v1/programs/memberships/{membership_id}", roles(PROGRAM_READ, "USA"),
+          hidden=foreign(PROGRAM_READ)),
+    Route("POST", "/api/v1/programs/memberships/{membership_id}/{action}", only("analyst", "USA"),
+          body=lambda r, c: {"json": {"reason": "a review"}}, hidden=foreign({"analyst"})),
     Route("POST", "/api/v1/token/revoke", everyone, body=lambda r, c: {"data": {"token": "cruce_unknown"}}),
     # Last: signing out everywhere revokes the caller's own keys, which the routes above use.
     Route("POST", "/api/v1/users/me/sign-out", everyone),
@@ -219,10 +262,27 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Node,
         )
         opened = usa.post("/api/v1/incidents", json={"kind": "hurricane", "name": "USA only", "marking": "C"})
         assert opened.status_code == 201, opened.text
-        params = {"alert_id": alert_id, "product_id": "report:USA-setup", "job_id": job["job_id"],
+        programs = _programs(usa, node)
+        params = {**programs, "alert_id": alert_id, "product_id": "report:USA-setup", "job_id": job["job_id"],
                   "list_id": "us-ofac-sdn", "user_id": "usa.sync", "case_id": case, "partner": "MEX",
                   "incident_id": opened.json()["incident_id"], "assessment_id": assessment_id}  # fmt: skip
         yield base, node, params
+
+
+def _programs(usa: httpx.Client, node: Node) -> dict[str, str]:
+    """A USA membership (applied, vetted, interviewed, approved) and a USA application in vetting."""
+    api, who = "/api/v1/programs/applications", node.headers(SUPER)
+    ids = []
+    for passport in ("100000001", "100000002"):
+        made = usa.post(api, json=traveler(passport), headers=who)
+        assert made.status_code == 201, made.text
+        ids.append(made.json()["application_id"])
+        assert usa.post(f"{api}/{ids[-1]}/vet", headers=who).status_code == 200
+    for decision in ("interview", "approve"):
+        done = usa.post(f"{api}/{ids[0]}/decision", json={"decision": decision, "reason": "ok"}, headers=who)
+        assert done.status_code == 200, done.text
+    member = done.json()["membership"]["membership_id"]
+    return {"application_id": ids[1], "membership_id": member, "action": "suspend"}
 
 
 def test_the_matrix_covers_every_route(world: tuple[str, Node, dict[str, str]]) -> None:

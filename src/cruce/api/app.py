@@ -39,6 +39,7 @@ from cruce.api.routers import (
     lists,
     matcher,
     products,
+    programs,
     screening,
     users,
 )
@@ -53,6 +54,7 @@ from cruce.storage.credentials import PasswordHasher, PasswordPolicy
 from cruce.storage.store import open_store
 from cruce.web import cases as console_cases
 from cruce.web import incidents as incident_pages
+from cruce.web import programs as console_programs
 from cruce.web import routes as console
 
 log = logging.getLogger(__name__)
@@ -123,6 +125,7 @@ def create_app(
     app.state.cases = services.cases
     routers = (
         screening, matcher, lists, alerts, crossings, products, audit, users, cases, incidents, assessments,
+        programs,
     )  # fmt: skip
     for router in routers:
         app.include_router(router.router, responses=ERRORS)
@@ -134,6 +137,7 @@ def create_app(
     app.include_router(console.router)  # the web console: sign-in at /, pages under /console
     app.include_router(console_cases.router)
     app.include_router(incident_pages.router)  # incidents, their boards and the rescue heat map
+    app.include_router(console_programs.router)
     app.mount(console.STATIC_PATH, console.static_files(), name="static")
 
     if mount_taxii:

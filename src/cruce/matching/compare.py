@@ -396,6 +396,10 @@ class QueryForm:
         self._plan = tuple(plan)
         self._matches: dict[str, tuple[tuple[float, int], ...]] = {}
 
+    def forget_matches(self) -> None:
+        """Drop the per-token cache once every candidate is scored (a remembered form keeps no more)."""
+        self._matches = {}
+
     def matches(self, listed_token: str) -> tuple[tuple[float, int], ...]:
         """(similarity, presented index) for the presented tokens that may be aligned with `listed_token`.
 

@@ -43,6 +43,8 @@ OTHER_ALIASES_FROM = (
     CONFIG.other_aliases_from
 )  # a candidate entity scoring at least this has all its other names scored too
 MIN_REPORTED_SCORE = CONFIG.min_reported_score
+NAME_MEMO = 20_000
+"""Presented names whose candidates a matcher remembers (see `Matcher.screen`); 0 turns the memo off."""
 
 _COMPATIBLE: dict[Schema, frozenset[Schema]] = {
     Schema.PERSON: frozenset({Schema.PERSON, Schema.UNKNOWN}),
@@ -54,6 +56,7 @@ _COMPATIBLE: dict[Schema, frozenset[Schema]] = {
 
 
 _Scored = tuple[float, str, list[tuple[int, int, float]]]
+_Best = dict[int, tuple[float, int, _Scored]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +94,11 @@ class Matcher:
         entities: Iterable[Entity],
         threshold: float = DEFAULT_ALERT_THRESHOLD,
         lexicon: frozenset[str] | None = None,
+        memo: int = NAME_MEMO,
     ) -> None:
         self.threshold = threshold
+        self.memo = memo
+        self._memo: dict[tuple[str, Schema], tuple[_Best, dict[int, QueryForm]] | None] = {}
         with gc_paused():
             self.lexicon = common_name_tokens() if lexicon is None else lexicon
             self.entities: list[Entity] = list(entities)
@@ -120,6 +126,10 @@ class Matcher:
         for name_no, listed in enumerate(self._names):
             self._names_of[listed.entity_no].append(name_no)
 
+    def forget_names(self) -> None:
+        """Empty the memo of presented names (a benchmark timing distinct queries starts from none)."""
+        self._memo.clear()
+
     def __len__(self) -> int:
         return len(self.entities)
 
@@ -127,18 +137,10 @@ class Matcher:
         """The best `top` entities for the query, highest score first; empty when nothing is alike."""
         if top < 1:
             raise InputError("bad_top", f"top must be at least 1, not {top}")
-        query_tokens = query_name_tokens(query.name, query.schema)
-        if not query_tokens.tokens:
+        found = self._candidates_of(query.name, query.schema)
+        if found is None:
             return []
-        allowed = _COMPATIBLE.get(query.schema)
-        best, forms = self._best_names(query_tokens, allowed)
-        alternative = rejoined(query_tokens, self.index.weight)
-        if alternative is not None:  # `Abdul Rahman` / `Abdulrahman`, `Xi Jin Ping` / `Xi Jinping`
-            other_best, other_forms = self._best_names(alternative, allowed)
-            for entity_no, found in other_best.items():
-                if entity_no not in best or found[0] > best[entity_no][0]:
-                    best[entity_no] = found
-                    forms[entity_no] = other_forms[entity_no]
+        best, forms = found
         names, entities = self._names, self.entities
         scored = []
         for entity_no, (name_score, name_no, result) in best.items():
@@ -157,16 +159,58 @@ class Matcher:
                                  listed.tokens.text, features, self.threshold))  # fmt: skip
         return matches
 
+    def _candidates_of(self, text: str, schema: Schema) -> tuple[_Best, dict[int, QueryForm]] | None:
+        """Per candidate entity its best name (score, number, alignment) and the query's form; None when the
+        name has no token.
+
+        This is all the work that depends on the name alone (most of a screening), so it is remembered per
+        (name, schema) for the next query presenting the same name: a batch file or a day at a booth names
+        the same people and companies again and again, with other dates and documents, which are weighed
+        afresh every time. The memo is emptied when full, so memory stays bounded.
+        """
+        key = (text, schema)
+        memo = self._memo
+        try:
+            return memo[key]
+        except KeyError:  # not seen yet (or the memo was just emptied by another thread)
+            pass
+        found = self._work_out_candidates(text, schema)
+        if self.memo > 0:
+            if len(memo) >= self.memo:
+                memo.clear()
+            memo[key] = found
+        return found
+
+    def _work_out_candidates(self, text: str, schema: Schema) -> tuple[_Best, dict[int, QueryForm]] | None:
+        query_tokens = query_name_tokens(text, schema)
+        if not query_tokens.tokens:
+            return None
+        allowed = _COMPATIBLE.get(schema)
+        best, forms = self._best_names(query_tokens, allowed)
+        alternative = rejoined(query_tokens, self.index.weight)
+        if alternative is not None:  # `Abdul Rahman` / `Abdulrahman`, `Xi Jin Ping` / `Xi Jinping`
+            other_best, other_forms = self._best_names(alternative, allowed)
+            for entity_no, found in other_best.items():
+                if entity_no not in best or found[0] > best[entity_no][0]:
+                    best[entity_no] = found
+                    forms[entity_no] = other_forms[entity_no]
+        # Only what `screen` reads is kept (the memo holds it): names too unlike to report are dropped.
+        kept = {e: found for e, found in best.items() if found[0] >= MIN_REPORTED_SCORE}
+        kept_forms = {e: forms[e] for e in kept}
+        for form in {id(f): f for f in kept_forms.values()}.values():
+            form.forget_matches()  # explaining a match needs the alignment kept above, not this cache
+        return kept, kept_forms
+
     def _best_names(
         self, query_tokens: NameTokens, allowed: frozenset[Schema] | None
-    ) -> tuple[dict[int, tuple[float, int, _Scored]], dict[int, QueryForm]]:
+    ) -> tuple[_Best, dict[int, QueryForm]]:
         """Per candidate entity: its best name score, that name's number and its alignment; and the form."""
         index = self.index
         reachable = tuple(index.reachable(t) for t in query_tokens.tokens)
         form = QueryForm(query_tokens, index.weight, index.default_weight, self.lexicon, reachable)
         names, entities = self._names, self.entities
         scored_names: set[int] = set()  # each name is aligned at most once per query
-        best: dict[int, tuple[float, int, _Scored]] = {}
+        best: _Best = {}
         # With a schema filter, look further down the ranking so that other kinds cannot crowd it out.
         limit = CANDIDATE_NAMES if allowed is None else CANDIDATE_NAMES * 4
         kept = 0

@@ -69,6 +69,16 @@ class MatcherIndex:
             )
         return matcher
 
+    def screening(self) -> tuple[Matcher, tuple[str, ...]]:
+        """The matcher and the list versions it holds, taken together (a vetting records what it screened)."""
+        with self._lock:
+            loaded = self._loaded
+        if loaded.matcher is None:
+            raise InputError(
+                "no_lists", "no watchlist is loaded; import one (`cruce lists import`) and reload the lists"
+            )
+        return loaded.matcher, tuple(loaded.versions)
+
     def size(self) -> int:
         with self._lock:
             matcher = self._loaded.matcher

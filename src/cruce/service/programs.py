@@ -269,6 +269,7 @@ class ProgramService:
         matcher: Matcher | Callable[[], Matcher] | None = None,
         history: HistorySource | None = None,
         threshold: float | None = None,
+        screening: Callable[[], tuple[Matcher, tuple[str, ...]]] | None = None,
     ) -> None:
         self.store = store
         self.programs = dict(programs) if programs is not None else program_catalogue()
@@ -277,6 +278,7 @@ class ProgramService:
         self._matcher_given = matcher
         self._history = history
         self._threshold = threshold
+        self._screening = screening
         self._cached: tuple[tuple[int, int], tuple[str, ...], Matcher] | None = None
         self._lock = threading.Lock()
         self._queue: AlertQueue | None = None
@@ -295,7 +297,11 @@ class ProgramService:
 
     def _matcher(self) -> tuple[Matcher, tuple[str, ...]]:
         """The matcher over every active list and their version keys, rebuilt only when a version changed
-        (a cheap check per vetting: the newest complete version's id and their count)."""
+        (a cheap check per vetting: the newest complete version's id and their count). A server passes
+        `screening`, its loaded matcher with the versions it holds: vetting screens what the server
+        screens, and records exactly those versions."""
+        if self._screening is not None:
+            return self._screening()
         token = self.db.lists_token()
         with self._lock:
             if self._cached is not None and self._cached[0] == token:

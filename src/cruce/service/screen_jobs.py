@@ -20,13 +20,19 @@ from typing import Any
 from cruce.core import csvsafe
 from cruce.core.errors import CruceError, InputError
 from cruce.core.text import has_control_character
+from cruce.matching.scorer import CruceScorer
 from cruce.matching.types import Match, Query
 from cruce.service.alerts import AlertPlan, AlertQueue, MatchOutcome
 from cruce.service.batch_rows import read_header, read_rows, row_query
 from cruce.service.index import MatcherIndex
 from cruce.service.jobs import JobRunner, JobView
 from cruce.service.policy import Gate
-from cruce.service.screening import BATCH_OUTPUT_COLUMNS, ScreenedQuery, screen_queries
+from cruce.service.screening import (
+    BATCH_MATCHER_COLUMN,
+    BATCH_OUTPUT_COLUMNS,
+    ScreenedQuery,
+    screen_queries,
+)
 from cruce.sharing.access import User
 from cruce.sharing.audit import AuditEvent
 from cruce.storage.accounts import AccountStore
@@ -127,6 +133,7 @@ class BatchScreening:
         """Screen the rows after the job's last committed chunk, one chunk per transaction, then assemble
         the results file from the chunks."""
         matcher = self.index.matcher()
+        label = CruceScorer.label(matcher.threshold)  # every row says which scorer judged it
         worker, lease = self.runner.worker, self.runner.lease
         text = source.read_text(encoding="utf-8")
         reader = csv.reader(io.StringIO(text))
@@ -152,7 +159,9 @@ class BatchScreening:
                     screened.query, screened.matches, country=country, actor=user.user_id,
                     source=f"batch:{job_id}",
                 )  # fmt: skip
-                parts.append(ChunkRow(plan.alerts, partial(self._row, user, job_id, screened, plan)))
+                parts.append(
+                    ChunkRow(plan.alerts, partial(self._row, user, job_id, screened, plan, label=label))
+                )
             counts = {"queries": len(good), "rejected": len(errors), "errors": errors}
             self.store.commit_chunk(job_id, worker, lease, start, len(chunk), parts, counts, self.audit)
         self._finish(job_id, user, source, top)
@@ -164,11 +173,13 @@ class BatchScreening:
         screened: ScreenedQuery,
         plan: AlertPlan,
         raised: list[tuple[str, bool]],
+        *,
+        label: str,
     ) -> tuple[AuditEvent | None, str]:
         """One row's audit record (when it raised alerts, as a single screening's) and result lines."""
         outcomes = plan.outcomes_with(raised)
         out = io.StringIO()
-        write_candidates(csvsafe.writer(out), screened.query, screened.matches, outcomes)
+        write_candidates(csvsafe.writer(out), screened.query, screened.matches, outcomes, label)
         event = self._alerts_event(user, job_id, screened.query, outcomes) if plan.to_raise else None
         return event, out.getvalue()
 
@@ -176,7 +187,7 @@ class BatchScreening:
         chunks = self.store.job_chunks(job_id)
         result = source.with_name(source.stem + ".results.csv")
         header = io.StringIO()
-        csvsafe.writer(header).writerow([*BATCH_OUTPUT_COLUMNS, "alert_id"])
+        csvsafe.writer(header).writerow([*BATCH_OUTPUT_COLUMNS, "alert_id", BATCH_MATCHER_COLUMN])
         write_synced(result, header.getvalue() + "".join(c[2] for c in chunks), newline="")
         queries = sum(int(c[3].get("queries", 0)) for c in chunks)
         alerts = sum(int(c[3].get("alerts", 0)) for c in chunks)
@@ -213,14 +224,15 @@ def batch_header(text: str) -> list[str]:
 
 
 def write_candidates(
-    writer: Any, query: Query, matches: Sequence[Match], outcomes: Mapping[str, Any]
+    writer: Any, query: Query, matches: Sequence[Match], outcomes: Mapping[str, Any], matcher: str
 ) -> None:
+    """A query's result lines; the last column names the scorer, version and threshold (as the CLI's)."""
     if not matches:
-        writer.writerow([query.id or "", 0, "", "0.0000", "false", "", "no candidate", ""])
+        writer.writerow([query.id or "", 0, "", "0.0000", "false", "", "no candidate", "", matcher])
     for rank, m in enumerate(matches, start=1):
         outcome = outcomes.get(m.entity_id)
         alert = m.alert and (outcome is None or outcome.suppressed_by is None)
         writer.writerow(
             [query.id or "", rank, m.entity_id, f"{m.score:.4f}", "true" if alert else "false",
-             m.matched_name, m.reasons(), (outcome.alert_id or "") if outcome is not None else ""]
+             m.matched_name, m.reasons(), (outcome.alert_id or "") if outcome is not None else "", matcher]
         )  # fmt: skip

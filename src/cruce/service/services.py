@@ -1,9 +1,9 @@
 """Every use case a server offers, built once on one store: the routers, console pages and CLI call these.
 
 `Services` wires the capability services (accounts, screening, batch jobs, lists, alerts, crossings,
-products, audit) to one store, one audit writer and one policy gate. Thread-safe: the server calls it from
-a pool of threads. `start` loads the matcher and takes over a stopped server's jobs; `close` releases this
-process's jobs and commits the audit records still queued.
+products, audit, cases, trusted programs) to one store, one audit writer and one policy gate. Thread-safe:
+the server calls it from a pool of threads. `start` loads the matcher and takes over a stopped server's
+jobs; `close` releases this process's jobs and commits the audit records still queued.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from cruce.service.jobs import JobRunner, Jobs
 from cruce.service.lists import Lists
 from cruce.service.policy import Gate
 from cruce.service.products import Products
+from cruce.service.program_desk import ProgramDesk
+from cruce.service.programs import ProgramService
 from cruce.service.respond import RespondService
 from cruce.service.screen_jobs import BatchScreening
 from cruce.service.screener import Screener
@@ -114,6 +116,12 @@ class Services:
         self.account_store = accounts  # accounts as the response services read them (an account's clearance)
         self.respond = RespondService(RespondStore(store.engine), self.audit, clock=clock)
         self.assessments = AssessService(RespondStore(store.engine), self.audit, clock=clock)
+        # Vetting screens with the server's loaded matcher (and records the versions it holds): a list
+        # reload is seen by the next vetting, and no second copy of the lists is kept in memory.
+        self.program_service = ProgramService(
+            store, clock=clock, threshold=config.alert_threshold, screening=self.index.screening
+        )
+        self.programs = ProgramDesk(self.program_service, self.audit_writer, clock=clock)
 
     def start(self) -> None:
         """At server start: the matcher is loaded, then jobs left by a stopped server are taken over."""

@@ -164,6 +164,11 @@ def _failed(console: Console, exc: CruceError, active: str, title: str) -> HTMLR
     return _page(console, "error.html", active, title, http_status(exc), error=exc.message)
 
 
+def _status(exc: CruceError) -> int:
+    """The HTTP status of an error on a console page: the JSON API's (one table, `cruce.api.errors`)."""
+    return http_status(exc)
+
+
 def _may(user: User, operation: str) -> bool:
     """Whether the policy table lets the user's roles do `operation`: to offer a form, never to allow it."""
     return may(user, operation)
