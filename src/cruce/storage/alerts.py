@@ -331,4 +331,3 @@ def _alert(row: Any) -> AlertRecord:
         dict(row.person), row.entity_id, row.entity_hash, row.entity_caption, float(row.score),
         list(row.features), row.source, row.created_by, as_utc(row.created_at), as_utc(row.updated_at),
     )  # fmt: skip
-
