@@ -19,8 +19,8 @@ COUNTRIES = ("USA", "MEX", "CAN")
 COLLECTION = "partners"
 MEMBERS = """
 - membership_id: vc-000417
-  program: VIAJERO-CONFIABLE
-  tier: member
+  program: viajero-confiable
+  tier: standard
   name: Maria Guadalupe Torres Ochoa
   birth_date: "1984-03-12"
   countries: [MX]

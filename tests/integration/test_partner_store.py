@@ -25,7 +25,7 @@ def store(database_url: str) -> Iterator[Store]:
 
 T0 = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 STATUS = MembershipStatus(
-    "vc-1", "VIAJERO-CONFIABLE", "member", "MEX", MembershipState.ACTIVE, T0,
+    "vc-1", "viajero-confiable", "standard", "MEX", MembershipState.ACTIVE, T0,
     expires_at=T0 + timedelta(days=900), documents=("passport:MEX:G1", "passport:MEX:G2"),
 )  # fmt: skip
 SUBJECT = Subject("Ana Ruiz", "1990-01", ("MX",))

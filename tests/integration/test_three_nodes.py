@@ -48,8 +48,8 @@ T0 = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
 PASSPORT = TravelDocument("passport", "G48213377", "MX", date(2031, 5, 1))
 MEMBER = MembershipStatus(
     membership_id="vc-000417",
-    program_id="VIAJERO-CONFIABLE",
-    tier="member",
+    program_id="viajero-confiable",
+    tier="standard",
     country="MEX",
     state=MembershipState.ACTIVE,
     changed_at=T0 - timedelta(days=200),
@@ -174,7 +174,7 @@ def test_a_mexican_suspension_after_a_canadian_hit_reaches_the_us_booth(nodes: d
     booth = BoothDirectory(usa.partners)
     first = booth_lane(crossing(1, T0), booth, AGREEMENT, "USA")
     assert first.lane is Lane.EXPEDITED, first.reasons
-    assert "VIAJERO-CONFIABLE vc-000417 (MEX's, recognised by USA)" in first.reasons[0]
+    assert "viajero-confiable vc-000417 (MEX's, recognised by USA)" in first.reasons[0]
 
     # 3. CAN's list update names the member: CAN screens the partner members it holds and sends notices.
     held = [(h.status, h.subject) for h in can.partners.statuses()]
