@@ -107,7 +107,9 @@ def test_a_member_not_in_good_standing_is_never_expedited_and_the_reason_is_show
     directory = InMemoryDirectory()
     key = document_key("sentri_card", "US", "123456789")
     directory.put(
-        status("sentri:1", "sentri", "standard", "USA", (key,), state, reason="partner hit", expires_at=expires)
+        status(
+            "sentri:1", "sentri", "standard", "USA", (key,), state, reason="partner hit", expires_at=expires
+        )
     )
     standing = crossing_standing(car(person("Ana Ruiz", SENTRI)), directory, AGREEMENT, "USA", AT)
     assert standing.expedite is None
