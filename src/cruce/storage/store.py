@@ -62,6 +62,7 @@ from cruce.lists.diff import ListDiff, diff_versions
 from cruce.storage.backup import refuse_damaged
 from cruce.storage.codec import content_hash, entity_from_dict, entity_to_dict
 from cruce.storage.errors import database_reason, reading
+from cruce.storage.revetting import enqueue_version
 from cruce.storage.tables import (
     EntityContentRow,
     ListVersionRow,
@@ -233,6 +234,23 @@ class Store:
                     update(ListVersionRow)
                     .where(ListVersionRow.id == version_id)
                     .values(status=VersionStatus.COMPLETE.value)
+                )
+                # Its re-vetting goes in the outbox in this same transaction: every version that shows
+                # is re-vetted, and a failed import (which never gets here) queues nothing.
+                previous = conn.scalar(
+                    select(func.max(ListVersionRow.version)).where(
+                        ListVersionRow.list_id == info.id,
+                        ListVersionRow.version < number,
+                        ListVersionRow.status == VersionStatus.COMPLETE.value,
+                    )
+                )
+                enqueue_version(
+                    conn,
+                    info.id,
+                    version_id=version_id,
+                    version=number,
+                    from_version=previous,
+                    now=imported_at,
                 )
         except BaseException as exc:
             self._discard(info.id, version_id, created)
