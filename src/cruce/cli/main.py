@@ -38,6 +38,7 @@ from cruce.cli.output import plural as _plural
 from cruce.cli.output import progress as _progress
 from cruce.cli.output import prose as _prose
 from cruce.cli.output import say as _say
+from cruce.cli.programs_revet import programs_app
 from cruce.cli.risk import risk_app
 from cruce.cli.serve import serve
 from cruce.cli.share import share_app
@@ -87,6 +88,7 @@ app.add_typer(share_app, name="share")
 app.command("serve")(serve)
 app.add_typer(assess_app, name="assess")
 app.command("resolve")(resolve)
+app.add_typer(programs_app, name="programs")
 
 
 def _print_help(ctx: Any) -> None:

@@ -520,6 +520,16 @@ class Store:
         diff = diff_versions(*changed)
         return dataclasses.replace(diff, unchanged=diff.unchanged + len(same))
 
+    def new_contents(self, list_id: str, from_version: int | None, to_version: int) -> list[Entity]:
+        """Entities of `to_version` whose stored content is not in `from_version` (added or changed), by
+        entity id; every entity of `to_version` when `from_version` is None. What re-vetting screens."""
+        new = self.find_version(list_id, to_version)
+        with self._reading() as conn:
+            new_ids = _memberships(conn, new.id)
+            if from_version is not None:
+                new_ids -= _memberships(conn, self.find_version(list_id, from_version).id)
+        return self._load_contents(sorted(new_ids))
+
     def _load_contents(self, content_ids: Sequence[int]) -> list[Entity]:
         """Entities by content id, ordered by entity id."""
         rows: list[tuple[str, Any]] = []
