@@ -131,7 +131,8 @@ class RunRecord:
     def label(self) -> str:
         if self.kind is RunKind.FULL:
             return f"run {self.id}: full re-vetting"
-        return f"run {self.id}: {self.list_id}@{self.version} (after @{self.from_version or '-'})"
+        since = f"after @{self.from_version}" if self.from_version else "first version"
+        return f"run {self.id}: {self.list_id}@{self.version} ({since})"
 
 
 class LeaseLostError(StorageError):
