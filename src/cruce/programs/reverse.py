@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import multiprocessing
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -48,6 +49,7 @@ from cruce.matching.names import (
     listed_name_tokens,
     query_name_tokens,
 )
+from cruce.matching.phonetic import sound_key
 from cruce.matching.scorer import CONFIG
 from cruce.matching.text import ascii_fold
 from cruce.matching.types import Match, Query
@@ -60,6 +62,7 @@ for _short, _fulls in _SHORT_FORMS.items():
         _FULL_FORMS[_full] = (*_FULL_FORMS.get(_full, ()), _short)
 
 _EMPTY = np.empty(0, dtype=np.int32)
+_ARTICLES = ("al", "el", "ul")
 
 
 def _max_lift(*boosts: float) -> float:
@@ -336,6 +339,21 @@ class BoundIndex:
         self._unknown = unknown
         self._unknown_set = frozenset(unknown)
         self._unknown_sorted = sorted(unknown)
+        self._unknown_by_length: dict[int, list[str]] = defaultdict(list)
+        self._unknown_by_letter: dict[str, list[str]] = defaultdict(list)
+        self._unknown_by_sound: dict[str, list[str]] = defaultdict(list)
+        self._unknown_sounds: dict[str, list[str]] = defaultdict(list)  # sound keys of words of 6+ letters
+        self._unknown_articles: dict[str, list[str]] = defaultdict(list)  # by the sound of what follows al-
+        for u in unknown:
+            self._unknown_by_length[len(u)].append(u)
+            self._unknown_by_letter[u[0]].append(u)
+            key = sound_key(u) if len(u) >= 3 else u
+            self._unknown_by_sound[key].append(u)
+            if len(u) >= 6:
+                self._unknown_sounds[key].append(u)
+            if len(u) >= 5 and u[:2] in _ARTICLES:
+                self._unknown_articles[sound_key(u[2:])].append(u)
+        self._unknown_sound_keys = list(self._unknown_sounds)
         self._unknown_cache: dict[str, np.ndarray] = {}
         # Per party: the heaviest weight a word of it has, the penalties of all its words left unpaired,
         # and the largest one (what the bound allows one pair to save).
@@ -470,31 +488,60 @@ class BoundIndex:
         index = self.index
         pairable: list[int] = []
         if self._unknown and len(token) > 1:
-            # Every test the scorer applies to a misspelt word passes one of these (two edits, most letters
-            # shared, or one word starting the other); `_may_pair` then applies the tests themselves.
-            near = {
-                hit
-                for hit, _score, _ in process.extract(
-                    token, self._unknown, scorer=OSA.distance, score_cutoff=2, limit=None
-                )
-            }
-            near.update(
-                hit
-                for hit, _score, _ in process.extract(
-                    token, self._unknown, scorer=Indel.normalized_similarity, score_cutoff=0.6, limit=None
-                )
-            )
-            near.update(token[:k] for k in range(2, len(token)) if token[:k] in self._unknown_set)
-            start = bisect.bisect_left(self._unknown_sorted, token)
-            for u in itertools.islice(self._unknown_sorted, start, None):
-                if not u.startswith(token):
-                    break
-                near.add(u)
+            near = self._near_unknown(token)
             pairable = [index._vocabulary[u] for u in near if _may_pair(u, token)]
         found = index._token_parties(pairable)
         if len(self._unknown_cache) < 200_000:
             self._unknown_cache[token] = found
         return found
+
+    def _near_unknown(self, token: str) -> set[str]:
+        """Misspelt member words the scorer might pair with listed `token`: a superset, each rule of
+        `compare.token_similarity` and `presented_similarity` for an unknown word passing one test here.
+        Two edits (any first letter), most letters shared (same first letter: vowels dropped, leftovers,
+        misread letters), one word starting the other (truncation), sound keys one edit apart (six letters
+        or more), and an article (`al`, `el`, `ul`) joined on either side."""
+        near: set[str] = set()
+        length = len(token)
+        for size in range(max(length - 2, 1), length + 3):
+            bucket = self._unknown_by_length.get(size)
+            if bucket:
+                near.update(
+                    hit
+                    for hit, _s, _ in process.extract(
+                        token, bucket, scorer=OSA.distance, score_cutoff=2, limit=None
+                    )
+                )
+        same_letter = self._unknown_by_letter.get(token[0])
+        if same_letter:
+            near.update(
+                hit
+                for hit, _s, _ in process.extract(
+                    token, same_letter, scorer=Indel.normalized_similarity, score_cutoff=0.59, limit=None
+                )
+            )
+        near.update(token[:k] for k in range(2, length) if token[:k] in self._unknown_set)
+        start = bisect.bisect_left(self._unknown_sorted, token)
+        for u in itertools.islice(self._unknown_sorted, start, None):
+            if not u.startswith(token):
+                break
+            near.add(u)
+        if length >= 6 and self._unknown_sounds:
+            key = sound_key(token)
+            near.update(
+                u
+                for hit, _s, _ in process.extract(
+                    key, self._unknown_sound_keys, scorer=OSA.distance, score_cutoff=1, limit=None
+                )
+                for u in self._unknown_sounds[hit]
+            )
+        near.update(self._unknown_articles.get(sound_key(token), ()))
+        if length >= 5 and token[:2] in _ARTICLES:
+            bare = token[2:]
+            near.update(self._unknown_by_sound.get(sound_key(bare), ()))
+            if bare in self._unknown_set:
+                near.add(bare)
+        return near
 
     def _mark_buffer(self) -> np.ndarray:
         """A cleared flag per party, reused: allocating a million flags per listed token costs more."""
@@ -524,3 +571,34 @@ class BoundIndex:
 def estimated_pairs(index: MemberIndex, entities: int) -> int:
     """Pairs a brute-force scan of `entities` listed entities would score: for the ratio in reports."""
     return len(index.parties) * entities
+
+
+_FORKED: BoundIndex | None = None
+"""The index forked workers screen with: set in the parent just before the fork, shared copy-on-write."""
+
+
+def _screen_chunk(entities: list[Entity]) -> tuple[list[tuple[Entity, list[ReverseHit]]], int]:
+    assert _FORKED is not None
+    before = _FORKED.pairs_scored
+    found = [(entity, _FORKED.hits(entity)) for entity in entities]
+    return found, _FORKED.pairs_scored - before
+
+
+def screen_parallel(
+    bound: BoundIndex, entities: Sequence[Entity], workers: int = 2, chunk: int = 20
+) -> Iterator[tuple[Entity, list[ReverseHit]]]:
+    """`bound.screen(entities)` in `workers` forked processes (in order); in this process when 1 or fork
+    is unavailable. The index is built once, before the fork, and shared copy-on-write."""
+    global _FORKED  # noqa: PLW0603 - the forked children's copy of the index
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods() or len(entities) <= chunk:
+        yield from bound.screen(entities)
+        return
+    parts = [list(entities[i : i + chunk]) for i in range(0, len(entities), chunk)]
+    _FORKED = bound
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for found, scored in pool.imap(_screen_chunk, parts):
+                bound.pairs_scored += scored
+                yield from found
+    finally:
+        _FORKED = None
