@@ -10,6 +10,7 @@ N (stated in the table).
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import random
 import resource
@@ -40,6 +41,12 @@ class Row:
     step: str
     seconds: float
     detail: str
+    cpu: float = 0.0  # CPU seconds of this process and its workers: the machine may be shared
+
+
+def _cpu() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _rss_mb() -> float:
@@ -59,7 +66,7 @@ def run_revetting(members: int = DEFAULT_MEMBERS, workers: int = 2, seed: int = 
     rows: list[Row] = []
     rng = random.Random(seed)
     listed, source = _lists()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu()
     matcher = Matcher(listed)
     rows.append(
         Row(
@@ -68,16 +75,18 @@ def run_revetting(members: int = DEFAULT_MEMBERS, workers: int = 2, seed: int = 
             f"{len(listed):,} entities, {source}",
         )
     )
+    rows[-1] = dataclasses.replace(rows[-1], cpu=_cpu() - cpu)
     persons = [e for e in listed if e.schema is Schema.PERSON and e.names]
     planted = rng.sample(persons, min(PLANTED, len(persons)))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu()
     people = list(generate_members(members, seed + 1, planted_from=planted))
     rows.append(
         Row("generate members", time.perf_counter() - started, f"{members:,} members ({PLANTED} planted)")
     )
+    rows[-1] = dataclasses.replace(rows[-1], cpu=_cpu() - cpu)
     gc.collect()
     rss = _rss_mb()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu()
     index = MemberIndex(people)
     bound = index.bind(matcher)
     build = time.perf_counter() - started
@@ -90,10 +99,11 @@ def run_revetting(members: int = DEFAULT_MEMBERS, workers: int = 2, seed: int = 
             f"{stats.memory_bytes / 2**20:,.0f} MB, process +{_rss_mb() - rss:,.0f} MB",
         )
     )
+    rows[-1] = dataclasses.replace(rows[-1], cpu=_cpu() - cpu)
     others = [e for e in listed if e not in set(planted)] if len(listed) < 50_000 else listed
     diff = planted + rng.sample(others, DIFF_SIZE - len(planted))
     rng.shuffle(diff)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu()
     hits = sum(len(h) for _, h in screen_parallel(bound, diff, workers))
     diff_s = time.perf_counter() - started
     diff_pairs = bound.pairs_scored
@@ -105,9 +115,10 @@ def run_revetting(members: int = DEFAULT_MEMBERS, workers: int = 2, seed: int = 
             f"{'PASS' if diff_s < DIFF_TARGET_S else 'FAIL'} (< {DIFF_TARGET_S:.0f} s)",
         )
     )
+    rows[-1] = dataclasses.replace(rows[-1], cpu=_cpu() - cpu)
     # Forward baseline: screen a sample of members against the whole list and scale to every member.
     sample = rng.sample(people, min(FORWARD_SAMPLE, len(people)))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu()
     for member in sample:
         for party in member.parties:
             matcher.screen(party.query)
@@ -117,14 +128,15 @@ def run_revetting(members: int = DEFAULT_MEMBERS, workers: int = 2, seed: int = 
         Row(
             "forward: re-screen every member (estimated)",
             forward_s,
-            f"{per_member * 1000:.2f} ms per member on {len(sample):,} sampled, x {members:,} / {workers} workers; "
-            f"diff re-vetting is {forward_s / diff_s:,.0f}x faster",
+            f"{per_member * 1000:.2f} ms per member on {len(sample):,} sampled, x {members:,} / {workers} "
+            f"workers; diff re-vetting is {forward_s / diff_s:,.0f}x faster",
         )
     )
+    rows[-1] = dataclasses.replace(rows[-1], cpu=_cpu() - cpu)
     full_s = None
     if full:
         before = bound.pairs_scored
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu()
         full_hits = sum(len(h) for _, h in screen_parallel(bound, listed, workers))
         full_s = time.perf_counter() - started
         rows.append(
@@ -136,12 +148,14 @@ def run_revetting(members: int = DEFAULT_MEMBERS, workers: int = 2, seed: int = 
                 f"{forward_s / full_s:,.1f}x faster than forward",
             )
         )
+        rows[-1] = dataclasses.replace(rows[-1], cpu=_cpu() - cpu)
     table = Table(title=f"Re-vetting {members:,} members (seed {seed})")
     table.add_column("step")
     table.add_column("seconds", justify="right")
+    table.add_column("CPU s", justify="right")
     table.add_column("detail")
     for row in rows:
-        table.add_row(row.step, f"{row.seconds:,.2f}", row.detail)
+        table.add_row(row.step, f"{row.seconds:,.2f}", f"{row.cpu:,.1f}", row.detail)
     out.print(table)
     result: dict[str, Any] = {
         "members": members,
@@ -155,7 +169,10 @@ def run_revetting(members: int = DEFAULT_MEMBERS, workers: int = 2, seed: int = 
         "diff_hits": hits,
         "forward_estimate_s": round(forward_s, 1),
         "full_s": None if full_s is None else round(full_s, 1),
-        "rows": [{"step": r.step, "seconds": round(r.seconds, 3), "detail": r.detail} for r in rows],
+        "rows": [
+            {"step": r.step, "seconds": round(r.seconds, 3), "cpu_s": round(r.cpu, 2), "detail": r.detail}
+            for r in rows
+        ],
     }
     path = write_json(f"revetting-{members}", result)
     out.print(f"[dim]results written to {path}[/]")
