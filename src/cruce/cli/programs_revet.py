@@ -35,7 +35,13 @@ def revet(
     settings = load_settings()
     with open_configured_store(settings) as store:
         directory = revetting.member_directory(store)
-        revetter = revetting.Revetter(store, directory, threshold=settings.alert_threshold)
+        revetter = revetting.Revetter(
+            store,
+            directory,
+            threshold=settings.alert_threshold,
+            workers=settings.workers,
+            chunk_size=revetting.DEFAULT_CHUNK * max(settings.workers, 1),
+        )
         with progress() as bar:
             tasks: dict[int, object] = {}
 

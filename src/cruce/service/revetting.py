@@ -22,7 +22,7 @@ from cruce.core.clock import Clock, utc_now
 from cruce.core.errors import CruceError
 from cruce.core.model import Entity
 from cruce.matching.matcher import Matcher
-from cruce.programs.reverse import BoundIndex, MemberIndex
+from cruce.programs.reverse import BoundIndex, MemberIndex, screen_parallel
 from cruce.programs.revetting import MemberDirectory, RevetHit
 from cruce.service.screening import build_matcher
 from cruce.storage.revetting import RevettingStore, RunKind, RunRecord
@@ -31,7 +31,8 @@ from cruce.storage.store import Store
 log = logging.getLogger(__name__)
 
 DEFAULT_CHUNK = 50
-"""Entities per committed chunk: a crash redoes at most this many (a few hundred ms at a million members)."""
+"""Entities per committed chunk: a crash redoes at most this many (a second or two at a million members).
+With several workers each chunk is shared among them, so give them a larger one (`chunk_size`)."""
 DEFAULT_LEASE = timedelta(minutes=5)
 
 Progress = Callable[[RunRecord, int, int], None]
@@ -60,6 +61,7 @@ class Revetter:
         chunk_size: int = DEFAULT_CHUNK,
         lease: timedelta = DEFAULT_LEASE,
         worker: str | None = None,
+        workers: int = 1,
         clock: Clock = utc_now,
     ) -> None:
         if chunk_size < 1:
@@ -71,6 +73,7 @@ class Revetter:
         self.threshold = threshold
         self.chunk_size = chunk_size
         self.lease = lease
+        self.workers = workers
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._members: MemberIndex | None = None
         self._bound: tuple[tuple[int, ...], BoundIndex] | None = None
@@ -114,7 +117,7 @@ class Revetter:
                 progress(run, done, len(entities))
             while done < len(entities):
                 chunk = entities[done : done + self.chunk_size]
-                hits = self._screen(run.id, bound, chunk)
+                hits = self._screen(run.id, bound, chunk, self.workers)
                 done += len(chunk)
                 new += self.runs.commit_chunk(run.id, self.worker, self.lease, done, hits)
                 delivered += self._deliver(run.id)
@@ -149,11 +152,11 @@ class Revetter:
         return self._bound[1]
 
     @staticmethod
-    def _screen(run_id: int, bound: BoundIndex, entities: Sequence[Entity]) -> list[RevetHit]:
+    def _screen(run_id: int, bound: BoundIndex, entities: Sequence[Entity], workers: int) -> list[RevetHit]:
         members = bound.index.members
         found: dict[str, RevetHit] = {}
-        for entity in entities:
-            for hit in bound.hits(entity):
+        for _entity, hits in screen_parallel(bound, entities, workers):
+            for hit in hits:
                 member = members[hit.member_no]
                 revet = RevetHit.from_match(run_id, member, hit.party.role, hit.party.query.name, hit.match)
                 found.setdefault(revet.key, revet)
