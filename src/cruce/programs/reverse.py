@@ -118,6 +118,7 @@ class MemberIndex:
         vocabulary: dict[str, int] = {}
         documents: dict[str, list[int]] = defaultdict(list)
         folded: dict[str, str] = {}
+        cut_last: dict[str, list[int]] = defaultdict(list)
         with gc_paused():
             for member in members:
                 member_no = len(self.members)
@@ -134,7 +135,10 @@ class MemberIndex:
                         token_no = vocabulary.setdefault(token, len(vocabulary))
                         csr_tokens.append(token_no)
                     length = len(query.name.strip())
-                    cut.append(length in FIELD_WIDTHS or (length + 1 in FIELD_WIDTHS and "," in query.name))
+                    is_cut = length in FIELD_WIDTHS or (length + 1 in FIELD_WIDTHS and "," in query.name)
+                    cut.append(is_cut)
+                    if is_cut and name.tokens:
+                        cut_last[name.tokens[-1]].append(party_no)
                     date = query.birth_date
                     full = date is not None and date.month is not None and date.day is not None
                     birth.append(date.year * 10_000 + date.month * 100 + date.day if full else 0)  # type: ignore[union-attr,operator]
@@ -158,6 +162,7 @@ class MemberIndex:
                     by_shape[len(token), token[0]].append(token)
             self._long_tokens = dict(by_shape)
             self._documents = {k: np.asarray(v, dtype=np.int32) for k, v in documents.items()}
+            self._cut_last = {k: np.asarray(v, dtype=np.int32) for k, v in cut_last.items()}
         self.party_member = np.asarray(party_member, dtype=np.int32)
         self.birth = np.asarray(birth, dtype=np.int32)
         self.cut = np.asarray(cut, dtype=bool)
@@ -383,15 +388,8 @@ class BoundIndex:
             loose[nonempty] = reduced
         else:
             loose = np.zeros(parties, dtype=np.int32)
-        last = np.append(index._csr_start[1:], len(index._csr_tokens)) - 1
-        cut_nos = np.flatnonzero(index.cut & (last >= index._csr_start))
-        if len(cut_nos):  # the cut last word pairs any listed word it starts
-            last_tokens = index._csr_tokens[last[cut_nos]]
-            letters = np.asarray(
-                [_letter_bit(index._tokens[t]) for t in last_tokens.tolist()], dtype=np.int32
-            )
-            loose[cut_nos] |= letters
         self.loose = loose
+        self._loose_of = [np.flatnonzero(loose & (1 << bit)).astype(np.int32) for bit in range(27)]
         threshold = matcher.threshold
         self.need_plain = needed_name_score(threshold, _LIFT_PLAIN)
         self.need_birth = needed_name_score(threshold, _LIFT_BIRTH)
@@ -430,11 +428,29 @@ class BoundIndex:
         self, tokens: NameTokens, form: ListedForm, documents: np.ndarray, births: np.ndarray
     ) -> np.ndarray:
         index = self.index
-        postings = [self.token_parties(t) for t in tokens.tokens]
-        touched_parts = [p for p in postings if len(p)]
-        if not touched_parts:
+        words = tokens.tokens
+        postings = [self.token_parties(t) for t in words]
+        letters = [_letter_bit(t) for t in words]
+        for at, letter in tokens.alt_initials:
+            letters[at] |= _letter_bit(letter)
+        # Prefix filtering: the most common words, together, cannot lift a party to the least score it
+        # needs; so every candidate shares one of the rarer words (or an initial or a cut word that may
+        # stand for one), and only the rarer words' postings are gathered. The common ones are looked up.
+        need = min(self.need_plain, self.need_birth) if len(births) else self.need_plain
+        common = self._common_words(form, [len(p) for p in postings], need)
+        rare = [j for j in range(len(words)) if j not in common]
+        parts = [postings[j] for j in rare if len(postings[j])]
+        rare_bits = 0
+        for j in rare:
+            rare_bits |= letters[j]
+        parts.extend(
+            self._loose_of[bit] for bit in range(27) if rare_bits >> bit & 1 and len(self._loose_of[bit])
+        )
+        if len(documents):
+            parts.append(documents)
+        if not parts:
             return _EMPTY
-        touched = touched_parts[0] if len(touched_parts) == 1 else sorted_union(touched_parts)
+        touched = parts[0] if len(parts) == 1 else sorted_union(parts)
         gained = np.zeros(len(touched), dtype=np.float64)
         forgiven = np.zeros(len(touched), dtype=np.float64)
         paired = np.zeros(len(touched), dtype=np.int32)
@@ -443,14 +459,16 @@ class BoundIndex:
         running = np.zeros(len(touched), dtype=np.float64)
         lost_cut = np.zeros(len(touched), dtype=np.float64)
         mark = self._mark_buffer()
-        for j, token in enumerate(tokens.tokens):
-            bits = _letter_bit(token)
-            for at, letter in tokens.alt_initials:
-                if at == j:
-                    bits |= _letter_bit(letter)
-            mark[postings[j]] = True
-            reached = mark[touched] | ((loose & bits) != 0)
-            mark[postings[j]] = False
+        for j in range(len(words)):
+            posting = postings[j]
+            if j in common:  # a long posting: look the few touched parties up in it
+                pos = np.searchsorted(posting, touched)
+                found = posting[np.minimum(pos, len(posting) - 1)] == touched if len(posting) else pos < 0
+                reached = found | ((loose & letters[j]) != 0)
+            else:
+                mark[posting] = True
+                reached = mark[touched] | ((loose & letters[j]) != 0)
+                mark[posting] = False
             w = form.weights[j]
             gained += reached * ((max_weight + w) / 2.0)
             paired += reached
@@ -465,21 +483,39 @@ class BoundIndex:
         spared = np.minimum(paired, self.word_count[touched]) * self.penalty_max[touched]
         lost += np.maximum(self.penalty_sum[touched] - spared, 0.0)
         bound = np.divide(gained, gained + lost, out=np.zeros_like(gained), where=gained > 0)
-        need = np.full(len(touched), self.need_plain)
+        needed = np.full(len(touched), self.need_plain)
         if len(births):
-            need[np.isin(index.birth[touched], births)] = self.need_birth
+            needed[np.isin(index.birth[touched], births)] = self.need_birth
         if len(documents):
-            need[np.isin(touched, documents, assume_unique=True)] = self.need_document
-        keep = bound >= need
-        return touched[keep]
+            needed[np.isin(touched, documents, assume_unique=True)] = self.need_document
+        return touched[bound >= needed]
+
+    @staticmethod
+    def _common_words(form: ListedForm, sizes: list[int], need: float) -> set[int]:
+        """The largest set of the most common words that, all paired and nothing else, stays below `need`
+        (counting the cut-name allowance and a perfect presented weight, so the test errs towards more)."""
+        common: set[int] = set()
+        penalties = form.penalties_given_found
+        for j in sorted(range(len(sizes)), key=lambda k: -sizes[k]):
+            trial = common | {j}
+            gained = sum((1.0 + form.weights[k]) / 2.0 for k in trial)
+            last = max(trial)
+            lost = sum(penalties[k] for k in range(len(sizes)) if k not in trial and k < last)
+            if gained / (gained + lost) >= need:
+                break
+            common = trial
+        return common
 
     def token_parties(self, token: str) -> np.ndarray:
-        """Parties with a word the scorer may pair with listed `token`: by index key, or misspelt."""
-        keyed = self.index.listed_token_parties(token)
-        loose = self._unknown_parties(token)
-        if not len(loose):
-            return keyed
-        return sorted_union([keyed, loose]) if len(keyed) else loose
+        """Parties with a word the scorer may pair with listed `token`: by index key, misspelt, or the last
+        word of a name cut at a field width that `token` starts with."""
+        parts = [self.index.listed_token_parties(token), self._unknown_parties(token)]
+        cut_last = self.index._cut_last
+        parts.extend(cut_last[token[:k]] for k in range(2, len(token)) if token[:k] in cut_last)
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return _EMPTY
+        return parts[0] if len(parts) == 1 else sorted_union(parts)
 
     def _unknown_parties(self, token: str) -> np.ndarray:
         cached = self._unknown_cache.get(token)
