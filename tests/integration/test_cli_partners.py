@@ -136,7 +136,8 @@ def test_enrol_cross_hit_suspend_and_refer_through_the_cli(nodes: dict[str, Node
     mex.sync_from(can)
     assert "1 new hit notice(s)" in usa.cli("partners", "ingest", "--collection", COLLECTION)
     acted = mex.cli("partners", "ingest", "--collection", COLLECTION, "--act", "--as", "mex.officer")
-    assert f"suspended {member}: CAN hit notice" in acted and "released 1 new status(es)" in acted
+    assert f"suspended {member}: suspended pending review: CAN hit notice" in acted
+    assert "released 1 new status(es)" in acted
     for node in (mex, usa):
         seen = node.cli("partners", "notices")
         assert "TORRES OCHOA" in seen and "(S//REL TO CAN, MEX, USA) identifiers: passport:G48213377" in seen

@@ -10,14 +10,22 @@ from programs_fixtures import CANTU, OCAMPO, application, wanted_list
 
 from cruce.core.dates import PartialDate
 from cruce.core.markings import Marking
-from cruce.programs.model import MembershipState, MembershipStatus
+from cruce.matching.types import Feature
+from cruce.programs.model import MembershipState, MembershipStatus, PartyRole
 from cruce.programs.recognition import load_agreement
+from cruce.programs.revetting import RevetHit
 from cruce.programs.standing import document_key
 from cruce.programs.vetting import HistoryKind, Recommendation
 from cruce.scoring.crossings import Crossing, Mode, Role, TravelDocument, Traveler
 from cruce.scoring.lanes import Cause, Lane
 from cruce.service.coordination import act_on_notices, booth_lane
-from cruce.service.member_ports import ProgramDirectory, ProgramSuspender, booth_directory, own_statuses
+from cruce.service.member_ports import (
+    ProgramDirectory,
+    ProgramSuspender,
+    RevetDirectory,
+    booth_directory,
+    own_statuses,
+)
 from cruce.service.programs import Actor, ProgramService
 from cruce.sharing.notices import Detail, HitNotice
 from cruce.storage.audit import AuditLog
@@ -154,3 +162,30 @@ def test_a_notice_naming_the_applicant_counts_unless_the_birth_date_differs(stor
     again = programs.vet(USA, app.application_id).result
     assert again.recommendation is Recommendation.REFER
     assert any("same name and birth date" in e.detail for p in again.parties for e in p.history)
+
+
+def test_a_revetting_hit_delivered_twice_suspends_once_and_queues_one_alert(store: Store) -> None:
+    programs = ProgramService(store)
+    member = enrol(programs, USA, "sentri-applicant")
+    directory = RevetDirectory(programs)
+    (parties,) = list(directory.active_member_parties())
+    assert parties.membership_id == member
+    hit = RevetHit(
+        key=f"run:7:{member}:applicant:Lucía Fernanda Ibarra Quintero:mx-wanted:3", run_id=7,
+        membership_id=member, program_id="sentri", country="USA", party_role=PartyRole.APPLICANT,
+        party_name="Lucía Fernanda Ibarra Quintero", list_id="mx-wanted", entity_id="mx-wanted:3",
+        entity_caption="IBARRA QUINTERO, Lucia Fernanda", score=0.97,
+        matched_name="IBARRA QUINTERO, Lucia Fernanda", matcher="cruce-names 2.0 @0.80",
+        features=(Feature("name", 0.97, "same names in another order"),),
+    )  # fmt: skip
+    audit = AuditLog(store.engine)
+    before = len(audit.latest(100))
+    directory.suspend_for_alert(member, hit, "system:revetting")
+    directory.suspend_for_alert(member, hit, "system:revetting")  # after a crash: the same hit again
+    page = programs.member(USA, member)
+    assert page.membership.state is MembershipState.SUSPENDED
+    (alert,) = page.alerts
+    assert (alert.entity_id, alert.state, alert.created_by) == ("mx-wanted:3", "open", "system:revetting")
+    assert len(audit.latest(100)) == before + 1  # the repeat left no trace
+    assert "re-vetting: applicant" in page.membership.record.state_reason
+    assert list(directory.active_member_parties()) == []  # a suspended member is not re-vetted

@@ -57,8 +57,8 @@ from cruce.scoring.presets import read_definition
 from cruce.scoring.rules import PRESET_PACKAGE as RULES_PACKAGE
 from cruce.scoring.rules import RuleError, parse_rule_set
 from cruce.scoring.scorer import CargoScorer
-from cruce.service.risk import MODEL_FIELDS, load_scorer, mapping_for, screen_parties
 from cruce.service.batch_rows import row_query as _row_query
+from cruce.service.risk import MODEL_FIELDS, load_scorer, mapping_for, screen_parties
 from cruce.service.screening import _check_header, _format_rows, build_matcher
 
 DEFAULT_MASTER = "local[2]"

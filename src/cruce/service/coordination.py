@@ -376,7 +376,7 @@ def act_on_notices(
         listed = notice.detail("name") or notice.entity_id
         reason = (
             f"{notice.sender} hit notice: matched '{listed}' on {notice.sender}'s list {notice.list_id} "
-            f"(score {notice.score:.2f}); suspended pending review"
+            f"(score {notice.score:.2f})"
         )
         suspended.append(suspender.suspend(notice.membership_id, reason, actor))
     return suspended

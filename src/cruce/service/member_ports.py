@@ -7,19 +7,23 @@ ports so they could be written before it; this module is their one adapter each:
   with partners' statuses by `booth_directory` (`BoothDirectory(PartnerStore, own=...)`);
 - `ProgramSuspender`: coordination's `Suspender`, so a partner's hit notice suspends through
   `ProgramService.suspend_for_alert` (alert queued with the member's context, audited);
+- `RevetDirectory`: re-vetting's `MemberDirectory` (active members' parties; a hit suspends the membership
+  and queues the alert, idempotent on the hit's key so a run resumed after a crash changes nothing twice);
 
 `own_statuses` lists this node's memberships as they travel to partners (status and subject).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from cruce.core.errors import NotFoundError
-from cruce.programs.model import MembershipStatus, Party, PartyRole, ProgramKind
+from cruce.programs.model import MemberParties, MembershipStatus, Party, PartyRole, ProgramKind
+from cruce.programs.revetting import RevetHit
 from cruce.service.coordination import BoothDirectory
-from cruce.service.programs import Actor, MembershipView, ProgramService
+from cruce.service.programs import Actor, AlertEvidence, MembershipView, ProgramService
 from cruce.sharing.notices import Subject
 from cruce.storage.partners import PartnerStore
 
@@ -132,3 +136,47 @@ def _subject(parties: Sequence[Party]) -> Subject | None:
         tuple(query.countries),
         main.role is PartyRole.COMPANY,
     )
+
+
+@dataclass(slots=True)
+class RevetDirectory:
+    """Re-vetting's `MemberDirectory` over the programs service.
+
+    A hit suspends the membership pending review and queues one alert carrying the matcher's reasons and
+    the party that matched. The alert is keyed by the hit (`RevetHit.key`): delivered again after a crash,
+    the same hit finds its alert still open and the membership already suspended, and leaves no trace."""
+
+    programs: ProgramService
+
+    def active_member_parties(self) -> Iterable[MemberParties]:
+        return self.programs.active_member_parties()
+
+    def suspend_for_alert(self, membership_id: str, hit: RevetHit, actor: str) -> None:
+        record = self.programs.db.membership(membership_id, None)
+        parties = self.programs.db.parties(record.application_id)
+        party = next(
+            (p for p in parties if p.role is hit.party_role and p.query.name == hit.party_name),
+            None,
+        )
+        ordered = sorted(hit.features, key=lambda f: -abs(f.value))
+        features = (
+            *({"name": f.name, "value": round(f.value, 4), "detail": f.detail} for f in ordered),
+            {"name": "matcher", "value": round(hit.score, 4), "detail": hit.matcher},
+        )
+        reason = (
+            f"re-vetting: {hit.party_role.value} {hit.party_name!r} matches {hit.entity_caption!r} "
+            f"({hit.entity_id}) on list {hit.list_id} at {hit.score:.2f}"
+        )
+        self.programs.suspend_for_alert(
+            membership_id,
+            reason=reason,
+            party=party,
+            actor=actor,
+            evidence=AlertEvidence(hit.entity_id, hit.entity_caption, hit.score, features, _digest(hit.key)),
+            once=True,
+        )
+
+
+def _digest(key: str) -> str:
+    """The hit's key as an alert's `entity_hash`: the same hit finds its open alert again."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
