@@ -178,3 +178,24 @@ def test_cli_programs_revet_end_to_end(tmp_path: Path, monkeypatch: pytest.Monke
     assert again.exit_code == 0 and "nothing to re-vet" in again.output
     full = runner.invoke(app, ["programs", "revet", "--full"])
     assert full.exit_code == 0 and "full re-vetting" in full.output
+
+
+def test_migration_0010_comes_after_0012_and_goes_down_to_it_and_back(database_url: str) -> None:
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import inspect
+
+    from cruce.storage.store import _alembic_config
+
+    with open_store(database_url) as store:
+        with store.engine.connect() as conn, conn.begin():
+            config = _alembic_config(conn)
+            script = ScriptDirectory.from_config(config)
+            assert script.get_revision("0010").down_revision == "0012"
+            assert script.get_heads() == ["0010"]
+            command.downgrade(config, "0012")
+        tables = set(inspect(store.engine).get_table_names())
+        assert "revetting_runs" not in tables and "cases" in tables
+        with store.engine.connect() as conn, conn.begin():
+            command.upgrade(_alembic_config(conn), "head")
+        assert "revetting_runs" in set(inspect(store.engine).get_table_names())

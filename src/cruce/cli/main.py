@@ -480,6 +480,8 @@ def demo(
     _demo_emergency(seed)
     with open_store(f"sqlite:///{demo_db}") as cases_store:
         _demo_cases(cases_store)
+    with open_store(f"sqlite:///{demo_db}") as programs_store:
+        _demo_programs(programs_store)
     _say(f"Demo store: {escape(str(demo_db))}. All of the above is synthetic data.")
 
 
@@ -599,6 +601,31 @@ def _demo_cases(store: Any) -> None:
         _prose(escape(f"  {s.portion} {s.kind} {s.name} {s.role}".rstrip()))
     for e in seen.events[-3:]:
         _prose(escape(f"  {e.portion} {e.kind} {e.at:%Y-%m-%d} {e.place}: {e.description}"))
+
+
+def _demo_programs(store: Any) -> None:
+    """Part 7: enrolment, an expedited crossing, a list update, re-vetting, secondary, MEX's notice."""
+    from cruce.service.demo import run_programs_demo
+
+    console.rule("[bold]7. Trusted programs: enrolled, re-vetted when a list changes (synthetic)")
+    demo = run_programs_demo(store)
+    _prose(
+        escape(f"Rosa Elena Vidal Campos applies to the USA's SENTRI-like program; vetting: {demo.vetting}.")
+    )
+    _prose(escape(f"Approved: membership {demo.membership_id}."))
+    _prose(escape(f"  crossing 1: lane {demo.before.lane.value} — {'; '.join(demo.before.reasons)}"))
+    _prose(escape(f"A new version of demo-wanted names her. Re-vetting {demo.revetted}."))
+    _prose(escape(f"  membership suspended: {demo.state_reason} ({demo.alerts} alert in the queue)"))
+    _prose(escape(f"  crossing 2: lane {demo.after.lane.value} — {'; '.join(demo.after.reasons)}"))
+    notice = demo.notice_for_mex
+    _prose(
+        f"\n[bold]MEX[/bold] receives the USA's hit notice, banner {escape(str(notice.banner))} "
+        f"({escape(', '.join(demo.withheld_for_mex) or 'nothing')} withheld):"
+    )
+    _prose(escape(f"  {notice.marking.portion} {notice.subject_name} matched {notice.entity_id}, "
+                  f"score {notice.score:.2f}, membership {notice.membership_id}"))  # fmt: skip
+    for d in notice.details:
+        _prose(escape(f"  {d.marking.portion} {d.field}: {d.value}"))
 
 
 def _demo_summary(report: Any, seed: int) -> Table:
