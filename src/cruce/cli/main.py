@@ -135,6 +135,34 @@ def _entities(n: int) -> str:
 # ---------------------------------------------------------------- lists
 
 
+RevetOption = Annotated[
+    bool,
+    typer.Option(
+        "--revet/--no-revet",
+        help="Re-vet trusted-program members against the new version now (else `cruce programs revet`).",
+    ),
+]
+
+
+def _revet_members(store: Any, settings: Any) -> None:
+    """Work the re-vetting the new version queued, when the node has active members."""
+    from cruce.service.revetting import revet_now
+
+    outcomes = revet_now(store, threshold=settings.alert_threshold, workers=settings.workers)
+    if outcomes is None:
+        return
+    from cruce.storage.revetting import RevettingStore
+
+    hits = [h for o in outcomes for h in RevettingStore(store.engine).hits_of(o.run.id)]
+    for o in outcomes:
+        _say(f"Re-vetted members against {escape(o.run.label)}: {_plural(o.new_hits, 'new hit')}")
+    for hit in hits[:10]:
+        _say(
+            f"  {escape(hit.membership_id)} ({hit.party_role.value} {escape(hit.party_name)}) ~ "
+            f"{escape(hit.entity_id)} {hit.score:.2f}: suspended pending review"
+        )
+
+
 @lists_app.command("import")
 def lists_import(
     files: Annotated[
@@ -144,6 +172,7 @@ def lists_import(
         str,
         typer.Option("--list", "-l", help="List id: us-ofac-sdn, us-ofac-cons, un-sc, or your own (FtM)."),
     ],
+    revet: RevetOption = True,
 ) -> None:
     """Import a watchlist file set as a new version of the list."""
     from cruce.service.lists import import_list
@@ -153,6 +182,8 @@ def lists_import(
         started = time.perf_counter()
         version, result = import_list(store, list_id, files, retention=settings.list_retention)
         elapsed = time.perf_counter() - started
+        if revet:
+            _revet_members(store, settings)
     _say(
         f"[green]Imported[/green] {escape(version.key)}: {_entities(version.entity_count)}, "
         f"{_plural(version.skipped_count, 'row')} skipped, in {elapsed:.1f} s"
@@ -248,6 +279,7 @@ def lists_update(
     force: Annotated[
         bool, typer.Option(help="Import even when the files equal the active version's.")
     ] = False,
+    revet: RevetOption = True,
 ) -> None:
     """Download the official list files and import them as new versions (needs the network)."""
     from cruce.service.lists import update_lists
@@ -258,6 +290,8 @@ def lists_update(
             store, settings.ensure_data_dir(), list_ids=list_ids, base_url=base_url, timeout=timeout,
             force=force, retention=settings.list_retention,
         )  # fmt: skip
+        if revet:
+            _revet_members(store, settings)
     for version, result in results:
         if result is None:
             _say(f"{escape(version.list_id)} unchanged: the files are those of {escape(version.key)}")

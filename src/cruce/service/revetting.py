@@ -177,3 +177,22 @@ def member_directory(store: Store, threshold: float | None = None) -> MemberDire
     from cruce.service.programs import ProgramService
 
     return RevetDirectory(ProgramService(store, threshold=threshold))
+
+
+def revet_now(
+    store: Store, *, threshold: float | None = None, workers: int = 1, progress: Progress | None = None
+) -> list[RunOutcome] | None:
+    """Work the pending runs right after a list import or update, when the node has active members.
+
+    None when it has none: the runs stay queued (nobody to screen) for `cruce programs revet` later."""
+    directory = member_directory(store, threshold)
+    if next(iter(directory.active_member_parties()), None) is None:
+        return None
+    revetter = Revetter(
+        store,
+        directory,
+        threshold=threshold,
+        workers=workers,
+        chunk_size=DEFAULT_CHUNK * max(workers, 1),
+    )
+    return revetter.run_pending(progress)
