@@ -166,7 +166,7 @@ def test_a_mexican_suspension_after_a_canadian_hit_reaches_the_us_booth(nodes: d
     # 1. MEX enrols the member (its programs service) and releases the status (to USA, which recognises
     #    the program, and CAN, whose hit notices MEX subscribes to).
     ((status, subject),) = own_statuses(programs, "MEX")
-    assert status.documents == (MEMBER.documents[0], "curp::TOOM840312MBCRCR03")
+    assert status.documents == ("curp::TOOM840312MBCRCR03", MEMBER.documents[0])  # sorted
     assert subject == SUBJECT
     release = publish_statuses(mex.sharing, mex.audit, mex_account, COLLECTION, [(status, subject)],
                                agreement=AGREEMENT)  # fmt: skip
