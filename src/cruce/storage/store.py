@@ -937,7 +937,6 @@ def _dropped_json(value: DroppedValue) -> dict[str, Any]:
     }
 
 
-
 def _redact(url: str) -> str:
     """A URL that did not parse, with anything that looks like a password hidden."""
     return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
