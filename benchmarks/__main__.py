@@ -1,6 +1,7 @@
 """`python -m benchmarks [screening-quality|screening-speed|risk-quality|risk-speed|sharing|assess-speed|
-programs-vetting|network|fit-scorer|api-load|spark|all]` (spark: see benchmarks/spark.py for its options), and
-`python -m benchmarks faults|soak` (issue 21: faults, storage growth, screening during an import).
+programs-vetting|network|fit-scorer|api-load|spark|revetting|all]` (spark: see benchmarks/spark.py for its
+options), `python -m benchmarks faults|soak` (issue 21: faults, storage growth, screening during an import),
+`python -m benchmarks revetting [--members N]` (issue 16: re-vetting members when a list changes).
 
 Options: `--quick`, `--seed N`, `--systems` (screening quality), `--workers N`, and for api-load
 `--duration S` (default 60, quick 20, 900 for the 15-minute memory check; soak:
@@ -175,6 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "faults",
             "soak",
             "spark",
+            "revetting",
             "all",
         ),
     )
@@ -188,6 +190,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="comma-separated subset of cruce,nomenklatura,rapidfuzz (quality only)",
     )
     parser.add_argument("--workers", type=int, default=2, help="processes for batch runs (default 2)")
+    parser.add_argument(
+        "--members",
+        type=int,
+        default=None,
+        help="revetting: synthetic members (default 50,000; quick 10,000)",
+    )
     parser.add_argument("--duration", type=float, default=None, help="api-load: seconds (60; quick 20)")
     parser.add_argument("--concurrency", type=int, default=16, help="api-load: requests in flight (16)")
     parser.add_argument("--server-workers", type=int, default=2, help="api-load: server processes (2)")
@@ -239,6 +247,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         status |= run_network(console(), quick=args.quick, seed=args.seed or 7)
     if args.benchmark == "api-load" or (args.benchmark == "all" and args.quick):
         status |= api_load(args)
+    if args.benchmark == "revetting":
+        from benchmarks.revetting import DEFAULT_MEMBERS, run_revetting
+
+        members = args.members if args.members is not None else (10_000 if args.quick else DEFAULT_MEMBERS)
+        return run_revetting(members, workers=args.workers, seed=args.seed)
     if args.benchmark == "faults":
         from benchmarks.faults import run_faults
 

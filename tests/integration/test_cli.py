@@ -406,6 +406,11 @@ def test_demo_is_marked_synthetic_and_catches_planted_parties(data_dir: Path) ->
     assert "entity resolution:" in cases and "broker (highest betweenness)" in cases
     mex_case = cases[cases.index("MEX receives") :]
     assert "Source DELTA" not in mex_case and "(S//NF)" not in mex_case  # the NOFORN informant stays home
+    programs = " ".join(result.stdout[result.stdout.index("7. Trusted programs") :].split())
+    assert "crossing 1: lane expedited" in programs and "membership suspended: suspended pending" in programs
+    assert "crossing 2: lane secondary" in programs and "re-vetting: applicant" in programs
+    mex_notice = programs[programs.index("MEX receives") :]
+    assert "(remarks withheld)" in mex_notice and "never leaves the USA" not in mex_notice
     table_lines = [line for line in lines if not line.startswith("Demo store:")]
     assert max(len(line) for line in table_lines) <= 80, "the demo must read on an 80-column terminal"
     again = run_cli(data_dir, "demo", "--travelers", "300", "--list-size", "300")

@@ -4,6 +4,7 @@ database, its own TAXII server and CRUCE_NODE_COUNTRY; objects travel only by `c
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -17,16 +18,7 @@ from cruce.storage.store import open_store
 
 COUNTRIES = ("USA", "MEX", "CAN")
 COLLECTION = "partners"
-MEMBERS = """
-- membership_id: vc-000417
-  program: VIAJERO-CONFIABLE
-  tier: member
-  name: Maria Guadalupe Torres Ochoa
-  birth_date: "1984-03-12"
-  countries: [MX]
-  documents: ["passport:MX:G48213377"]
-  expires: "2031-01-01T00:00:00+00:00"
-"""
+APPLICATION = Path(__file__).parent.parent / "data" / "programs" / "viajero-applicant.yaml"
 CAN_LIST = {
     "id": "77",
     "schema": "Person",
@@ -38,6 +30,9 @@ CAN_LIST = {
         "notes": ["informant-derived: handled by RCMP unit 7"],
     },
 }
+
+
+OWN_LIST = {"id": "1", "schema": "Person", "properties": {"name": ["Ernesto OCAMPO RIVAS"]}}
 
 
 class Node:
@@ -91,13 +86,29 @@ def nodes(tmp_path: Path) -> Iterator[dict[str, Node]]:
         yield out
 
 
+def enrol(node: Node) -> str:
+    """Enrol the traveler in the node's program through `cruce programs` (apply, vet, interview, approve)."""
+    officer = ("--officer", f"{node.country.lower()}.officer")
+    own_list = node.data / "own-list.json"
+    own_list.write_text(json.dumps(OWN_LIST) + "\n", encoding="utf-8")
+    node.cli("lists", "import", "--list", f"{node.country.lower()}-wanted", own_list)
+    out = node.cli("programs", "apply", APPLICATION, *officer)
+    found = re.search(r"application (application:[0-9a-f]+) submitted", out)
+    assert found is not None, out
+    app = found.group(1)
+    assert "recommendation: clear" in node.cli("programs", "vet", app, *officer)
+    node.cli("programs", "decide", app, "interview", "--reason", "vetting clear", *officer)
+    out = node.cli("programs", "decide", app, "approve", "--reason", "interviewed", *officer)
+    granted = re.search(r"membership (\S+) granted", out)
+    assert granted is not None, out
+    return granted.group(1)
+
+
 @pytest.mark.slow  # some twenty CLI processes: ~1 minute on an idle machine
 def test_enrol_cross_hit_suspend_and_refer_through_the_cli(nodes: dict[str, Node], tmp_path: Path) -> None:
     usa, mex, can = nodes["USA"], nodes["MEX"], nodes["CAN"]
-    members = tmp_path / "members.yaml"
-    members.write_text(MEMBERS, encoding="utf-8")
-    mex.cli("partners", "enrol", members, "--as", "mex.officer")
-    assert "vc-000417: released to CAN, USA" in mex.cli("partners", "publish", "--collection", COLLECTION,
+    member = enrol(mex)
+    assert f"{member}: released to CAN, USA" in mex.cli("partners", "publish", "--collection", COLLECTION,
                                                         "--as", "mex.officer")  # fmt: skip
     for node in (usa, can):
         node.sync_from(mex)
@@ -125,7 +136,8 @@ def test_enrol_cross_hit_suspend_and_refer_through_the_cli(nodes: dict[str, Node
     mex.sync_from(can)
     assert "1 new hit notice(s)" in usa.cli("partners", "ingest", "--collection", COLLECTION)
     acted = mex.cli("partners", "ingest", "--collection", COLLECTION, "--act", "--as", "mex.officer")
-    assert "suspended vc-000417: CAN hit notice" in acted and "released 1 new status(es)" in acted
+    assert f"suspended {member}: suspended pending review: CAN hit notice" in acted
+    assert "released 1 new status(es)" in acted
     for node in (mex, usa):
         seen = node.cli("partners", "notices")
         assert "TORRES OCHOA" in seen and "(S//REL TO CAN, MEX, USA) identifiers: passport:G48213377" in seen
@@ -137,6 +149,6 @@ def test_enrol_cross_hit_suspend_and_refer_through_the_cli(nodes: dict[str, Node
     usa.sync_from(mex)
     assert "1 new membership status(es)" in usa.cli("partners", "ingest", "--collection", COLLECTION)
     after = usa.cli(*booth)
-    assert "lane: secondary (referred)" in after and "vc-000417 (MEX) suspended" in after
+    assert "lane: secondary (referred)" in after and f"{member} (MEX) suspended" in after
     assert "CAN hit notice" in after
     assert "suspended" in usa.cli("partners", "statuses")

@@ -8,12 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cruce.core.errors import InputError, NotFoundError
 from cruce.core.markings import Marking
 from cruce.programs.model import MembershipState, MembershipStatus
 from cruce.sharing.notices import Detail, HitNotice, Subject
-from cruce.storage.audit import AuditLog
-from cruce.storage.partners import OwnStatuses, PartnerStore
+from cruce.storage.partners import PartnerStore
 from cruce.storage.store import Store, open_store
 
 
@@ -25,7 +23,7 @@ def store(database_url: str) -> Iterator[Store]:
 
 T0 = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 STATUS = MembershipStatus(
-    "vc-1", "VIAJERO-CONFIABLE", "member", "MEX", MembershipState.ACTIVE, T0,
+    "vc-1", "viajero-confiable", "standard", "MEX", MembershipState.ACTIVE, T0,
     expires_at=T0 + timedelta(days=900), documents=("passport:MEX:G1", "passport:MEX:G2"),
 )  # fmt: skip
 SUBJECT = Subject("Ana Ruiz", "1990-01", ("MX",))
@@ -64,22 +62,6 @@ def test_a_fuller_cut_of_a_notice_replaces_a_thinner_one_never_the_reverse(store
     (held,) = partners.notices(membership_id="vc-1")
     assert held.details == (name, ident) and held.marking == Marking.parse("S//REL TO CAN, USA", owner="CAN")
     assert partners.notices(membership_id="other") == []
-
-
-def test_own_suspension_is_audited_and_refuses_impossible_moves(store: Store) -> None:
-    audit = AuditLog(store.engine)
-    own = OwnStatuses(store.engine, audit, "MEX", clock=lambda: T0 + timedelta(days=1))
-    with pytest.raises(InputError, match="cannot enrol a USA membership"):
-        own.enrol(replace(STATUS, country="USA"), SUBJECT, "mex.officer")
-    own.enrol(STATUS, SUBJECT, "mex.officer")
-    status = own.suspend("vc-1", "CAN hit notice", "mex.officer")
-    assert status.state is MembershipState.SUSPENDED and status.changed_at == T0 + timedelta(days=1)
-    assert [r.event.action for r in audit.latest(2)] == ["enrol", "suspend"]
-    with pytest.raises(InputError, match="is suspended; it cannot be suspended"):
-        own.suspend("vc-1", "again", "mex.officer")
-    with pytest.raises(NotFoundError):
-        own.suspend("vc-404", "no such member", "mex.officer")
-    assert len(audit.latest(10)) == 2  # refusals changed nothing
 
 
 def test_a_notice_is_an_open_alert_at_the_booth_until_the_vetting_node_acts(store: Store) -> None:

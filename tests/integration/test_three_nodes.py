@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from programs_fixtures import OCAMPO, application, wanted_list
 from sharing_fixtures import FAST_SCRYPT_N, PASSWORD, serve
 
 from cruce.core.dates import PartialDate
@@ -34,10 +35,12 @@ from cruce.service.coordination import (
     publish_statuses,
     screen_members,
 )
+from cruce.service.member_ports import ProgramSuspender, own_statuses
+from cruce.service.programs import Actor, ProgramService
 from cruce.service.sharing import Remote, pull
 from cruce.sharing.notices import Subject
 from cruce.storage.audit import AuditLog
-from cruce.storage.partners import OwnStatuses, PartnerStore
+from cruce.storage.partners import PartnerStore
 from cruce.storage.sharing import SharingStore
 from cruce.storage.store import Store, open_store
 
@@ -48,8 +51,8 @@ T0 = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
 PASSPORT = TravelDocument("passport", "G48213377", "MX", date(2031, 5, 1))
 MEMBER = MembershipStatus(
     membership_id="vc-000417",
-    program_id="VIAJERO-CONFIABLE",
-    tier="member",
+    program_id="viajero-confiable",
+    tier="standard",
     country="MEX",
     state=MembershipState.ACTIVE,
     changed_at=T0 - timedelta(days=200),
@@ -156,17 +159,21 @@ def wanted() -> list[Entity]:
 def test_a_mexican_suspension_after_a_canadian_hit_reaches_the_us_booth(nodes: dict[str, Node]) -> None:
     usa, mex, can = nodes["USA"], nodes["MEX"], nodes["CAN"]
     mex_account = mex.sharing.account(mex.officer())
-    own = OwnStatuses(mex.store.engine, mex.audit, "MEX")
+    mex.store.save_import(wanted_list(OCAMPO))  # MEX vets against a list of its own
+    programs = ProgramService(mex.store)
+    member = enrol(programs, Actor(mex.officer(), "MEX"))
 
-    # 1. MEX enrols the member and releases the status (to USA, which recognises the program, and CAN,
-    #    whose hit notices MEX subscribes to).
-    own.enrol(MEMBER, SUBJECT, mex.officer())
-    release = publish_statuses(mex.sharing, mex.audit, mex_account, COLLECTION, [(MEMBER, SUBJECT)],
+    # 1. MEX enrols the member (its programs service) and releases the status (to USA, which recognises
+    #    the program, and CAN, whose hit notices MEX subscribes to).
+    ((status, subject),) = own_statuses(programs, "MEX")
+    assert status.documents == ("curp::TOOM840312MBCRCR03", MEMBER.documents[0])  # sorted
+    assert subject == SUBJECT
+    release = publish_statuses(mex.sharing, mex.audit, mex_account, COLLECTION, [(status, subject)],
                                agreement=AGREEMENT)  # fmt: skip
-    assert release.released == {"vc-000417": ("CAN", "USA")}
+    assert release.released == {member: ("CAN", "USA")}
     assert usa.pull_from(mex) > 0 and can.pull_from(mex) > 0
     assert [s.membership_id for s in ingest(usa.sharing, usa.partners, COLLECTION, "USA").statuses] == [
-        "vc-000417"
+        member
     ]
     ingest(can.sharing, can.partners, COLLECTION, "CAN")
 
@@ -174,12 +181,12 @@ def test_a_mexican_suspension_after_a_canadian_hit_reaches_the_us_booth(nodes: d
     booth = BoothDirectory(usa.partners)
     first = booth_lane(crossing(1, T0), booth, AGREEMENT, "USA")
     assert first.lane is Lane.EXPEDITED, first.reasons
-    assert "VIAJERO-CONFIABLE vc-000417 (MEX's, recognised by USA)" in first.reasons[0]
+    assert f"viajero-confiable {member} (MEX's, recognised by USA)" in first.reasons[0]
 
     # 3. CAN's list update names the member: CAN screens the partner members it holds and sends notices.
     held = [(h.status, h.subject) for h in can.partners.statuses()]
     notices = screen_members(wanted(), held, sender="CAN", policy=CAN_POLICY, at=T0 + timedelta(hours=1))
-    assert [(n.entity_id, n.membership_id) for n in notices] == [("ca-wanted:77", "vc-000417")]
+    assert [(n.entity_id, n.membership_id) for n in notices] == [("ca-wanted:77", member)]
     sent = publish_notices(can.sharing, can.audit, can.sharing.account(can.officer()), COLLECTION, notices,
                            agreement=AGREEMENT)  # fmt: skip
     assert sorted(next(iter(sent.released.values()))) == ["MEX", "USA"]
@@ -208,12 +215,20 @@ def test_a_mexican_suspension_after_a_canadian_hit_reaches_the_us_booth(nodes: d
     assert pending.lane is not Lane.EXPEDITED and any("1 open alert" in r for r in pending.reasons)
 
     # 5. MEX acts on the notice about its member: suspended, audited, and the status released again.
-    (suspended,) = act_on_notices(mex_in.notices, own, "MEX", mex.officer())
+    suspender = ProgramSuspender(programs, "MEX")
+    (suspended,) = act_on_notices(mex_in.notices, suspender, "MEX", mex.officer())
     assert suspended.state is MembershipState.SUSPENDED and "CAN hit notice" in suspended.reason
-    assert act_on_notices(mex_in.notices, own, "MEX", mex.officer()) == []  # once only
-    assert [r.event.action for r in mex.audit.latest(1)] == ["suspend"]
+    assert act_on_notices(mex_in.notices, suspender, "MEX", mex.officer()) == []  # once only
+    assert [r.event.action for r in mex.audit.latest(1)] == ["programs.suspend_for_alert"]
+    page = programs.member(Actor(mex.officer(), "MEX"), member)
+    assert [a.state for a in page.alerts] == ["open"]  # the alert waits in MEX's queue with the member
     publish_statuses(
-        mex.sharing, mex.audit, mex_account, COLLECTION, [(suspended, SUBJECT)], agreement=AGREEMENT
+        mex.sharing,
+        mex.audit,
+        mex_account,
+        COLLECTION,
+        own_statuses(programs, "MEX", [member]),
+        agreement=AGREEMENT,
     )
 
     # 6. The suspension reaches the US booth; the next crossing goes to secondary with the reason.
@@ -223,12 +238,22 @@ def test_a_mexican_suspension_after_a_canadian_hit_reaches_the_us_booth(nodes: d
     ]
     after = booth_lane(crossing(3, T0 + timedelta(hours=3)), booth, AGREEMENT, "USA")
     assert after.lane is Lane.SECONDARY and after.cause is Cause.REFERRED
-    assert "vc-000417 (MEX) suspended" in after.reasons[0] and "CAN hit notice" in after.reasons[0]
+    assert f"{member} (MEX) suspended" in after.reasons[0] and "CAN hit notice" in after.reasons[0]
 
     # A re-read changes nothing: the newest status wins, nothing is duplicated.
     again = ingest(usa.sharing, usa.partners, COLLECTION, "USA")
     assert (again.statuses, again.notices) == ([], [])
-    assert usa.partners.status("MEX", "vc-000417").status.state is MembershipState.SUSPENDED  # type: ignore[union-attr]
+    assert usa.partners.status("MEX", member).status.state is MembershipState.SUSPENDED  # type: ignore[union-attr]
+
+
+def enrol(programs: ProgramService, officer: Actor) -> str:
+    """The member applies to MEX's program, is vetted, interviewed and approved; the membership id."""
+    app = programs.apply(officer, application("viajero-applicant"))
+    assert programs.vet(officer, app.application_id).result.recommendation.value == "clear"
+    programs.decide(officer, app.application_id, "interview", "vetting clear")
+    outcome = programs.decide(officer, app.application_id, "approve", "interviewed in Tijuana")
+    assert outcome.membership is not None
+    return outcome.membership.membership_id
 
 
 def _all():  # type: ignore[no-untyped-def]

@@ -137,6 +137,34 @@ def _entities(n: int) -> str:
 # ---------------------------------------------------------------- lists
 
 
+RevetOption = Annotated[
+    bool,
+    typer.Option(
+        "--revet/--no-revet",
+        help="Re-vet trusted-program members against the new version now (else `cruce programs revet`).",
+    ),
+]
+
+
+def _revet_members(store: Any, settings: Any) -> None:
+    """Work the re-vetting the new version queued, when the node has active members."""
+    from cruce.service.revetting import revet_now
+
+    outcomes = revet_now(store, threshold=settings.alert_threshold, workers=settings.workers)
+    if outcomes is None:
+        return
+    from cruce.storage.revetting import RevettingStore
+
+    hits = [h for o in outcomes for h in RevettingStore(store.engine).hits_of(o.run.id)]
+    for o in outcomes:
+        _say(f"Re-vetted members against {escape(o.run.label)}: {_plural(o.new_hits, 'new hit')}")
+    for hit in hits[:10]:
+        _say(
+            f"  {escape(hit.membership_id)} ({hit.party_role.value} {escape(hit.party_name)}) ~ "
+            f"{escape(hit.entity_id)} {hit.score:.2f}: suspended pending review"
+        )
+
+
 @lists_app.command("import")
 def lists_import(
     files: Annotated[
@@ -146,6 +174,7 @@ def lists_import(
         str,
         typer.Option("--list", "-l", help="List id: us-ofac-sdn, us-ofac-cons, un-sc, or your own (FtM)."),
     ],
+    revet: RevetOption = True,
 ) -> None:
     """Import a watchlist file set as a new version of the list."""
     from cruce.service.lists import import_list
@@ -155,6 +184,8 @@ def lists_import(
         started = time.perf_counter()
         version, result = import_list(store, list_id, files, retention=settings.list_retention)
         elapsed = time.perf_counter() - started
+        if revet:
+            _revet_members(store, settings)
     _say(
         f"[green]Imported[/green] {escape(version.key)}: {_entities(version.entity_count)}, "
         f"{_plural(version.skipped_count, 'row')} skipped, in {elapsed:.1f} s"
@@ -250,6 +281,7 @@ def lists_update(
     force: Annotated[
         bool, typer.Option(help="Import even when the files equal the active version's.")
     ] = False,
+    revet: RevetOption = True,
 ) -> None:
     """Download the official list files and import them as new versions (needs the network)."""
     from cruce.service.lists import update_lists
@@ -260,6 +292,8 @@ def lists_update(
             store, settings.ensure_data_dir(), list_ids=list_ids, base_url=base_url, timeout=timeout,
             force=force, retention=settings.list_retention,
         )  # fmt: skip
+        if revet:
+            _revet_members(store, settings)
     for version, result in results:
         if result is None:
             _say(f"{escape(version.list_id)} unchanged: the files are those of {escape(version.key)}")
@@ -482,6 +516,8 @@ def demo(
     _demo_emergency(seed, settings.ensure_data_dir() / "demo-response")
     with open_store(f"sqlite:///{demo_db}") as cases_store:
         _demo_cases(cases_store)
+    with open_store(f"sqlite:///{demo_db}") as programs_store:
+        _demo_programs(programs_store)
     _say(f"Demo store: {escape(str(demo_db))}. All of the above is synthetic data.")
 
 
@@ -616,6 +652,31 @@ def _demo_cases(store: Any) -> None:
         _prose(escape(f"  {s.portion} {s.kind} {s.name} {s.role}".rstrip()))
     for e in seen.events[-3:]:
         _prose(escape(f"  {e.portion} {e.kind} {e.at:%Y-%m-%d} {e.place}: {e.description}"))
+
+
+def _demo_programs(store: Any) -> None:
+    """Part 7: enrolment, an expedited crossing, a list update, re-vetting, secondary, MEX's notice."""
+    from cruce.service.demo import run_programs_demo
+
+    console.rule("[bold]7. Trusted programs: enrolled, re-vetted when a list changes (synthetic)")
+    demo = run_programs_demo(store)
+    _prose(
+        escape(f"Rosa Elena Vidal Campos applies to the USA's SENTRI-like program; vetting: {demo.vetting}.")
+    )
+    _prose(escape(f"Approved: membership {demo.membership_id}."))
+    _prose(escape(f"  crossing 1: lane {demo.before.lane.value} — {'; '.join(demo.before.reasons)}"))
+    _prose(escape(f"A new version of demo-wanted names her. Re-vetting {demo.revetted}."))
+    _prose(escape(f"  membership suspended: {demo.state_reason} ({demo.alerts} alert in the queue)"))
+    _prose(escape(f"  crossing 2: lane {demo.after.lane.value} — {'; '.join(demo.after.reasons)}"))
+    notice = demo.notice_for_mex
+    _prose(
+        f"\n[bold]MEX[/bold] receives the USA's hit notice, banner {escape(str(notice.banner))} "
+        f"({escape(', '.join(demo.withheld_for_mex) or 'nothing')} withheld):"
+    )
+    _prose(escape(f"  {notice.marking.portion} {notice.subject_name} matched {notice.entity_id}, "
+                  f"score {notice.score:.2f}, membership {notice.membership_id}"))  # fmt: skip
+    for d in notice.details:
+        _prose(escape(f"  {d.marking.portion} {d.field}: {d.value}"))
 
 
 def _demo_summary(report: Any, seed: int) -> Table:

@@ -4,15 +4,13 @@ Thin: every command calls `cruce.service.coordination` and prints what it did. T
 CRUCE_NODE_COUNTRY. Objects travel by `cruce share sync --partner-country XXX` (the partner's country is what
 makes a received status or notice trusted: a node speaks only for itself). Registered in `cruce.cli.main`.
 
-`enrol` stands in for the programs service (`cruce programs`) for nodes and tests without it: it keeps the
-node's own member statuses in the same table the partners' statuses live in.
+This node's own members are the programs service's (`cruce programs apply/vet/decide`): `publish` releases
+their statuses, `ingest --act` suspends them through it, and `lane` looks them up before partners' statuses.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich import box
@@ -30,7 +28,6 @@ partners_app = typer.Typer(
     help="Coordinate with partner nodes: member statuses (mutual recognition) and hit notices."
 )
 
-DEFAULT_ENROLLED = "2026-01-01T00:00:00+00:00"
 AgreementOption = Annotated[
     str, typer.Option(help="Mutual-recognition agreement: a shipped name or a YAML file.")
 ]
@@ -58,24 +55,6 @@ def _country() -> str:
     return country.strip().upper()
 
 
-@partners_app.command("enrol")
-def enrol(
-    file: Annotated[Path, typer.Argument(help="YAML list of this node's members (see `members_from_yaml`).")],
-    as_user: Annotated[str, typer.Option("--as", help="The officer enrolling (audited).")],
-) -> None:
-    """Keep this node's own members' statuses (a stand-in for the programs service)."""
-    from cruce.storage.audit import AuditLog
-    from cruce.storage.partners import OwnStatuses
-
-    country = _country()
-    members = members_from_yaml(file, country)
-    with _open() as store:
-        own = OwnStatuses(store.engine, AuditLog(store.engine), country)
-        for status, subject in members:
-            own.enrol(status, subject, as_user)
-    say(f"enrolled {len(members)} member(s) of {country}")
-
-
 @partners_app.command("publish")
 def publish(
     collection: Annotated[str, typer.Option(help="The collection partners sync from.")],
@@ -84,18 +63,22 @@ def publish(
 ) -> None:
     """Release this node's members' statuses to the partners that recognise or screen them."""
     from cruce.programs.recognition import load_agreement
-    from cruce.service.coordination import publish_own_statuses
+    from cruce.service.coordination import publish_statuses
+    from cruce.service.member_ports import own_statuses
+    from cruce.service.programs import ProgramService
     from cruce.storage.audit import AuditLog
-    from cruce.storage.partners import PartnerStore
     from cruce.storage.sharing import SharingStore
 
     terms = load_agreement(agreement)
+    country = _country()
     with _open() as store:
         sharing = SharingStore(store.engine)
-        result = publish_own_statuses(
-            sharing, AuditLog(store.engine), PartnerStore(store.engine), sharing.account(as_user), collection,
-            agreement=terms,
-        )  # fmt: skip
+        own = own_statuses(ProgramService(store), country)
+        if not own:
+            raise InputError("no_members", f"{country} holds no membership of its own to release")
+        result = publish_statuses(
+            sharing, AuditLog(store.engine), sharing.account(as_user), collection, own, agreement=terms
+        )
     for membership, partners in result.released.items():
         say(f"{escape(membership)}: released to {', '.join(partners) or 'nobody (kept home)'}")
     say(f"{result.added} new object versions ({result.present} already there)")
@@ -149,8 +132,10 @@ def ingest(
     from cruce.programs.recognition import load_agreement
     from cruce.service.coordination import act_on_notices, publish_statuses
     from cruce.service.coordination import ingest as ingest_objects
+    from cruce.service.member_ports import ProgramSuspender, own_statuses
+    from cruce.service.programs import ProgramService
     from cruce.storage.audit import AuditLog
-    from cruce.storage.partners import OwnStatuses, PartnerStore
+    from cruce.storage.partners import PartnerStore
     from cruce.storage.sharing import SharingStore
 
     if act and not as_user:
@@ -167,15 +152,14 @@ def ingest(
         for reason in report.refused:
             say(f"  refused: {escape(reason)}")
         if act and as_user:
-            own = OwnStatuses(store.engine, audit, country)
-            suspended = act_on_notices(report.notices, own, country, as_user)
+            programs = ProgramService(store)
+            suspended = act_on_notices(report.notices, ProgramSuspender(programs, country), country, as_user)
             for status in suspended:
                 say(f"suspended {escape(status.membership_id)}: {escape(status.reason)}")
             if suspended:
-                subjects = {h.status.membership_id: h.subject for h in partners.statuses(country=country)}
                 publish_statuses(
                     sharing, audit, sharing.account(as_user), collection,
-                    [(s, subjects.get(s.membership_id)) for s in suspended],
+                    own_statuses(programs, country, [s.membership_id for s in suspended]),
                     agreement=load_agreement(agreement),
                 )  # fmt: skip
                 say(f"released {len(suspended)} new status(es) to partners")
@@ -229,7 +213,9 @@ def lane(
     from cruce.core.clock import utc_now
     from cruce.programs.recognition import load_agreement
     from cruce.scoring.crossings import Crossing, Mode, Role, TravelDocument, Traveler
-    from cruce.service.coordination import BoothDirectory, booth_lane
+    from cruce.service.coordination import booth_lane
+    from cruce.service.member_ports import booth_directory
+    from cruce.service.programs import ProgramService
     from cruce.storage.partners import PartnerStore
 
     docs = []
@@ -244,49 +230,8 @@ def lane(
         f"crossing:booth:{now:%Y%m%d%H%M%S}", "booth", "booth", now, Mode.PEDESTRIAN, (traveler,)
     )
     with _open() as store:
-        decision = booth_lane(crossing, BoothDirectory(PartnerStore(store.engine)), load_agreement(agreement),
-                              _country())  # fmt: skip
+        directory = booth_directory(ProgramService(store), PartnerStore(store.engine))
+        decision = booth_lane(crossing, directory, load_agreement(agreement), _country())
     say(f"lane: [bold]{decision.lane.value}[/bold] ({decision.cause.value})")
     for reason in decision.reasons:
         say(f"  - {escape(reason)}")
-
-
-def members_from_yaml(path: Path, country: str) -> list[tuple[Any, Any]]:
-    """Members from YAML: a list of {membership_id, program, tier, documents, name, birth_date,
-    countries, expires} (documents as KIND:COUNTRY:NUMBER); a missing field is named in the error."""
-    import yaml
-
-    from cruce.programs.model import MembershipState, MembershipStatus
-    from cruce.programs.standing import document_key
-    from cruce.sharing.notices import Subject
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError("unreadable_file", f"cannot read {path}: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise InputError("bad_members", f"{path} is not valid YAML: {exc}") from exc
-    if not isinstance(data, list):
-        raise InputError("bad_members", f"{path} must hold a list of members")
-    out: list[tuple[Any, Any]] = []
-    for i, item in enumerate(data, start=1):
-        missing = [k for k in ("membership_id", "program", "tier", "name", "documents") if not item.get(k)]
-        if missing:
-            raise InputError("bad_members", f"{path}: member {i} lacks {', '.join(missing)}")
-        keys = []
-        for text in item["documents"]:
-            parts = str(text).split(":", 2)
-            if len(parts) != 3:
-                raise InputError(
-                    "bad_members", f"{path}: member {i} document {text!r} is not KIND:COUNTRY:NUMBER"
-                )
-            keys.append(document_key(*parts))
-        expires = item.get("expires")
-        status = MembershipStatus(
-            str(item["membership_id"]), str(item["program"]), str(item["tier"]), country,
-            MembershipState.ACTIVE, datetime.fromisoformat(str(item.get("enrolled", DEFAULT_ENROLLED))),
-            expires_at=datetime.fromisoformat(str(expires)) if expires else None, documents=tuple(keys),
-        )  # fmt: skip
-        subject = Subject(str(item["name"]), item.get("birth_date"), tuple(item.get("countries", [])))
-        out.append((status, subject))
-    return out

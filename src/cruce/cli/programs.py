@@ -3,7 +3,7 @@
 A sub-app of `cruce.cli.main` (which owns exit codes and error lines). The command line has no signed-in
 user: `--officer` names who acts (recorded in every transition and audit record) and `--country` the
 country they act for (default: CRUCE_NODE_COUNTRY), whose applications and memberships are the only ones
-seen. Re-vetting after a list update is not here yet (`revet` comes with continuous re-vetting).
+seen. `revet` (re-vetting members after a list update) lives in `cruce.cli.programs_revet`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from rich.table import Table
 
 from cruce.cli.config import load_settings, open_configured_store
 from cruce.cli.output import console
+from cruce.cli.programs_revet import register as register_revet
 from cruce.core.errors import InputError
 
 if TYPE_CHECKING:
@@ -360,3 +361,6 @@ def _print_vetting(result: VettingResult, record: VettingRecord | None = None) -
         + " (the officer decides)",
         soft_wrap=True,
     )
+
+
+register_revet(programs_app)

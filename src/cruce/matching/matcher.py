@@ -29,7 +29,7 @@ from cruce.matching.features import (
     gender_adjustment,
     identifier_adjustment,
 )
-from cruce.matching.index import NameIndex
+from cruce.matching.index import NameIndex, query_token_keys, token_keys
 from cruce.matching.lexicon import common_name_tokens
 from cruce.matching.names import NameTokens, Role, listed_name_tokens, query_name_tokens, rejoined
 from cruce.matching.scorer import CONFIG, CruceScorer
@@ -243,6 +243,83 @@ class Matcher:
                     best[entity_no] = (other, name_no, result)
         return best, dict.fromkeys(best, form)
 
+    def score_entity(
+        self, query: Query, entity: Entity, prepared: Sequence[_ListedName] | None = None
+    ) -> Match | None:
+        """The match `screen` gives `entity` for `query`, scored alone, with the same score and reasons.
+
+        For screening in reverse (re-vetting members when a list changes): the caller has found the pair
+        another way and wants the forward verdict, weighed with this matcher's token weights. Only names the
+        forward index can reach from the query are scored first; the entity's other names join when one of
+        them reaches `OTHER_ALIASES_FROM`, as in `screen`. None when `screen` could not report the entity.
+        `prepared` is `prepare(entity)`, for a caller scoring one entity against many queries.
+        """
+        query_tokens = query_name_tokens(query.name, query.schema)
+        if not query_tokens.tokens:
+            return None
+        allowed = _COMPATIBLE.get(query.schema)
+        if allowed is not None and entity.schema not in allowed:
+            return None
+        listed = self.prepare(entity) if prepared is None else prepared
+        best = self._best_of_entity(query_tokens, listed)
+        alternative = rejoined(query_tokens, self.index.weight)
+        if alternative is not None:
+            other = self._best_of_entity(alternative, listed)
+            if other is not None and (best is None or other[0] > best[0]):
+                best = other
+        if best is None or best[0] < MIN_REPORTED_SCORE:
+            return None
+        name_score, name, form, result = best
+        final, adjustments = self._adjust(query, entity, name_score)
+        alignment = explain_alignment(form, name.form, result)
+        features = (_name_feature(name_score, name, alignment), *(a.feature for a in adjustments))
+        return Match(entity, final, final >= self.threshold, name.tokens.text, features, self.threshold)
+
+    def prepare(self, entity: Entity) -> list[_ListedName]:
+        """The entity's names prepared as `_build` prepares them (any entity, indexed here or not)."""
+        seen: set[tuple[str, ...]] = set()
+        out: list[_ListedName] = []
+        weight, default = self.index.weight, self.index.default_weight
+        for name in entity.names:
+            tokens = listed_name_tokens(name, entity.schema)
+            if not tokens.tokens or tokens.tokens in seen:
+                continue
+            seen.add(tokens.tokens)
+            weak = name.quality is AliasQuality.WEAK
+            out.append(_ListedName(0, tokens, weak, ListedForm(tokens, weight, default)))
+        return out
+
+    def _best_of_entity(
+        self, query_tokens: NameTokens, listed: Sequence[_ListedName]
+    ) -> tuple[float, _ListedName, QueryForm, _Scored] | None:
+        index = self.index
+        reachable = tuple(index.reachable(t) for t in query_tokens.tokens)
+        form = QueryForm(query_tokens, index.weight, index.default_weight, self.lexicon, reachable)
+        reach = frozenset().union(*reachable) if reachable else frozenset()
+        keyed: set[str] | None = None
+        best: tuple[float, _ListedName, QueryForm, _Scored] | None = None
+        scored: set[int] = set()
+        for no, name in enumerate(listed):
+            if reach.isdisjoint(name.tokens.tokens):  # not reached here: the entity may not be indexed
+                if keyed is None:
+                    keyed = _lookup_keys(query_tokens.tokens)
+                if not _shares_key(keyed, name.tokens.tokens):
+                    continue  # the forward index would not propose this name
+            result = score_alignment(form, name.form)
+            scored.add(no)
+            score = self._name_score(result[0], result[1], name)
+            if best is None or score > best[0]:
+                best = (score, name, form, result)
+        if best is not None and best[0] >= OTHER_ALIASES_FROM:
+            for no, name in enumerate(listed):
+                if no in scored:
+                    continue
+                result = score_alignment(form, name.form)
+                score = self._name_score(result[0], result[1], name)
+                if score > best[0]:
+                    best = (score, name, form, result)
+        return best
+
     def screen_many(self, queries: Sequence[Query], top: int = 5) -> list[list[Match]]:
         return [self.screen(query, top) for query in queries]
 
@@ -273,6 +350,16 @@ class Matcher:
             score = score * adjustment.factor
             score = score + (1.0 - score) * adjustment.boost
         return round(min(max(score, 0.0), 1.0), 4), adjustments
+
+
+def _lookup_keys(tokens: tuple[str, ...]) -> set[str]:
+    """The keys the index looks a presented name up by: its words' (its letters' if it has no words)."""
+    words = [t for t in tokens if not (len(t) == 1 and t.isalpha())] or list(tokens)
+    return {k for t in words for k in query_token_keys(t)}
+
+
+def _shares_key(keys: set[str], listed_tokens: tuple[str, ...]) -> bool:
+    return any(not keys.isdisjoint(token_keys(t)) for t in listed_tokens)
 
 
 def _name_feature(score: float, listed: _ListedName, alignment: Alignment) -> Feature:

@@ -34,10 +34,17 @@ class HistoryKind(StrEnum):
     DENIAL = "denial"  # an earlier application denied
     REVOCATION = "revocation"  # an earlier membership revoked
     SUSPENSION = "suspension"
+    PARTNER_NOTICE = "partner_notice"  # a partner's hit notice received by this node
 
 
 ADVERSE_KINDS = frozenset(
-    {HistoryKind.SEIZURE, HistoryKind.VIOLATION, HistoryKind.REVOCATION, HistoryKind.SUSPENSION}
+    {
+        HistoryKind.SEIZURE,
+        HistoryKind.VIOLATION,
+        HistoryKind.REVOCATION,
+        HistoryKind.SUSPENSION,
+        HistoryKind.PARTNER_NOTICE,
+    }
 )
 
 

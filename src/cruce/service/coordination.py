@@ -12,8 +12,8 @@ Each node keeps its own lists and its own members. Under the agreement (`cruce.p
 3. A node reads what the sync brought (`ingest`): statuses only from the node that vetted the membership,
    notices only from the node that sent them (a partner cannot speak for a third), newest status wins.
 4. The vetting node acts on a notice about its own member (`act_on_notices`): it suspends the membership
-   through the `Suspender` port (the programs service; `cruce.storage.partners.OwnStatuses` until it is
-   wired in) and publishes the new status.
+   through the `Suspender` port (`cruce.service.member_ports.ProgramSuspender`: the programs service) and
+   publishes the new status.
 5. At a booth, `BoothDirectory` answers the lane lookup from this node's memberships and the partners'
    statuses; a hit notice received about a membership counts as an open alert on it (no expedited lane
    while it is reviewed), and the partner's suspension refers the crossing to secondary.
@@ -75,7 +75,7 @@ from cruce.storage.sync import CursorUpdate
 
 class Suspender(Protocol):
     """The programs service's view of this node's own memberships: the current status, and the suspend
-    step (the new status, audited with the suspension). `cruce.storage.partners.OwnStatuses` stands in."""
+    step (the new status, audited with the suspension): `cruce.service.member_ports.ProgramSuspender`."""
 
     def current(self, membership_id: str) -> MembershipStatus | None: ...
 
@@ -379,7 +379,7 @@ def act_on_notices(
         listed = notice.detail("name") or notice.entity_id
         reason = (
             f"{notice.sender} hit notice: matched '{listed}' on {notice.sender}'s list {notice.list_id} "
-            f"(score {notice.score:.2f}); suspended pending review"
+            f"(score {notice.score:.2f})"
         )
         suspended.append(suspender.suspend(notice.membership_id, reason, actor))
     return suspended
@@ -496,22 +496,6 @@ def default_notice_policy(country: str, agreement: Agreement) -> NoticePolicy:
             "remarks": Marking.of(Classification.SECRET, country, noforn=True),
         },
     )
-
-
-def publish_own_statuses(
-    sharing: SharingStore,
-    audit: AuditLog,
-    partners: PartnerStore,
-    account: Account,
-    collection_id: str,
-    *,
-    agreement: Agreement,
-) -> ReleaseResult:
-    """Release the statuses of every membership this node keeps itself (origin '')."""
-    own = [(h.status, h.subject) for h in partners.statuses(country=account.country) if not h.origin]
-    if not own:
-        raise InputError("no_members", f"{account.country} holds no membership of its own to release")
-    return publish_statuses(sharing, audit, account, collection_id, own, agreement=agreement)
 
 
 def screen_list_for_partners(  # noqa: PLR0917 - the node, the list, and who sends

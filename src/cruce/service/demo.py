@@ -11,6 +11,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -22,10 +23,16 @@ from cruce.assess.product import AssessmentMarkings, assessment_product
 from cruce.assess.results import assess
 from cruce.assess.scenarios import Area
 from cruce.core import csvsafe
+from cruce.core.clock import utc_now
+from cruce.core.dates import PartialDate
 from cruce.core.markings import Marking
+from cruce.core.model import Entity, Identifier, ListInfo, Name, Schema
 from cruce.lists.base import ImportResult
 from cruce.matching.types import Match
+from cruce.programs.recognition import load_agreement
+from cruce.scoring.crossings import Crossing, Mode, Role, TravelDocument, Traveler
 from cruce.scoring.evaluation import Evaluation
+from cruce.scoring.lanes import LaneDecision
 from cruce.service.cases import (
     CaseService,
     CaseView,
@@ -35,12 +42,18 @@ from cruce.service.cases import (
     ReferralView,
     case_network,
 )
+from cruce.service.coordination import booth_lane, default_notice_policy, screen_members
+from cruce.service.member_ports import RevetDirectory, booth_directory, own_statuses
+from cruce.service.programs import Actor, ProgramService
 from cruce.service.respond import RepatriationView, RescueView, SitrepView
+from cruce.service.revetting import Revetter
 from cruce.service.risk import score_file, train_model
 from cruce.service.screening import build_matcher, screen_queries
 from cruce.sharing.access import User
+from cruce.sharing.notices import HitNotice, cut_for
 from cruce.sharing.products import Portion, Product, ProductKind, TearLineVersion, tear_line
 from cruce.sharing.stix import export_product
+from cruce.storage.partners import PartnerStore
 from cruce.storage.sharing import SharingStore
 from cruce.storage.store import Store
 from cruce.synthetic import SYNTHETIC_LIST, generate_travelers, generate_watchlist
@@ -496,3 +509,103 @@ def run_response_demo(emergency: EmergencyDemo, directory: Path) -> ResponseDemo
         receipt = service.acknowledge(mex, transfer.transfer_id, transfer.people)
         records = len(audit.records())
     return ResponseDemo(report, mexico, rescue, transfer, receipt, records)
+
+
+# ---------------------------------------------------------------------------------------- trusted programs
+
+DEMO_MEMBER = {
+    "program": "sentri",
+    "applicant": {
+        "name": "Rosa Elena Vidal Campos",  # invented
+        "birth_date": "1988-09-14",
+        "nationality": "MEX",
+        "gender": "female",
+        "documents": [
+            {"kind": "passport", "number": "G70418852", "country": "MEX", "expires": "2032-03-31"},
+            {"kind": "curp", "number": "VICR880914MBCDMS00"},
+        ],
+    },
+}
+DEMO_WANTED = ListInfo("demo-wanted", "Wanted persons (synthetic)", "cruce demo (invented)", "ftm")
+
+
+@dataclass(slots=True)
+class ProgramsDemo:
+    """Enrolment, two crossings either side of a list update, the re-vetting between, and MEX's notice."""
+
+    membership_id: str
+    vetting: str  # the vetting's recommendation and reasons
+    before: LaneDecision
+    revetted: str  # the run: list version, entities screened, hits
+    state_reason: str
+    alerts: int
+    after: LaneDecision
+    notice_for_mex: HitNotice
+    withheld_for_mex: tuple[str, ...]
+
+
+def _wanted(*extra: Entity) -> ImportResult:
+    decoy = Entity(
+        id="demo-wanted:1", schema=Schema.PERSON, names=(Name("OCAMPO RIVAS, Ernesto"),),
+        list_id=DEMO_WANTED.id, source_id="1", birth_dates=(PartialDate.parse("1958-11-11"),),
+    )  # fmt: skip
+    return ImportResult(list_info=DEMO_WANTED, entities=[decoy, *extra], skipped=[], source_files=["demo"])
+
+
+def run_programs_demo(store: Store, *, at: datetime | None = None) -> ProgramsDemo:
+    """A traveler enrols in the USA's SENTRI-like program, is vetted and approved, crosses in the expedited
+    lane; the next version of a wanted list names her; re-vetting (the outbox run that version queued)
+    suspends the membership and queues the alert; her next crossing goes to secondary with the reason; and
+    the hit notice the USA sends MEX is shown as MEX receives it (its tear line)."""
+    when = at or utc_now()
+    agreement = load_agreement()
+    officer = Actor("usa.officer", "USA")
+    store.save_import(_wanted())  # the node's own list, before the traveler applies
+    programs = ProgramService(store)
+    application = programs.apply(officer, DEMO_MEMBER)
+    vetted = programs.vet(officer, application.application_id).result
+    programs.decide(officer, application.application_id, "interview", "vetting clear")
+    granted = programs.decide(officer, application.application_id, "approve", "interviewed at San Ysidro")
+    assert granted.membership is not None
+    member = granted.membership.membership_id
+    booth = booth_directory(programs, PartnerStore(store.engine))
+    passport = TravelDocument("passport", "G70418852", "MX", date(2032, 3, 31))
+
+    def cross(n: int, minutes: int) -> LaneDecision:
+        traveler = Traveler(f"demo:{n}", "Rosa Elena Vidal Campos", Role.PEDESTRIAN, "MX",
+                            PartialDate.parse("1988-09-14"), documents=(passport,))  # fmt: skip
+        crossing = Crossing(f"crossing:demo:{n}", "2504", "San Ysidro", when + timedelta(minutes=minutes),
+                            Mode.PEDESTRIAN, (traveler,))  # fmt: skip
+        return booth_lane(crossing, booth, agreement, "USA")
+
+    before = cross(1, 0)
+    listed = Entity(
+        id="demo-wanted:2", schema=Schema.PERSON, names=(Name("VIDAL CAMPOS, Rosa Elena"),),
+        list_id=DEMO_WANTED.id, source_id="2", birth_dates=(PartialDate.parse("1988-09-14"),),
+        nationalities=("MX",), identifiers=(Identifier("passport", "G70418852", "MX"),),
+        remarks="source-derived: never leaves the USA",
+    )  # fmt: skip
+    store.save_import(_wanted(listed))  # version 2 names her: its re-vetting is queued with it
+    outcomes = Revetter(store, RevetDirectory(programs)).run_pending()
+    run = next(o for o in outcomes if o.run.version == 2)
+    page = programs.member(officer, member)
+    after = cross(2, 60)
+    ((status, subject),) = own_statuses(programs, "USA", [member])
+    (notice,) = screen_members(
+        [listed], [(status, subject)], sender="USA",
+        policy=default_notice_policy("USA", agreement), at=when,
+    )  # fmt: skip
+    mexico = cut_for(notice, ["MEX"])["MEX"]
+    withheld = tuple(sorted({d.field for d in notice.details} - {d.field for d in mexico.details}))
+    return ProgramsDemo(
+        member,
+        f"{vetted.recommendation.value}: {'; '.join(vetted.reasons)}",
+        before,
+        f"{run.run.label}: {run.entities} changed entr{'y' if run.entities == 1 else 'ies'} screened "
+        f"against {run.run.members or 0} member(s), {run.new_hits} hit(s)",
+        page.membership.record.state_reason,
+        len(page.alerts),
+        after,
+        mexico,
+        withheld,
+    )

@@ -63,9 +63,11 @@ from cruce.programs.model import (
 )
 from cruce.programs.vetting import HistoryEvent, HistoryKind, HistorySource, VettingResult, vet
 from cruce.service.alerts import AlertQueue, feature_views
+from cruce.service.notice_history import PartnerNoticeHistory
 from cruce.service.screening import build_matcher
 from cruce.sharing.audit import AuditEvent, Outcome
 from cruce.storage.alerts import AlertStore, NewAlert
+from cruce.storage.partners import PartnerStore
 from cruce.storage.programs import (
     ApplicationRecord,
     MemberAlert,
@@ -209,6 +211,19 @@ class SuspensionOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertEvidence:
+    """What a member's alert shows when no `Match` object is at hand (a re-vetting hit read back from its
+    table): the listed entity, the score and the matcher's reasons. `entity_hash` tells one listing of the
+    entity from a changed one (a changed listing is a new alert)."""
+
+    entity_id: str
+    caption: str
+    score: float
+    features: tuple[dict[str, Any], ...]
+    entity_hash: str
+
+
+@dataclass(frozen=True, slots=True)
 class MemberLookup:
     """A membership a booth's traveler holds, and how it was found (`document` or `name`)."""
 
@@ -222,14 +237,18 @@ class MemberLookup:
 
 class _NodeHistory:
     """History vetting reads on this node: earlier denials, suspensions and revocations of the same
-    documents in this country's programs, plus whatever `extra` (crossings, seizures...) provides."""
+    documents in this country's programs, the hit notices partners sent this node about the party, plus
+    whatever `extra` (crossings, seizures...) provides."""
 
-    def __init__(self, store: ProgramStore, country: str, extra: HistorySource | None) -> None:
-        self._store, self._country, self._extra = store, country, extra
+    def __init__(
+        self, store: ProgramStore, country: str, extra: HistorySource | None, notices: HistorySource
+    ) -> None:
+        self._store, self._country, self._extra, self._notices = store, country, extra, notices
 
     def events_for(self, party: Party) -> Sequence[HistoryEvent]:
         keys = [identifier_key(i) for i in party.query.identifiers]
         events = [_history_event(t) for t in self._store.history(keys, self._country)]
+        events.extend(self._notices.events_for(party))
         if self._extra is not None:
             events.extend(self._extra.events_for(party))
         return events
@@ -282,6 +301,7 @@ class ProgramService:
         self._cached: tuple[tuple[int, int], tuple[str, ...], Matcher] | None = None
         self._lock = threading.Lock()
         self._queue: AlertQueue | None = None
+        self._partner_notices = PartnerNoticeHistory(PartnerStore(store.engine))
 
     # -- helpers ---------------------------------------------------------------------------------------
 
@@ -425,7 +445,7 @@ class ProgramService:
             )
         matcher, lists = self._matcher()
         now = self._clock()
-        history = _NodeHistory(self.db, actor.country, self._history)
+        history = _NodeHistory(self.db, actor.country, self._history, self._partner_notices)
         result = vet(self.db.parties(application_id), matcher, history, lists=lists, at=now)
         vetting = VettingRecord(f"vetting:{secrets.token_hex(12)}", application_id, actor.name, result)
         reason = f"vetting: {result.recommendation.value} ({result.alerts} list alert(s))"
@@ -599,6 +619,10 @@ class ProgramService:
         record = self.db.membership(membership_id, country)
         return self._view(record).status(self.db.doc_keys(record.application_id))
 
+    def open_alerts(self, membership_id: str) -> int:
+        """Alerts on the membership still under review (a booth expedites none while one is)."""
+        return self.db.open_alerts(membership_id)
+
     def suspend(self, actor: Actor, membership_id: str, reason: str) -> MembershipView:
         return self._move(actor, membership_id, MembershipState.SUSPENDED, reason, "suspend")
 
@@ -724,16 +748,23 @@ class ProgramService:
         party: Party | None = None,
         actor: str = RE_VETTING_ACTOR,
         source: str | None = None,
+        evidence: AlertEvidence | None = None,
+        once: bool = False,
     ) -> SuspensionOutcome:
         """A new alert on a member: suspend the membership pending review and queue the alert with the
         member's context (membership, program, tier, the party that matched), in one transaction.
 
         An already suspended (or final) membership is not moved; its alert is still queued. A node process
         calls this (re-vetting, a partner's notice): the membership's own country owns the alert.
+
+        `once`: the caller may deliver the same alert again after a crash (re-vetting's hits): a delivery
+        that neither moves the membership nor raises a new alert then leaves no trace at all.
         """
         record = self.db.membership(membership_id, None)
         now = self._clock()
-        alert = self._member_alert(record, reason, match=match, party=party, actor=actor, source=source)
+        alert = self._member_alert(
+            record, reason, match=match, party=party, actor=actor, source=source, evidence=evidence
+        )
         transition = None
         if record.state is MembershipState.ACTIVE:
             transition = move_membership(
@@ -746,11 +777,12 @@ class ProgramService:
             )
         details: dict[str, Any] = {"moved": transition is not None}
         if match is not None:
-            details["entity_id"] = match.entity_id
-            details["score"] = round(match.score, 4)
+            details.update(entity_id=match.entity_id, score=round(match.score, 4))
+        elif evidence is not None:
+            details.update(entity_id=evidence.entity_id, score=round(evidence.score, 4))
         audit = self._event(actor, record.country, "suspend_for_alert", membership_id, reason, **details)
         updated, raised = self.db.move_membership(
-            membership_id, None, transition, [audit], alerts=[alert], at=now
+            membership_id, None, transition, [audit], alerts=[alert], at=now, quiet_if_unchanged=once
         )
         alert_id, new = raised[0]
         return SuspensionOutcome(self._view(updated), alert_id, new, transition is not None)
@@ -764,6 +796,7 @@ class ProgramService:
         party: Party | None,
         actor: str,
         source: str | None,
+        evidence: AlertEvidence | None = None,
     ) -> NewAlert:
         chosen = party or next(iter(self.db.parties(record.application_id)), None)
         person: dict[str, Any] = person_view(chosen.query) if chosen is not None else {"name": record.caption}
@@ -783,6 +816,9 @@ class ProgramService:
                 self._queue = AlertQueue(AlertStore(self.store.engine))
             entity_id, entity_hash = match.entity_id, self._queue.entity_hash(match.entity)
             caption, score, features = match.entity.caption, match.score, feature_views(match)
+        elif evidence is not None:
+            entity_id, entity_hash = evidence.entity_id, evidence.entity_hash
+            caption, score, features = evidence.caption, evidence.score, [dict(f) for f in evidence.features]
         else:
             entity_id, entity_hash = f"membership:{record.membership_id}", record.membership_id
             caption, score, features = (

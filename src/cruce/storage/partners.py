@@ -3,8 +3,8 @@
 `PartnerStore(engine)` keeps each membership's newest status (a status older than the one held is ignored,
 so a sync that re-reads a page, or receives versions out of order, never rolls a suspension back), the keys
 the booth finds it by, and the hit notices received. It is a `cruce.programs.standing.MembershipDirectory`
-(open alerts are the programs service's business: a partner's membership has none here), and with
-`OwnStatuses` it stands in for the programs service's suspend step until that service is wired in.
+(open alerts are the programs service's business: a partner's membership has none here). This node's own
+memberships are `cruce.service.programs.ProgramService`'s (`cruce.service.member_ports` adapts it).
 """
 
 from __future__ import annotations
@@ -17,12 +17,9 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from cruce.core.clock import Clock, utc_now
-from cruce.core.errors import InputError, NotFoundError
 from cruce.core.markings import Marking
-from cruce.programs.model import MEMBERSHIP_TRANSITIONS, MembershipState, MembershipStatus
-from cruce.sharing.audit import AuditEvent, Outcome
+from cruce.programs.model import MembershipState, MembershipStatus
 from cruce.sharing.notices import Detail, HitNotice, Subject
-from cruce.storage.audit import AuditLog
 from cruce.storage.errors import reading, writing
 from cruce.storage.tables import HitNoticeRow, PartnerMembershipKeyRow, PartnerMembershipRow
 
@@ -130,63 +127,6 @@ class PartnerStore:
             query = query.where(HitNoticeRow.membership_id == membership_id)
         with reading(self.engine, "hit notices") as conn:
             return [_notice(row) for row in conn.execute(query)]
-
-
-class OwnStatuses:
-    """This node's own membership statuses, in `partner_memberships` with origin '': a stand-in for the
-    programs service (`suspend` is the port `cruce.service.coordination.Suspender`) until it is wired in.
-
-    A suspension and its audit record commit in one transaction; an impossible transition is refused with
-    the states named (the shared `MEMBERSHIP_TRANSITIONS`).
-    """
-
-    def __init__(self, engine: Engine, audit: AuditLog, country: str, clock: Clock = utc_now) -> None:
-        self.engine, self.audit, self.country, self._clock = engine, audit, country, clock
-
-    def enrol(self, status: MembershipStatus, subject: Subject | None, actor: str) -> None:
-        if status.country != self.country:
-            raise InputError("not_ours", f"{self.country} cannot enrol a {status.country} membership")
-        with writing(self.engine, f"enrol membership {status.membership_id}") as conn:
-            put_status_on(conn, status, subject, "", self._clock())
-            self.audit.append_on(
-                conn, [self._event(actor, "enrol", status, f"enrolled in {status.program_id}")]
-            )
-
-    def current(self, membership_id: str) -> MembershipStatus | None:
-        held = PartnerStore(self.engine).status(self.country, membership_id)
-        return held.status if held is not None and not held.origin else None
-
-    def suspend(self, membership_id: str, reason: str, actor: str) -> MembershipStatus:
-        with writing(self.engine, f"suspend membership {membership_id}") as conn:
-            row = conn.execute(
-                select(PartnerMembershipRow).where(
-                    PartnerMembershipRow.country == self.country,
-                    PartnerMembershipRow.membership_id == membership_id,
-                    PartnerMembershipRow.origin == "",
-                )
-            ).first()
-            if row is None:
-                raise NotFoundError("membership_not_found", f"no {self.country} membership {membership_id!r}")
-            held = _held(row)
-            now = max(self._clock(), held.status.changed_at)
-            if MembershipState.SUSPENDED not in MEMBERSHIP_TRANSITIONS[held.status.state]:
-                raise InputError(
-                    "bad_transition",
-                    f"membership {membership_id} is {held.status.state.value}; it cannot be suspended",
-                )
-            status = MembershipStatus(
-                held.status.membership_id, held.status.program_id, held.status.tier, self.country,
-                MembershipState.SUSPENDED, now, reason, held.status.expires_at, held.status.documents,
-            )  # fmt: skip
-            put_status_on(conn, status, held.subject, "", now, force=True)
-            self.audit.append_on(conn, [self._event(actor, "suspend", status, reason)])
-            return status
-
-    def _event(self, actor: str, action: str, status: MembershipStatus, reason: str) -> AuditEvent:
-        return AuditEvent(
-            self._clock(), actor, action, f"membership:{status.membership_id}", Outcome.ALLOWED, reason,
-            {"program": status.program_id, "state": status.state.value}, self.country,
-        )  # fmt: skip
 
 
 def put_status_on(

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, func, insert, or_, select, update
 
+from cruce.alerts.review import UNDER_REVIEW
 from cruce.core.errors import InputError, NotFoundError
 from cruce.core.model import Identifier, Schema
 from cruce.matching.types import Query
@@ -491,10 +492,12 @@ class ProgramStore:
         expires_at: datetime | None = None,
         alerts: Sequence[NewAlert] = (),
         at: datetime | None = None,
+        quiet_if_unchanged: bool = False,
     ) -> tuple[MembershipRecord, list[tuple[str, bool]]]:
         """Apply one move of a membership (conditional on its state; None: no move, only the alerts), with
         the alerts it raises and its audit records, in one transaction; the membership after, and
-        (alert id, new?) per alert."""
+        (alert id, new?) per alert. `quiet_if_unchanged`: a repeated delivery that moved nothing and raised
+        no new alert writes no audit record either (nothing happened)."""
         scope = [_MEMBERS.c.membership_id == membership_id]
         if country is not None:
             scope.append(_MEMBERS.c.country == country)
@@ -523,7 +526,8 @@ class ProgramStore:
                 _insert_transition(conn, row.country, row.application_id, transition)
             when = at or (transition.at if transition is not None else _as_utc(row.updated_at))
             raised = raise_alerts_on(conn, alerts, when) if alerts else []
-            self._audit.append_on(conn, list(audit))
+            if not (quiet_if_unchanged and transition is None and not any(new for _, new in raised)):
+                self._audit.append_on(conn, list(audit))
         return _membership(row), raised
 
     def alerts_of(self, membership_id: str, country: str) -> list[MemberAlert]:
@@ -541,6 +545,15 @@ class ProgramStore:
                         _as_utc(r.created_at))
             for r in rows
         ]  # fmt: skip
+
+    def open_alerts(self, membership_id: str) -> int:
+        """How many alerts raised on the membership are still under review (open or escalated)."""
+        query = select(func.count()).where(
+            _ALERTS.c.source == alert_source(membership_id),
+            _ALERTS.c.state.in_([s.value for s in UNDER_REVIEW]),
+        )
+        with reading(self.engine, "the membership's alerts") as conn:
+            return int(conn.scalar(query) or 0)
 
     def due_to_expire(self, now: datetime, *, limit: int = 1000) -> list[MembershipRecord]:
         """Active memberships whose expiry has passed (every country: the node's own housekeeping)."""

@@ -62,6 +62,7 @@ from cruce.lists.diff import ListDiff, diff_versions
 from cruce.storage.backup import refuse_damaged
 from cruce.storage.codec import content_hash, entity_from_dict, entity_to_dict
 from cruce.storage.errors import database_reason, reading
+from cruce.storage.revetting import enqueue_version
 from cruce.storage.tables import (
     EntityContentRow,
     ListVersionRow,
@@ -233,6 +234,23 @@ class Store:
                     update(ListVersionRow)
                     .where(ListVersionRow.id == version_id)
                     .values(status=VersionStatus.COMPLETE.value)
+                )
+                # Its re-vetting goes in the outbox in this same transaction: every version that shows
+                # is re-vetted, and a failed import (which never gets here) queues nothing.
+                previous = conn.scalar(
+                    select(func.max(ListVersionRow.version)).where(
+                        ListVersionRow.list_id == info.id,
+                        ListVersionRow.version < number,
+                        ListVersionRow.status == VersionStatus.COMPLETE.value,
+                    )
+                )
+                enqueue_version(
+                    conn,
+                    info.id,
+                    version_id=version_id,
+                    version=number,
+                    from_version=previous,
+                    now=imported_at,
                 )
         except BaseException as exc:
             self._discard(info.id, version_id, created)
@@ -501,6 +519,16 @@ class Store:
         changed = self._load_contents(sorted(old_ids - same)), self._load_contents(sorted(new_ids - same))
         diff = diff_versions(*changed)
         return dataclasses.replace(diff, unchanged=diff.unchanged + len(same))
+
+    def new_contents(self, list_id: str, from_version: int | None, to_version: int) -> list[Entity]:
+        """Entities of `to_version` whose stored content is not in `from_version` (added or changed), by
+        entity id; every entity of `to_version` when `from_version` is None. What re-vetting screens."""
+        new = self.find_version(list_id, to_version)
+        with self._reading() as conn:
+            new_ids = _memberships(conn, new.id)
+            if from_version is not None:
+                new_ids -= _memberships(conn, self.find_version(list_id, from_version).id)
+        return self._load_contents(sorted(new_ids))
 
     def _load_contents(self, content_ids: Sequence[int]) -> list[Entity]:
         """Entities by content id, ordered by entity id."""
@@ -907,7 +935,6 @@ def _dropped_json(value: DroppedValue) -> dict[str, Any]:
         "value": value.value,
         "reason": value.reason,
     }
-
 
 
 def _redact(url: str) -> str:

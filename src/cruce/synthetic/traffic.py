@@ -73,7 +73,7 @@ CERTIFIED_SHARE: dict[str, float] = {"carriers": 0.45, "consignees": 0.35, "ship
 """Share of each pool of companies that is a certified member (C-TPAT-like), with a tier drawn evenly."""
 FAST_CERTIFIED_PARTIES = 0.85
 """Chance that a FAST driver's carrier and importer are certified too (else the truck gets no FAST lane)."""
-COMPANY_TIERS = ("tier-1", "tier-2", "tier-3")
+COMPANY_TIERS = ("tier1", "tier2", "tier3")
 
 _CONTRABAND_KINDS: dict[Mode, tuple[str, ...]] = {
     Mode.PEDESTRIAN: ("fentanyl pills (body carry)", "undeclared currency", "methamphetamine (body carry)"),
@@ -135,10 +135,10 @@ class SyntheticMember:
     then looks up by the documents presented (a person) or the company name declared.
     """
 
-    program: str  # SENTRI, NEXUS, FAST (persons), CTPAT (companies)
+    program: str  # preset ids: sentri, nexus, fast (persons), ctpat (companies)
     name: str
     documents: tuple[TravelDocument, ...] = ()
-    tier: str = "member"
+    tier: str = "standard"
     company: bool = False
 
 
@@ -252,8 +252,8 @@ class _Generator:
         if self.rng.random() >= TRUSTED_SHARE[mode]:
             return None
         if mode is Mode.COMMERCIAL_TRUCK:
-            return "FAST"
-        return "SENTRI" if self.mexico else "NEXUS"
+            return "fast"
+        return "sentri" if self.mexico else "nexus"
 
     # --- people ------------------------------------------------------------------------------------------
 
@@ -274,7 +274,7 @@ class _Generator:
         passports = [i for i in party.query.identifiers if i.kind == "passport"]
         found: list[TravelDocument] = []
         if program is not None:
-            card = {"SENTRI": "sentri_card", "NEXUS": "nexus_card", "FAST": "fast_card"}[program]
+            card = {"sentri": "sentri_card", "nexus": "nexus_card", "fast": "fast_card"}[program]
             found.append(
                 TravelDocument(card, f"{_digits(rng, 9)}", "US", day + timedelta(days=rng.randint(30, 1800)))
             )
@@ -426,7 +426,7 @@ def generate_day(
         if name not in listed_company and member_rng.random() < share
     }
     certified_of = {pool: [n for n in names[pool] if n in certified] for pool in CERTIFIED_SHARE}
-    members = [SyntheticMember("CTPAT", name, tier=tier, company=True) for name, tier in certified.items()]
+    members = [SyntheticMember("ctpat", name, tier=tier, company=True) for name, tier in certified.items()]
     member_ids: set[str] = set()
 
     trusted_seats = sum(n for _, _, n, program in plan if program)
@@ -461,7 +461,7 @@ def generate_day(
             vehicle = gen.vehicle(mode, program, None, bool(aboard))
         elif mode is Mode.COMMERCIAL_TRUCK:
             carrier = rng.choice(names["carriers"])
-            fast_parties = program == "FAST" and member_rng.random() < FAST_CERTIFIED_PARTIES
+            fast_parties = program == "fast" and member_rng.random() < FAST_CERTIFIED_PARTIES
             if fast_parties and carrier not in certified and certified_of["carriers"]:
                 carrier = member_rng.choice(certified_of["carriers"])
             vehicle = gen.vehicle(mode, program, carrier, bool(aboard))

@@ -73,7 +73,7 @@ def test_an_active_member_is_expedited_a_card_alone_is_not() -> None:
     traveler = person("Ana Ruiz", SENTRI)
     assert crossing_standing(car(traveler), directory, AGREEMENT, "USA", AT).expedite is None
     directory.put(
-        status("sentri:1", "SENTRI", "member", "USA", (document_key("sentri_card", "US", "123456789"),))
+        status("sentri:1", "sentri", "standard", "USA", (document_key("sentri_card", "US", "123456789"),))
     )
     standing = crossing_standing(car(traveler), directory, AGREEMENT, "USA", AT)
     assert standing.expedite is not None and "sentri:1" in standing.expedite
@@ -83,7 +83,7 @@ def test_an_active_member_is_expedited_a_card_alone_is_not() -> None:
 def test_every_traveler_must_be_a_member_and_open_alerts_take_the_lane_away() -> None:
     key = document_key("sentri_card", "US", "123456789")
     directory = InMemoryDirectory()
-    directory.put(status("sentri:1", "SENTRI", "member", "USA", (key,)))
+    directory.put(status("sentri:1", "sentri", "standard", "USA", (key,)))
     both = car(person("Ana Ruiz", SENTRI), person("Luis Paz", PASSPORT_MX, role=Role.PASSENGER))
     standing = crossing_standing(both, directory, AGREEMENT, "USA", AT)
     assert standing.expedite is None and any("Luis Paz not enrolled" in n for n in standing.notes)
@@ -107,7 +107,9 @@ def test_a_member_not_in_good_standing_is_never_expedited_and_the_reason_is_show
     directory = InMemoryDirectory()
     key = document_key("sentri_card", "US", "123456789")
     directory.put(
-        status("sentri:1", "SENTRI", "member", "USA", (key,), state, reason="partner hit", expires_at=expires)
+        status(
+            "sentri:1", "sentri", "standard", "USA", (key,), state, reason="partner hit", expires_at=expires
+        )
     )
     standing = crossing_standing(car(person("Ana Ruiz", SENTRI)), directory, AGREEMENT, "USA", AT)
     assert standing.expedite is None
@@ -120,7 +122,7 @@ def test_a_partner_program_counts_only_where_it_is_recognised() -> None:
     directory = InMemoryDirectory()
     directory.put(
         status(
-            "vc:MEX:9", "VIAJERO-CONFIABLE", "member", "MEX", (document_key("passport", "MX", "G12345678"),)
+            "vc:MEX:9", "viajero-confiable", "standard", "MEX", (document_key("passport", "MX", "G12345678"),)
         )
     )
     crossing = car(person("Ana Ruiz", PASSPORT_MX))
@@ -135,12 +137,12 @@ def test_a_partner_program_counts_only_where_it_is_recognised() -> None:
 def test_fast_needs_driver_carrier_and_importer_and_a_certified_shipper_gets_its_factor() -> None:
     directory = InMemoryDirectory()
     driver = person("Rosa Gil", FAST_CARD)
-    directory.put(status("fast:1", "FAST", "driver", "USA", (document_key("fast_card", "US", "555000111"),)))
-    directory.put(status("ctpat:c", "CTPAT", "tier-3", "USA", (company_key("Carrier SA"),)))
+    directory.put(status("fast:1", "fast", "driver", "USA", (document_key("fast_card", "US", "555000111"),)))
+    directory.put(status("ctpat:c", "ctpat", "tier3", "USA", (company_key("Carrier SA"),)))
     partial = crossing_standing(truck(driver), directory, AGREEMENT, "USA", AT)
     assert partial.expedite is None and any("importer" in n for n in partial.notes)
     assert partial.inspection_factor == 1.0
-    directory.put(status("oea:i", "OEA", "aaa", "MEX", (company_key("Importer LLC"),)))
+    directory.put(status("oea:i", "oea", "oea-aaa", "MEX", (company_key("Importer LLC"),)))
     fast = crossing_standing(truck(driver), directory, AGREEMENT, "USA", AT)
     assert fast.expedite is not None and fast.expedite.startswith("FAST")
     no_card = crossing_standing(truck(person("Otro", PASSPORT_MX)), directory, AGREEMENT, "USA", AT)

@@ -20,21 +20,21 @@ AGREEMENT = load_agreement()
 
 def status(program: str, country: str) -> MembershipStatus:
     return MembershipStatus(
-        "m:1", program, "member", country, MembershipState.ACTIVE, datetime(2026, 1, 1, tzinfo=UTC)
+        "m:1", program, "standard", country, MembershipState.ACTIVE, datetime(2026, 1, 1, tzinfo=UTC)
     )
 
 
 def test_a_status_goes_to_who_recognises_the_program_and_who_screens_for_its_owner() -> None:
-    assert status_partners(status("VIAJERO-CONFIABLE", "MEX"), AGREEMENT) == {"USA", "CAN"}
-    assert status_marking(status("VIAJERO-CONFIABLE", "MEX"), AGREEMENT) == Marking.parse(
+    assert status_partners(status("viajero-confiable", "MEX"), AGREEMENT) == {"USA", "CAN"}
+    assert status_marking(status("viajero-confiable", "MEX"), AGREEMENT) == Marking.parse(
         "C//REL TO MEX, CAN, USA", owner="MEX"
     )
     # CAN subscribes to USA's notices only, and MEX recognises no Canadian program: NEXUS goes to USA alone
-    assert status_partners(status("NEXUS", "CAN"), AGREEMENT) == {"USA"}
+    assert status_partners(status("nexus", "CAN"), AGREEMENT) == {"USA"}
 
 
 def test_a_member_is_screened_under_its_applicant_and_notices_keep_remarks_home() -> None:
-    member = MemberParties("m:1", "VIAJERO-CONFIABLE", "MEX", (
+    member = MemberParties("m:1", "viajero-confiable", "MEX", (
         Party(PartyRole.DRIVER, Query("Otro Nombre")),
         Party(PartyRole.APPLICANT, Query("Ana Ruiz", Schema.PERSON, PartialDate.parse("1990-04"), ("MX",))),
     ))  # fmt: skip
