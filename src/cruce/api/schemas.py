@@ -179,5 +179,3 @@ class NewProduct(Strict):
 class Health(BaseModel):
     status: Literal["ok"]
     entities: int
-
-

@@ -237,7 +237,6 @@ class AlertQueue:
         )  # fmt: skip
 
 
-
 # -- the review, for a signed-in user --------------------------------------------------------------------
 
 

@@ -50,9 +50,7 @@ def upgrade() -> None:
         sa.Column("last_error_at", _AT, nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint(
-            "remote", "remote_collection", "direction", name="pk_share_sync_status"
-        ),
+        sa.PrimaryKeyConstraint("remote", "remote_collection", "direction", name="pk_share_sync_status"),
     )
 
 
