@@ -27,6 +27,7 @@ from cruce.service.screening import (
     _Workers,
     _write_batch,
     check_batch_paths,
+    check_output_paths,
     errors_path,
     screen_file,
 )
@@ -47,16 +48,7 @@ def check_table_paths(input_path: Path, output_path: Path) -> list[str]:
     """`check_batch_paths` for CSV or Parquet: the input's lower-cased header, checked, or an InputError."""
     if not is_parquet(input_path):
         return check_batch_paths(input_path, output_path)
-    if not input_path.is_file():
-        raise InputError("no_input", f"input file {input_path} does not exist", {"file": str(input_path)})
-    if output_path.is_dir():
-        raise InputError("bad_output", f"--output {output_path} is a folder; give a file name")
-    if not output_path.parent.is_dir():
-        raise InputError(
-            "bad_output", f"the folder of --output {output_path} does not exist; create it first"
-        )
-    if output_path.exists() and output_path.resolve() == input_path.resolve():
-        raise InputError("bad_output", f"--output {output_path} is the input file; choose another name")
+    check_output_paths(input_path, output_path)
     return _check_header(iter([parquet_columns(input_path)]), input_path)
 
 

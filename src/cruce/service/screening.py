@@ -260,6 +260,14 @@ def check_batch_paths(input_path: Path, output_path: Path) -> list[str]:
     Returns the input's header (lower-cased), after checking it has the required columns, so the caller
     can fail on a bad file before it spends seconds loading the lists.
     """
+    check_output_paths(input_path, output_path)
+    with _open_input(input_path) as handle:
+        return _check_header(csv.reader(handle), input_path)
+
+
+def check_output_paths(input_path: Path, output_path: Path) -> None:
+    """The path checks of every batch, whatever the formats: the input is a file, the output can be
+    written, and it is not the input."""
     if not input_path.exists():
         raise InputError("no_input", f"input file {input_path} does not exist", {"file": str(input_path)})
     if not input_path.is_file():
@@ -273,8 +281,6 @@ def check_batch_paths(input_path: Path, output_path: Path) -> list[str]:
         )
     if output_path.exists() and output_path.resolve() == input_path.resolve():
         raise InputError("bad_output", f"--output {output_path} is the input file; choose another name")
-    with _open_input(input_path) as handle:
-        return _check_header(csv.reader(handle), input_path)
 
 
 def _open_input(path: Path) -> Any:
