@@ -29,6 +29,7 @@ from cruce.service.screening import (
     check_batch_paths,
     check_output_paths,
     errors_path,
+    publish_batch,
     screen_file,
 )
 
@@ -94,15 +95,7 @@ def screen_table(
         report.close_errors()
         if is_parquet(output_path):
             csv_to_parquet(part, typed_part, OUTPUT_TYPES)
-            typed_part.replace(output_path)
-        else:
-            part.replace(output_path)
-        report.errors_file = errors_path(output_path)
-        if report.rejected:
-            errors_part.replace(report.errors_file)
-        else:
-            report.errors_file.unlink(missing_ok=True)
-            report.errors_file = None
+        publish_batch(report, typed_part if is_parquet(output_path) else part, output_path, errors_part)
     finally:
         report.close_errors()
         for leftover in (part, typed_part, errors_part):

@@ -385,6 +385,19 @@ def _screen_rows(task: tuple[list[_RawRow], list[str], int], given: Matcher | No
     return _ChunkResult(buffer.getvalue(), queries, alerts, queries_with_alert, rejected)
 
 
+def publish_batch(report: BatchReport, finished: Path, output_path: Path, errors_part: Path) -> None:
+    """Put a finished batch in place: the results over `output_path`, and its errors file beside it only
+    when rows were rejected (an earlier run's errors do not apply to this one)."""
+    report.close_errors()
+    finished.replace(output_path)
+    report.errors_file = errors_path(output_path)
+    if report.rejected:
+        errors_part.replace(report.errors_file)
+    else:
+        report.errors_file.unlink(missing_ok=True)
+        report.errors_file = None
+
+
 def screen_file(
     matcher: Matcher,
     input_path: Path,
@@ -415,14 +428,7 @@ def screen_file(
                     pool=pool, chunks=chunks, header=header, top=top, out=out, report=report,
                     progress=progress,
                 )  # fmt: skip
-        report.close_errors()
-        part.replace(output_path)
-        report.errors_file = errors_path(output_path)
-        if report.rejected:
-            errors_part.replace(report.errors_file)
-        else:
-            report.errors_file.unlink(missing_ok=True)  # an earlier run's errors do not apply to this one
-            report.errors_file = None
+        publish_batch(report, part, output_path, errors_part)
     except UnicodeDecodeError as exc:
         raise _encoding_error(input_path, exc) from exc
     except csv.Error as exc:
