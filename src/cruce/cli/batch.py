@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich import box
@@ -16,6 +17,10 @@ from cruce.cli.config import load_matcher, load_settings, open_configured_store
 from cruce.cli.output import advance, console, err_console, plural, progress, say, status
 from cruce.core.errors import InputError
 from cruce.core.extras import require
+
+if TYPE_CHECKING:
+    from cruce.matching.matcher import Matcher
+    from cruce.service.screening import BatchReport
 
 
 class Engine(StrEnum):
@@ -57,13 +62,20 @@ def screen_batch_table(  # noqa: PLR0917 - the options of `cruce screen batch`
 
     check_table_paths(input_path, output)
     matcher = load_matcher(settings)
+    run_screening(
+        screen_table, matcher, input_path, output, top, workers or settings.workers, _rows(input_path)
+    )
+
+
+def run_screening(  # noqa: PLR0917 - the parts of one `cruce screen batch` run
+    screen: Callable[..., BatchReport], matcher: Matcher, input_path: Path, output: Path, top: int,
+    workers: int, total: int,
+) -> None:  # fmt: skip
+    """Screen with a progress bar, then say what was done and where rejected rows went (CSV or Parquet)."""
     started = time.perf_counter()
     with progress() as bar:
-        task = bar.add_task("screening", total=_rows(input_path))
-        report = screen_table(
-            matcher, input_path, output, top=top, workers=workers or settings.workers,
-            progress=advance(bar, task),
-        )  # fmt: skip
+        task = bar.add_task("screening", total=total)
+        report = screen(matcher, input_path, output, top=top, workers=workers, progress=advance(bar, task))
     elapsed = time.perf_counter() - started
     rate = report.rows / elapsed if elapsed else 0.0
     say(

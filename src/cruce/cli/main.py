@@ -34,6 +34,7 @@ from cruce.cli.batch import (
     MasterOption,
     PartitionsOption,
     report,
+    run_screening,
     screen_batch_table,
     wants_table_path,
 )
@@ -449,27 +450,7 @@ def screen_batch(  # noqa: PLR0917 - Typer turns each parameter into an option
     check_batch_paths(input_path, output)  # a bad file fails now, not after the lists are loaded
     total = _count_lines(input_path)
     matcher = _load_matcher(settings)
-    started = time.perf_counter()
-    with _progress() as progress:
-        task = progress.add_task("screening", total=total)
-        report = screen_file(
-            matcher, input_path, output, top=top, workers=workers or settings.workers,
-            progress=_advance(progress, task),
-        )  # fmt: skip
-    elapsed = time.perf_counter() - started
-    rate = report.rows / elapsed if elapsed else 0.0
-    _say(
-        f"Screened {_plural(report.queries, 'query', 'queries')} in {elapsed:.1f} s ({rate:,.0f} rows/s): "
-        f"{report.queries_with_alert:,} with an alert. Results: {escape(str(output))}"
-    )
-    if report.first_rejected is not None:
-        line, row_id, reason = report.first_rejected
-        err_console.print(
-            f"[yellow]warning:[/yellow] {_plural(report.rejected, 'row')} could not be screened; "
-            f"they are listed with line numbers in {escape(str(report.errors_file))} "
-            f"(first: line {line}{f', id {escape(row_id)}' if row_id else ''}: {escape(reason)})",
-            soft_wrap=True,
-        )
+    run_screening(screen_file, matcher, input_path, output, top, workers or settings.workers, total)
 
 
 def _count_lines(path: Path) -> int:
