@@ -82,9 +82,11 @@ def test_roles_then_country_decide_and_every_refusal_is_audited(
     org = Organisation(f"org-{country}", country)
     user = User(f"user{next(_serial)}", org, Classification.SECRET, country, roles)
     allowed_by_role = bool(PROGRAM_ROLES[NEEDS[operation]] & roles)
-    resource = f"application:{application_id}" if "application" in operation or operation == "vet" else (
-        f"membership:{membership_id}"
-    )  # fmt: skip
+    # An application id reads `application:<hex>`: the audit names it once (not `application:application:`).
+    assert application_id.startswith("application:") and not membership_id.startswith("membership:")
+    asked_application = "application" in operation or operation == "vet"
+    resource = application_id if asked_application else f"membership:{membership_id}"
+    the_id = application_id if asked_application else membership_id
     outcome: str
     try:
         _ask(desk, user, operation, application_id, membership_id)
@@ -93,7 +95,7 @@ def test_roles_then_country_decide_and_every_refusal_is_audited(
         outcome = "refused"
     except NotFoundError as exc:
         outcome = "not found"
-        kind, _, the_id = resource.partition(":")
+        kind = resource.partition(":")[0]
         assert exc.message == f"no {kind} {the_id!r}"  # worded exactly like a missing id
     except ConflictError:  # suspended already: past the role and the country, the state said no
         assert operation == "suspend"

@@ -139,10 +139,11 @@ class ProgramDesk:
         )
 
     def application(self, user: User, application_id: str) -> ApplicationDetail:
-        actor = self._actor(user, "read", f"application:{application_id}")
-        with self._found(user, "read", f"application:{application_id}"):
+        resource = _application_resource(application_id)
+        actor = self._actor(user, "read", resource)
+        with self._found(user, "read", resource):
             detail = self.service.show(actor, application_id)  # another country's: not found
-        self._record(user, "read", f"application:{application_id}", Outcome.ALLOWED, "application file read")
+        self._record(user, "read", resource, Outcome.ALLOWED, "application file read")
         return detail
 
     def memberships(
@@ -173,16 +174,16 @@ class ProgramDesk:
         return self.service.apply(actor, application)
 
     def vet(self, user: User, application_id: str) -> VettingOutcome:
-        actor = self._actor(user, "vet", f"application:{application_id}")
-        with self._found(user, "vet", f"application:{application_id}"):
+        actor = self._actor(user, "vet", _application_resource(application_id))
+        with self._found(user, "vet", _application_resource(application_id)):
             return self.service.vet(actor, application_id)
 
     def decide(self, user: User, application_id: str, decision: str, reason: str) -> DecisionOutcome:
         if decision not in Decision.ALL:
             known = ", ".join(Decision.ALL)
             raise InputError("bad_decision", f"decision: {decision!r} is not one of {known}")
-        actor = self._actor(user, "decide", f"application:{application_id}")
-        with self._found(user, "decide", f"application:{application_id}"):
+        actor = self._actor(user, "decide", _application_resource(application_id))
+        with self._found(user, "decide", _application_resource(application_id)):
             return self.service.decide(actor, application_id, decision, reason)
 
     def act_on_membership(self, user: User, membership_id: str, action: str, reason: str) -> MembershipView:
@@ -202,3 +203,8 @@ def _states(names: Sequence[str], kind: type[S]) -> list[S]:
     except ValueError:
         known = ", ".join(s.value for s in kind)
         raise InputError("bad_state", f"state: one of {known}") from None
+
+
+def _application_resource(application_id: str) -> str:
+    """The audit resource of an application: its id, which already reads `application:<hex>`."""
+    return application_id if application_id.startswith("application:") else f"application:{application_id}"
