@@ -12,15 +12,15 @@ import json
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sharing_fixtures import FAST_SCRYPT_N, PASSWORD, serve
 from sqlalchemy import func, select
 
-from cruce.respond.humanitarian import PersonRecord, ScreeningResult
+from cruce.respond.humanitarian import PersonRecord, Purpose, ScreeningResult
 from cruce.service.respond import RespondForbiddenError, RespondService
-from cruce.service.respond_sync import receive, release
+from cruce.service.respond_sync import forget_purged, receive, release
 from cruce.service.sharing import Remote, pull
 from cruce.storage.accounts import Account
 from cruce.storage.assess import TABLES, RespondStore
@@ -260,3 +260,13 @@ def test_a_repatriation_hand_over_and_its_receipt_across_two_nodes(nodes: dict[s
     assert usa.release() == [] and mex.release() == []
     assert _sync(usa, mex) == ([], [])
     assert mex.count(TABLES["person_records"]) == 2 and mex.count(TABLES["repatriations"]) == 1
+
+    # Retention ends at MEX: its records go, and so does the manifest in its sharing collection (audited).
+    # The USA keeps Jose Luis's record (a legal hold of its own, never sent), and so its hand-over.
+    ended = {purpose: timedelta(0) for purpose in Purpose}
+    assert len(mex.service.purge(mex.officer, retention=ended).deleted) == 2
+    assert forget_purged(mex.service, mex.sharing, mex.officer) == [tid]
+    assert "Jose Luis" not in json.dumps(mex.objects()) and mex.count(TABLES["person_records"]) == 0
+    assert len(usa.service.purge(usa.officer, retention=ended).deleted) == 1
+    assert forget_purged(usa.service, usa.sharing, usa.officer) == []
+    assert "Jose Luis" in json.dumps(usa.objects())

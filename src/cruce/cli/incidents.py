@@ -278,12 +278,18 @@ def heatmap_(
 @incidents_app.command("purge")
 def purge(as_user: AsUser) -> None:
     """Delete migrants' personal records past every purpose's retention (each deletion audited)."""
+    from cruce.service.respond_sync import forget_purged
+    from cruce.storage.sharing import SharingStore
+
     with _service(as_user) as (service, account):
         result = service.purge(account)
+        forgotten = forget_purged(service, SharingStore(service.store.engine), account)
     say(
         f"deleted {len(result.deleted)} personal record(s); "
         f"kept {result.kept} ({len(result.held)} on legal hold)"
     )
+    if forgotten:
+        say(f"deleted the shared manifests of {len(forgotten)} repatriation(s) from the sharing collections")
 
 
 @incidents_app.command("publish")

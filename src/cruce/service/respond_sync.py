@@ -54,6 +54,7 @@ from cruce.sharing.respond import (
     read_assistance,
     read_repatriation,
     repatriation_objects,
+    step_id,
 )
 from cruce.storage.accounts import Account
 from cruce.storage.assess import Stored, reach_text
@@ -500,6 +501,38 @@ def _receive_repatriation(service: RespondService, step: RepatriationStep, node:
             ],
         )
     out.applied.append(label)
+
+
+def forget_purged(service: RespondService, sharing: SharingStore, account: Account) -> list[str]:
+    """After `RespondService.purge`: delete from every sharing collection the hand-over objects of this
+    node's transfers (sent or received) whose people's records are all deleted, so the manifest does not
+    outlive its retention in a collection; each deletion audited. Returns the transfers forgotten."""
+    country = account.country
+    forgotten: list[str] = []
+    for row in service.store.rows("repatriations", country=country, either=("from_country", "to_country")):
+        transfer_id = row["transfer_id"]
+        if service.store.rows("person_records", where={"transfer_id": transfer_id, "country": country}):
+            continue
+        object_id = step_id(REPATRIATION_TYPE, transfer_id, "handover")
+        deleted = 0
+        for collection in sharing.collections():
+            flt = ObjectFilter(ids=frozenset({object_id}), picks=frozenset({VersionPick.ALL}))
+            versions = [o.version for o in sharing.page(collection.id, flt, None, with_data=False).objects]
+            if versions:
+                deleted += sharing.delete_versions(collection.id, object_id, versions)
+        if deleted:
+            service.audit.append(
+                _event(
+                    service,
+                    account,
+                    "delete personal data",
+                    transfer_id,
+                    "the hand-over's personal records are past retention: its shared manifest is deleted",
+                    {"object": object_id, "versions": deleted},
+                )
+            )
+            forgotten.append(transfer_id)
+    return forgotten
 
 
 def _event(  # noqa: PLR0917 - one audit event's fields
