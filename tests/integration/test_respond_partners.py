@@ -262,11 +262,15 @@ def test_a_repatriation_hand_over_and_its_receipt_across_two_nodes(nodes: dict[s
     assert mex.count(TABLES["person_records"]) == 2 and mex.count(TABLES["repatriations"]) == 1
 
     # Retention ends at MEX: its records go, and so does the manifest in its sharing collection (audited).
-    # The USA keeps Jose Luis's record (a legal hold of its own, never sent), and so its hand-over.
     ended = {purpose: timedelta(0) for purpose in Purpose}
     assert len(mex.service.purge(mex.officer, retention=ended).deleted) == 2
     assert forget_purged(mex.service, mex.sharing, mex.officer) == [tid]
     assert "Jose Luis" not in json.dumps(mex.objects()) and mex.count(TABLES["person_records"]) == 0
+    # At the USA, Ana's record goes while Jose Luis's stays (a legal hold of the USA's own, never sent): the
+    # shared manifest naming Ana goes too, and the incomplete hand-over is not released again.
+    assert "Ana" in json.dumps(usa.objects()) and forget_purged(usa.service, usa.sharing, usa.officer) == []
     assert len(usa.service.purge(usa.officer, retention=ended).deleted) == 1
-    assert forget_purged(usa.service, usa.sharing, usa.officer) == []
-    assert "Jose Luis" in json.dumps(usa.objects())
+    assert forget_purged(usa.service, usa.sharing, usa.officer) == [tid]
+    assert "Ana" not in json.dumps(usa.objects())
+    again = release(usa.service, usa.sharing, usa.officer, COLLECTION)
+    assert again.steps == [] and "personal records are left" in again.denied[f"{tid} handover -> MEX"]

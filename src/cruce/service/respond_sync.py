@@ -505,14 +505,15 @@ def _receive_repatriation(service: RespondService, step: RepatriationStep, node:
 
 def forget_purged(service: RespondService, sharing: SharingStore, account: Account) -> list[str]:
     """After `RespondService.purge`: delete from every sharing collection the hand-over objects of this
-    node's transfers (sent or received) whose people's records are all deleted, so the manifest does not
-    outlive its retention in a collection; each deletion audited. Returns the transfers forgotten."""
+    node's transfers (sent or received) of which any person's record was deleted, so no manifest entry
+    outlives its retention in a collection; each deletion audited. Returns the transfers forgotten."""
     country = account.country
     forgotten: list[str] = []
     for row in service.store.rows("repatriations", country=country, either=("from_country", "to_country")):
         transfer_id = row["transfer_id"]
-        if service.store.rows("person_records", where={"transfer_id": transfer_id, "country": country}):
-            continue
+        kept = service.store.rows("person_records", where={"transfer_id": transfer_id, "country": country})
+        if len(kept) >= row["people"]:
+            continue  # every person's record is still held: the manifest is still within its retention
         object_id = step_id(REPATRIATION_TYPE, transfer_id, "handover")
         deleted = 0
         for collection in sharing.collections():
