@@ -192,7 +192,8 @@ def test_migration_0010_is_the_head_and_goes_down_to_0013_and_back(database_url:
             config = _alembic_config(conn)
             script = ScriptDirectory.from_config(config)
             assert script.get_revision("0010").down_revision == "0013"
-            assert script.get_heads() == ["0010"]
+            (head,) = script.get_heads()  # 0010, or a later migration chained after it (respond_sync)
+            assert "0010" in {r.revision for r in script.iterate_revisions(head, "base")}
             command.downgrade(config, "0013")
         tables = set(inspect(store.engine).get_table_names())
         assert "revetting_runs" not in tables and "cases" in tables and "incidents" in tables

@@ -54,6 +54,16 @@ def _when(text: str | None, field: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def _portions(raw: list[str]) -> list[tuple[str, str]]:
+    parts = []
+    for i, text in enumerate(raw, start=1):
+        if "|" not in text:
+            raise InputError("bad_portion", f"portion {i}: write 'MARKING|text', e.g. 'S//REL TO USA, MEX|…'")
+        mark, body = text.split("|", 1)
+        parts.append((mark.strip(), body))
+    return parts
+
+
 @incidents_app.command("open")
 def open_(
     kind: Annotated[str, typer.Argument(help="hurricane, earthquake, flood, pandemic, telecom_outage, …")],
@@ -126,31 +136,33 @@ def sitrep(
     title_marking: Annotated[str | None, typer.Option(help="The title's marking.")] = None,
 ) -> None:
     """Write a situation report of marked portions; each partner reads its tear-line version."""
-    parts = []
-    for i, text in enumerate(portion, start=1):
-        if "|" not in text:
-            raise InputError("bad_portion", f"portion {i}: write 'MARKING|text', e.g. 'S//REL TO USA, MEX|…'")
-        mark, body = text.split("|", 1)
-        parts.append((mark.strip(), body))
     with _service(as_user) as (service, account):
-        report = service.write_sitrep(account, incident_id, title, parts, title_marking)
+        report = service.write_sitrep(account, incident_id, title, _portions(portion), title_marking)
     say(f"sitrep {report.entry_id} [{report.banner}]: {len(report.portions)} portions")
 
 
 @incidents_app.command("assist")
-def assist(
+def assist(  # noqa: PLR0917 - Typer turns each parameter into an option
     action: Annotated[str, typer.Argument(help="request, offered, accepted or delivered")],
     ref: Annotated[str, typer.Argument(help="The incident (request) or the request id (other steps).")],
     as_user: AsUser,
     to: Annotated[str | None, typer.Option(help="request: the partner asked.")] = None,
     what: Annotated[str | None, typer.Option(help="request: what is needed.")] = None,
+    marking: Annotated[
+        str,
+        typer.Option(help="request: the marking of what is needed (the partner must be able to read it)."),
+    ] = "U",
+    portion: Annotated[
+        list[str] | None,
+        typer.Option(help="request: further context as 'MARKING|text' (repeat); partners get only theirs."),
+    ] = None,
 ) -> None:
     """Ask a partner for assistance, or move a request on (offered, accepted, delivered)."""
     with _service(as_user) as (service, account):
         if action == "request":
             if not to or not what:
                 raise InputError("bad_assistance", "a request needs --to COUNTRY and --what TEXT")
-            result = service.request_assistance(account, ref, to, what)
+            result = service.request_assistance(account, ref, to, what, marking, _portions(portion or []))
         else:
             result = service.advance(account, ref, action)
     say(
@@ -266,12 +278,18 @@ def heatmap_(
 @incidents_app.command("purge")
 def purge(as_user: AsUser) -> None:
     """Delete migrants' personal records past every purpose's retention (each deletion audited)."""
+    from cruce.service.respond_sync import forget_purged
+    from cruce.storage.sharing import SharingStore
+
     with _service(as_user) as (service, account):
         result = service.purge(account)
+        forgotten = forget_purged(service, SharingStore(service.store.engine), account)
     say(
         f"deleted {len(result.deleted)} personal record(s); "
         f"kept {result.kept} ({len(result.held)} on legal hold)"
     )
+    if forgotten:
+        say(f"deleted the shared manifests of {len(forgotten)} repatriation(s) from the sharing collections")
 
 
 @incidents_app.command("publish")
@@ -289,3 +307,49 @@ def publish(
     say(f"{result.product_id}: {result.added} new object versions; released to {released}")
     for code, reason in result.denied.items():
         say(f"  not released to {code}: {escape(reason)}")
+
+
+@incidents_app.command("share")
+def share(
+    as_user: AsUser,
+    collection: Annotated[str, typer.Option(help="The sharing collection partners sync from.")],
+) -> None:
+    """Release this node's assistance steps, hand-overs and receipts to the partners concerned (each cut to
+    what that partner may read); partners bring them over with `cruce share sync`. Safe to rerun."""
+    from cruce.service.respond_sync import release
+    from cruce.storage.sharing import SharingStore
+
+    with _service(as_user) as (service, account):
+        result = release(service, SharingStore(service.store.engine), account, collection)
+    say(f"{len(result.steps)} step(s) released, {result.present} already there")
+    for step in result.steps:
+        say(f"  {escape(step)}")
+    for step, reason in result.denied.items():
+        say(f"  not released: {escape(step)}: {escape(reason)}")
+
+
+@incidents_app.command("receive")
+def receive(
+    collection: Annotated[str, typer.Option(help="The collection `cruce share sync` pulled into.")],
+) -> None:
+    """Apply the assistance steps, hand-overs and receipts partners released to this node (after
+    `cruce share sync`); each believed only from the node that took it. Safe to rerun."""
+    from cruce.core.settings import Settings
+    from cruce.service.respond_sync import receive as receive_steps
+    from cruce.storage.assess import RespondStore
+    from cruce.storage.audit import AuditLog
+    from cruce.storage.sharing import SharingStore
+
+    country = (Settings().node_country or "").strip().upper()
+    if not country:
+        raise InputError("no_node_country", "set CRUCE_NODE_COUNTRY to this node's country (e.g. MEX)")
+    with open_configured_store() as store:
+        service = RespondService(RespondStore(store.engine), AuditLog(store.engine))
+        result = receive_steps(service, SharingStore(store.engine), collection, country)
+    say(f"{len(result.applied)} step(s) received")
+    for line in result.applied:
+        say(f"  {escape(line)}")
+    for line in result.waiting:
+        say(f"  waiting: {escape(line)}")
+    for line in result.refused:
+        say(f"  refused: {escape(line)}")

@@ -106,6 +106,8 @@ class AssistanceView:
     what: str
     state: str
     history: tuple[tuple[str, datetime, str], ...]  # (state, at, by)
+    what_marking: str = "UNCLASSIFIED"
+    portions: tuple[tuple[str, str], ...] = ()  # (marking banner, text) the reader may read
 
 
 @dataclass(frozen=True, slots=True)
@@ -505,10 +507,18 @@ class RespondService:
 
     # -- assistance --------------------------------------------------------------------------------------
 
-    def request_assistance(
-        self, account: Account, incident_id: str, to_country: str, what: str
+    def request_assistance(  # noqa: PLR0917 - the request's parts
+        self,
+        account: Account,
+        incident_id: str,
+        to_country: str,
+        what: str,
+        marking: str = "U",
+        portions: Sequence[tuple[str, str]] = (),
     ) -> AssistanceView:
-        """Ask a partner for help: the request (and its steps) reaches the two countries only."""
+        """Ask a partner for help: the request (and its steps) reaches the two countries only. What is asked
+        carries `marking` (it must be releasable to the partner asked); further `portions` (marking, text)
+        may be marked for home only: the partner's node never receives those (`cruce.sharing.respond`)."""
         self._require(account, WRITING_ROLES, "request assistance", incident_id)
         incident = self.incident(account, incident_id)
         to = to_country.strip().upper()
@@ -518,10 +528,17 @@ class RespondService:
             )
         if not what.strip():
             raise InputError("bad_assistance", "say what assistance is asked for")
-        # Unclassified, between the two countries named on the row (reads are limited to them).
-        mark = _marking("U", account.country, "assistance")
+        mark = _marking(marking, account.country, "marking")
+        if not reach_of([mark]).admits(to):
+            raise InputError(
+                "bad_assistance", f"what is asked is marked {mark}: {to}, who is asked, could not read it"
+            )
+        marks = [_marking(m, account.country, f"portion {i + 1}") for i, (m, _) in enumerate(portions)]
+        for i, (_, text) in enumerate(portions):
+            if not text.strip():
+                raise InputError("bad_assistance", f"portion {i + 1} is empty")
         request_id = _new_id("assist")
-        reason = self._writer(account, "request assistance", request_id, [mark])
+        reason = self._writer(account, "request assistance", request_id, [mark, *marks])
         now = self.clock()
         values = {
             "request_id": request_id,
@@ -532,6 +549,12 @@ class RespondService:
             "state": AssistanceState.ASKED,
             "updated_at": now,
             "history": [{"state": AssistanceState.ASKED, "at": now.isoformat(), "by": account.user_id}],
+            "body": {
+                "what_marking": str(mark),
+                "portions": [
+                    {"marking": str(m), "text": t.strip()} for m, (_, t) in zip(marks, portions, strict=True)
+                ],
+            },
         }
         with self.store.write("store the assistance request") as conn:
             self.store.insert_on(conn, "assistance", values)
@@ -544,7 +567,7 @@ class RespondService:
                         request_id,
                         Outcome.ALLOWED,
                         reason,
-                        {"to": to, "incident": incident_id},
+                        {"to": to, "incident": incident_id, "portions": len(marks)},
                     )
                 ],
             )
@@ -557,7 +580,7 @@ class RespondService:
             row = None
         if row is None or account.country not in (row["from_country"], row["to_country"]):
             raise NotFoundError("assistance_not_found", f"no assistance request {request_id!r}")
-        return _assistance(row)
+        return _assistance(row, account)
 
     def assistance_of(self, account: Account, incident_id: str | None = None) -> list[AssistanceView]:
         rows = self.store.rows(
@@ -567,7 +590,7 @@ class RespondService:
             where={"incident_id": incident_id} if incident_id else None,
             order="updated_at",
         )
-        return [_assistance(r) for r in rows]
+        return [_assistance(r, account) for r in rows]
 
     def advance(self, account: Account, request_id: str, state: str) -> AssistanceView:
         """offered (by the asked partner), accepted (by the asker), delivered (by the asked partner)."""
@@ -652,7 +675,7 @@ class RespondService:
         now = self.clock()
         purposes = [Purpose.RESCUE.value] + ([Purpose.CASE.value] if case_id else [])
         records = [
-            _person_values(account.country, p, purposes, now, rescue_id=rescue_id, case_id=case_id)
+            person_values(account.country, p, purposes, now, rescue_id=rescue_id, case_id=case_id)
             for p in persons
         ]
         with self.store.write("record the rescue") as conn:
@@ -811,7 +834,7 @@ class RespondService:
         transfer_id = _new_id("transfer")
         now = self.clock()
         records = [
-            _person_values(account.country, p, [Purpose.REPATRIATION.value], now, transfer_id=transfer_id)
+            person_values(account.country, p, [Purpose.REPATRIATION.value], now, transfer_id=transfer_id)
             for p in manifest
         ]
         screening = [screen(_person(Stored(v)).use(Purpose.REPATRIATION)) for v in records]
@@ -954,8 +977,21 @@ def _banner(portions: Sequence[Portion]) -> str:
     return str(roll_up(p.marking for p in portions))
 
 
-def _assistance(row: Stored) -> AssistanceView:
+def _assistance(row: Stored, account: Account) -> AssistanceView:
+    """The request as `account` may read it: the portions its clearance (and, abroad, its every country)
+    admits; a partner's node holds only the portions released to it in the first place."""
     history = tuple((h["state"], datetime.fromisoformat(h["at"]), h["by"]) for h in row["history"])
+    body = row.values.get("body") or {}
+    owner = row["from_country"]
+    portions = []
+    for p in body.get("portions", []):
+        mark = Marking.parse(p["marking"], owner)
+        if account.country == owner and not account.countries - {owner}:
+            readable = mark.classification <= account.clearance
+        else:
+            readable = reach_of([mark]).admits_all(account.countries, account.clearance)
+        if readable:
+            portions.append((str(mark), p["text"]))
     return AssistanceView(
         row["request_id"],
         row["incident_id"],
@@ -964,13 +1000,15 @@ def _assistance(row: Stored) -> AssistanceView:
         row["what"],
         row["state"],
         history,
+        body.get("what_marking", "UNCLASSIFIED"),
+        tuple(portions),
     )
 
 
 _PERSON_FIELDS = {"given_name", "birth_year", "nationality", "sex", "legal_hold"}
 
 
-def _person_values(
+def person_values(
     country: str,
     person: dict[str, Any],
     purposes: list[str],

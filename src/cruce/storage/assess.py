@@ -114,6 +114,8 @@ class AssistanceRow(Base):
     state: Mapped[str] = mapped_column(String(16))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     history: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{"state", "at", "by"}]
+    # {"what_marking", "portions": [{"text", "marking"}], "origin"} (migration respond_sync); None: before it
+    body: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class RescueRow(Base):
