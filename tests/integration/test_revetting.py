@@ -180,7 +180,7 @@ def test_cli_programs_revet_end_to_end(tmp_path: Path, monkeypatch: pytest.Monke
     assert full.exit_code == 0 and "full re-vetting" in full.output
 
 
-def test_migration_0010_is_the_head_and_goes_down_to_0013_and_back(database_url: str) -> None:
+def test_migration_0010_follows_0013_and_goes_down_to_it_and_back(database_url: str) -> None:
     from alembic import command
     from alembic.script import ScriptDirectory
     from sqlalchemy import inspect
@@ -192,7 +192,7 @@ def test_migration_0010_is_the_head_and_goes_down_to_0013_and_back(database_url:
             config = _alembic_config(conn)
             script = ScriptDirectory.from_config(config)
             assert script.get_revision("0010").down_revision == "0013"
-            (head,) = script.get_heads()  # 0010, or a later migration chained after it (respond_sync)
+            (head,) = script.get_heads()  # 0010, or a later migration chained after it (0014)
             assert "0010" in {r.revision for r in script.iterate_revisions(head, "base")}
             command.downgrade(config, "0013")
         tables = set(inspect(store.engine).get_table_names())
