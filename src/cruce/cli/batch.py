@@ -37,7 +37,7 @@ MasterOption = Annotated[
     typer.Option("--master", help="Spark master with --engine spark (local[2], spark://host:7077, yarn)."),
 ]
 PartitionsOption = Annotated[
-    int | None, typer.Option(help="Spark input partitions (default: the cluster's parallelism).", min=1)
+    int | None, typer.Option(help="Spark input partitions (default: two per core of the cluster).", min=1)
 ]
 
 

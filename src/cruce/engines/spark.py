@@ -1,4 +1,4 @@
-"""Batch screening and cargo scoring on Spark, with the single-machine matcher and model inside `mapInPandas`.
+"""Batch screening and cargo scoring on Spark, with the single-machine matcher and model inside `mapInArrow`.
 
 Nothing here matches or scores: each Python worker builds `Matcher` once from the broadcast list entities
 (cached for the life of the worker, keyed by the broadcast), reads each row with the single-machine row
@@ -11,10 +11,15 @@ Input is CSV (one record per line: a quoted field spanning lines is reported as 
 such data) or Parquet, one file or many. Each row keeps its source file and line (CSV) or row number
 (Parquet): a row that cannot be read is written with them to the errors output and counted, never dropped
 and never fatal. Outputs are Spark folders (`part-*.csv` with a header, or `part-*.parquet`).
+
+Per row, Spark adds little to the single-machine work: CSV lines are read and numbered in the JVM (no
+Python stage before the workers), reach a worker as Arrow record batches read straight into lists (no
+pandas for screening), and the input is split two ways per core by default.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import os
@@ -30,6 +35,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pyspark import StorageLevel
 from pyspark.accumulators import AccumulatorParam
 from pyspark.broadcast import Broadcast
@@ -63,7 +69,14 @@ from cruce.service.screening import _check_header, _format_rows, build_matcher
 
 DEFAULT_MASTER = "local[2]"
 ROWS_PER_ARROW_BATCH = 2000
-"""Rows per pandas batch handed to a worker: big enough to amortise Arrow, small enough for bounded memory."""
+"""Queries per Arrow batch handed to a worker: enough to amortise Arrow, few enough for bounded memory."""
+DECLARATIONS_PER_ARROW_BATCH = 10_000
+"""Declarations per Arrow batch: scoring is vectorised (one CSV read, one model call per batch), so larger."""
+PARTITIONS_PER_CORE = 2
+"""Input splits per core when the caller names no partition count: enough to even out a slow split, few
+enough that a task's fixed cost stays small (each worker builds its index once, whatever the count)."""
+SPLIT_OPEN_COST = "8k"
+"""Spark's notional cost of opening a file; its 4 MB default keeps a small file in one split (one core)."""
 CANDIDATE, ERROR = "candidate", "error"
 
 LINES_SCHEMA = StructType(
@@ -99,6 +112,22 @@ SCORE_SCHEMA = StructType(
     ]
 )
 
+_ARROW_TYPES: dict[Any, Any] = {
+    StringType(): pa.string(),
+    LongType(): pa.int64(),
+    IntegerType(): pa.int32(),
+    DoubleType(): pa.float64(),
+    BooleanType(): pa.bool_(),
+}
+
+
+def _arrow(schema: StructType) -> pa.Schema:
+    return pa.schema([pa.field(f.name, _ARROW_TYPES[f.dataType]) for f in schema.fields])
+
+
+SCREEN_ARROW = _arrow(SCREEN_SCHEMA)
+SCORE_ARROW = _arrow(SCORE_SCHEMA)
+
 
 # ---------------------------------------------------------------------------------------------- session
 
@@ -126,6 +155,28 @@ def session(master: str = DEFAULT_MASTER, conf: Mapping[str, str] | None = None)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+@contextlib.contextmanager
+def _job_conf(spark: SparkSession, partitions: int | None, records_per_batch: int) -> Iterator[None]:
+    """For one run: input split into `partitions` (or cores x PARTITIONS_PER_CORE), the Arrow batch size."""
+    wanted = partitions or spark.sparkContext.defaultParallelism * PARTITIONS_PER_CORE
+    settings = {
+        "spark.sql.files.minPartitionNum": str(wanted),
+        "spark.sql.files.openCostInBytes": SPLIT_OPEN_COST,
+        "spark.sql.execution.arrow.maxRecordsPerBatch": str(records_per_batch),
+    }
+    before: dict[str, str | None] = {key: spark.conf.get(key, None) for key in settings}
+    for key, value in settings.items():
+        spark.conf.set(key, value)
+    try:
+        yield
+    finally:
+        for key, old in before.items():
+            if old is None:
+                spark.conf.unset(key)
+            else:
+                spark.conf.set(key, old)
 
 
 class _MaxParam(AccumulatorParam[float]):
@@ -177,36 +228,52 @@ def _paths(inputs: Sequence[str | Path]) -> list[str]:
 
 
 def read_input(spark: SparkSession, inputs: Sequence[str | Path], partitions: int | None = None) -> _Input:
-    """CSV files as (file, line, text) or Parquet files as (file, row, columns as text)."""
+    """CSV files as (file, line, text) or Parquet files as (file, row, columns as text).
+
+    Lines are read and numbered in the JVM (no Python stage before the workers): each file's text is split
+    in blocks, one count per block gives each block's first line, and a row's line is that plus its place
+    in the block (`monotonically_increasing_id` counts up within a partition, and a block is read whole by
+    one partition, in order).
+    """
     paths = _paths(inputs)
     if all(is_parquet(p) for p in paths):
         return _read_parquet(spark, paths, partitions)
     if any(is_parquet(p) for p in paths):
         raise InputError("mixed_inputs", "give CSV files or Parquet files, not both in one run")
-    sc = spark.sparkContext
     headers: dict[str, list[str]] = {}
     header_lines: dict[str, str] = {}
     parts = []
     for path in paths:
-        lines = sc.textFile(path, minPartitions=partitions or sc.defaultParallelism)
-        try:
-            first = lines.first()
-        except ValueError as exc:
-            raise InputError(
-                "empty_input", f"{path} is empty; expected a header line", {"file": path}
-            ) from exc
-        header_lines[path] = first.lstrip("\ufeff")
+        header, lines = _numbered_lines(spark, path)
+        header_lines[path] = header.lstrip("\ufeff")
         headers[path] = next(csv.reader([header_lines[path]]), [])
-        parts.append(
-            lines.zipWithIndex().filter(lambda pair: pair[1] > 0).map(functools.partial(_with_file, path))
-        )
-    rdd = parts[0] if len(parts) == 1 else sc.union(parts)
-    return _Input(spark.createDataFrame(rdd, LINES_SCHEMA), headers, False, header_lines)
+        parts.append(lines)
+    frame = functools.reduce(DataFrame.unionAll, parts)
+    return _Input(frame, headers, False, header_lines)
 
 
-def _with_file(path: str, pair: tuple[str, int]) -> tuple[str, int, str]:
-    text, index = pair
-    return path, index + 1, text
+def _numbered_lines(spark: SparkSession, path: str) -> tuple[str, DataFrame]:
+    """A file's header line, and its other lines as (file, line, text) with 1-based line numbers."""
+    text = spark.read.text(path).select(
+        F.col("_metadata.file_block_start").alias("block"),
+        F.monotonically_increasing_id().alias("at"),
+        F.col("value").alias("text"),
+    )
+    blocks = sorted(
+        text.groupBy("block")
+        .agg(F.count(F.lit(1)).alias("n"), F.min("at").alias("first"), F.min_by("text", "at").alias("top"))
+        .collect()
+    )
+    if not blocks or blocks[0]["block"] != 0:
+        raise InputError("empty_input", f"{path} is empty; expected a header line", {"file": path})
+    shift = F.lit(None).cast("long")
+    before = 0
+    for block in blocks:  # line = lines in the file's earlier blocks + place in this block + 1
+        offset = before + 1 - int(block["first"])
+        shift = F.when(F.col("block") == block["block"], F.lit(offset)).otherwise(shift)
+        before += int(block["n"])
+    lines = text.select(F.lit(path).alias("file"), (F.col("at") + shift).alias("line"), "text")
+    return str(blocks[0]["top"]), lines.filter(F.col("line") > 1)
 
 
 def _read_parquet(spark: SparkSession, paths: list[str], partitions: int | None) -> _Input:
@@ -225,20 +292,20 @@ def _read_parquet(spark: SparkSession, paths: list[str], partitions: int | None)
     return _Input(selected, dict.fromkeys(files, names), True, {})
 
 
-def _raw_rows(frame: pd.DataFrame, parquet: bool) -> Iterator[tuple[str, int, list[str] | None]]:
+def _raw_rows(batch: pa.RecordBatch, parquet: bool) -> Iterator[tuple[str, int, list[str] | None]]:
     """(file, line, cells) per row; cells None when a CSV line cannot be split (an unclosed quote)."""
-    files = frame["file"].tolist()
-    lines = frame["line"].tolist()
+    files = batch.column(0).to_pylist()
+    lines = batch.column(1).to_pylist()
     if parquet:
-        cells = frame.drop(columns=["file", "line"]).fillna("").astype(str).to_numpy().tolist()
-        for file, line, row in zip(files, lines, cells, strict=True):
-            yield file, int(line), row
+        columns = [batch.column(i).to_pylist() for i in range(2, batch.num_columns)]
+        for file, line, *row in zip(files, lines, *columns, strict=True):
+            yield file, line, ["" if cell is None else cell for cell in row]
         return
-    for file, line, text in zip(files, lines, frame["text"].tolist(), strict=True):
+    for file, line, text in zip(files, lines, batch.column(2).to_pylist(), strict=True):
         try:
-            yield file, int(line), _split_line(text)
+            yield file, line, _split_line(text)
         except csv.Error:
-            yield file, int(line), None
+            yield file, line, None
 
 
 def _split_line(text: str) -> list[str]:
@@ -290,15 +357,18 @@ def _matcher_for(shared: _Shared, meters: _Meters) -> Matcher:
 
 
 def _screen_batches(
-    batches: Iterator[pd.DataFrame],
+    batches: Iterator[pa.RecordBatch],
     *,
     payload: _Shared,
     headers: Broadcast[dict[str, list[str]]],
     parquet: bool,
     top: int,
     meters: _Meters,
-) -> Iterator[pd.DataFrame]:
-    """Worker side: each row read with the batch row reader, screened, and formatted as the batch CSV is."""
+) -> Iterator[pa.RecordBatch]:
+    """Worker side: each row read with the batch row reader, screened, and formatted as the batch CSV is.
+
+    Arrow in and out (no pandas): a batch's columns become Python lists once, and the output columns are
+    built as lists and handed back as one Arrow record batch."""
     matcher = _matcher_for(payload, meters)
     label = CruceScorer.label(matcher.threshold)
     lowered = {f: [c.strip().lower() for c in h] for f, h in headers.value.items()}
@@ -323,7 +393,7 @@ def _screen_batches(
             for query_id, rank, entity_id, score, alert, name, reasons, matcher_label in rows:
                 values = (query_id, int(rank), entity_id, float(score), alert == "true", name, reasons)
                 add(CANDIDATE, file, line, (*values, matcher_label), None)
-        done = _plain(pd.DataFrame(out.columns))
+        done = pa.RecordBatch.from_pydict(out.columns, schema=SCREEN_ARROW)
         meters.record(cpu)
         yield done
 
@@ -382,6 +452,20 @@ def screen(
     partitions: int | None = None,
 ) -> SparkBatchReport:
     """Screen CSV or Parquet files on Spark; candidates to `output` (CSV or Parquet folder by suffix)."""
+    with _job_conf(spark, partitions, ROWS_PER_ARROW_BATCH):
+        return _screen(spark, entities, inputs, output, threshold=threshold, top=top, partitions=partitions)
+
+
+def _screen(
+    spark: SparkSession,
+    entities: Sequence[Entity],
+    inputs: Sequence[str | Path],
+    output: str | Path,
+    *,
+    threshold: float,
+    top: int,
+    partitions: int | None,
+) -> SparkBatchReport:
     if top < 1:
         raise InputError("bad_top", "--top must be at least 1")
     if not entities:
@@ -400,7 +484,7 @@ def screen(
     worker = functools.partial(
         _screen_batches, payload=payload, headers=headers, parquet=source.parquet, top=top, meters=meters
     )
-    result = source.frame.mapInPandas(worker, SCREEN_SCHEMA).persist(StorageLevel.DISK_ONLY)
+    result = source.frame.mapInArrow(worker, SCREEN_SCHEMA).persist(StorageLevel.DISK_ONLY)
     try:
         candidates = result.filter(F.col("kind") == CANDIDATE).sortWithinPartitions("file", "line", "rank")
         _write(candidates.select(*SCREEN_OUTPUT), output)
@@ -517,24 +601,26 @@ def _scorer_for(shared: _Shared, meters: _Meters) -> CargoScorer:
 
 
 def _score_batches(
-    batches: Iterator[pd.DataFrame],
+    batches: Iterator[pa.RecordBatch],
     *,
     payload: _Shared,
     parties: _Shared | None,
     headers: Broadcast[dict[str, str]],
     meters: _Meters,
-) -> Iterator[pd.DataFrame]:
+) -> Iterator[pa.RecordBatch]:
     """Worker side: each chunk of lines read through the mapping, parties screened, and scored."""
     scorer = _scorer_for(payload, meters)
     matcher = _matcher_for(parties, meters) if parties is not None else None
     value: ModelPayload = payload.broadcast.value
-    for frame in batches:
+    for batch in batches:
         cpu = time.process_time()
+        frame = batch.to_pandas()
         pieces = [
             _score_lines(scorer, matcher, value, str(file), headers.value[str(file)], group)
             for file, group in frame.groupby("file", sort=False)
         ]
-        done = _plain(pd.concat(pieces, ignore_index=True) if pieces else _empty(SCORE_SCHEMA))
+        done = pd.concat(pieces, ignore_index=True) if pieces else _empty(SCORE_SCHEMA)
+        done = pa.RecordBatch.from_pandas(_plain(done), schema=SCORE_ARROW, preserve_index=False)
         meters.record(cpu)
         yield done
 
@@ -654,6 +740,28 @@ def score(
     Rows are scored independently (history comes from the model, not from the batch), so a partition gives
     the scores the whole file would. Duplicate ids are checked within a chunk only, not across the run.
     """
+    with _job_conf(spark, partitions, DECLARATIONS_PER_ARROW_BATCH):
+        return _score(
+            spark, model_dir, inputs, output, mapping=mapping, rules=rules, party_entities=party_entities,
+            threshold=threshold, alert_score=alert_score, top=top, reasons=reasons, partitions=partitions,
+        )  # fmt: skip
+
+
+def _score(
+    spark: SparkSession,
+    model_dir: Path,
+    inputs: Sequence[str | Path],
+    output: str | Path,
+    *,
+    mapping: str | Path | None,
+    rules: str | Path | None,
+    party_entities: Sequence[Entity] | None,
+    threshold: float,
+    alert_score: float,
+    top: int,
+    reasons: bool,
+    partitions: int | None,
+) -> SparkScoreReport:
     started = time.perf_counter()
     mapping_obj = load_mapping(mapping_for(model_dir, mapping))
     scorer = load_scorer(model_dir, rules)  # fails on a bad model or rule set before any Spark work
@@ -673,7 +781,7 @@ def score(
     worker = functools.partial(
         _score_batches, payload=payload, parties=parties, headers=headers, meters=meters
     )
-    result = source.frame.mapInPandas(worker, SCORE_SCHEMA).persist(StorageLevel.DISK_ONLY)
+    result = source.frame.mapInArrow(worker, SCORE_SCHEMA).persist(StorageLevel.DISK_ONLY)
     try:
         done = result.filter(F.col("kind") == CANDIDATE).sortWithinPartitions("file", "line")
         _write(
