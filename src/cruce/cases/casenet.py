@@ -114,9 +114,15 @@ class CaseNetwork:
 
 
 def build(
-    cases: Iterable[Case], *, window: timedelta = timedelta(minutes=10), min_times: int = 2
+    cases: Iterable[Case],
+    *,
+    window: timedelta = timedelta(minutes=10),
+    min_times: int = 2,
+    joins: Iterable[tuple[str, str, str]] = (),
 ) -> CaseNetwork:
-    """Resolve the subjects of `cases` into entities and link them (see the module's notes)."""
+    """Resolve the subjects of `cases` into entities and link them (see the module's notes). `joins` are
+    the merges of cross-source resolution (`cruce.cases.entities`) that stand: `(ref_a, ref_b, why)`,
+    each joining two subjects the keys alone do not."""
     case_list = list(cases)
     union = _Union()
     by_key: dict[str, str] = {}
@@ -132,6 +138,10 @@ def build(
                 if other != ref:
                     union.join(other, ref)
                     reasons[ref].append(f"same {key.split(':', 1)[0]} as {other}")
+    for a, b, why in joins:
+        if a in subjects and b in subjects and union.find(a) != union.find(b):
+            union.join(a, b)
+            reasons[max(a, b)].append(f"{why} ({min(a, b)})")
     entities: dict[str, Entity] = {}
     entity_of: dict[str, str] = {}
     # a group is named after its first person (else its first member): "Juan Soto", not his phone number
