@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from cruce.cases.casefile import Case, EventKind, SubjectKind
 from cruce.core.model import Entity, Name, Schema
-from cruce.matching.matcher import Matcher
+from cruce.matching.matcher import Matcher, compare_names
 from cruce.matching.text import ascii_fold
 from cruce.matching.types import Query
 
@@ -158,24 +158,31 @@ class _Pair:
 
 
 def _name_scores(people: Sequence[SourceRecord], top: int) -> dict[tuple[int, int], tuple[float, str]]:
-    """The matcher's score of each pair of names it finds alike, the better of the two directions."""
+    """The matcher's score of each pair of names it finds alike. Candidates come from one index over all
+    the names; each candidate pair is then scored on its own (`compare_names`, both directions, the better
+    kept), so a pair's score does not depend on which other names happen to be in the pool."""
     entities = [
         Entity(id=str(k), schema=Schema.PERSON, names=(Name(r.name),), list_id="resolve", source_id=str(k))
         for k, r in enumerate(people)
     ]
     matcher = Matcher(entities)
-    out: dict[tuple[int, int], tuple[float, str]] = {}
+    candidates: set[tuple[int, int]] = set()
     for i, r in enumerate(people):
         if r.source == "list":
             continue  # lists are matched against, not resolved among themselves
         for match in matcher.screen(Query(r.name, schema=Schema.PERSON), top=top):
             j = int(match.entity.id)
-            if j == i:
-                continue
-            pair = (min(i, j), max(i, j))
-            detail = match.features[0].detail if match.features else ""
-            if match.score > out.get(pair, (-1.0, ""))[0]:
-                out[pair] = (round(float(match.score), 4), detail)
+            if j != i:
+                candidates.add((min(i, j), max(i, j)))
+    out: dict[tuple[int, int], tuple[float, str]] = {}
+    for i, j in sorted(candidates):
+        best = (0.0, "")
+        for a, b in ((people[i].name, people[j].name), (people[j].name, people[i].name)):
+            found = compare_names(a, b, Schema.PERSON)
+            if found is not None and found.score > best[0]:
+                best = (round(float(found.score), 4), found.features[0].detail if found.features else "")
+        if best[0] > 0:
+            out[i, j] = best
     return out
 
 
