@@ -1,0 +1,76 @@
+"""Cross-source resolution and task completion over real HTTP: a USA reviewer accepts and splits a merge,
+MEX sees nothing of it, a task is completed; bad requests get clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+from api_fixtures import prepare, serve
+
+NF = "S//NOFORN"
+
+
+def test_resolution_and_tasks_over_http(tmp_path: Path) -> None:
+    node = prepare(tmp_path)
+    with serve(node) as base, httpx.Client(base_url=base, timeout=60) as http:
+        usa, ro, mex = (node.headers(u) for u in ("usa.analyst", "usa.releasing_officer", "mex.analyst"))
+        assert (
+            http.post(
+                "/api/v1/cases", json={"title": "R", "marking": NF, "case_id": "c1"}, headers=usa
+            ).status_code
+            == 201
+        )
+        assert (
+            http.post(
+                "/api/v1/cases", json={"title": "M", "marking": NF, "case_id": "m1"}, headers=mex
+            ).status_code
+            == 201
+        )
+        for case, sid, name, born, who in (
+            ("c1", "s1", "Ma. Guadalupe Hernández López", "1980-03-02", usa),
+            ("c1", "s2", "María Guadalupe Hernandez", "", usa),
+            ("c1", "s3", "Juan Hernández", "1970-01-01", usa),
+            ("c1", "s4", "Juan Hernández", "1985-05-05", usa),
+            ("m1", "s9", "María Guadalupe Hernández", "1980-03-02", mex),
+        ):
+            body = {"kind": "person", "name": name, "marking": NF, "subject_id": sid, "birth_date": born}
+            assert http.post(f"/api/v1/cases/{case}/subjects", json=body, headers=who).status_code == 201
+        found = http.get("/api/v1/cases/resolution", headers=usa).json()
+        by_pair = {(p["a"], p["b"]): p for p in found}
+        assert set(by_pair) == {("c1/s1", "c1/s2"), ("c1/s3", "c1/s4")}
+        lupe, juan = by_pair["c1/s1", "c1/s2"], by_pair["c1/s3", "c1/s4"]
+        assert (lupe["verdict"], juan["verdict"]) == ("review", "blocked")
+        assert http.get("/api/v1/cases/resolution", headers=mex).json() == []
+        assert http.get("/api/v1/cases/resolution?blocked=false", headers=usa).json() == [lupe]
+
+        def decide(pid: str, body: dict[str, str], who: dict[str, str]) -> httpx.Response:
+            return http.post(f"/api/v1/cases/resolution/{pid}/decision", json=body, headers=who)
+
+        refused = decide(juan["proposal_id"], {"state": "accepted"}, usa)
+        assert refused.status_code == 400 and refused.json()["error"]["code"] == "blocked_proposal"
+        assert decide(lupe["proposal_id"], {"state": "accepted"}, mex).status_code == 404
+        assert decide(lupe["proposal_id"], {"state": "merged"}, usa).status_code == 422
+        accepted = decide(lupe["proposal_id"], {"state": "accepted", "reason": "same photo"}, usa)
+        assert accepted.status_code == 201 and accepted.json()["joined"] is True
+        net = http.get("/api/v1/cases/network", headers=usa).json()
+        assert any({"c1/s1", "c1/s2"} <= set(e["members"]) for e in net["entities"])
+        split = decide(lupe["proposal_id"], {"state": "split", "reason": "two women"}, ro)
+        assert split.status_code == 201 and split.json()["joined"] is False
+        net = http.get("/api/v1/cases/network", headers=usa).json()
+        assert not any({"c1/s1", "c1/s2"} <= set(e["members"]) for e in net["entities"])
+        trail = http.get("/api/v1/cases/resolution/history", headers=usa).json()
+        assert [(d["state"], d["actor"]) for d in trail] == [
+            ("accepted", "usa.analyst"),
+            ("split", "usa.releasing_officer"),
+        ]
+        assert http.get("/api/v1/cases/resolution/history", headers=mex).json() == []
+
+        made = http.post("/api/v1/cases/c1/tasks", json={"text": "call the lab", "marking": NF}, headers=usa)
+        assert made.status_code == 201
+        task = made.json()["tasks"][0]["task_id"]
+        done = http.post(f"/api/v1/cases/c1/tasks/{task}/complete", json={"note": "called"}, headers=ro)
+        assert done.status_code == 200 and done.json()["done_by"] == "usa.releasing_officer"
+        again = http.post(f"/api/v1/cases/c1/tasks/{task}/complete", json={}, headers=usa)
+        assert again.status_code == 400 and again.json()["error"]["code"] == "task_done"
+        assert http.post(f"/api/v1/cases/c1/tasks/{task}/complete", json={}, headers=mex).status_code == 404
