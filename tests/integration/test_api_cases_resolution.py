@@ -33,16 +33,25 @@ def test_resolution_and_tasks_over_http(tmp_path: Path) -> None:
             ("c1", "s3", "Juan Hernández", "1970-01-01", usa),
             ("c1", "s4", "Juan Hernández", "1985-05-05", usa),
             ("m1", "s9", "María Guadalupe Hernández", "1980-03-02", mex),
+            ("c1", "s5", "Aurelio Zambrano Fuentes", "", usa),
         ):
             body = {"kind": "person", "name": name, "marking": NF, "subject_id": sid, "birth_date": born}
             assert http.post(f"/api/v1/cases/{case}/subjects", json=body, headers=who).status_code == 201
         found = http.get("/api/v1/cases/resolution", headers=usa).json()
         by_pair = {(p["a"], p["b"]): p for p in found}
-        assert set(by_pair) == {("c1/s1", "c1/s2"), ("c1/s3", "c1/s4")}
+        cases_only = {pair for pair in by_pair if not pair[1].startswith("list:")}
+        assert cases_only == {("c1/s1", "c1/s2"), ("c1/s3", "c1/s4")}
+        listed = by_pair["c1/s5", "list:us-ofac-sdn:9103"]  # the loaded list is a source too
+        assert (listed["source_a"], listed["source_b"], listed["verdict"]) == ("case", "list", "review")
         lupe, juan = by_pair["c1/s1", "c1/s2"], by_pair["c1/s3", "c1/s4"]
         assert (lupe["verdict"], juan["verdict"]) == ("review", "blocked")
-        assert http.get("/api/v1/cases/resolution", headers=mex).json() == []
-        assert http.get("/api/v1/cases/resolution?blocked=false", headers=usa).json() == [lupe]
+        theirs = http.get("/api/v1/cases/resolution", headers=mex).json()
+        assert {r for p in theirs for r in (p["a"], p["b"])} == {
+            "m1/s9",
+            "list:us-ofac-sdn:9102",
+        }  # no USA subject
+        unblocked = http.get("/api/v1/cases/resolution?blocked=false", headers=usa).json()
+        assert lupe in unblocked and juan not in unblocked
 
         def decide(pid: str, body: dict[str, str], who: dict[str, str]) -> httpx.Response:
             return http.post(f"/api/v1/cases/resolution/{pid}/decision", json=body, headers=who)

@@ -339,3 +339,17 @@ def list_records(entities: Iterable[Entity]) -> list[SourceRecord]:
         born = e.birth_dates[0].iso() if e.birth_dates else ""
         out.append(SourceRecord(f"list:{e.id}", "list", e.names[0].text, frozenset({PUBLIC}), born, ids))
     return out
+
+
+def listed_matches(matcher: Matcher, records: Iterable[SourceRecord], top: int = 3) -> list[SourceRecord]:
+    """The list entities a loaded screening matcher finds for the (non-list) records, as records to
+    resolve with them: a case subject who is a listed person gets a proposal like any other pair."""
+    out: dict[str, SourceRecord] = {}
+    for r in records:
+        if r.source == "list" or not r.name.strip():
+            continue
+        for match in matcher.screen(Query(r.name, schema=Schema.PERSON), top=top):
+            if match.score >= NAME_CONSIDERED:
+                for found in list_records([match.entity]):
+                    out.setdefault(found.ref, found)
+    return list(out.values())

@@ -86,7 +86,7 @@ def _records(service: CaseService, user: User, cases: list[Case]) -> list[Source
                 )
             )
     if service.people is not None:
-        records.extend(service.people(user))
+        records.extend(service.people(user, tuple(records)))
     return records
 
 

@@ -373,10 +373,11 @@ class CaseService:
         clock: Clock = utc_now,
         audit: AuditLog | None = None,
         sharing: CollectionStore | None = None,
-        people: Callable[[User], Iterable[SourceRecord]] | None = None,
+        people: Callable[[User, Sequence[SourceRecord]], Iterable[SourceRecord]] | None = None,
     ) -> None:
         self.people = people
-        """Other sources of persons to resolve (list entities, program members), as the user may see them."""
+        """Other sources of persons to resolve with the case records given (list entities, program
+        members), as the user may see them."""
         self.audit = audit or AuditLog(engine)
         self.store = CaseStore(engine, self.audit)
         self.sharing = sharing or CollectionStore(engine, clock=clock)
