@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from api_fixtures import prepare, serve
+from api_fixtures import SUPER, prepare, serve
+from test_api_authz import traveler
 
 NF = "S//NOFORN"
 
@@ -83,3 +84,44 @@ def test_resolution_and_tasks_over_http(tmp_path: Path) -> None:
         again = http.post(f"/api/v1/cases/c1/tasks/{task}/complete", json={}, headers=usa)
         assert again.status_code == 400 and again.json()["error"]["code"] == "task_done"
         assert http.post(f"/api/v1/cases/c1/tasks/{task}/complete", json={}, headers=mex).status_code == 404
+
+
+def test_program_members_are_resolved_only_for_their_own_country(tmp_path: Path) -> None:
+    node = prepare(tmp_path)
+    with serve(node) as base, httpx.Client(base_url=base, timeout=60) as http:
+        su, usa, mex = (node.headers(u) for u in (SUPER, "usa.analyst", "mex.analyst"))
+        api = "/api/v1/programs/applications"
+        made = http.post(api, json=traveler("100000001"), headers=su)
+        assert made.status_code == 201, made.text
+        app_id = made.json()["application_id"]
+        assert http.post(f"{api}/{app_id}/vet", headers=su).status_code == 200
+        for decision in ("interview", "approve"):
+            done = http.post(
+                f"{api}/{app_id}/decision", json={"decision": decision, "reason": "ok"}, headers=su
+            )
+            assert done.status_code == 200, done.text
+        member = done.json()["membership"]["membership_id"]
+        for who, case in ((usa, "c1"), (mex, "m1")):
+            assert (
+                http.post(
+                    "/api/v1/cases", json={"title": "T", "marking": NF, "case_id": case}, headers=who
+                ).status_code
+                == 201
+            )
+            body = {
+                "kind": "person",
+                "name": "Traveller 100000001",
+                "marking": NF,
+                "subject_id": "s1",
+                "identifiers": {"pasaporte": "100000001"},
+            }
+            assert http.post(f"/api/v1/cases/{case}/subjects", json=body, headers=who).status_code == 201
+        found = http.get("/api/v1/cases/resolution", headers=usa).json()
+        pair = next(p for p in found if p["b"].startswith("member:"))
+        assert pair["a"] == "c1/s1" and pair["b"] == f"member:{member}/0"
+        assert (pair["source_b"], pair["verdict"]) == ("program", "merge")
+        assert "passport 100000001" in pair["agreed"]
+        theirs = http.get("/api/v1/cases/resolution", headers=mex).json()
+        assert not any(r.startswith("member:") for p in theirs for r in (p["a"], p["b"]))  # a USA member
+        ro = http.get("/api/v1/cases/resolution", headers=node.headers("usa.releasing_officer")).json()
+        assert not any(p["b"].startswith("member:") for p in ro)  # the program desk's readers only

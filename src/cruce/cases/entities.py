@@ -31,11 +31,14 @@ from cruce.core.model import Entity, Name, Schema
 from cruce.matching.matcher import Matcher, compare_names
 from cruce.matching.text import ascii_fold
 from cruce.matching.types import Query
+from cruce.programs.model import MemberParties
 
 NAME_AGREES = 0.70
 """The matcher's name score from which two names are one person's (variants, short forms, word order)."""
 NAME_CONSIDERED = 0.55
 """Below this the names are different people's; only a shared identifier can still make a proposal."""
+REFERENCE_SOURCES = frozenset({"list", "program"})
+"""Sources matched against, never resolved among themselves (a list's own duplicates are its publisher's)."""
 PUBLIC = "*"
 """`visible_to` of a record every country may see (a published sanctions list)."""
 
@@ -168,8 +171,8 @@ def _name_scores(people: Sequence[SourceRecord], top: int) -> dict[tuple[int, in
     matcher = Matcher(entities)
     candidates: set[tuple[int, int]] = set()
     for i, r in enumerate(people):
-        if r.source == "list":
-            continue  # lists are matched against, not resolved among themselves
+        if r.source in REFERENCE_SOURCES:
+            continue  # matched against, not resolved among themselves
         for match in matcher.screen(Query(r.name, schema=Schema.PERSON), top=top):
             j = int(match.entity.id)
             if j != i:
@@ -209,7 +212,7 @@ def propose(records: Iterable[SourceRecord], viewer: str, *, top: int = 20) -> l
     for (kind, value), who in holders.items():
         for x, i in enumerate(who):
             for j in who[x + 1 :]:
-                if people[i].source == people[j].source == "list":
+                if people[i].source in REFERENCE_SOURCES and people[j].source in REFERENCE_SOURCES:
                     continue
                 pair = (min(i, j), max(i, j))
                 pairs.setdefault(pair, _Pair()).shared[kind] = value
@@ -346,10 +349,25 @@ def listed_matches(matcher: Matcher, records: Iterable[SourceRecord], top: int =
     resolve with them: a case subject who is a listed person gets a proposal like any other pair."""
     out: dict[str, SourceRecord] = {}
     for r in records:
-        if r.source == "list" or not r.name.strip():
+        if r.source in REFERENCE_SOURCES or not r.name.strip():
             continue
         for match in matcher.screen(Query(r.name, schema=Schema.PERSON), top=top):
             if match.score >= NAME_CONSIDERED:
                 for found in list_records([match.entity]):
                     out.setdefault(found.ref, found)
     return list(out.values())
+
+
+def member_records(members: Iterable[MemberParties]) -> list[SourceRecord]:
+    """Persons of trusted-traveler program memberships: only their own country's users see them."""
+    out = []
+    for m in members:
+        for k, party in enumerate(m.parties):
+            q = party.query
+            if q.schema not in (Schema.PERSON, Schema.UNKNOWN) or not q.name.strip():
+                continue
+            ids = tuple((i.kind, i.value) for i in q.identifiers)
+            born = q.birth_date.iso() if q.birth_date else ""
+            ref = f"member:{m.membership_id}/{k}"
+            out.append(SourceRecord(ref, "program", q.name, frozenset({m.country}), born, ids))
+    return out

@@ -9,6 +9,7 @@ jobs; `close` releases this process's jobs and commits the audit records still q
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -117,7 +118,7 @@ class Services:
         self.audit_trail = AuditTrail(self.audit, gate)
         collections = CollectionStore(store.engine, clock=clock)
         self.cases = CaseService(
-            store.engine, clock=clock, audit=self.audit, sharing=collections, people=self._listed_people
+            store.engine, clock=clock, audit=self.audit, sharing=collections, people=self._other_people
         )
         self.account_store = accounts  # accounts as the response services read them (an account's clearance)
         self.respond = RespondService(RespondStore(store.engine), self.audit, clock=clock)
@@ -129,15 +130,20 @@ class Services:
         )
         self.programs = ProgramDesk(self.program_service, self.audit_writer, clock=clock)
 
-    def _listed_people(self, user: User, records: Sequence[SourceRecord]) -> list[SourceRecord]:
-        """Listed persons the loaded lists hold for the case records (lists are public: every country's)."""
-        from cruce.cases.entities import listed_matches
+    def _other_people(self, user: User, records: Sequence[SourceRecord]) -> list[SourceRecord]:
+        """Persons of other sources to resolve with the case records: listed persons the loaded lists hold
+        for them (lists are public), and, for the program desk's readers, their own country's active
+        program members (a member's file never reaches another country's resolution)."""
+        from cruce.cases.entities import listed_matches, member_records
+        from cruce.service.program_desk import READERS
 
-        try:
-            matcher = self.index.matcher()
-        except InputError:  # no list loaded: nothing to resolve against
-            return []
-        return listed_matches(matcher, records)
+        out: list[SourceRecord] = []
+        with suppress(InputError):  # no list loaded: nothing to resolve against
+            out.extend(listed_matches(self.index.matcher(), records))
+        country = user.organisation.country
+        if user.roles & READERS and not user.foreign_countries(country):
+            out.extend(member_records(self.program_service.active_member_parties(country)))
+        return out
 
     def start(self) -> None:
         """At server start: the matcher is loaded, then jobs left by a stopped server are taken over."""
