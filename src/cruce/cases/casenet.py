@@ -4,8 +4,10 @@ Resolution here is by keys a prosecutor can cite, each kept as the explanation o
 one entity when they share an identifier (a passport or document number, a phone number, a plate, an
 account, a hull number: compared on letters and digits only, and for phones on the last ten digits), or,
 for persons, the same name (accents, case and word order ignored) and the same birth date. A name alone
-never merges two persons (two men named Juan Hernández are not one). The probabilistic resolver
-(`cruce.cases.resolve`) is for bulk files of person records; a case file's subjects are few and named.
+never merges two persons (two men named Juan Hernández are not one). Beyond these keys, the merges of
+cross-source resolution (`cruce.cases.entities`: names by the matcher, with dates, documents, phones, plates
+and addresses, reviewed by a human) are passed in as `joins`, each with its explanation. The probabilistic
+resolver (`cruce.cases.resolve`) is for bulk files of person records; a case file's subjects are few, named.
 
 Links between entities (`cruce.cases.network.LINK_KINDS`): subjects named in one event are linked
 (`co-travel` for a crossing, `seizure` for a seizure, else `case`); a person and the phone, address, account

@@ -217,6 +217,12 @@ def propose(records: Iterable[SourceRecord], viewer: str, *, top: int = 20) -> l
                 pair = (min(i, j), max(i, j))
                 pairs.setdefault(pair, _Pair()).shared[kind] = value
     out = [_judge(people[i], people[j], keys[i], keys[j], p) for (i, j), p in pairs.items()]
+    # a conflict between two names that do not match anyway (and share nothing) tells a reviewer nothing
+    out = [
+        p
+        for p, pair in zip(out, pairs.values(), strict=True)
+        if p.verdict != "blocked" or pair.shared or p.name_score >= NAME_AGREES
+    ]
     order = {"merge": 0, "review": 1, "blocked": 2}
     return sorted(out, key=lambda p: (order[p.verdict], -p.score, p.a, p.b))
 
@@ -304,14 +310,18 @@ def case_records(cases: Iterable[Case], visible_to: frozenset[str] | None = None
         drivers_travelers = {
             sid for ev in case.events if ev.kind is EventKind.CROSSING for sid in ev.subjects
         }
+        # a phone, vehicle or address named in an event with exactly one person is that person's; in an
+        # event with several it is nobody's in particular (five men and one car do not all own the car)
+        kinds = {SubjectKind.PHONE: "phone", SubjectKind.VEHICLE: "plate", SubjectKind.ADDRESS: "address"}
+        of = {s.subject_id: s for s in case.subjects}
         linked: dict[str, list[tuple[str, str]]] = {}
-        for s in case.subjects:
-            if s.kind in (SubjectKind.PHONE, SubjectKind.VEHICLE, SubjectKind.ADDRESS):
-                kind = {SubjectKind.PHONE: "phone", SubjectKind.VEHICLE: "plate"}.get(s.kind, "address")
-                for ev in case.events:
-                    if s.subject_id in ev.subjects:
-                        for other in ev.subjects:
-                            linked.setdefault(other, []).append((kind, s.name))
+        for ev in case.events:
+            persons = [i for i in ev.subjects if i in of and of[i].kind is SubjectKind.PERSON]
+            if len(persons) != 1:
+                continue
+            for i in ev.subjects:
+                if i in of and of[i].kind in kinds:
+                    linked.setdefault(persons[0], []).append((kinds[of[i].kind], of[i].name))
         for s in case.subjects:
             if s.kind is not SubjectKind.PERSON:
                 continue
