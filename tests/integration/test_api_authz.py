@@ -23,6 +23,7 @@ from api_fixtures import PARTNERS, ROLES, SUPER, Node, prepare, serve, user_id, 
 from programs_fixtures import application
 from sharing_fixtures import PASSWORD
 
+from cruce.cases.entities import proposal_id
 from cruce.storage.sharing import SharingStore
 from cruce.storage.store import open_store
 
@@ -43,6 +44,7 @@ class Route:
     ok: int = 200
     body: Callable[[str, str], dict[str, Any]] | None = None  # request kwargs for (role, country)
     hidden: Callable[[str, str], bool] | None = None  # (role, country) -> answered 404 (not theirs)?
+    params: Callable[[str, str, dict[str, str]], dict[str, str]] | None = None  # path params for a role
 
 
 def roles(allowed: set[str], country: str | None = None) -> Callable[[str, str], bool]:
@@ -159,6 +161,13 @@ ROUTES = (
     Route("POST", "/api/v1/cases", roles(WRITE), 201,  # each country opens its own
           body=lambda r, c: {"json": {"title": f"case by {r}", "marking": "S//NOFORN"}}),
     Route("GET", "/api/v1/cases/network", roles(READ)),  # each country's readable cases only
+    Route("GET", "/api/v1/cases/resolution", roles(READ)),  # each country's partition only
+    Route("GET", "/api/v1/cases/resolution/history", roles(READ)),
+    # a USA proposal (Juan Perez / Juan Pérez, no birth dates): MEX writers cannot see it (404)
+    Route("POST", "/api/v1/cases/resolution/{proposal_id}/decision", roles(WRITE, "USA"), 201,
+          body=lambda r, c: {"json": {"state": "accepted"} if r == "analyst"
+                             else {"state": "rejected", "reason": "two men"}},
+          hidden=foreign(WRITE)),
     Route("GET", "/api/v1/cases/{case_id}", roles(READ, "USA"), hidden=foreign(READ)),
     Route("POST", "/api/v1/cases/{case_id}/subjects", roles(WRITE, "USA"), 201, hidden=foreign(READ),
           body=lambda r, c: {"json": {"kind": "phone", "name": f"+1 520 {len(r):04d}", "marking": NF}}),
@@ -168,6 +177,11 @@ ROUTES = (
           body=lambda r, c: {"json": {"description": "photo", "marking": NF, "content_base64": "aGk="}}),
     Route("POST", "/api/v1/cases/{case_id}/notes", roles(WRITE, "USA"), 201, hidden=foreign(READ),
           body=lambda r, c: {"json": {"text": "a note", "marking": "S//NOFORN"}}),
+    Route("POST", "/api/v1/cases/{case_id}/tasks", roles(WRITE, "USA"), 201, hidden=foreign(READ),
+          body=lambda r, c: {"json": {"text": f"task by {r}", "marking": NF}}),
+    Route("POST", "/api/v1/cases/{case_id}/tasks/{task_id}/complete", roles(WRITE, "USA"),
+          hidden=foreign(READ), body=lambda r, c: {"json": {"note": f"done by {r}"}},
+          params=lambda r, c, p: {"task_id": p["task_id" if r == "analyst" else "task_id_2"]}),
     Route("POST", "/api/v1/cases/{case_id}/handovers", roles(WRITE, "USA"), 201, hidden=foreign(READ),
           body=lambda r, c: {"json": {"evidence_id": "ev-1", "purpose": "analysis",
                                       **({"from_holder": "agent-a", "to_holder": "lab"} if r == "analyst"
@@ -249,6 +263,20 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Node,
             headers=node.headers(SUPER),
             json={"kind": "person", "name": "Juan Perez", "marking": "S//REL TO USA, MEX"},
         )
+        for sid, name in (("s-juan-1", "Juan Perez"), ("s-juan-2", "Juan Pérez")):
+            added = usa.post(
+                f"/api/v1/cases/{case}/subjects",
+                headers=node.headers(SUPER),
+                json={"kind": "person", "name": name, "marking": "S//NOFORN", "subject_id": sid},
+            )
+            assert added.status_code == 201, added.text
+        tasks = []
+        for text in ("call the lab", "write to the prosecutor"):
+            added = usa.post(
+                f"/api/v1/cases/{case}/tasks", headers=node.headers(SUPER), json={"text": text, "marking": NF}
+            )
+            assert added.status_code == 201, added.text
+            tasks.append(added.json()["tasks"][-1]["task_id"])
         usa.post(
             f"/api/v1/cases/{case}/evidence",
             headers=node.headers(SUPER),
@@ -265,7 +293,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Node,
         programs = _programs(usa, node)
         params = {**programs, "alert_id": alert_id, "product_id": "report:USA-setup", "job_id": job["job_id"],
                   "list_id": "us-ofac-sdn", "user_id": "usa.sync", "case_id": case, "partner": "MEX",
-                  "incident_id": opened.json()["incident_id"], "assessment_id": assessment_id}  # fmt: skip
+                  "incident_id": opened.json()["incident_id"], "assessment_id": assessment_id,
+                  "task_id": tasks[0], "task_id_2": tasks[1],
+                  "proposal_id": proposal_id(f"{case}/s-juan-1", f"{case}/s-juan-2")}  # fmt: skip
         yield base, node, params
 
 
@@ -304,9 +334,8 @@ def test_route_role_partner(
     uid = user_id(role, country)
     kwargs = route.body(role, country) if route.body else {}
     headers = {} if route.path == "/api/v1/token" else node.headers(uid)
-    response = httpx.request(
-        route.method, base + route.path.format(**params), headers=headers, timeout=30, **kwargs
-    )
+    path = route.path.format(**{**params, **(route.params(role, country, params) if route.params else {})})
+    response = httpx.request(route.method, base + path, headers=headers, timeout=30, **kwargs)
     allowed = route.allowed(role, country)
     hidden = not allowed and route.hidden is not None and route.hidden(role, country)
     expected = route.ok if allowed else 404 if hidden else 403

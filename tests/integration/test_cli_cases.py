@@ -148,3 +148,50 @@ def test_a_case_from_opening_to_the_partner_answer(tmp_path: Path) -> None:
     changed = run_cli(data, "cases", "verify", "c1", "--as", "ana")
     assert changed.returncode == 1
     assert "ev1 changed: its content no longer matches the sha256 taken at intake" in changed.stdout
+
+
+def test_resolve_accept_split_and_complete_a_task_from_the_cli(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    _accounts(data)
+    nf = "S//NOFORN"
+
+    def run(*args: str) -> tuple[int, str, str]:
+        done = run_cli(data, "cases", *args)
+        return done.returncode, done.stdout, done.stderr
+
+    def ok(*args: str) -> str:
+        code, out, err = run(*args)
+        assert code == 0, err
+        return out
+
+    ok("open", "Recruiters", "-m", nf, "--id", "c1", "--as", "ana")
+    ok("open", "Reclutadores", "-m", nf, "--id", "m1", "--as", "fgr")
+    for case, sid, name, who in (
+        ("c1", "s1", "Ma. Guadalupe Hernández López", "ana"),
+        ("c1", "s2", "María Guadalupe Hernandez", "ana"),
+        ("m1", "s9", "María Guadalupe Hernández", "fgr"),
+    ):
+        ok("add-subject", case, "person", name, "-m", nf, "--id", sid, "--as", who)
+    listed = json.loads(ok("resolve", "list", "--json", "--as", "ana"))
+    assert [(p["a"], p["b"], p["verdict"], p["state"]) for p in listed] == [("c1/s1", "c1/s2", "review", "")]
+    assert "ma~maria" in listed[0]["explanation"]
+    assert json.loads(ok("resolve", "list", "--json", "--as", "fgr")) == []  # MEX sees no USA subject
+    pid = listed[0]["proposal_id"]
+    code, _, err = run("resolve", "accept", pid, "--as", "fgr")
+    assert code != 0 and "no resolution proposal" in err and "Traceback" not in err
+    assert "now one entity" in ok("resolve", "accept", pid, "--reason", "same photo", "--as", "ana")
+    assert "resolved Ma. Guadalupe" in ok("network", "--as", "ana")
+    code, _, err = run("resolve", "split", pid, "--as", "ro")
+    assert code != 0 and "say why" in err and "Traceback" not in err
+    assert "now apart" in ok("resolve", "split", pid, "--reason", "two women", "--as", "ro")
+    assert "resolved" not in ok("network", "--as", "ana")
+    trail = ok("resolve", "history", "--as", "ana").splitlines()
+    assert [line.split()[3] for line in trail] == ["accepted", "split"]
+    ok("add-task", "c1", "call the lab", "-m", nf, "--as", "ana")
+    task = json.loads(ok("show", "c1", "--json", "--as", "ana"))["tasks"][0]["task_id"]
+    assert "done by ro" in ok("complete-task", "c1", task, "--note", "called", "--as", "ro")
+    shown = json.loads(ok("show", "c1", "--json", "--as", "ana"))["tasks"][0]
+    assert shown["done"] is True and shown["done_by"] == "ro"
+    code, _, err = run("complete-task", "c1", task, "--as", "ana")
+    assert code != 0 and "completed by ro" in err and "Traceback" not in err

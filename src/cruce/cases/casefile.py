@@ -171,6 +171,8 @@ class Task:
     marking: Marking
     assignee: str = ""
     done: bool = False
+    done_by: str = ""
+    done_at: datetime | None = None
 
 
 Part = Subject | Event | Evidence | Note | Task

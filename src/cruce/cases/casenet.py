@@ -4,8 +4,10 @@ Resolution here is by keys a prosecutor can cite, each kept as the explanation o
 one entity when they share an identifier (a passport or document number, a phone number, a plate, an
 account, a hull number: compared on letters and digits only, and for phones on the last ten digits), or,
 for persons, the same name (accents, case and word order ignored) and the same birth date. A name alone
-never merges two persons (two men named Juan Hernández are not one). The probabilistic resolver
-(`cruce.cases.resolve`) is for bulk files of person records; a case file's subjects are few and named.
+never merges two persons (two men named Juan Hernández are not one). Beyond these keys, the merges of
+cross-source resolution (`cruce.cases.entities`: names by the matcher, with dates, documents, phones, plates
+and addresses, reviewed by a human) are passed in as `joins`, each with its explanation. The probabilistic
+resolver (`cruce.cases.resolve`) is for bulk files of person records; a case file's subjects are few, named.
 
 Links between entities (`cruce.cases.network.LINK_KINDS`): subjects named in one event are linked
 (`co-travel` for a crossing, `seizure` for a seizure, else `case`); a person and the phone, address, account
@@ -114,9 +116,15 @@ class CaseNetwork:
 
 
 def build(
-    cases: Iterable[Case], *, window: timedelta = timedelta(minutes=10), min_times: int = 2
+    cases: Iterable[Case],
+    *,
+    window: timedelta = timedelta(minutes=10),
+    min_times: int = 2,
+    joins: Iterable[tuple[str, str, str]] = (),
 ) -> CaseNetwork:
-    """Resolve the subjects of `cases` into entities and link them (see the module's notes)."""
+    """Resolve the subjects of `cases` into entities and link them (see the module's notes). `joins` are
+    the merges of cross-source resolution (`cruce.cases.entities`) that stand: `(ref_a, ref_b, why)`,
+    each joining two subjects the keys alone do not."""
     case_list = list(cases)
     union = _Union()
     by_key: dict[str, str] = {}
@@ -132,6 +140,10 @@ def build(
                 if other != ref:
                     union.join(other, ref)
                     reasons[ref].append(f"same {key.split(':', 1)[0]} as {other}")
+    for a, b, why in joins:
+        if a in subjects and b in subjects and union.find(a) != union.find(b):
+            union.join(a, b)
+            reasons[max(a, b)].append(f"{why} ({min(a, b)})")
     entities: dict[str, Entity] = {}
     entity_of: dict[str, str] = {}
     # a group is named after its first person (else its first member): "Juan Soto", not his phone number

@@ -502,3 +502,99 @@ def network(  # noqa: PLR0917
     if output is not None:
         net.write(output)
         _say(f"wrote {escape(str(output))}")
+
+
+@cases_app.command("complete-task")
+def complete_task(
+    case: CaseArg,
+    task: Annotated[str, typer.Argument(help="The task id.")],
+    as_user: As,
+    note: Annotated[str, typer.Option(help="What was done (kept in the audit log).")] = "",
+) -> None:
+    """Mark a task done (who and when are recorded, and audited)."""
+    with _Session(as_user) as s:
+        view = s.cases.complete_task(s.user, case, task, note)
+    _say(f"{escape(case)}: task {escape(view.task_id)} done by {escape(view.done_by)} at {view.done_at}")
+
+
+resolve_app = typer.Typer(
+    help="Cross-source resolution of persons: proposals with their explanation; accept, reject, split."
+)
+cases_app.add_typer(resolve_app, name="resolve")
+ProposalArg = Annotated[str, typer.Argument(help="The proposal id (from `cruce cases resolve list`).")]
+ReasonOpt = Annotated[str, typer.Option(help="Why (required to reject or split).")]
+
+
+@resolve_app.command("list")
+def resolve_list(
+    as_user: As,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    blocked: Annotated[bool, typer.Option("--blocked/--no-blocked", help="Show blocked pairs too.")] = True,
+) -> None:
+    """Proposals among the persons you may read: verdict, state, score, what agreed and disagreed."""
+    from cruce.service.case_resolution import proposals
+
+    with _Session(as_user) as s:
+        found = proposals(s.cases, s.user, include_blocked=blocked)
+    if as_json:
+        import dataclasses
+        import json
+
+        from cruce.cli.output import console
+
+        console.print_json(json.dumps([dataclasses.asdict(p) for p in found], default=str))
+        return
+    for p in found:
+        state = p.state or "pending"
+        _say(
+            f"{p.proposal_id} {p.verdict:<7} {state:<8} {'joined' if p.joined else 'apart':<6} "
+            f"{escape(p.a)} ({escape(p.label_a)}) + {escape(p.b)} ({escape(p.label_b)})"
+        )
+        _say(f"    {escape(p.explanation)}")
+    if not found:
+        _say("no proposals")
+
+
+def _decide(as_user: str, proposal: str, state: str, reason: str) -> None:
+    from cruce.service.case_resolution import decide
+
+    with _Session(as_user) as s:
+        view = decide(s.cases, s.user, proposal, state, reason)
+    _say(
+        f"{view.proposal_id} {state}: {escape(view.a)} + {escape(view.b)} "
+        f"now {'one entity' if view.joined else 'apart'}"
+    )
+
+
+@resolve_app.command("accept")
+def resolve_accept(proposal: ProposalArg, as_user: As, reason: ReasonOpt = "") -> None:
+    """Accept a proposal: the two records become one entity in your country's network."""
+    _decide(as_user, proposal, "accepted", reason)
+
+
+@resolve_app.command("reject")
+def resolve_reject(proposal: ProposalArg, as_user: As, reason: ReasonOpt = "") -> None:
+    """Reject a proposal (an automatic merge too): the two records stay apart."""
+    _decide(as_user, proposal, "rejected", reason)
+
+
+@resolve_app.command("split")
+def resolve_split(proposal: ProposalArg, as_user: As, reason: ReasonOpt = "") -> None:
+    """Undo a merge that stands (accepted or automatic); the history keeps both decisions."""
+    _decide(as_user, proposal, "split", reason)
+
+
+@resolve_app.command("history")
+def resolve_history(as_user: As) -> None:
+    """Every resolution decision of your country, oldest first."""
+    from cruce.service.case_resolution import history
+
+    with _Session(as_user) as s:
+        found = history(s.cases, s.user)
+    for d in found:
+        _say(
+            f"{d.seq} {d.at:%Y-%m-%d %H:%M} {d.state:<8} {d.proposal_id} {escape(d.a)} + {escape(d.b)} "
+            f"by {escape(d.actor)}" + (f": {escape(d.reason)}" if d.reason else "")
+        )
+    if not found:
+        _say("no decisions")

@@ -19,7 +19,7 @@ Who may do what (decided here, for the CLI, the API and the console alike; every
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -47,6 +47,7 @@ from cruce.cases.casefile import (
     transition,
 )
 from cruce.cases.custody import HANDOVER, INTAKE, CustodyEntry, content_sha256, verify
+from cruce.cases.entities import SourceRecord
 from cruce.cases.stix import case_objects
 from cruce.core.clock import Clock, utc_now
 from cruce.core.errors import InputError, NotFoundError
@@ -135,6 +136,14 @@ class TaskView:
     portion: str
     assignee: str
     done: bool
+    done_by: str = ""
+    done_at: datetime | None = None
+
+
+def _task_view(t: Task) -> TaskView:
+    return TaskView(
+        t.task_id, t.text, str(t.marking), _portion(t.marking), t.assignee, t.done, t.done_by, t.done_at
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,10 +347,7 @@ def view_of(case: Case, view: str, withheld: int, banner: Marking | None) -> Cas
             NoteView(n.note_id, n.text, str(n.marking), _portion(n.marking), n.author, n.at)
             for n in case.notes
         ],
-        tasks=[
-            TaskView(t.task_id, t.text, str(t.marking), _portion(t.marking), t.assignee, t.done)
-            for t in case.tasks
-        ],
+        tasks=[_task_view(t) for t in case.tasks],
         history=[
             StatusView(
                 h.seq,
@@ -367,7 +373,11 @@ class CaseService:
         clock: Clock = utc_now,
         audit: AuditLog | None = None,
         sharing: CollectionStore | None = None,
+        people: Callable[[User, Sequence[SourceRecord]], Iterable[SourceRecord]] | None = None,
     ) -> None:
+        self.people = people
+        """Other sources of persons to resolve with the case records given (list entities, program
+        members), as the user may see them."""
         self.audit = audit or AuditLog(engine)
         self.store = CaseStore(engine, self.audit)
         self.sharing = sharing or CollectionStore(engine, clock=clock)
@@ -420,6 +430,11 @@ class CaseService:
             return case, "full"
         country = user.organisation.country
         if country in self.store.releases(case_id):
+            # the partner reads what it was given when the case was referred, not the owner's later edits;
+            # the workflow (status, answers) is the live one
+            given = self.store.snapshot(case_id, country)
+            if given is not None:
+                case = replace(given, status=case.status, partner=case.partner, history=case.history)
             return case, country
         raise self._hidden(user, action, case_id, f"case of {case.owner}, not released to {country}")
 
@@ -620,6 +635,30 @@ class CaseService:
         )
         return self._add(user, case, task)
 
+    def complete_task(self, user: User, case_id: str, task_id: str, note: str = "") -> TaskView:
+        """Mark a task of the owner's work list done, with who and when (audited)."""
+        case = self._writable(user, case_id, "write")
+        task = next((t for t in case.tasks if t.task_id == task_id), None)
+        if task is None or task.marking.classification > user.clearance:
+            raise InputError("unknown_task", f"case {case_id} has no task {task_id!r}")
+        if task.done:
+            raise InputError(
+                "task_done", f"task {task_id} was completed by {task.done_by or '?'} at {task.done_at}"
+            )
+        if case.status is CaseStatus.CLOSED:
+            raise InputError("case_closed", f"case {case_id} is closed; its tasks are as they were")
+        at = self.clock()
+        done = replace(task, done=True, done_by=user.user_id, done_at=at)
+        event = self._event(
+            user,
+            "write",
+            f"case:{case_id}",
+            reason=f"completed task {task_id}" + (f": {note.strip()}" if note.strip() else ""),
+            details={"task": task_id},
+        )
+        self.store.update_part(case_id, done, at, [event])
+        return _task_view(done)
+
     # -- custody -----------------------------------------------------------------------------------------
 
     def handover(  # noqa: PLR0917
@@ -790,6 +829,7 @@ class CaseService:
                 "forbidden", f"{user.user_id} may not refer case {case_id}: {_RELEASE_RULE}"
             )
         referred = replace(moved, partner=code)
+        snapshot = replace(version.case, history=())  # what the partner receives, frozen now
         added = 0
         if collection is not None:
             released = replace(version.case, status=CaseStatus.REFERRED, partner=code)
@@ -804,13 +844,15 @@ class CaseService:
             def keep(conn: Connection, stored: AddResult) -> None:
                 if stored.failures:
                     raise InputError("publish_failed", f"{stored.failures[0][0]}: {stored.failures[0][1]}")
-                change_status_on(conn, referred, release_to=code, by=user.user_id)
+                change_status_on(conn, referred, release_to=code, by=user.user_id, snapshot=snapshot)
                 self.audit.append_on(conn, [event])
 
             result = self.sharing.add_objects(collection, objects, also=keep)
             added = len(result.added)
         else:
-            self.store.change_status(case_id, referred, [event], release_to=code, by=user.user_id)
+            self.store.change_status(
+                case_id, referred, [event], release_to=code, by=user.user_id, snapshot=snapshot
+            )
         return ReferralView(
             case_id,
             code,
@@ -996,6 +1038,7 @@ def case_network(  # noqa: PLR0917
     0.1 by default: a few dozen subjects linked by events are far denser than a national graph, and 0.1
     keeps a cell (recruiters and their stash house) apart from another (drivers and their vehicles)."""
     from cruce.cases.casenet import build
+    from cruce.service.case_resolution import standing_joins
 
     if not 1 <= hops <= 6:
         raise InputError("bad_hops", "hops is 1 to 6")
@@ -1004,7 +1047,7 @@ def case_network(  # noqa: PLR0917
     for case_id in wanted:
         case, seen_as = service._load(user, case_id, "read")
         readable.append(service._reader_view(user, case, seen_as)[0])
-    built = build(readable)
+    built = build(readable, joins=standing_joins(service, user, readable))
     net = built.network
     groups = net.communities(resolution=resolution) if len(net) else []
     community = {node: k for k, members in enumerate(groups) for node in members}

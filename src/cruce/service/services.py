@@ -8,11 +8,15 @@ jobs; `close` releases this process's jobs and commits the audit records still q
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from cruce.cases.entities import SourceRecord
 from cruce.core.clock import Clock, utc_now
+from cruce.core.errors import InputError
 from cruce.service.accounts import Accounts
 from cruce.service.alerts import AlertQueue, Alerts
 from cruce.service.assess import AssessService
@@ -32,6 +36,7 @@ from cruce.service.screener import Screener
 from cruce.service.signin import SignInGuard, ThrottlePolicy
 from cruce.service.tokens import DEFAULT_TTL as DEFAULT_TOKEN_CACHE
 from cruce.service.tokens import TokenCache
+from cruce.sharing.access import User
 from cruce.storage.accounts import AccountStore
 from cruce.storage.alerts import AlertStore
 from cruce.storage.assess import RespondStore
@@ -112,7 +117,9 @@ class Services:
         self.products = Products(ProductStore(store.engine), gate, clock)
         self.audit_trail = AuditTrail(self.audit, gate)
         collections = CollectionStore(store.engine, clock=clock)
-        self.cases = CaseService(store.engine, clock=clock, audit=self.audit, sharing=collections)
+        self.cases = CaseService(
+            store.engine, clock=clock, audit=self.audit, sharing=collections, people=self._other_people
+        )
         self.account_store = accounts  # accounts as the response services read them (an account's clearance)
         self.respond = RespondService(RespondStore(store.engine), self.audit, clock=clock)
         self.assessments = AssessService(RespondStore(store.engine), self.audit, clock=clock)
@@ -122,6 +129,21 @@ class Services:
             store, clock=clock, threshold=config.alert_threshold, screening=self.index.screening
         )
         self.programs = ProgramDesk(self.program_service, self.audit_writer, clock=clock)
+
+    def _other_people(self, user: User, records: Sequence[SourceRecord]) -> list[SourceRecord]:
+        """Persons of other sources to resolve with the case records: listed persons the loaded lists hold
+        for them (lists are public), and, for the program desk's readers, their own country's active
+        program members (a member's file never reaches another country's resolution)."""
+        from cruce.cases.entities import listed_matches, member_records
+        from cruce.service.program_desk import READERS
+
+        out: list[SourceRecord] = []
+        with suppress(InputError):  # no list loaded: nothing to resolve against
+            out.extend(listed_matches(self.index.matcher(), records))
+        country = user.organisation.country
+        if user.roles & READERS and not user.foreign_countries(country):
+            out.extend(member_records(self.program_service.active_member_parties(country)))
+        return out
 
     def start(self) -> None:
         """At server start: the matcher is loaded, then jobs left by a stopped server are taken over."""

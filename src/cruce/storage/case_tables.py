@@ -122,3 +122,38 @@ class CaseReleaseRow(Base):
     released_by: Mapped[str] = mapped_column(String(128))
     released_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     active: Mapped[bool] = mapped_column(Boolean)
+
+
+class CaseReferralSnapshotRow(Base):
+    """What a partner received when a case was referred to it: the tear-line version, frozen (migration
+    `case_resolution`). Later edits of the case do not change it; a new referral adds a new snapshot."""
+
+    __tablename__ = "case_referral_snapshots"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey(_CASE_FK, ondelete="CASCADE"), primary_key=True)
+    partner: Mapped[str] = mapped_column(String(3), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    released_by: Mapped[str] = mapped_column(String(128))
+    released_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class EntityDecisionRow(Base):
+    """A reviewer's decision on a resolution proposal (accept, reject, split), in its country's partition;
+    only ever inserted: the current state of a proposal is its last decision (migration `case_resolution`)."""
+
+    __tablename__ = "case_entity_decisions"
+    __table_args__ = (Index(None, "country", "proposal_id"),)
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    country: Mapped[str] = mapped_column(String(3))
+    proposal_id: Mapped[str] = mapped_column(String(40))
+    record_a: Mapped[str] = mapped_column(String(200))
+    record_b: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(16))  # accepted | rejected | split
+    actor: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(Text)
+    explanation: Mapped[dict[str, Any]] = mapped_column(JSON)  # what the reviewer saw when deciding

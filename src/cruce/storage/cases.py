@@ -46,14 +46,29 @@ from cruce.storage.case_tables import (
     CaseCustodyRow,
     CaseEvidenceContentRow,
     CasePartRow,
+    CaseReferralSnapshotRow,
     CaseReleaseRow,
     CaseRow,
     CaseStatusRow,
+    EntityDecisionRow,
 )
 from cruce.storage.errors import database_reason, reading
 from cruce.storage.transactions import begin_write
 
 MAX_EVIDENCE_BYTES = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class EntityDecision:
+    seq: int
+    proposal_id: str
+    record_a: str
+    record_b: str
+    state: str
+    actor: str
+    at: datetime
+    reason: str
+    explanation: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,11 +203,72 @@ class CaseStore:
         return record
 
     def change_status(
-        self, case_id: str, case: Case, events: Sequence[AuditEvent], *, release_to: str = "", by: str = ""
+        self,
+        case_id: str,
+        case: Case,
+        events: Sequence[AuditEvent],
+        *,
+        release_to: str = "",
+        by: str = "",
+        snapshot: Case | None = None,
     ) -> None:
         with self._write(f"change the status of case {case_id}", case_id) as conn:
-            change_status_on(conn, case, release_to=release_to, by=by)
+            change_status_on(conn, case, release_to=release_to, by=by, snapshot=snapshot)
             self.audit.append_on(conn, events)
+
+    def snapshot(self, case_id: str, partner: str) -> Case | None:
+        """The version of the case last released to `partner` (None when none was kept)."""
+        r = CaseReferralSnapshotRow
+        with reading(self.engine, "the case tables") as conn:
+            row = conn.execute(
+                select(r).where(r.case_id == case_id, r.partner == partner).order_by(r.seq.desc()).limit(1)
+            ).first()
+        return None if row is None else case_from_data(dict(row.data))
+
+    # -- resolution decisions ----------------------------------------------------------------------------
+
+    def add_decision(  # noqa: PLR0917 - one decision's fields
+        self,
+        country: str,
+        proposal: str,
+        records: tuple[str, str],
+        state: str,
+        actor: str,
+        at: datetime,
+        reason: str,
+        explanation: dict[str, Any],
+        events: Sequence[AuditEvent],
+    ) -> int:
+        with self._write(f"record a resolution decision on {proposal}") as conn:
+            done = conn.execute(
+                insert(EntityDecisionRow).values(
+                    country=country,
+                    proposal_id=proposal,
+                    record_a=records[0],
+                    record_b=records[1],
+                    state=state,
+                    actor=actor,
+                    at=at,
+                    reason=reason,
+                    explanation=explanation,
+                )
+            )
+            self.audit.append_on(conn, events)
+            key = done.inserted_primary_key
+        return int(key[0]) if key else 0
+
+    def decisions(self, country: str) -> list[EntityDecision]:
+        """Every decision of `country`'s partition, oldest first."""
+        r = EntityDecisionRow
+        with reading(self.engine, "the resolution decisions") as conn:
+            rows = conn.execute(select(r).where(r.country == country).order_by(r.seq)).all()
+        return [
+            EntityDecision(
+                int(x.seq), x.proposal_id, x.record_a, x.record_b, x.state, x.actor, _utc(x.at), x.reason,
+                dict(x.explanation),
+            )
+            for x in rows
+        ]  # fmt: skip
 
     # -- reading -----------------------------------------------------------------------------------------
 
@@ -266,8 +342,11 @@ def _insert_change(conn: Connection, case_id: str, change: StatusChange) -> None
     )
 
 
-def change_status_on(conn: Connection, case: Case, *, release_to: str = "", by: str = "") -> None:
-    """Record `case`'s last status change (and a release to a partner) in the caller's transaction."""
+def change_status_on(
+    conn: Connection, case: Case, *, release_to: str = "", by: str = "", snapshot: Case | None = None
+) -> None:
+    """Record `case`'s last status change (and a release to a partner, with the version released as
+    `snapshot`) in the caller's transaction."""
     lock_case(conn, case.case_id)
     change = case.history[-1]
     stored = conn.scalar(select(CaseRow.status).where(CaseRow.case_id == case.case_id))
@@ -294,6 +373,21 @@ def change_status_on(conn: Connection, case: Case, *, release_to: str = "", by: 
                     released_by=by,
                     released_at=change.at,
                     active=True,
+                )
+            )
+        if snapshot is not None:
+            s = CaseReferralSnapshotRow
+            last = conn.scalar(
+                select(s.seq).where(s.case_id == case.case_id, s.partner == release_to).order_by(s.seq.desc())
+            )
+            conn.execute(
+                insert(s).values(
+                    case_id=case.case_id,
+                    partner=release_to,
+                    seq=(last or 0) + 1,
+                    released_by=by,
+                    released_at=change.at,
+                    data=case_data(snapshot),
                 )
             )
 
@@ -404,6 +498,48 @@ def load_on(conn: Connection, case_id: str) -> Case:
 # -- parts as JSON ---------------------------------------------------------------------------------------
 
 
+def case_data(case: Case) -> dict[str, Any]:
+    """A whole case as JSON (a referral's snapshot): its title and every part with its marking."""
+    return {
+        "case_id": case.case_id,
+        "owner": case.owner,
+        "title": case.title,
+        "title_marking": str(case.title_marking),
+        "status": case.status.value,
+        "partner": case.partner,
+        "opened_by": case.opened_by,
+        "opened_at": case.opened_at.isoformat(),
+        "parts": [
+            {"kind": part_kind(p), "part_id": part_id(p), "marking": str(p.marking), "data": part_data(p)}
+            for p in case.parts
+        ],
+    }
+
+
+def case_from_data(d: dict[str, Any]) -> Case:
+    owner = str(d["owner"])
+    built: dict[str, list[Any]] = {k: [] for k in ("subject", "event", "evidence", "note", "task")}
+    for p in d.get("parts") or []:
+        built[p["kind"]].append(
+            part_from(p["kind"], p["part_id"], Marking.parse(p["marking"], owner), p["data"])
+        )
+    return Case(
+        case_id=d["case_id"],
+        owner=owner,
+        title=d["title"],
+        title_marking=Marking.parse(d["title_marking"], owner),
+        status=CaseStatus(d["status"]),
+        opened_by=d["opened_by"],
+        opened_at=datetime.fromisoformat(d["opened_at"]),
+        partner=d.get("partner", ""),
+        subjects=tuple(built["subject"]),
+        events=tuple(built["event"]),
+        evidence=tuple(built["evidence"]),
+        notes=tuple(built["note"]),
+        tasks=tuple(built["task"]),
+    )
+
+
 def part_data(part: Part) -> dict[str, Any]:
     if isinstance(part, Subject):
         return {
@@ -440,7 +576,13 @@ def part_data(part: Part) -> dict[str, Any]:
         }
     if isinstance(part, Note):
         return {"text": part.text, "author": part.author, "at": part.at.isoformat()}
-    return {"text": part.text, "assignee": part.assignee, "done": part.done}
+    return {
+        "text": part.text,
+        "assignee": part.assignee,
+        "done": part.done,
+        "done_by": part.done_by,
+        "done_at": part.done_at.isoformat() if part.done_at else None,
+    }
 
 
 def part_from(kind: str, ident: str, marking: Marking, d: dict[str, Any]) -> Part:
@@ -485,7 +627,16 @@ def part_from(kind: str, ident: str, marking: Marking, d: dict[str, Any]) -> Par
         )
     if kind == "note":
         return Note(ident, d["text"], marking, d.get("author", ""), datetime.fromisoformat(d["at"]))
-    return Task(ident, d["text"], marking, d.get("assignee", ""), bool(d.get("done")))
+    done_at = d.get("done_at")
+    return Task(
+        ident,
+        d["text"],
+        marking,
+        d.get("assignee", ""),
+        bool(d.get("done")),
+        d.get("done_by", ""),
+        datetime.fromisoformat(done_at) if done_at else None,
+    )
 
 
-__all__ = ["INTAKE", "CaseListing", "CaseStore"]
+__all__ = ["INTAKE", "CaseListing", "CaseStore", "EntityDecision"]

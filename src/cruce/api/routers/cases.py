@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from cruce.api.auth import CurrentUser
 from cruce.core.errors import InputError
+from cruce.service.case_resolution import DecisionView, ProposalView, decide, history, proposals
 from cruce.service.cases import (
     CaseService,
     CaseSummary,
@@ -23,6 +24,7 @@ from cruce.service.cases import (
     NewEvent,
     NewSubject,
     ReferralView,
+    TaskView,
     VerifyView,
     case_network,
 )
@@ -110,6 +112,21 @@ class StatusIn(BaseModel):
     )
 
 
+class TaskIn(BaseModel):
+    text: str = Field(min_length=1, max_length=5000)
+    marking: str = Marked
+    assignee: str = Field("", max_length=200)
+
+
+class TaskDoneIn(BaseModel):
+    note: str = Field("", max_length=5000)
+
+
+class DecisionIn(BaseModel):
+    state: Literal["accepted", "rejected", "split"]
+    reason: str = Field("", max_length=5000, description="Why (required to reject or split).")
+
+
 class StatusOut(BaseModel):
     case: CaseView
     referral: ReferralView | None = None
@@ -137,6 +154,36 @@ def network(  # noqa: PLR0917
 ) -> NetworkView:
     path = (path_from, path_to) if path_from and path_to else None
     return case_network(service, user, case or (), subject, hops, path)[0]
+
+
+@router.get(
+    "/resolution",
+    response_model=list[ProposalView],
+    summary="Resolution proposals among the persons you read",
+)
+def resolution(
+    user: CurrentUser, service: Cases, blocked: Annotated[bool, Query()] = True
+) -> list[ProposalView]:
+    return proposals(service, user, include_blocked=blocked)
+
+
+@router.get(
+    "/resolution/history", response_model=list[DecisionView], summary="Your country's resolution decisions"
+)
+def resolution_history(user: CurrentUser, service: Cases) -> list[DecisionView]:
+    return history(service, user)
+
+
+@router.post(
+    "/resolution/{proposal_id}/decision",
+    response_model=ProposalView,
+    status_code=201,
+    summary="Accept, reject or split (undo a merge) a resolution proposal",
+)
+def resolution_decide(
+    proposal_id: Annotated[str, Path(max_length=40)], body: DecisionIn, user: CurrentUser, service: Cases
+) -> ProposalView:
+    return decide(service, user, proposal_id, body.state, body.reason)
 
 
 @router.get("/{case_id}", response_model=CaseView, summary="A case: whole, or your country's tear line")
@@ -170,6 +217,24 @@ def add_evidence(case_id: CaseId, body: EvidenceIn, user: CurrentUser, service: 
 @router.post("/{case_id}/notes", response_model=CaseView, status_code=201, summary="Add a marked note")
 def add_note(case_id: CaseId, body: NoteIn, user: CurrentUser, service: Cases) -> CaseView:
     return service.add_note(user, case_id, body.text, body.marking)
+
+
+@router.post("/{case_id}/tasks", response_model=CaseView, status_code=201, summary="Add a task")
+def add_task(case_id: CaseId, body: TaskIn, user: CurrentUser, service: Cases) -> CaseView:
+    return service.add_task(user, case_id, body.text, body.marking, body.assignee)
+
+
+@router.post(
+    "/{case_id}/tasks/{task_id}/complete", response_model=TaskView, summary="Mark a task done (audited)"
+)
+def complete_task(
+    case_id: CaseId,
+    task_id: Annotated[str, Path(max_length=64)],
+    body: TaskDoneIn,
+    user: CurrentUser,
+    service: Cases,
+) -> TaskView:
+    return service.complete_task(user, case_id, task_id, body.note)
 
 
 @router.post(
