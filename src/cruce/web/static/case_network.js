@@ -136,6 +136,9 @@
     fetch(box.dataset.graph, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) {
         if (!r.ok) { throw new Error("the interactive drawing could not be loaded (HTTP " + r.status + ")"); }
+        if ((r.headers.get("Content-Type") || "").indexOf("application/json") !== 0) {
+          throw new Error("the interactive drawing could not be loaded (signed out? reload the page)");
+        }
         return r.json();
       })
       .then(function (graph) { draw(box, graph); })
