@@ -113,8 +113,17 @@ def _click_node(page: Any, label: str) -> str:
             const node = window.cy.nodes().filter(n => n.data("label") === label)[0];
             if (!node) { return null; }
             const at = node.renderedPosition();
+            const r = node.renderedWidth() / 3;
             const box = document.getElementById("cy").getBoundingClientRect();
-            return {id: node.id(), x: box.left + at.x, y: box.top + at.y};
+            const covered = (x, y) => window.cy.nodes().some(other => {
+                if (other.id() === node.id()) { return false; }
+                const b = other.renderedBoundingBox({includeLabels: false});
+                return x >= b.x1 && x <= b.x2 && y >= b.y1 && y <= b.y2;
+            });
+            // the centre, or a point of the node's body no other node's body covers
+            const spots = [[0, 0], [r, 0], [-r, 0], [0, r], [0, -r], [r, r], [-r, -r], [r, -r], [-r, r]];
+            const spot = spots.find(([dx, dy]) => !covered(at.x + dx, at.y + dy)) || [0, 0];
+            return {id: node.id(), x: box.left + at.x + spot[0], y: box.top + at.y + spot[1]};
         }""",
         label,
     )
