@@ -4,6 +4,7 @@ the same case as Mexico reads it once referred. Screenshots go to tests/e2e/arti
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -94,3 +95,97 @@ def test_mexico_reads_the_referral_as_its_tear_line(console: Console) -> None:
     expect(page.locator("main")).not_to_contain_text("pays drivers per head")  # the NOFORN note
     expect(page.get_by_role("link", name="Verify custody")).to_have_count(0)
     console.shot("mexico-view")
+
+
+def _graph_ready(page: Any) -> None:
+    """Wait for the Cytoscape drawing: the page's graph fetched, laid out, its canvas in place."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("#network-graph")).to_have_attribute("data-ready", "true")
+    expect(page.locator("#cy canvas").first).to_be_attached()
+    expect(page.locator("svg.network")).to_be_hidden()  # the no-script drawing gives way
+
+
+def _click_node(page: Any, label: str) -> str:
+    """Click, with the mouse, the node labelled `label` where Cytoscape drew it; returns its id."""
+    found = page.evaluate(
+        """label => {
+            const node = window.cy.nodes().filter(n => n.data("label") === label)[0];
+            if (!node) { return null; }
+            const at = node.renderedPosition();
+            const r = node.renderedWidth() / 3;
+            const box = document.getElementById("cy").getBoundingClientRect();
+            const covered = (x, y) => window.cy.nodes().some(other => {
+                if (other.id() === node.id()) { return false; }
+                const b = other.renderedBoundingBox({includeLabels: false});
+                return x >= b.x1 && x <= b.x2 && y >= b.y1 && y <= b.y2;
+            });
+            // the centre, or a point of the node's body no other node's body covers
+            const spots = [[0, 0], [r, 0], [-r, 0], [0, r], [0, -r], [r, r], [-r, -r], [r, -r], [-r, r]];
+            const spot = spots.find(([dx, dy]) => !covered(at.x + dx, at.y + dy)) || [0, 0];
+            return {id: node.id(), x: box.left + at.x + spot[0], y: box.top + at.y + spot[1]};
+        }""",
+        label,
+    )
+    assert found is not None, f"no node labelled {label!r}"
+    page.mouse.click(found["x"], found["y"])
+    return str(found["id"])
+
+
+def test_the_network_is_an_interactive_graph(console: Console) -> None:
+    from playwright.sync_api import expect
+
+    page = console.page
+    console.sign_in("usa.analyst")
+    page.goto("/console/cases/network?hops=1")
+    _graph_ready(page)
+    graph = json.loads(page.locator("body").evaluate("() => JSON.stringify(window.cy.json().elements)"))
+    labels = {n["data"]["label"] for n in graph["nodes"]}
+    assert {RING.broker, "Source DELTA"} <= labels  # the owner's own view holds its source
+    assert graph["edges"], "no links drawn"
+    broker = next(n for n in graph["nodes"] if n["data"]["label"] == RING.broker)
+    assert broker["data"]["broker"] is True
+    biggest = page.evaluate("() => window.cy.nodes().max(n => n.width()).ele.data('label')")
+    assert biggest == RING.broker  # sized by betweenness
+    node_id = _click_node(page, RING.broker)
+    details = page.locator("#node-details")
+    expect(details.locator("#node-title")).to_have_text(RING.broker)
+    expect(details).to_contain_text("case:USA-ring-tucson")  # the cases it is in, both sides of the ring
+    expect(details).to_contain_text("case:MEX-ring-nogales")
+    expect(details).to_contain_text("strongest broker")
+    # the ring of one hop: exactly the broker's neighbours stay lit, the rest fade
+    neighbours = page.evaluate(
+        "id => window.cy.getElementById(id).neighborhood('node').map(n => n.id()).sort()", node_id
+    )
+    lit = page.evaluate("() => window.cy.nodes('.hop').map(n => n.id()).sort()")
+    assert lit == sorted([*neighbours, node_id])
+    assert page.evaluate("() => window.cy.nodes('.faded').length") == len(graph["nodes"]) - len(lit)
+    expect(page.get_by_role("link", name="GraphML")).to_have_attribute(
+        "href", "/console/cases/network/export.graphml"
+    )
+    with page.expect_download() as download:
+        page.get_by_role("link", name="GraphML").click()
+    assert "<graphml" in download.value.path().read_text(encoding="utf-8")
+    console.shot("network-graph")
+
+
+def test_mexico_draws_only_its_tear_line_of_the_network(console: Console) -> None:
+    from playwright.sync_api import expect
+
+    page = console.page
+    console.sign_in("mex.analyst")
+    page.goto("/console/cases/network")
+    _graph_ready(page)
+    expect(page.locator("main")).not_to_contain_text("Source DELTA")
+    assert "Source DELTA" not in page.content()  # not in an attribute either
+    assert "s-source" not in page.content()
+    answer = page.request.get("/console/cases/network/graph?hops=2")
+    assert answer.ok
+    assert "Source DELTA" not in answer.text() and "s-source" not in answer.text()
+    drawn = page.evaluate("() => window.cy.nodes().map(n => n.id()).sort()")
+    sent = sorted(n["data"]["id"] for n in answer.json()["elements"]["nodes"])
+    assert drawn == sent and RING.broker in page.evaluate("() => window.cy.nodes().map(n => n.data('label'))")
+    _click_node(page, RING.broker)
+    expect(page.locator("#node-title")).to_have_text(RING.broker)
+    expect(page.locator("#node-details")).not_to_contain_text("s-source")
+    console.shot("network-mexico")

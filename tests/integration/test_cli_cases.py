@@ -142,6 +142,11 @@ def test_a_case_from_opening_to_the_partner_answer(tmp_path: Path) -> None:
     graph = tmp_path / "net.graphml"
     shown = ok("network", "--as", "ana", "--subject", "c1/s1", "--hops", "1", "-o", graph)
     assert "ring of 1 around c1/s1" in shown and graph.read_text(encoding="utf-8").startswith("<?xml")
+    assert "Source BRAVO" in graph.read_text(encoding="utf-8")
+    preview = tmp_path / "net-mex.json"
+    ok("network", "--as", "ana", "--partner", "MEX", "-o", preview)
+    labels = {n["label"] for n in json.loads(preview.read_text(encoding="utf-8"))["nodes"]}
+    assert "Juan Pérez" in labels and "Source BRAVO" not in labels  # the NOFORN informant stays home
     # the stored image is replaced behind cruce's back: verify flags it and exits 1
     with sqlite3.connect(data / "cruce.db") as conn:
         conn.execute("UPDATE case_evidence_contents SET content = ? WHERE evidence_id = 'ev1'", (b"edited",))

@@ -155,13 +155,17 @@ class Network:
             ],
         }
 
+    def to_graphml(self) -> str:
+        """The network as GraphML text (what `write` puts in a `.graphml` file)."""
+        import networkx as nx
+
+        lines = nx.generate_graphml(self.to_networkx())
+        return "<?xml version='1.0' encoding='utf-8'?>\n" + "\n".join(lines) + "\n"
+
     def write(self, path: Path) -> None:
         """GraphML for `.graphml`, JSON (nodes and links) otherwise."""
         if path.suffix.lower() == ".graphml":
-            import networkx as nx
-
-            simple = self.to_networkx()
-            nx.write_graphml(simple, path)
+            path.write_text(self.to_graphml(), encoding="utf-8")
         else:
             path.write_text(json.dumps(self.to_json(), indent=1), encoding="utf-8")
 

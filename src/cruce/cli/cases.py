@@ -469,6 +469,10 @@ def network(  # noqa: PLR0917
         list[str] | None, typer.Option(help="Shortest paths between two entities (give --path twice).")
     ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write .graphml or .json.")] = None,
+    partner: Annotated[
+        str | None,
+        typer.Option(help="Preview what this partner would receive of your own cases (their tear line)."),
+    ] = None,
 ) -> None:
     """The network of the cases you may read: entities resolved across cases, communities, brokers, rings,
     paths, co-travel."""
@@ -479,8 +483,9 @@ def network(  # noqa: PLR0917
         raise InputError("bad_path", "give --path exactly twice: --path A --path B")
     with _Session(as_user) as s:
         view, net = case_network(
-            s.cases, s.user, case or (), subject, hops, (path[0], path[1]) if path else None
-        )
+            s.cases, s.user, case or (), subject, hops, (path[0], path[1]) if path else None,
+            partner=partner,
+        )  # fmt: skip
     labels = {e.entity_id: e.label for e in view.entities}
     _say(
         f"{_plural(len(view.cases), 'case')}: {_plural(len(view.entities), 'entity', 'entities')}, "

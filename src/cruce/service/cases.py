@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -988,6 +988,7 @@ class EntityView:
     members: list[str]
     why: list[str]
     community: int
+    betweenness: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -1000,7 +1001,8 @@ class LinkView:
 
 @dataclass(frozen=True, slots=True)
 class NetworkView:
-    """The network of the cases the caller may read (each as they may read it), analysed."""
+    """The network of the cases the caller may read (each as they may read it), analysed; with `partner`,
+    the tear-line version of the caller's own cases that partner would receive."""
 
     cases: list[str]
     entities: list[EntityView]
@@ -1010,6 +1012,7 @@ class NetworkView:
     ring: list[str]
     paths: list[list[str]]
     co_travel: list[tuple[str, str, int]]
+    partner: str = ""
 
 
 def _entity_ref(built: Any, ref: str) -> str:
@@ -1024,39 +1027,54 @@ def _entity_ref(built: Any, ref: str) -> str:
     )
 
 
-def case_network(  # noqa: PLR0917
-    service: CaseService,
-    user: User,
-    case_ids: Sequence[str] = (),
-    subject: str | None = None,
-    hops: int = 2,
-    path: tuple[str, str] | None = None,
-    resolution: float = 0.1,
-) -> tuple[NetworkView, Any]:
-    """Build and analyse the network of the caller's readable cases (all, or `case_ids`); also returns the
-    `cruce.cases.network.Network` for export (GraphML, JSON). Communities use Leiden CPM at `resolution`
-    0.1 by default: a few dozen subjects linked by events are far denser than a national graph, and 0.1
-    keeps a cell (recruiters and their stash house) apart from another (drivers and their vehicles)."""
-    from cruce.cases.casenet import build
-    from cruce.service.case_resolution import standing_joins
+def readable_cases(
+    service: CaseService, user: User, case_ids: Sequence[str] = (), partner: str | None = None
+) -> list[Case]:
+    """The caller's cases (all they may list, or `case_ids`), each narrowed to what the caller may read
+    (`CaseService._reader_view`: a partner's tear line, the caller's clearance and other nationalities).
 
-    if not 1 <= hops <= 6:
-        raise InputError("bad_hops", "hops is 1 to 6")
+    With `partner`, the partner preview of the network: only the cases the caller reads whole (their own
+    country's), each cut to `partner`'s tear line as a referral would release it (`tear_line`, the same
+    cut `partner_preview` shows for one case). A case the caller reads as a partner is left out: it is not
+    theirs to pass on."""
     wanted = list(case_ids) or [c.case_id for c in service.cases(user)]
     readable = []
     for case_id in wanted:
         case, seen_as = service._load(user, case_id, "read")
-        readable.append(service._reader_view(user, case, seen_as)[0])
-    built = build(readable, joins=standing_joins(service, user, readable))
+        kept = service._reader_view(user, case, seen_as)[0]
+        if partner is None:
+            readable.append(kept)
+        elif seen_as == "full":
+            readable.append(tear_line(kept, _partner(partner, case)).case)
+    return readable
+
+
+def network_of(
+    readable: Sequence[Case],
+    subject: str | None = None,
+    *,
+    hops: int = 2,
+    path: tuple[str, str] | None = None,
+    resolution: float = 0.1,
+    partner: str = "",
+    joins: Sequence[tuple[str, str, str]] = (),
+) -> tuple[NetworkView, Any]:
+    """Resolve, link and analyse `readable` (cases already cut to what the caller may read), with `joins`
+    (the merges a reviewer accepted, `case_resolution.standing_joins`): no access decision here, so call it
+    only on the output of `readable_cases`."""
+    from cruce.cases.casenet import build
+
+    if not 1 <= hops <= 6:
+        raise InputError("bad_hops", "hops is 1 to 6")
+    built = build(readable, joins=list(joins))
     net = built.network
     groups = net.communities(resolution=resolution) if len(net) else []
     community = {node: k for k, members in enumerate(groups) for node in members}
     ring = sorted(net.ring(_entity_ref(built, subject), hops)) if subject else []
     paths = net.shortest_paths(_entity_ref(built, path[0]), _entity_ref(built, path[1])) if path else []
     data = net.to_json()
-    service.audit.append(
-        service._event(user, "read", "cases/network", details={"cases": len(readable), "entities": len(net)})
-    )
+    ranked = net.brokers(top=len(net))
+    between = dict(ranked)
     view = NetworkView(
         cases=[c.case_id for c in readable],
         entities=[
@@ -1068,14 +1086,85 @@ def case_network(  # noqa: PLR0917
                 e.members,
                 e.why,
                 community.get(e.entity_id, -1),
+                round(between.get(e.entity_id, 0.0), 4),
             )
             for e in built.entities.values()
         ],
         links=[LinkView(x["source"], x["target"], x["kind"], x["weight"]) for x in data["links"]],
         communities=[sorted(g) for g in groups if len(g) > 1],
-        brokers=[(node, round(score, 4)) for node, score in net.brokers(top=5) if score > 0],
+        brokers=[(node, round(score, 4)) for node, score in ranked[:5] if score > 0],
         ring=ring,
         paths=paths,
         co_travel=built.co_travel,
+        partner=partner,
     )
     return view, net
+
+
+def case_network(  # noqa: PLR0917
+    service: CaseService,
+    user: User,
+    case_ids: Sequence[str] = (),
+    subject: str | None = None,
+    hops: int = 2,
+    path: tuple[str, str] | None = None,
+    resolution: float = 0.1,
+    partner: str | None = None,
+) -> tuple[NetworkView, Any]:
+    """Build and analyse the network of the caller's readable cases (all, or `case_ids`; with `partner`,
+    what that partner would receive of the caller's own cases); also returns the
+    `cruce.cases.network.Network` for export (GraphML, JSON). Communities use Leiden CPM at `resolution`
+    0.1 by default: a few dozen subjects linked by events are far denser than a national graph, and 0.1
+    keeps a cell (recruiters and their stash house) apart from another (drivers and their vehicles)."""
+    if not 1 <= hops <= 6:
+        raise InputError("bad_hops", "hops is 1 to 6")
+    code = partner.strip().upper() if partner else ""
+    if partner is not None and not is_country_trigraph(code):
+        raise InputError("bad_partner", f"name a partner country (e.g. MEX), not {partner!r}")
+    from cruce.service.case_resolution import standing_joins
+
+    readable = readable_cases(service, user, case_ids, code or None)
+    # The caller's country's accepted merges join its own view; a partner preview shows what the partner
+    # would receive, the cases, and the partner resolves them with its own reviewers.
+    joins = standing_joins(service, user, readable) if not code else []
+    view, net = network_of(
+        readable, subject, hops=hops, path=path, resolution=resolution, partner=code, joins=joins
+    )
+    details: dict[str, Any] = {"cases": len(readable), "entities": len(net)}
+    if code:
+        details["partner"] = code
+    service.audit.append(service._event(user, "read", "cases/network", details=details))
+    return view, net
+
+
+def network_graph(view: NetworkView) -> dict[str, Any]:
+    """A `NetworkView` as graph elements for the console's drawing (Cytoscape.js's `{"data": ...}`
+    shape): only what the view holds, so only what the caller may read. A node names the cases it is in
+    (from its members, `case_id/subject_id`); `broker` marks the strongest broker, `ring` the ring."""
+    top = view.brokers[0][0] if view.brokers else None
+    ring = set(view.ring)
+    nodes = [
+        {
+            "data": {
+                "id": e.entity_id,
+                "label": e.label,
+                "kind": e.kind,
+                "portion": e.portion,
+                "cases": sorted({m.rpartition("/")[0] for m in e.members}),
+                "members": list(e.members),
+                "why": list(e.why),
+                "community": e.community,
+                "betweenness": e.betweenness,
+                "broker": e.entity_id == top,
+                "ring": e.entity_id in ring,
+            }
+        }
+        for e in view.entities
+    ]
+    edges = [{"data": {"id": f"link-{k}", **asdict(x)}} for k, x in enumerate(view.links)]
+    return {
+        "cases": list(view.cases),
+        "partner": view.partner,
+        "ring": list(view.ring),
+        "elements": {"nodes": nodes, "edges": edges},
+    }

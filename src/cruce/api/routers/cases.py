@@ -151,9 +151,13 @@ def network(  # noqa: PLR0917
     case: Annotated[list[str] | None, Query(max_length=50)] = None,
     path_from: Annotated[str | None, Query(max_length=200)] = None,
     path_to: Annotated[str | None, Query(max_length=200)] = None,
+    partner: Annotated[
+        str | None,
+        Query(max_length=3, description="Preview: what this partner would receive of your own cases."),
+    ] = None,
 ) -> NetworkView:
     path = (path_from, path_to) if path_from and path_to else None
-    return case_network(service, user, case or (), subject, hops, path)[0]
+    return case_network(service, user, case or (), subject, hops, path, partner=partner or None)[0]
 
 
 @router.get(
