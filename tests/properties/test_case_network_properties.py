@@ -33,6 +33,19 @@ class _Audit:
         self.events.append(event)
 
 
+class _Releases:
+    """The store's answers the resolution step asks for: the case's release (its partner) and no decisions."""
+
+    def __init__(self, case: Case) -> None:
+        self.case = case
+
+    def releases(self, case_id: str) -> set[str]:
+        return {self.case.partner} if self.case.partner else set()
+
+    def decisions(self, country: str) -> list[object]:
+        return []
+
+
 class OneCase(CaseService):
     """The service's reading path (`_reader_view`, `case_network`) over one case held in memory, already
     referred to the reader's country (the store's part, `_load`'s release check, has its own tests)."""
@@ -40,6 +53,8 @@ class OneCase(CaseService):
     def __init__(self, case: Case) -> None:  # no engine: nothing here touches a store
         self.case = case
         self.audit = _Audit()  # type: ignore[assignment]
+        self.store = _Releases(case)  # type: ignore[assignment]
+        self.people = None
 
         def clock() -> datetime:
             return T0
