@@ -48,6 +48,8 @@ from cruce.core.clock import Clock, utc_now
 from cruce.core.errors import CruceError, ThrottledError
 from cruce.core.extras import MissingExtraError, require_database_driver
 from cruce.core.settings import Settings
+from cruce.respond.humanitarian import Purpose
+from cruce.service.retention import retention_periods
 from cruce.service.services import ServiceConfig, Services
 from cruce.service.signin import ThrottlePolicy
 from cruce.storage.credentials import PasswordHasher, PasswordPolicy
@@ -94,6 +96,7 @@ def create_app(
         passwords=passwords or password_policy(settings), throttle=throttle or throttle_policy(settings),
         job_lease=timedelta(seconds=settings.job_lease_s),
         token_cache=timedelta(seconds=settings.token_cache_s),
+        retention=retention_of(settings), purge_interval=timedelta(seconds=settings.purge_interval_s),
     )  # fmt: skip
     hasher = PasswordHasher(config.passwords)  # one per process: the API and TAXII share its cap
     services = Services(store, config, clock=clock, hasher=hasher)
@@ -150,6 +153,12 @@ def create_app(
             ),
         )
     return app
+
+
+def retention_of(settings: Settings) -> dict[Purpose, timedelta]:
+    return retention_periods(
+        settings.retention_rescue, settings.retention_repatriation, settings.retention_case
+    )
 
 
 def password_policy(settings: Settings) -> PasswordPolicy:
