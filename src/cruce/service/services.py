@@ -19,6 +19,7 @@ from cruce.respond.humanitarian import Purpose
 from cruce.service.accounts import Accounts
 from cruce.service.alerts import AlertQueue, Alerts
 from cruce.service.assess import AssessService
+from cruce.service.assets import AssetRegister
 from cruce.service.auditing import AuditTrail
 from cruce.service.cases import CaseService
 from cruce.service.crossings import Crossings
@@ -123,6 +124,7 @@ class Services:
         self.account_store = accounts  # accounts as the response services read them (an account's clearance)
         self.respond = RespondService(RespondStore(store.engine), self.audit, clock=clock)
         self.assessments = AssessService(RespondStore(store.engine), self.audit, clock=clock)
+        self.assets = AssetRegister(RespondStore(store.engine), self.audit, self.assessments, clock=clock)
         self.retention = RetentionKeeper(
             RespondStore(store.engine), self.audit, retention=config.retention,
             interval=config.purge_interval, clock=clock,
