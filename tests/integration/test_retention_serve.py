@@ -25,15 +25,18 @@ pytestmark = pytest.mark.slow
 NAMES = ("Rosa Quintero", "Ana Belén Ortiz", "Tomás Aguilar")
 
 
-def _rescue(db: str, at: datetime, people: list[dict[str, object]]) -> list[str]:
-    """A USA rescue recorded at `at` (a fake clock) with these people; returns their record ids."""
+def _rescue(
+    db: str, at: datetime, people: list[dict[str, object]], *, sector: str = "Tucson", count: int = 0
+) -> list[str]:
+    """A USA rescue recorded at `at` (a fake clock) with these people's records (`count` people when no
+    record is kept); returns the records' ids."""
     with open_store(db) as store:
         service = RespondService(RespondStore(store.engine), AuditLog(store.engine), clock=lambda: at)
         usa = SharingStore(store.engine).account("usa.analyst")
         before = {r["person_ref"] for r in RespondStore(store.engine).rows("person_records")}
         service.record_rescue(
-            usa, occurred_at=at, latitude=31.9, longitude=-112.8, sector="Tucson", cause="heat",
-            people=len(people), outcome="rescued", persons=people,
+            usa, occurred_at=at, latitude=31.9, longitude=-112.8, sector=sector, cause="heat",
+            people=count or len(people), outcome="rescued", persons=people,
         )  # fmt: skip
         after = {r["person_ref"] for r in RespondStore(store.engine).rows("person_records")}
     return sorted(after - before)
@@ -121,3 +124,23 @@ def test_incidents_commands_purge_before_they_read(tmp_path: Path) -> None:
     assert "CRUCE_RETENTION_RESCUE" in bad.stderr
     assert "Traceback" not in bad.stderr
     assert _people(db) == set(kept)
+
+
+def test_heat_map_report_by_sector_and_month(tmp_path: Path) -> None:
+    """`cruce incidents heatmap --html`: the plot (embedded) and the numbers, of this country's rescues."""
+    data_dir = tmp_path / "node"
+    node = prepare(data_dir)
+    db = node.settings.resolved_database_url()
+    for month, sector, people in ((6, "Tucson", 3), (7, "Tucson", 5), (7, "Tucson", 2), (7, "Del Rio", 4)):
+        _rescue(db, datetime(2026, month, 12, tzinfo=UTC), [], sector=sector, count=people)
+    report = tmp_path / "heat.html"
+    done = cli(data_dir, "incidents", "heatmap", "--as", "usa.analyst", "--html", report)
+    assert done.returncode == 0, done.stderr
+    page = report.read_text(encoding="utf-8")
+    assert "data:image/png;base64," in page and "http" not in page.replace("<!doctype html>", "")
+    assert "14 people rescued in 2 sector(s) over 2 month(s)" in page
+    assert "<th scope='row'>Tucson</th><td>3</td><td>7</td><td>10</td>" in page
+    mex = cli(data_dir, "incidents", "heatmap", "--as", "mex.analyst", "--html", tmp_path / "mex.html")
+    assert mex.returncode == 0 and "no rescues recorded" in mex.stdout
+    bad = cli(data_dir, "incidents", "heatmap", "--as", "usa.analyst", "--html", tmp_path / "no" / "dir.html")
+    assert bad.returncode != 0 and "cannot write the report" in bad.stderr and "Traceback" not in bad.stderr

@@ -253,9 +253,12 @@ def ack(
 def heatmap_(
     as_user: AsUser,
     plot: Annotated[Path | None, typer.Option(help="Also write the heat map as a PNG.")] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write a self-contained HTML report with the plot.")
+    ] = None,
 ) -> None:
     """People rescued by sector and month (this country's rescues)."""
-    from cruce.respond.humanitarian import plot_heatmap
+    from cruce.respond.humanitarian import plot_heatmap, write_heatmap_report
 
     with _service(as_user) as (service, account):
         table = service.heatmap(account)
@@ -272,6 +275,9 @@ def heatmap_(
     if plot is not None:
         plot_heatmap(table, plot)
         say(f"heat map written to {plot}")
+    if html is not None:
+        write_heatmap_report(table, html, country=account.country, generated=datetime.now(UTC))
+        say(f"heat map report written to {escape(str(html))}")
 
 
 @incidents_app.command("purge")
