@@ -119,3 +119,23 @@ def test_cli_register_and_its_bad_input(node: Node, tmp_path: Path) -> None:
     bad = run_cli(data_dir, "assess", "register", "--example", "--as", "usa.releasing_officer",
                   "--markings", markings)  # fmt: skip
     assert bad.returncode == 2 and "a mapping such as" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_api_lists_the_assets_each_country_may_see(node: Node) -> None:
+    from fastapi.testclient import TestClient
+
+    from cruce.api.app import create_app
+    from cruce.storage.credentials import FAST_POLICY
+
+    with open_store(node.settings.resolved_database_url()) as store:
+        register, accounts = _register(store)
+        register.register(accounts.account("usa.releasing_officer"), ASSETS, DEPS, RULES)
+    with TestClient(create_app(node.settings, passwords=FAST_POLICY, mount_taxii=False)) as http:
+        usa = http.get("/api/v1/assets?sort=name&order=asc", headers=node.headers("usa.analyst"))
+        mex = http.get("/api/v1/assets", headers=node.headers("mex.analyst"))
+        bad = http.get("/api/v1/assets?sort=given_name", headers=node.headers("mex.analyst"))
+        anonymous = http.get("/api/v1/assets")
+    assert [a["asset_id"] for a in usa.json()] == ["port:2604", "sub:nogales", "tel:sonora"]
+    assert sorted(a["asset_id"] for a in mex.json()) == ["port:2604", "tel:sonora"]
+    assert bad.status_code == 400 and "sort by one of" in bad.json()["error"]["message"]
+    assert anonymous.status_code == 401

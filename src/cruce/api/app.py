@@ -32,6 +32,7 @@ from cruce.api.errors import http_status
 from cruce.api.routers import (
     alerts,
     assessments,
+    assets,
     audit,
     cases,
     crossings,
@@ -128,7 +129,7 @@ def create_app(
     app.state.cases = services.cases
     routers = (
         screening, matcher, lists, alerts, crossings, products, audit, users, cases, incidents, assessments,
-        programs,
+        assets, programs,
     )  # fmt: skip
     for router in routers:
         app.include_router(router.router, responses=ERRORS)
