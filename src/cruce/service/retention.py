@@ -75,6 +75,8 @@ def enforce_retention(
     now = as_utc(clock())
     shortest = min(periods.values())
     deleted: dict[str, list[str]] = defaultdict(list)
+    if not store.any_expired_people(now - shortest):
+        return RetentionRun({}, 0)  # the usual pass: nothing to delete, no write transaction taken
     with store.write("delete personal records past retention") as conn:
         candidates = store.expired_people_on(conn, now - shortest)
         if not candidates:
