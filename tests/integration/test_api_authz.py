@@ -147,6 +147,7 @@ ROUTES = (
           hidden=foreign(WRITE)),
     Route("GET", "/api/v1/rescues/heatmap", roles(READ)),
     Route("GET", "/api/v1/assessments", roles(READ)),
+    Route("GET", "/api/v1/assets", roles(READ)),
     Route("GET", "/api/v1/assessments/{assessment_id}", roles(READ, "USA"), hidden=foreign(READ)),
     Route("GET", "/api/v1/audit/records", roles({"auditor"})),
     Route("GET", "/api/v1/audit/verify", roles({"auditor"})),

@@ -32,6 +32,7 @@ from cruce.api.errors import http_status
 from cruce.api.routers import (
     alerts,
     assessments,
+    assets,
     audit,
     cases,
     crossings,
@@ -48,6 +49,8 @@ from cruce.core.clock import Clock, utc_now
 from cruce.core.errors import CruceError, ThrottledError
 from cruce.core.extras import MissingExtraError, require_database_driver
 from cruce.core.settings import Settings
+from cruce.respond.humanitarian import Purpose
+from cruce.service.retention import retention_periods
 from cruce.service.services import ServiceConfig, Services
 from cruce.service.signin import ThrottlePolicy
 from cruce.storage.credentials import PasswordHasher, PasswordPolicy
@@ -94,6 +97,7 @@ def create_app(
         passwords=passwords or password_policy(settings), throttle=throttle or throttle_policy(settings),
         job_lease=timedelta(seconds=settings.job_lease_s),
         token_cache=timedelta(seconds=settings.token_cache_s),
+        retention=retention_of(settings), purge_interval=timedelta(seconds=settings.purge_interval_s),
     )  # fmt: skip
     hasher = PasswordHasher(config.passwords)  # one per process: the API and TAXII share its cap
     services = Services(store, config, clock=clock, hasher=hasher)
@@ -125,7 +129,7 @@ def create_app(
     app.state.cases = services.cases
     routers = (
         screening, matcher, lists, alerts, crossings, products, audit, users, cases, incidents, assessments,
-        programs,
+        assets, programs,
     )  # fmt: skip
     for router in routers:
         app.include_router(router.router, responses=ERRORS)
@@ -150,6 +154,12 @@ def create_app(
             ),
         )
     return app
+
+
+def retention_of(settings: Settings) -> dict[Purpose, timedelta]:
+    return retention_periods(
+        settings.retention_rescue, settings.retention_repatriation, settings.retention_case
+    )
 
 
 def password_policy(settings: Settings) -> PasswordPolicy:

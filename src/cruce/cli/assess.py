@@ -189,6 +189,67 @@ def show(
     console.print(table)
 
 
+@assess_app.command("register")
+def register(  # noqa: PLR0917 - Typer turns each parameter into an option
+    as_user: Annotated[str, typer.Option("--as", help="The account registering (its country's register).")],
+    assets: Annotated[Path | None, typer.Argument(help="Assets CSV or GeoJSON (or use --example).")] = None,
+    deps: Annotated[Path | None, typer.Option("--deps", help="Dependencies CSV.")] = None,
+    mapping: Annotated[
+        str, typer.Option(help="Asset mapping: a shipped name or your .yaml.")
+    ] = "assets-default",
+    markings: Annotated[
+        Path | None,
+        typer.Option(
+            "--markings",
+            help="YAML of marking rules: default, kind:<kind>, owner:<XXX>, asset:<id> (default U//NOFORN).",
+        ),
+    ] = None,
+    example: Annotated[
+        bool, typer.Option("--example", help="Shipped example: BTS ports + synthetic grid.")
+    ] = False,
+) -> None:
+    """Record assets in the register (the console's asset page), each marked; partners see what is released
+    to them."""
+    require("assess")
+    import yaml
+
+    from cruce.assess.example import example_assets
+    from cruce.assess.graph import DependencyGraph
+    from cruce.assess.sources import load_asset_mapping, read_assets, read_dependencies
+    from cruce.cli.config import open_configured_store
+    from cruce.service.assess import AssessService
+    from cruce.service.assets import AssetRegister
+    from cruce.service.node_admin import NodeAdmin
+    from cruce.storage.assess import RespondStore
+    from cruce.storage.audit import AuditLog
+
+    if example:
+        asset_list, dep_list = example_assets()
+    elif assets is None:
+        raise InputError("missing_input", "give ASSETS (and --deps), or --example")
+    else:
+        asset_list = read_assets(assets, load_asset_mapping(mapping))
+        dep_list = read_dependencies(deps) if deps is not None else []
+    DependencyGraph(asset_list, dep_list)  # unknown assets, cycles: refused before anything is written
+    rules = None
+    if markings is not None:
+        try:
+            loaded = yaml.safe_load(markings.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise InputError("bad_markings", f"cannot read markings from {markings}: {exc}") from exc
+        rules = loaded.get("markings", loaded) if isinstance(loaded, dict) else None
+        if not isinstance(rules, dict):
+            raise InputError(
+                "bad_markings", f"{markings}: a mapping such as {{default: 'U//REL TO USA, MEX'}}"
+            )
+    with open_configured_store() as store:
+        account = NodeAdmin(store).account(as_user)
+        respond, audit = RespondStore(store.engine), AuditLog(store.engine)
+        register = AssetRegister(respond, audit, AssessService(respond, audit))
+        count = register.register(account, asset_list, dep_list, rules)
+    _say(f"registered {count} asset(s) for {account.country} ({len(dep_list)} dependencies)")
+
+
 @assess_app.command("detect")
 def detect(
     counts: Annotated[Path, typer.Argument(help="CSV with columns date, port, cases.")],

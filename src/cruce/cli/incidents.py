@@ -18,8 +18,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cruce.cli.config import open_configured_store
-from cruce.cli.output import console, say
+from cruce.cli.config import load_settings, open_configured_store
+from cruce.cli.output import console, err_console, say
 from cruce.core.errors import InputError
 from cruce.service.respond import RespondService
 from cruce.storage.accounts import Account
@@ -34,12 +34,23 @@ AsUser = Annotated[
 @contextmanager
 def _service(as_user: str) -> Iterator[tuple[RespondService, Account]]:
     from cruce.service.node_admin import NodeAdmin
+    from cruce.service.retention import enforce_retention, retention_periods
     from cruce.storage.assess import RespondStore
     from cruce.storage.audit import AuditLog
 
-    with open_configured_store() as store:
+    settings = load_settings()
+    with open_configured_store(settings) as store:
+        respond, audit = RespondStore(store.engine), AuditLog(store.engine)
+        # Personal data past retention goes before any command reads humanitarian data (each deletion
+        # audited), whether or not a server runs beside this command.
+        periods = retention_periods(
+            settings.retention_rescue, settings.retention_repatriation, settings.retention_case
+        )
+        purged = enforce_retention(respond, audit, retention=periods)
+        if purged.count:
+            err_console.print(f"deleted {purged.count} personal record(s) past retention (audited)")
         account = NodeAdmin(store).account(as_user)
-        yield RespondService(RespondStore(store.engine), AuditLog(store.engine)), account
+        yield RespondService(respond, audit), account
 
 
 def _when(text: str | None, field: str) -> datetime:
@@ -254,9 +265,12 @@ def ack(
 def heatmap_(
     as_user: AsUser,
     plot: Annotated[Path | None, typer.Option(help="Also write the heat map as a PNG.")] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write a self-contained HTML report with the plot.")
+    ] = None,
 ) -> None:
     """People rescued by sector and month (this country's rescues)."""
-    from cruce.respond.humanitarian import plot_heatmap
+    from cruce.respond.humanitarian import plot_heatmap, write_heatmap_report
 
     with _service(as_user) as (service, account):
         table = service.heatmap(account)
@@ -273,6 +287,9 @@ def heatmap_(
     if plot is not None:
         plot_heatmap(table, plot)
         say(f"heat map written to {plot}")
+    if html is not None:
+        write_heatmap_report(table, html, country=account.country, generated=datetime.now(UTC))
+        say(f"heat map report written to {escape(str(html))}")
 
 
 @incidents_app.command("purge")

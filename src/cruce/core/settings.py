@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -42,6 +43,29 @@ class Settings(BaseSettings):
     # Operations: `console` (key=value lines) or `json` logs; the bearer token /metrics asks for (unset: off).
     log_format: Literal["console", "json"] = "console"
     metrics_token: str | None = Field(default=None, min_length=16)
+    # Migrants' personal data: kept this long per purpose (seconds or ISO 8601, e.g. P90D), then deleted
+    # (audited) by the server at start and every `purge_interval_s`, and by `cruce incidents` commands.
+    retention_rescue: timedelta = timedelta(days=90)
+    retention_repatriation: timedelta = timedelta(days=365)
+    retention_case: timedelta = timedelta(days=5 * 365)
+    purge_interval_s: float = Field(default=3600.0, gt=0)
+
+    @field_validator("retention_rescue", "retention_repatriation", "retention_case", mode="before")
+    @classmethod
+    def _seconds(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return timedelta(seconds=float(value))
+            except (ValueError, OverflowError):
+                return value.strip()
+        return value
+
+    @field_validator("retention_rescue", "retention_repatriation", "retention_case")
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("must be a positive duration (seconds, or ISO 8601 such as P90D)")
+        return value
 
     @field_validator("metrics_token", mode="before")
     @classmethod

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
@@ -193,7 +193,10 @@ def heatmap(rescues: Sequence[Rescue], *, people: bool = True) -> pd.DataFrame:
     return frame.pivot_table(index="sector", columns="month", values="value", aggfunc="sum", fill_value=0)
 
 
-def plot_heatmap(table: pd.DataFrame, path: Path, title: str = "Rescues by sector and month") -> None:
+def plot_heatmap(
+    table: pd.DataFrame, path: Path | BinaryIO, title: str = "Rescues by sector and month"
+) -> None:
+    """The heat map as a PNG (a path, or a binary file object)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -205,8 +208,46 @@ def plot_heatmap(table: pd.DataFrame, path: Path, title: str = "Rescues by secto
     axis.set_yticks(range(table.shape[0]), list(table.index), fontsize=8)
     axis.set_title(title)
     figure.colorbar(image, ax=axis)
-    figure.savefig(path, dpi=90, bbox_inches="tight")
+    figure.savefig(path, dpi=90, bbox_inches="tight", format="png")
     plt.close(figure)
+
+
+def write_heatmap_report(table: pd.DataFrame, path: Path, *, country: str, generated: datetime) -> None:
+    """One self-contained HTML file (the plot embedded as a data URI, no network): the heat map of people
+    rescued by sector and month, the same numbers as a table, and the totals (where patrols and water
+    stations are needed)."""
+    import base64
+    import html
+    import io
+
+    buffer = io.BytesIO()
+    plot_heatmap(table, buffer, title=f"People rescued by sector and month ({country})")
+    image = base64.b64encode(buffer.getvalue()).decode()
+    months = [str(m) for m in table.columns]
+    head = "".join(f"<th scope='col'>{html.escape(m)}</th>" for m in months)
+    body = "".join(
+        f"<tr><th scope='row'>{html.escape(str(sector))}</th>"
+        + "".join(f"<td>{int(v)}</td>" for v in values)
+        + f"<td>{int(sum(values))}</td></tr>"
+        for sector, values in zip(table.index, table.to_numpy(), strict=True)
+    )
+    total = int(table.to_numpy().sum())
+    page = (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>Rescues by sector and month ({html.escape(country)})</title>"
+        "<style>body{font-family:sans-serif;margin:2rem}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:.2rem .5rem}td{text-align:right}</style></head><body>"
+        f"<h1>Rescues by sector and month ({html.escape(country)})</h1>"
+        f"<p>{total} people rescued in {len(table.index)} sector(s) over {len(months)} month(s); "
+        f"generated {generated:%Y-%m-%d %H:%M} UTC. Darker cells: more people.</p>"
+        f"<img alt='Heat map of people rescued by sector and month' src='data:image/png;base64,{image}'>"
+        f"<table><thead><tr><th scope='col'>Sector</th>{head}<th scope='col'>Total</th></tr></thead>"
+        f"<tbody>{body}</tbody></table></body></html>"
+    )
+    try:
+        path.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise InputError("cannot_write", f"cannot write the report to {path}: {exc.strerror or exc}") from exc
 
 
 # ---------------------------------------------------------------- retention

@@ -2,13 +2,14 @@
 
 `Services` wires the capability services (accounts, screening, batch jobs, lists, alerts, crossings,
 products, audit, cases, trusted programs) to one store, one audit writer and one policy gate. Thread-safe:
-the server calls it from a pool of threads. `start` loads the matcher and takes over a stopped server's
-jobs; `close` releases this process's jobs and commits the audit records still queued.
+the server calls it from a pool of threads. `start` loads the matcher, takes over a stopped server's
+jobs and starts the retention of personal data; `close` releases this process's jobs and commits the audit
+records still queued.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -17,9 +18,11 @@ from pathlib import Path
 from cruce.cases.entities import SourceRecord
 from cruce.core.clock import Clock, utc_now
 from cruce.core.errors import InputError
+from cruce.respond.humanitarian import Purpose
 from cruce.service.accounts import Accounts
 from cruce.service.alerts import AlertQueue, Alerts
 from cruce.service.assess import AssessService
+from cruce.service.assets import AssetRegister
 from cruce.service.auditing import AuditTrail
 from cruce.service.cases import CaseService
 from cruce.service.crossings import Crossings
@@ -31,6 +34,7 @@ from cruce.service.products import Products
 from cruce.service.program_desk import ProgramDesk
 from cruce.service.programs import ProgramService
 from cruce.service.respond import RespondService
+from cruce.service.retention import RetentionKeeper
 from cruce.service.screen_jobs import BatchScreening
 from cruce.service.screener import Screener
 from cruce.service.signin import SignInGuard, ThrottlePolicy
@@ -64,6 +68,9 @@ class ServiceConfig:
     max_upload_bytes: int = MAX_UPLOAD_BYTES
     job_lease: timedelta = timedelta(seconds=30)
     token_cache: timedelta = DEFAULT_TOKEN_CACHE  # how long a verified token is trusted (CRUCE_TOKEN_CACHE_S)
+    # Migrants' personal data: retention per purpose (None: the defaults) and how often the server purges.
+    retention: Mapping[Purpose, timedelta] | None = None
+    purge_interval: timedelta = timedelta(hours=1)
 
 
 class Services:
@@ -123,6 +130,11 @@ class Services:
         self.account_store = accounts  # accounts as the response services read them (an account's clearance)
         self.respond = RespondService(RespondStore(store.engine), self.audit, clock=clock)
         self.assessments = AssessService(RespondStore(store.engine), self.audit, clock=clock)
+        self.assets = AssetRegister(RespondStore(store.engine), self.audit, self.assessments, clock=clock)
+        self.retention = RetentionKeeper(
+            RespondStore(store.engine), self.audit, retention=config.retention,
+            interval=config.purge_interval, clock=clock,
+        )  # fmt: skip
         # Vetting screens with the server's loaded matcher (and records the versions it holds): a list
         # reload is seen by the next vetting, and no second copy of the lists is kept in memory.
         self.program_service = ProgramService(
@@ -149,7 +161,9 @@ class Services:
         """At server start: the matcher is loaded, then jobs left by a stopped server are taken over."""
         self.index.load()
         self.runner.start()
+        self.retention.start()  # personal data past retention is deleted now, then every purge interval
 
     def close(self) -> None:
+        self.retention.close()
         self.runner.close()
         self.audit_writer.close()

@@ -287,6 +287,24 @@ class RespondStore:
         with reading(self.engine, table) as conn:
             return [_row(r) for r in conn.execute(stmt)]
 
+    def any_expired_people(self, collected_before: datetime) -> bool:
+        """Whether any record could be past retention (a read: a pass with nothing to do takes no lock)."""
+        t = TABLES["person_records"]
+        stmt = select(t.c.person_ref).where(t.c.collected_at <= collected_before, t.c.legal_hold.is_(False))
+        with reading(self.engine, "person_records") as conn:
+            return conn.execute(stmt.limit(1)).first() is not None
+
+    def expired_people_on(self, conn: Connection, collected_before: datetime) -> list[Stored]:
+        """Inside the caller's write transaction: personal records of every country collected before
+        `collected_before` and under no legal hold (the candidates a retention run decides on)."""
+        t = TABLES["person_records"]
+        stmt = (
+            select(t)
+            .where(t.c.collected_at <= collected_before, t.c.legal_hold.is_(False))
+            .order_by(t.c.country, t.c.person_ref)
+        )
+        return [_row(r) for r in conn.execute(stmt)]
+
     def delete_people_on(self, conn: Connection, refs: Sequence[str]) -> int:
         if not refs:
             return 0

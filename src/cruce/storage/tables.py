@@ -647,4 +647,5 @@ class HitNoticeRow(Base):
 # Tables of assessments, incidents and humanitarian operations live beside their queries (migration 0013);
 # importing them here puts them on this metadata wherever the tables are compared with the migrations.
 from cruce.storage import assess as _assess  # noqa: E402, F401
+from cruce.storage import asset_register as _asset_register  # noqa: E402, F401
 from cruce.storage import case_tables as _case_tables  # noqa: E402, F401

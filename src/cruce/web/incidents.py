@@ -1,9 +1,12 @@
 """Console pages of the joint response: the incident list, an incident's board (timeline, sitreps as the
-reader may read them, assistance) with the sitrep form, and the rescue heat map. Every page calls
-`cruce.service.respond`, which decides roles, partitions and releases; this module renders."""
+reader may read them, assistance) with the sitrep form, the rescue heat map, and the asset register with
+each asset's assessed risk (a table sorted by any column, and a plain SVG scatter of the assets). Every page
+calls `cruce.service.respond` or `cruce.service.assets`, which decide roles, partitions and releases; this
+module renders."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote
 
@@ -11,7 +14,8 @@ from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
 
 from cruce.api.errors import http_status
-from cruce.core.errors import CruceError
+from cruce.core.errors import CruceError, InputError
+from cruce.service.assets import AssetRiskRow
 from cruce.service.respond import RespondService, board, heat_map
 from cruce.storage.accounts import Account
 from cruce.web.routes import Console, Posted, SignedIn, _failed, _page, _redirect
@@ -135,3 +139,71 @@ def rescues_page(console: SignedIn) -> Response:
     return _page(
         console, "rescues.html", "rescues", "Rescues", heat=heat, shade=shade, country=account.country
     )
+
+
+# -- the asset register with its risk --------------------------------------------------------------------
+
+MAP_W, MAP_H, MAP_PAD = 640.0, 320.0, 16.0
+
+
+@dataclass(frozen=True, slots=True)
+class MapPoint:
+    x: float
+    y: float
+    r: float
+    label: str
+    kind: str
+
+
+def _map_points(rows: list[AssetRiskRow]) -> list[MapPoint]:
+    """The assets as an SVG scatter (longitude → x, latitude → y, equirectangular); radius by risk."""
+    if not rows:
+        return []
+    lons, lats = [r.longitude for r in rows], [r.latitude for r in rows]
+    west, east, south, north = min(lons), max(lons), min(lats), max(lats)
+    span = max(east - west, (north - south) * MAP_W / MAP_H, 1e-6)
+    scale = (MAP_W - 2 * MAP_PAD) / span
+    top = max((r.expected or 0.0 for r in rows), default=0.0)
+    points = []
+    for r in rows:
+        size = 3.0 + (7.0 * (r.expected or 0.0) / top if top > 0 else 0.0)
+        points.append(
+            MapPoint(
+                round(MAP_PAD + (r.longitude - west) * scale, 1),
+                round(MAP_H - MAP_PAD - (r.latitude - south) * scale, 1),
+                round(size, 1),
+                f"{r.name} ({r.kind}, {r.owner_country})",
+                r.kind,
+            )
+        )
+    return points
+
+
+@router.get("/console/assets", response_class=HTMLResponse)
+def assets_page(console: SignedIn, sort: str = "expected", order: str = "desc") -> Response:
+    account = console.svc.account_store.account(console.user.user_id)
+    try:
+        if order not in ("asc", "desc"):
+            raise InputError("bad_order", f"order is asc or desc, not {order!r}")
+        rows = console.svc.assets.table(account, sort=sort, descending=order == "desc")
+    except CruceError as exc:
+        return _failed(console, exc, "assets", "Assets")
+    return _page(
+        console,
+        "assets.html",
+        "assets",
+        "Assets",
+        assets=rows,
+        points=_map_points(rows),
+        map_size=(MAP_W, MAP_H),
+        sort=sort,
+        order=order,
+        columns=SORTABLE,
+        country=account.country,
+    )
+
+
+SORTABLE = (
+    ("name", "Asset"), ("kind", "Type"), ("owner", "Owner"), ("capacity", "Capacity"),
+    ("dependencies", "Depends on"), ("expected", "Expected loss/yr"), ("high", "90% interval"),
+)  # fmt: skip
