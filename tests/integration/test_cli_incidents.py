@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.integration.cli_fixtures import cli_env, run_cli
+from cli_fixtures import cli_env, run_cli
 
 
 def _account(data: Path, user: str, country: str, clearance: str, *roles: str) -> None:
