@@ -316,8 +316,10 @@ class QueryForm:
     """
 
     __slots__ = (
+        "_firsts",
         "_matches",
         "_plan",
+        "_reach_all",
         "cut",
         "cut_whole",
         "initials",
@@ -394,6 +396,15 @@ class QueryForm:
         self.leftover = tuple(leftover)
         self.substantive = tuple(substantive)
         self._plan = tuple(plan)
+        # For the quick "alike to none" answer in `matches`: when every presented token is compared only
+        # with its look-alikes, a listed token outside all of them, of more than one letter and starting
+        # with none of their first letters (a prefix or an unknown word's typo shares the first letter) is
+        # compared with nothing. None when some presented token is compared with every listed token.
+        if reachable is None or any(loose for _, _, _, _, loose, _ in plan):
+            self._reach_all: tuple[frozenset[str], ...] | None = None
+        else:
+            self._reach_all = reachable
+        self._firsts = frozenset(t[:1] for t in name.tokens)
         self._matches: dict[str, tuple[tuple[float, int], ...]] = {}
 
     def forget_matches(self) -> None:
@@ -408,6 +419,15 @@ class QueryForm:
         """
         found = self._matches.get(listed_token)
         if found is not None:
+            return found
+        reach_all = self._reach_all
+        if (
+            reach_all is not None
+            and listed_token[:1] not in self._firsts
+            and len(listed_token) != 1
+            and not any(listed_token in reach for reach in reach_all)
+        ):
+            found = self._matches[listed_token] = ()
             return found
         row = []
         for i, presented, reach, known, loose, unknown_first in self._plan:

@@ -123,6 +123,7 @@ class NameIndex:
         self._near_cache: dict[str, tuple[str, ...]] = {}
         self._key_cache: dict[str, tuple[np.ndarray, int]] = {}
         self._reach_cache: dict[str, frozenset[str]] = {}
+        self._query_keys_cache: dict[str, frozenset[str]] = {}
         self._list_cache: dict[str, list[int]] = {}
         self._set_cache: dict[str, frozenset[int]] = {}
         self._lengths = [len(n.tokens) for n in names]
@@ -143,13 +144,22 @@ class NameIndex:
         cached = self._reach_cache.get(token)
         if cached is None:
             found: set[str] = set()
-            for key in query_token_keys(token):
+            for key in self._query_keys(token):
                 found.update(self._key_tokens.get(key, ()))
             if len(token) >= FALLBACK_MIN_LENGTH and "t" + token not in self._key_tokens:
                 found.update(self._near_tokens(token))
             cached = frozenset(found)
             if len(self._reach_cache) < 100_000:
                 self._reach_cache[token] = cached
+        return cached
+
+    def _query_keys(self, token: str) -> frozenset[str]:
+        """`query_token_keys(token)`, worked out once per token for `reachable` and `_hits` both."""
+        cached = self._query_keys_cache.get(token)
+        if cached is None:
+            cached = frozenset(query_token_keys(token))
+            if len(self._query_keys_cache) < 100_000:
+                self._query_keys_cache[token] = cached
         return cached
 
     def _posting(self, key: str) -> np.ndarray | None:
@@ -167,18 +177,19 @@ class NameIndex:
         if cached is not None:
             return cached
         exact = self._posting("t" + token)
-        keys = query_token_keys(token)
+        listed: set[str] | frozenset[str]
         if exact is not None and len(exact) > RARE_EXACT and len(token) >= 3:
             # A token many names share as written is a real name: sound-alike and nickname keys suffice.
-            keys = {k for k in keys if k[0] in "tsva"}
-        elif exact is None and len(token) >= FALLBACK_MIN_LENGTH:
-            keys |= {"t" + t for t in self._near_tokens(token)}
-        # The union of the keys' postings is the union of the names of all their tokens.
-        listed = {t for k in keys for t in self._key_tokens.get(k, ())}
+            keys = [k for k in self._query_keys(token) if k[0] in "tsva"]
+            # The union of the keys' postings is the union of the names of all their tokens.
+            listed = {t for k in keys for t in self._key_tokens.get(k, ())}
+        else:
+            # All its keys (and near spellings of a long unknown token): the tokens `reachable` finds.
+            listed = self.reachable(token)
         if not listed:
             hits = np.empty(0, dtype=np.int32)
         elif len(listed) == 1:
-            hits = self._token_names[listed.pop()]
+            hits = self._token_names[next(iter(listed))]
         else:
             hits = sorted_union([self._token_names[t] for t in listed])
         result = (hits, 0 if exact is None else len(exact))
