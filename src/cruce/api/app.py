@@ -28,7 +28,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cruce.api import auth, observability
-from cruce.api.errors import http_status
+from cruce.api.errors import envelope, error_response
 from cruce.api.routers import (
     alerts,
     assessments,
@@ -45,8 +45,8 @@ from cruce.api.routers import (
 )
 from cruce.api.schemas import ErrorEnvelope, Health
 from cruce.core.clock import Clock, utc_now
-from cruce.core.errors import CruceError, ThrottledError
-from cruce.core.extras import MissingExtraError, require_database_driver
+from cruce.core.errors import CruceError
+from cruce.core.extras import require_database_driver
 from cruce.core.settings import Settings
 from cruce.service.services import ServiceConfig, Services
 from cruce.service.signin import ThrottlePolicy
@@ -59,7 +59,6 @@ from cruce.web import routes as console
 
 log = logging.getLogger(__name__)
 
-CHALLENGE = 'Bearer realm="cruce"'
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorEnvelope, "description": text}
     for status, text in (
@@ -120,6 +119,7 @@ def create_app(
     )
     app.state.services = services
     _handlers(app)
+    app.add_middleware(screening.ScreenFastPath)  # inside RequestContext (added next): ids and metrics
     observability.install(app, store.engine, settings.metrics_token)
     app.include_router(auth.router)
     app.state.cases = services.cases
@@ -173,21 +173,10 @@ def app_from_settings() -> FastAPI:
     return create_app(settings)
 
 
-def _envelope(status: int, code: str, message: str, details: Any = None, headers: Any = None) -> JSONResponse:
-    body = {"error": {"code": code, "message": message, "details": details if details is not None else {}}}
-    return JSONResponse(body, status_code=status, headers=headers)
-
-
 def _handlers(app: FastAPI) -> None:
     @app.exception_handler(CruceError)
     def _cruce(_r: Request, exc: CruceError) -> JSONResponse:
-        status = 501 if isinstance(exc, MissingExtraError) else http_status(exc)
-        if status >= 500:
-            log.error("api_error code=%s message=%s", exc.code, exc.message)
-        headers = {"WWW-Authenticate": CHALLENGE} if status == 401 else None
-        if isinstance(exc, ThrottledError):
-            headers = {"Retry-After": str(exc.retry_after_s)}
-        return _envelope(status, exc.code, exc.message, exc.details, headers)
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     def _invalid(_r: Request, exc: RequestValidationError) -> JSONResponse:
@@ -201,13 +190,13 @@ def _handlers(app: FastAPI) -> None:
         ]
         first = problems[0] if problems else {"loc": [], "msg": "invalid request"}
         where = ".".join(first["loc"])
-        return _envelope(422, "invalid_request", f"{where}: {first['msg']}", {"errors": problems})
+        return envelope(422, "invalid_request", f"{where}: {first['msg']}", {"errors": problems})
 
     @app.exception_handler(StarletteHTTPException)
     def _http(_r: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _envelope(exc.status_code, f"http_{exc.status_code}", str(exc.detail), None, exc.headers)
+        return envelope(exc.status_code, f"http_{exc.status_code}", str(exc.detail), None, exc.headers)
 
     @app.exception_handler(Exception)
     def _bug(_r: Request, exc: Exception) -> JSONResponse:
         log.exception("api_unhandled_error")
-        return _envelope(500, "internal_error", "the server failed on this request; it has been logged")
+        return envelope(500, "internal_error", "the server failed on this request; it has been logged")
