@@ -17,6 +17,7 @@ API: sign-in at `/`, pages under `/console`. The TAXII 2.1 server is mounted und
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -59,6 +60,8 @@ from cruce.web import routes as console
 
 log = logging.getLogger(__name__)
 
+SWITCH_INTERVAL_S = 0.0005
+"""A server process's GIL switch interval (Python's default is 5 ms): see `app_from_settings`."""
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorEnvelope, "description": text}
     for status, text in (
@@ -170,6 +173,10 @@ def app_from_settings() -> FastAPI:
     """The API on the settings of the environment: uvicorn's factory for `cruce serve`."""
     settings = Settings()
     observability.configure_logging(settings.log_format)
+    # The audit writer thread holds the database's writer lock (shared by every worker) while it commits, and
+    # needs the GIL back after each driver step; with the default 5 ms switch interval a busy event loop kept
+    # it waiting for most of that, so the other workers' commits (and their booths) queued behind it.
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     return create_app(settings)
 
 
