@@ -17,6 +17,7 @@ API: sign-in at `/`, pages under `/console`. The TAXII 2.1 server is mounted und
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -28,7 +29,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cruce.api import auth, observability
-from cruce.api.errors import http_status
+from cruce.api.errors import envelope, error_response
 from cruce.api.routers import (
     alerts,
     assessments,
@@ -46,8 +47,8 @@ from cruce.api.routers import (
 )
 from cruce.api.schemas import ErrorEnvelope, Health
 from cruce.core.clock import Clock, utc_now
-from cruce.core.errors import CruceError, ThrottledError
-from cruce.core.extras import MissingExtraError, require_database_driver
+from cruce.core.errors import CruceError
+from cruce.core.extras import require_database_driver
 from cruce.core.settings import Settings
 from cruce.respond.humanitarian import Purpose
 from cruce.service.retention import retention_periods
@@ -62,7 +63,8 @@ from cruce.web import routes as console
 
 log = logging.getLogger(__name__)
 
-CHALLENGE = 'Bearer realm="cruce"'
+SWITCH_INTERVAL_S = 0.0005
+"""A server process's GIL switch interval (Python's default is 5 ms): see `app_from_settings`."""
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorEnvelope, "description": text}
     for status, text in (
@@ -124,6 +126,7 @@ def create_app(
     )
     app.state.services = services
     _handlers(app)
+    app.add_middleware(screening.ScreenFastPath)  # inside RequestContext (added next): ids and metrics
     observability.install(app, store.engine, settings.metrics_token)
     app.include_router(auth.router)
     app.state.cases = services.cases
@@ -180,24 +183,17 @@ def app_from_settings() -> FastAPI:
     """The API on the settings of the environment: uvicorn's factory for `cruce serve`."""
     settings = Settings()
     observability.configure_logging(settings.log_format)
+    # The audit writer thread holds the database's writer lock (shared by every worker) while it commits, and
+    # needs the GIL back after each driver step; with the default 5 ms switch interval a busy event loop kept
+    # it waiting for most of that, so the other workers' commits (and their booths) queued behind it.
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     return create_app(settings)
-
-
-def _envelope(status: int, code: str, message: str, details: Any = None, headers: Any = None) -> JSONResponse:
-    body = {"error": {"code": code, "message": message, "details": details if details is not None else {}}}
-    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _handlers(app: FastAPI) -> None:
     @app.exception_handler(CruceError)
     def _cruce(_r: Request, exc: CruceError) -> JSONResponse:
-        status = 501 if isinstance(exc, MissingExtraError) else http_status(exc)
-        if status >= 500:
-            log.error("api_error code=%s message=%s", exc.code, exc.message)
-        headers = {"WWW-Authenticate": CHALLENGE} if status == 401 else None
-        if isinstance(exc, ThrottledError):
-            headers = {"Retry-After": str(exc.retry_after_s)}
-        return _envelope(status, exc.code, exc.message, exc.details, headers)
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     def _invalid(_r: Request, exc: RequestValidationError) -> JSONResponse:
@@ -211,13 +207,13 @@ def _handlers(app: FastAPI) -> None:
         ]
         first = problems[0] if problems else {"loc": [], "msg": "invalid request"}
         where = ".".join(first["loc"])
-        return _envelope(422, "invalid_request", f"{where}: {first['msg']}", {"errors": problems})
+        return envelope(422, "invalid_request", f"{where}: {first['msg']}", {"errors": problems})
 
     @app.exception_handler(StarletteHTTPException)
     def _http(_r: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _envelope(exc.status_code, f"http_{exc.status_code}", str(exc.detail), None, exc.headers)
+        return envelope(exc.status_code, f"http_{exc.status_code}", str(exc.detail), None, exc.headers)
 
     @app.exception_handler(Exception)
     def _bug(_r: Request, exc: Exception) -> JSONResponse:
         log.exception("api_unhandled_error")
-        return _envelope(500, "internal_error", "the server failed on this request; it has been logged")
+        return envelope(500, "internal_error", "the server failed on this request; it has been logged")

@@ -210,10 +210,22 @@ _LOCKS: dict[str, WriterLock] = {}
 _LOCKS_GUARD = threading.Lock()
 
 
+_ENGINE_LOCKS: weakref.WeakKeyDictionary[Engine, WriterLock] = weakref.WeakKeyDictionary()
+"""`writer_lock`'s answer per engine: the file's real path (a system call per directory) is worked out once,
+not in every write transaction (the audit writer begins hundreds a second)."""
+
+
 def writer_lock(engine: Engine) -> WriterLock | None:
     """The process-wide writer lock of `engine`'s SQLite database (one per file); None on PostgreSQL."""
     if engine.dialect.name != "sqlite":
         return None
+    found = _ENGINE_LOCKS.get(engine)
+    if found is None:
+        found = _ENGINE_LOCKS[engine] = _file_lock(engine)
+    return found
+
+
+def _file_lock(engine: Engine) -> WriterLock:
     database = engine.url.database or ""
     memory = database in ("", ":memory:") or database.startswith("file:") or engine.url.query.get("mode")
     key = f"engine:{id(engine)}" if memory else os.path.realpath(database)
