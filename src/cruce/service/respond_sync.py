@@ -278,18 +278,29 @@ def receive(
     return out
 
 
-def _node_event(  # noqa: PLR0917 - one audit event's fields
+def _audit_received(  # noqa: PLR0917 - one audit event's fields
     service: RespondService,
+    conn: Connection,
     node: str,
     sender: str,
     action: str,
     resource: str,
     reason: str,
     details: Mapping[str, Any],
-) -> AuditEvent:
-    return AuditEvent(
+) -> None:
+    """Audit, on the receiving write's own connection, what a partner's step changed here."""
+    event = AuditEvent(
         service.clock(), f"sync:{sender}", action, resource, Outcome.ALLOWED, reason, dict(details), node
     )
+    service.audit.append_on(conn, [event])
+
+
+def _held(service: RespondService, table: str, column: str, key: str) -> Stored | None:
+    """The row this node holds for `key`, or None when it holds none yet."""
+    try:
+        return service.store.get(table, column, key)
+    except NotFoundError:
+        return None
 
 
 def _receive_assistance(service: RespondService, step: AssistanceStep, node: str, out: Received) -> None:
@@ -301,10 +312,7 @@ def _receive_assistance(service: RespondService, step: AssistanceStep, node: str
             f"{step.to_country} is not {node}'s to receive",
         )
     label = f"{step.request_id} {step.step} from {step.mover}"
-    try:
-        row: Stored | None = store.get("assistance", "request_id", step.request_id)
-    except NotFoundError:
-        row = None
+    row = _held(service, "assistance", "request_id", step.request_id)
     if step.step == AssistanceState.ASKED:
         if row is not None:
             return
@@ -328,19 +336,15 @@ def _receive_assistance(service: RespondService, step: AssistanceStep, node: str
         }
         with store.write("store the partner's request for assistance") as conn:
             store.insert_on(conn, "assistance", values)
-            service.audit.append_on(
+            _audit_received(
+                service,
                 conn,
-                [
-                    _node_event(
-                        service,
-                        node,
-                        step.mover,
-                        "receive assistance asked",
-                        step.request_id,
-                        f"{step.from_country} asks {node} (by {step.by})",
-                        {"portions": len(step.portions)},
-                    )
-                ],
+                node,
+                step.mover,
+                "receive assistance asked",
+                step.request_id,
+                f"{step.from_country} asks {node} (by {step.by})",
+                {"portions": len(step.portions)},
             )
         out.applied.append(label)
         return
@@ -365,19 +369,15 @@ def _receive_assistance(service: RespondService, step: AssistanceStep, node: str
         ):
             out.waiting.append(f"{label}: the request changed meanwhile")
             return
-        service.audit.append_on(
+        _audit_received(
+            service,
             conn,
-            [
-                _node_event(
-                    service,
-                    node,
-                    step.mover,
-                    f"receive assistance {step.step}",
-                    step.request_id,
-                    f"{step.mover} marks the request {step.step} (by {step.by})",
-                    {},
-                )
-            ],
+            node,
+            step.mover,
+            f"receive assistance {step.step}",
+            step.request_id,
+            f"{step.mover} marks the request {step.step} (by {step.by})",
+            {},
         )
     out.applied.append(label)
 
@@ -421,10 +421,7 @@ def _receive_repatriation(service: RespondService, step: RepatriationStep, node:
             f"{step.to_country}, not {node}'s to receive",
         )
     label = f"{step.transfer_id} {step.step} from {step.mover}"
-    try:
-        row: Stored | None = store.get("repatriations", "transfer_id", step.transfer_id)
-    except NotFoundError:
-        row = None
+    row = _held(service, "repatriations", "transfer_id", step.transfer_id)
     if step.step == "handover":
         if row is not None:
             return
@@ -451,20 +448,15 @@ def _receive_repatriation(service: RespondService, step: RepatriationStep, node:
             )
             for values in records:
                 store.insert_on(conn, "person_records", values)
-            service.audit.append_on(
+            _audit_received(
+                service,
                 conn,
-                [
-                    _node_event(
-                        service,
-                        node,
-                        step.mover,
-                        "receive repatriation",
-                        step.transfer_id,
-                        f"{step.people} people from {step.from_country} at {step.port}; "
-                        f"awaiting {node}'s receipt",
-                        {"personal_records": len(records), "purpose": Purpose.REPATRIATION.value},
-                    )
-                ],
+                node,
+                step.mover,
+                "receive repatriation",
+                step.transfer_id,
+                f"{step.people} people from {step.from_country} at {step.port}; awaiting {node}'s receipt",
+                {"personal_records": len(records), "purpose": Purpose.REPATRIATION.value},
             )
         out.applied.append(label)
         return
@@ -486,19 +478,15 @@ def _receive_repatriation(service: RespondService, step: RepatriationStep, node:
             conn, "repatriations", "transfer_id", step.transfer_id, {}, {"receipt": receipt}
         ):
             raise NotFoundError("transfer_not_found", f"no repatriation {step.transfer_id!r}")
-        service.audit.append_on(
+        _audit_received(
+            service,
             conn,
-            [
-                _node_event(
-                    service,
-                    node,
-                    step.mover,
-                    "receive receipt",
-                    step.transfer_id,
-                    f"{step.to_country} received {step.people} people (by {step.by})",
-                    {},
-                )
-            ],
+            node,
+            step.mover,
+            "receive receipt",
+            step.transfer_id,
+            f"{step.to_country} received {step.people} people (by {step.by})",
+            {},
         )
     out.applied.append(label)
 
