@@ -160,7 +160,10 @@ def test_a_mexican_suspension_after_a_canadian_hit_reaches_the_us_booth(nodes: d
     usa, mex, can = nodes["USA"], nodes["MEX"], nodes["CAN"]
     mex_account = mex.sharing.account(mex.officer())
     mex.store.save_import(wanted_list(OCAMPO))  # MEX vets against a list of its own
-    programs = ProgramService(mex.store)
+    # MEX's programs service keeps the story's time (enrolled an hour before T0), not the wall clock: a
+    # notice counts as open only when it is newer than the membership's last change.
+    story = [T0 - timedelta(hours=1)]
+    programs = ProgramService(mex.store, clock=lambda: story[0])
     member = enrol(programs, Actor(mex.officer(), "MEX"))
 
     # 1. MEX enrols the member (its programs service) and releases the status (to USA, which recognises
@@ -215,6 +218,7 @@ def test_a_mexican_suspension_after_a_canadian_hit_reaches_the_us_booth(nodes: d
     assert pending.lane is not Lane.EXPEDITED and any("1 open alert" in r for r in pending.reasons)
 
     # 5. MEX acts on the notice about its member: suspended, audited, and the status released again.
+    story[0] = T0 + timedelta(hours=2, minutes=30)
     suspender = ProgramSuspender(programs, "MEX")
     (suspended,) = act_on_notices(mex_in.notices, suspender, "MEX", mex.officer())
     assert suspended.state is MembershipState.SUSPENDED and "CAN hit notice" in suspended.reason
