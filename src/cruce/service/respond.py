@@ -261,10 +261,7 @@ class RespondService:
 
     def _incident_row(self, account: Account, incident_id: str) -> Stored:
         self._require(account, READING_ROLES, "read", incident_id)
-        try:
-            row = self.store.get("incidents", "incident_id", incident_id, country=account.country)
-        except NotFoundError:
-            row = None
+        row = self.store.find("incidents", "incident_id", incident_id, country=account.country)
         if row is None or not _sees(
             account, row["country"], reach_back(row["reach"], row["level"], row["noforn"])
         ):
@@ -443,10 +440,7 @@ class RespondService:
         from cruce.service.sharing import publish
 
         self._require(account, WRITING_ROLES, "publish sitrep", entry_id)
-        try:
-            row = self.store.get("incident_entries", "entry_id", entry_id, country=account.country)
-        except NotFoundError:
-            row = None
+        row = self.store.find("incident_entries", "entry_id", entry_id, country=account.country)
         if row is None or row["kind"] != "sitrep" or row["country"] != account.country:
             raise NotFoundError("sitrep_not_found", f"no sitrep {entry_id!r} of {account.country}")
         return publish(sharing, self.audit, account, collection_id, _sitrep_product(row), clock=self.clock)
@@ -574,10 +568,7 @@ class RespondService:
         return self.assistance(account, request_id)
 
     def assistance(self, account: Account, request_id: str) -> AssistanceView:
-        try:
-            row = self.store.get("assistance", "request_id", request_id)
-        except NotFoundError:
-            row = None
+        row = self.store.find("assistance", "request_id", request_id)
         if row is None or account.country not in (row["from_country"], row["to_country"]):
             raise NotFoundError("assistance_not_found", f"no assistance request {request_id!r}")
         return _assistance(row, account)
@@ -763,10 +754,7 @@ class RespondService:
             wanted = Purpose(purpose)
         except ValueError:
             raise InputError("bad_purpose", f"purpose must be one of {', '.join(Purpose)}") from None
-        try:
-            row = self.store.get("person_records", "person_ref", person_ref)
-        except NotFoundError:
-            row = None
+        row = self.store.find("person_records", "person_ref", person_ref)
         if row is None or row["country"] != account.country:
             raise NotFoundError("person_not_found", f"no person record {person_ref!r}")
         record = _person(row)
@@ -875,10 +863,7 @@ class RespondService:
         return self.repatriation(account, transfer_id)
 
     def repatriation(self, account: Account, transfer_id: str) -> RepatriationView:
-        try:
-            row = self.store.get("repatriations", "transfer_id", transfer_id)
-        except NotFoundError:
-            row = None
+        row = self.store.find("repatriations", "transfer_id", transfer_id)
         if row is None or account.country not in (row["from_country"], row["to_country"]):
             raise NotFoundError("transfer_not_found", f"no repatriation {transfer_id!r}")
         receipt = row["receipt"] or {}

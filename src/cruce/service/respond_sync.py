@@ -295,14 +295,6 @@ def _audit_received(  # noqa: PLR0917 - one audit event's fields
     service.audit.append_on(conn, [event])
 
 
-def _held(service: RespondService, table: str, column: str, key: str) -> Stored | None:
-    """The row this node holds for `key`, or None when it holds none yet."""
-    try:
-        return service.store.get(table, column, key)
-    except NotFoundError:
-        return None
-
-
 def _receive_assistance(service: RespondService, step: AssistanceStep, node: str, out: Received) -> None:
     store = service.store
     if node != step.partner:
@@ -312,7 +304,7 @@ def _receive_assistance(service: RespondService, step: AssistanceStep, node: str
             f"{step.to_country} is not {node}'s to receive",
         )
     label = f"{step.request_id} {step.step} from {step.mover}"
-    row = _held(service, "assistance", "request_id", step.request_id)
+    row = service.store.find("assistance", "request_id", step.request_id)
     if step.step == AssistanceState.ASKED:
         if row is not None:
             return
@@ -387,11 +379,8 @@ def _ensure_incident(service: RespondService, step: AssistanceStep) -> None:
     refer to it); its reach is the incident's marking, or the request's envelope when that was withheld."""
     assert step.incident is not None
     store = service.store
-    try:
-        store.get("incidents", "incident_id", step.incident.incident_id)
+    if store.find("incidents", "incident_id", step.incident.incident_id) is not None:
         return
-    except NotFoundError:
-        pass
     mark = step.incident.marking or envelope(step)
     reach = reach_of([mark])
     values = {
@@ -421,7 +410,7 @@ def _receive_repatriation(service: RespondService, step: RepatriationStep, node:
             f"{step.to_country}, not {node}'s to receive",
         )
     label = f"{step.transfer_id} {step.step} from {step.mover}"
-    row = _held(service, "repatriations", "transfer_id", step.transfer_id)
+    row = service.store.find("repatriations", "transfer_id", step.transfer_id)
     if step.step == "handover":
         if row is not None:
             return

@@ -253,15 +253,20 @@ class RespondStore:
         return bool(conn.execute(stmt.values(**values)).rowcount)
 
     def get(self, table: str, key: str, key_value: str, *, country: str | None = None) -> Stored:
+        row = self.find(table, key, key_value, country=country)
+        if row is None:
+            raise NotFoundError("not_found", f"no {table[:-1]} {key_value!r}")
+        return row
+
+    def find(self, table: str, key: str, key_value: str, *, country: str | None = None) -> Stored | None:
+        """The row, or None: for callers that answer a missing row with their own error (or none)."""
         t = TABLES[table]
         stmt = select(t).where(t.c[key] == key_value)
         if country is not None and "reach" in t.c:
             stmt = stmt.where(visible_to(t, country))
         with reading(self.engine, table) as conn:
             row = conn.execute(stmt).first()
-        if row is None:
-            raise NotFoundError("not_found", f"no {table[:-1]} {key_value!r}")
-        return _row(row)
+        return None if row is None else _row(row)
 
     def rows(
         self,
