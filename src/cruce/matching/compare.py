@@ -85,7 +85,7 @@ _MISREADS = (("rn", "m"), ("cl", "d"), ("vv", "w"), ("ii", "u"), ("li", "h"))
 
 def _read_alike(a: str, b: str) -> bool:
     """One pair of letters read as one letter by OCR or a tired eye (`Ahrned` is `Ahmed`)."""
-    if abs(len(a) - len(b)) != 1 or a[0] != b[0]:
+    if abs(len(a) - len(b)) != 1:  # the misread pair may lead the word (`rnalek` is malek)
         return False
     longer, shorter = (a, b) if len(a) > len(b) else (b, a)
     for pair, single in _MISREADS:
@@ -208,6 +208,9 @@ def presented_similarity(presented: str, listed: str, known: bool) -> tuple[floa
                 "1 letter missing",
             )  # Albero/Alberto, Agusti/Agustin: a dropped letter, not another name
         return 0.0, ""
+    if why == "other gender form" and min(len(presented), len(listed)) >= 4:
+        # Daniel/Daniela are two names; `Mustaf`, a word no list knows, is Mustafa with a letter dropped.
+        return 0.85, "1 letter missing"
     if sim == 0.0 and presented[0] == listed[0]:
         shorter = min(len(presented), len(listed))
         if shorter >= 4 and OSA.distance(presented, listed, score_cutoff=2) <= 2:
@@ -348,11 +351,12 @@ class QueryForm:
         # The index of the last token when the name was cut at a field width, else -1.
         length = len(name.text.strip())
         self.cut = len(name.tokens) - 1 if length in FIELD_WIDTHS and name.tokens else -1
-        # Cut just after a word (the space then stripped): the last word is whole, only what followed is gone.
-        # Read so only for names written `FAMILY, Given`, whose order is the list's.
+        # Cut just after a word (the space then stripped) or just after the comma (`CASTELLANOS SANCHEZ,` at
+        # 20): the last word is whole, only what followed is gone. Read so only for names written
+        # `FAMILY, Given`, whose order is the list's.
+        ends_at_comma = name.text.rstrip().endswith(",")
         self.cut_whole = (
-            self.cut < 0
-            and length + 1 in FIELD_WIDTHS
+            ((self.cut < 0 and length + 1 in FIELD_WIDTHS) or (self.cut >= 0 and ends_at_comma))
             and "," in name.text
             and Role.UNKNOWN not in name.roles
         )

@@ -60,6 +60,8 @@ def token_keys(token: str) -> set[str]:
 def query_token_keys(token: str) -> set[str]:
     """A presented token also looks up the formal names its nickname stands for, and the reverse."""
     keys = token_keys(token)
+    if len(token) == MIN_DELETE_LENGTH - 1:  # `gaza` for garza, `vila` for villa: a letter dropped from a
+        keys.add("d" + token)  # five-letter word, found through that word's one-letter deletions
     if "rn" in token:  # `rn` read for `m` (`Mornir` is Momir)
         keys.add("t" + token.replace("rn", "m"))
     for formal in NICKNAME_CANONICAL.get(token, ()):

@@ -31,7 +31,14 @@ from cruce.matching.features import (
 )
 from cruce.matching.index import NameIndex, query_token_keys, token_keys
 from cruce.matching.lexicon import common_name_tokens
-from cruce.matching.names import NameTokens, Role, listed_name_tokens, query_name_tokens, rejoined
+from cruce.matching.names import (
+    NameTokens,
+    Role,
+    listed_name_tokens,
+    query_name_tokens,
+    rejoined,
+    unordered_reading,
+)
 from cruce.matching.scorer import CONFIG, CruceScorer
 from cruce.matching.types import DEFAULT_ALERT_THRESHOLD, Feature, Match, Query
 
@@ -187,8 +194,7 @@ class Matcher:
             return None
         allowed = _COMPATIBLE.get(schema)
         best, forms = self._best_names(query_tokens, allowed)
-        alternative = rejoined(query_tokens, self.index.weight)
-        if alternative is not None:  # `Abdul Rahman` / `Abdulrahman`, `Xi Jin Ping` / `Xi Jinping`
+        for alternative in self._other_readings(query_tokens, schema):
             other_best, other_forms = self._best_names(alternative, allowed)
             for entity_no, found in other_best.items():
                 if entity_no not in best or found[0] > best[entity_no][0]:
@@ -200,6 +206,13 @@ class Matcher:
         for form in {id(f): f for f in kept_forms.values()}.values():
             form.forget_matches()  # explaining a match needs the alignment kept above, not this cache
         return kept, kept_forms
+
+    def _other_readings(self, query_tokens: NameTokens, schema: Schema) -> list[NameTokens]:
+        """The name's other readings, each scored and the better kept: words joined or split as the lists
+        write them (`Abdul Rahman` / `Abdulrahman`, `Xi Jin Ping` / `Xi Jinping`), and a name whose comma is
+        followed only by a particle read in no particular order (`Mohammed GHABRA, AL`)."""
+        found = [rejoined(query_tokens, self.index.weight), unordered_reading(query_tokens, schema)]
+        return [reading for reading in found if reading is not None]
 
     def _best_names(
         self, query_tokens: NameTokens, allowed: frozenset[Schema] | None
@@ -262,8 +275,7 @@ class Matcher:
             return None
         listed = self.prepare(entity) if prepared is None else prepared
         best = self._best_of_entity(query_tokens, listed)
-        alternative = rejoined(query_tokens, self.index.weight)
-        if alternative is not None:
+        for alternative in self._other_readings(query_tokens, query.schema):
             other = self._best_of_entity(alternative, listed)
             if other is not None and (best is None or other[0] > best[0]):
                 best = other

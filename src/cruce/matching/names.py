@@ -20,6 +20,7 @@ from cruce.matching.text import tokenize
 from cruce.matching.variants import (
     LEADING_TITLES,
     LEGAL_FORMS,
+    NICKNAME_CANONICAL,
     ORG_SYNONYMS,
     PARTICLES,
     TITLES,
@@ -263,14 +264,29 @@ def _alt_initials(family: str, family_tokens: list[str]) -> tuple[tuple[int, str
 def _roles_from_split(family: str, given: str) -> tuple[list[str], list[Role]]:
     family_tokens = person_tokens(family)
     given_tokens = person_tokens(given, name_end=False) if given.strip() else []
+    # A rank or honorific written before the surname (`Gen. SAEED`, `Hajji AZIZAH`) is a title, not the
+    # paternal surname; titles that are also Spanish surnames (Coronel, Mayor) stay surnames.
+    lead = 0
+    while (
+        lead < len(family_tokens) - 1
+        and is_title(family_tokens[lead])
+        and family_tokens[lead] not in _SURNAME_TITLES
+    ):
+        lead += 1
     if given_tokens and family_tokens and given_tokens[-1] in _KUNYA:
-        # `HAMMAM, Yahya Abu` is Yahya Abu Hammam: the kunya belongs to the surname.
-        family_tokens[0] = _join_kunya([given_tokens.pop(), family_tokens[0]])[0]
+        # `HAMMAM, Yahya Abu` is Yahya Abu Hammam: the kunya belongs to the surname (after any title).
+        family_tokens[lead] = _join_kunya([given_tokens.pop(), family_tokens[lead]])[0]
     tokens = family_tokens + given_tokens
-    # A surname is never a title (Coronel, Mayor); a given part may start with one (Shaykh Adnan).
-    roles = [Role.FAMILY if i == 0 else Role.FAMILY2 for i in range(len(family_tokens))]
+    roles = [Role.TITLE] * lead
+    roles += [Role.FAMILY if i == 0 else Role.FAMILY2 for i in range(len(family_tokens) - lead)]
     roles += _assign_roles(given_tokens, Role.FIRST, Role.GIVEN)
     return tokens, roles
+
+
+# Titles that are also surnames in Spanish: before a comma they are read as the surname they may be.
+_SURNAME_TITLES = frozenset(
+    {"coronel", "mayor", "capitan", "teniente", "sargento", "almirante", "comandante", "don", "lord"}
+)
 
 
 def listed_name_tokens(name: Name, schema: Schema) -> NameTokens:
@@ -305,12 +321,20 @@ def query_name_tokens(text: str, schema: Schema) -> NameTokens:
     lists and manifests write people that way, and reading it the same way as the list keeps the two alike.
     """
     if "," in text and (
-        schema is Schema.PERSON or (schema is Schema.UNKNOWN and not looks_like_organization(text))
+        schema is Schema.PERSON
+        or (
+            schema is Schema.UNKNOWN and (not looks_like_organization(text) or _surname_is_a_legal_form(text))
+        )
     ):
         family, _, given = text.partition(",")
-        tokens, roles = _roles_from_split(family, given)
-        if tokens:
-            return NameTokens(text, tuple(tokens), tuple(roles))
+        # Only particles or titles after the comma (`Mohammed GHABRA, AL`, `Mustafa Abu AL-SHEIBANI,`): the
+        # name is not in the lists' order, so it is read as a name of unknown order below. A name cut at a
+        # field width just after the comma keeps its surnames as surnames (what followed is simply absent).
+        length = len(text.strip())
+        if _has_name_words(given) or length in _FIELD_WIDTHS or length + 1 in _FIELD_WIDTHS:
+            tokens, roles = _roles_from_split(family, given)
+            if tokens:
+                return NameTokens(text, tuple(tokens), tuple(roles))
     if schema in (Schema.ORGANIZATION, Schema.VESSEL, Schema.AIRCRAFT, Schema.VEHICLE) or (
         schema is Schema.UNKNOWN and looks_like_organization(text)
     ):
@@ -336,6 +360,43 @@ _CORPORATE_MARKERS = frozenset(
 _ORG_WORDS = frozenset(k for k in ORG_SYNONYMS if len(k) >= 5) | frozenset(
     v for v in ORG_SYNONYMS.values() if len(v) >= 5
 )
+
+
+_FIELD_WIDTHS = frozenset(CONFIG.field_widths)
+
+
+def _has_name_words(part: str) -> bool:
+    """A word that is no particle or title, or a particle that is also a given name's short form (Ben)."""
+    return any(
+        (t not in PARTICLES or t in NICKNAME_CANONICAL) and t not in TITLES and not is_title(t)
+        for t in tokenize(part)
+    )
+
+
+def unordered_reading(name: NameTokens, schema: Schema) -> NameTokens | None:
+    """`Mohammed GHABRA, AL`: only a particle after the comma, and one that is also a short given name (Al,
+    Ben). Read first as `FAMILY, Given` (`TORRES SOSA, Ben`), the name is also read in no particular order,
+    and the matcher keeps the better reading. None when there is no second reading."""
+    if "," not in name.text or schema not in (Schema.PERSON, Schema.UNKNOWN) or Role.ORG in name.roles:
+        return None
+    words = tokenize(name.text.partition(",")[2])
+    if not words or not all(t in PARTICLES for t in words) or not any(t in NICKNAME_CANONICAL for t in words):
+        return None
+    tokens = person_tokens(name.text)
+    return NameTokens(name.text, tuple(tokens), tuple(Role.UNKNOWN for _ in tokens))
+
+
+def _surname_is_a_legal_form(text: str) -> bool:
+    """`PAO, Hua Chiang`: a surname that is also a legal form (PAO, SA, AG), alone before the comma, and a
+    given part with no company word: a person written the way lists write people."""
+    family, _, given = text.partition(",")
+    words = [t for t in tokenize(family) if t not in TITLES and not is_title(t)]
+    return (
+        len(words) == 1
+        and len(words[0]) <= 3
+        and _has_name_words(given)
+        and not looks_like_organization(given)
+    )
 
 
 def looks_like_organization(text: str) -> bool:

@@ -234,7 +234,7 @@ class CruceScorer:
     """cruce's name-screening algorithm as one declared object (the shape of nomenklatura's logic-v2)."""
 
     NAME = "cruce-names"
-    VERSION = "2.0"
+    VERSION = "2.1"
     CONFIG = CONFIG
     FEATURES = (*TOKEN_RULES, *NAME_RULES, *EVIDENCE)
 

@@ -90,6 +90,8 @@ def _fix_digit_lookalikes(token: str) -> str:
     digits = sum(c.isdigit() for c in token)
     if digits and digits * 2 < len(token) and _LETTER_DIGIT_MIX.fullmatch(token):
         return token.translate(_DIGIT_LOOKALIKES)
+    if len(token) == 2 and digits == 1 and token.isalnum():  # `A1-Din` is Al-Din, `5U` Su, `La 8o` La Bo
+        return token.translate(_DIGIT_LOOKALIKES)
     return token
 
 

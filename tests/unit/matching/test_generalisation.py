@@ -69,3 +69,42 @@ def test_the_declared_scorer_is_one_documented_object() -> None:
     json.dumps(about)  # served as JSON
     match = compare_names("Ayman al-Zawahiri", "AL-ZAWAHIRI, Ayman", P)
     assert match is not None and match.matcher == CruceScorer.label(CONFIG.threshold)
+
+
+@pytest.mark.parametrize(
+    ("presented", "listed"),
+    [
+        ("Gen. ROMERO VALDEZ, Octavio", "ROMERO VALDEZ, Octavio"),  # a rank before the surname
+        ("Hajji NASSER, Tariq Walid Abu", "NASSER, Tariq Walid Abu"),  # a title, then the kunya's surname
+        ("ORTEGA LUGO, Sami A1-Din", "ORTEGA LUGO, Sami Al-Din"),  # OCR: 1 for l in a two-letter word
+        ("5U, Wei Ming", "SU, Wei Ming"),  # OCR: 5 for S
+        ("ELIZONDO, Abdelrnajid", "ELIZONDO, Abdelmajid"),  # `rn` read for the `m` that starts a part
+        ("Tariq Walid NASSER, AL", "AL NASSER, Tariq Walid"),  # only the particle after the comma
+        ("VILLALOBOS SANDOVAL,", "VILLALOBOS SANDOVAL, Ernesto Ivan"),  # 20 characters: cut at the comma
+        ("TORRES LUNA, Ben", "TORRES LUNA, Benjamin"),  # a particle that is also a short form
+        ("REYES GAZA, Octavio", "REYES GARZA, Octavio"),  # a letter dropped from a five-letter surname
+        ("Mustaf Qaddour", "QADDOUR, Mustafa"),  # a dropped final `a` in a word no list knows
+    ],
+)
+def test_titles_ocr_digits_and_cut_names(presented: str, listed: str) -> None:
+    match = compare_names(presented, listed, P)
+    assert match is not None and match.alert, (presented, listed, match and match.reasons())
+
+
+def test_a_surname_that_is_also_a_legal_form_reads_as_a_person() -> None:
+    listed = [Entity("t:1", P, (Name("PAO, Wen Tai"),), "t", "1"),
+              Entity("t:2", P, (Name("CHANG, Tai-wen"),), "t", "2")]  # fmt: skip
+    for text in ("Mr. PAO, Wen Tai", "PAO, Wen Tai Jr."):
+        matches = Matcher(listed).screen(Query(text, schema=Schema.UNKNOWN), top=1)
+        assert matches and matches[0].entity.id == "t:1" and matches[0].alert, text
+
+
+def test_titles_and_cuts_do_not_make_strangers_alert() -> None:
+    for presented, listed in [
+        ("AGUIRRE, Juan", "CORONEL AGUIRRE, Juan"),  # Coronel before a comma is a surname, not a rank
+        ("VILLALOBOS SANDOVAL, Ana", "VILLALOBOS SANDOVAL, Ernesto Ivan"),  # 24 characters: nothing was cut
+        ("VILLALOBOS SANDOVALES,", "VILLALOBOS SANDOVAL, Ernesto Ivan"),  # 22: not a field width
+        ("LOPEZ MORA, Daniel", "LOPEZ MORA, Daniela"),  # a known name's other gender: another person
+    ]:
+        match = compare_names(presented, listed, P)
+        assert match is None or not match.alert, (presented, match.reasons())
