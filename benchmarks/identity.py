@@ -4,7 +4,8 @@
 another engine's output (a Spark folder of `part-*.csv`), takes every column the expected output has (by
 name, as text), and counts the rows of each side as a multiset: a row is in both as often in one as in
 the other, or it differs. This is `EXCEPT ALL` both ways, done as one grouped count so DuckDB can spill it
-to disk: memory stays within `memory_limit` whatever the row count, and no row is read into Python.
+to disk: memory stays within `memory_limit` whatever the row count, nothing the size of the outputs is
+stored, and no row is read into Python (only a few differing rows, as examples, in a second pass).
 
 Only the writing of numbers is normalised (`numeric`): the single machine writes a screening score as
 `0.9000`, Spark as `0.9`; the values are compared as numbers rounded to the places the single machine
@@ -113,7 +114,7 @@ def compare(
     if absent:
         raise ValueError(f"{got}: no column {', '.join(absent)} (it has {', '.join(got_header)})")
     work = Path(tempfile.mkdtemp(prefix="cruce-compare-", dir=spill_dir))
-    con = duckdb.connect(str(work / "compare.duckdb"))
+    con = duckdb.connect(":memory:")
     try:
         con.execute(f"SET memory_limit = {_literal(memory_limit)}")
         con.execute(f"SET threads = {int(threads)}")
@@ -123,20 +124,21 @@ def compare(
         a = f"SELECT {picked}, 1 AS __a, 0 AS __b FROM {_source(expected, columns)}"
         b = f"SELECT {picked}, 0 AS __a, 1 AS __b FROM {_source(got, got_header)}"
         keys = ", ".join(_quote(c) for c in columns)
-        con.execute(
-            f"CREATE TABLE diff AS SELECT {keys}, sum(__a) AS __in_a, sum(__b) AS __in_b "
-            f"FROM ({a} UNION ALL {b}) GROUP BY {keys}"
+        grouped = (
+            f"SELECT {keys}, sum(__a) AS __in_a, sum(__b) AS __in_b FROM ({a} UNION ALL {b}) GROUP BY {keys}"
         )
+        # one pass: the grouped counts stream into the totals (nothing the size of the outputs is stored)
         totals = con.execute(
             "SELECT coalesce(sum(__in_a), 0), coalesce(sum(__in_b), 0), "
             "coalesce(sum(greatest(__in_a - __in_b, 0)), 0), coalesce(sum(greatest(__in_b - __in_a, 0)), 0) "
-            "FROM diff"
+            f"FROM ({grouped})"
         ).fetchone()
         assert totals is not None
-        rows = con.execute(
-            f"SELECT {keys}, __in_a, __in_b FROM diff WHERE __in_a <> __in_b "
-            f"ORDER BY {keys} LIMIT {int(examples)}"
-        ).fetchall()
+        rows: list[Any] = []
+        if totals[2] or totals[3]:  # a second pass for the examples, only when something differs
+            rows = con.execute(
+                f"SELECT * FROM ({grouped}) WHERE __in_a <> __in_b ORDER BY {keys} LIMIT {int(examples)}"
+            ).fetchall()
     finally:
         con.close()
         shutil.rmtree(work, ignore_errors=True)
