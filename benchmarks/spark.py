@@ -6,8 +6,9 @@ with `score_file` and `cruce.engines.spark.score` the same way. Every Spark outp
 with the single-machine output (the identity check of issue 19).
 
 What it measures, so that start-up does not pass for throughput:
-- start-up: the SparkSession (JVM) start and a warm-up run of the small file (just-in-time compilation,
-  Python workers started and their imports done), its wall time and CPU, reported apart;
+- start-up: the SparkSession (JVM) start and a warm-up run of the small file, or of its first 10,000 rows
+  when it is larger (a warm-up of a 1,000,000-row file would cost as much as the N/10 run): just-in-time
+  compilation, Python workers started and their imports done; its wall time and CPU, reported apart;
 - set-up per run: the list (or model) broadcast and the slowest worker's index build (or model load);
 - steady state: every engine runs a file of N/10 rows and one of N rows; the per-row cost is the slope
   between the two (what one more row costs, in wall seconds and in CPU seconds), the fixed cost the rest.
@@ -259,6 +260,7 @@ def _screening(run: Run, rows: int, list_size: int) -> list[dict[str, Any]]:
         write_queries(small, pool, small_rows, bad_every=1000)
         stamp.pop("single", None)
         run.save_stamp("screening", stamp)
+    warm_input = _warm_input(small, small_rows)
     run.log(
         f"screening: {rows:,} queries ({stamp['bad']} planted bad rows) against {len(entities):,} listed "
         f"entities{' (inputs of an earlier run)' if reused else ''}"
@@ -294,7 +296,7 @@ def _screening(run: Run, rows: int, list_size: int) -> list[dict[str, Any]]:
     for n in run.cores:
         name = f"spark local[{n}]"
         kwargs: dict[str, Any] = {"threshold": 0.8, "top": 5}
-        warm = functools.partial(engine.screen, entities=entities, inputs=[small], **kwargs)
+        warm = functools.partial(engine.screen, entities=entities, inputs=[warm_input], **kwargs)
         start = measure(functools.partial(_started, engine, n, warm, tmp / f"spark-warm-{n}.csv"))
         session = start.value
         out, out_small = tmp / f"spark-{n}.csv", tmp / f"spark-small-{n}.csv"
@@ -313,8 +315,21 @@ def _screening(run: Run, rows: int, list_size: int) -> list[dict[str, Any]]:
     return results
 
 
+WARM_ROWS = 10_000
+"""Rows of the Spark warm-up run (the JVM's just-in-time compilation, the Python workers' start)."""
+
+
+def _warm_input(small: Path, small_rows: int) -> Path:
+    """The N/10 file itself when it is small, else its first WARM_ROWS rows."""
+    if small_rows <= WARM_ROWS:
+        return small
+    warm = small.with_name(small.stem + "-warm" + small.suffix)
+    head_lines(small, warm, WARM_ROWS)
+    return warm
+
+
 def _started(engine: Any, cores: int, warm_up: Callable[..., Any], output: Path) -> Any:
-    """A SparkSession on local[cores], warmed up by one run of the small file: the JVM's start, its
+    """A SparkSession on local[cores], warmed up by one run of a small file: the JVM's start, its
     just-in-time compilation and the Python workers' start (imports) are start-up, not per-row cost."""
     session = engine.session(f"local[{cores}]")
     warm_up(session, output=output)
@@ -352,12 +367,11 @@ def score_in_parts(model: Path, source: Path, output: Path, part_rows: int) -> P
     """`score_file` (which holds a whole file in memory) over `part_rows` lines of `source` at a time.
 
     The parts' scores are appended to `output` under one header, and their unreadable rows to
-    `<output>.errors.csv` with their line in `source`. Rows are scored one by one from the model (no
-    history is taken from the batch), so the parts give the whole file's scores; duplicate ids are checked
-    within a part. The source must hold one record per line (the benchmark's files do).
+    `<stem>.errors.csv` with their line in `source`. Rows are scored one by one from the model (no history
+    is taken from the batch), so the parts give the whole file's scores; duplicate ids are checked within
+    a part. The source must hold one record per line (the benchmark's files do).
     """
-    from cruce.service.risk import score_file
-    from cruce.service.screening import errors_path
+    from cruce.service.risk import errors_path, score_file
 
     rows = errors = alerts = parts = 0
     part, part_out = output.with_name(f".{output.name}.part.csv"), output.with_name(f".{output.name}.out.csv")
@@ -429,6 +443,7 @@ def _scoring(run: Run, declarations: int, part_rows: int) -> list[dict[str, Any]
         head_lines(source, small, small_rows)
         stamp.pop("single", None)
         run.save_stamp("scoring", stamp)
+    warm_input = _warm_input(small, small_rows)
     run.log(f"scoring: {declarations:,} declarations{' (inputs of an earlier run)' if reused else ''}")
     single, single_small = tmp / "scores.csv", tmp / "scores-small.csv"
     results: list[dict[str, Any]] = []
@@ -455,7 +470,7 @@ def _scoring(run: Run, declarations: int, part_rows: int) -> list[dict[str, Any]
 
     for n in run.cores:
         name = f"spark local[{n}]"
-        warm = functools.partial(engine.score, model_dir=model, inputs=[small])
+        warm = functools.partial(engine.score, model_dir=model, inputs=[warm_input])
         start = measure(functools.partial(_started, engine, n, warm, tmp / f"scores-warm-{n}.csv"))
         session = start.value
         out, out_small = tmp / f"scores-{n}.csv", tmp / f"scores-small-{n}.csv"
