@@ -197,7 +197,9 @@ def _duration(seconds: float) -> str:
 
 
 def _check(expected: Path, got: Path, numeric: dict[str, int], folder: Path) -> Measured:
-    return measure(functools.partial(identity.compare, expected, got, numeric=numeric, spill_dir=folder))
+    # threads=2: the check runs alone (the Spark session is stopped); memory stays under its limit
+    check = functools.partial(identity.compare, expected, got, numeric=numeric, threads=2, spill_dir=folder)
+    return measure(check)
 
 
 def _checked(check: Measured | None) -> dict[str, Any]:
