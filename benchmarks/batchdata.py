@@ -9,7 +9,7 @@ errors output is exercised at scale.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from cruce.core import csvsafe
@@ -65,3 +65,42 @@ def write_queries(
                 continue
             writer.writerow([f"q{i}", *_cells(pool[i % len(pool)]), when])
     return bad
+
+
+DECLARATION_CHUNK_ROWS = 100_000
+"""Declarations generated (and held as a frame) at a time: a file of any size is written in bounded memory."""
+
+
+def write_declarations(
+    path: Path,
+    rows: int,
+    *,
+    seed: int,
+    start: date,
+    days: int,
+    chunk_rows: int = DECLARATION_CHUNK_ROWS,
+) -> None:
+    """Write `rows` synthetic declarations (no outcome columns) as CSV, `chunk_rows` at a time.
+
+    Each chunk is its own synthetic population (the first one with `seed` itself, so a file of up to
+    `chunk_rows` rows is exactly `generate_declarations(rows, seed=seed)`), renumbered so ids stay unique.
+    """
+    from cruce.synthetic.declarations import generate_declarations
+
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        for k, offset in enumerate(range(0, rows, chunk_rows)):
+            n = min(chunk_rows, rows - offset)
+            frame = generate_declarations(n, seed=seed + 7919 * k, start=start, days=days)
+            frame = frame.drop(columns=["Fraud", "Critical Fraud"])
+            frame["Declaration ID"] = [f"{10_000_000 + offset + i}" for i in range(n)]
+            frame.to_csv(handle, index=False, header=k == 0, lineterminator="\n")
+
+
+def head_lines(source: Path, target: Path, rows: int) -> None:
+    """The header and first `rows` lines of a one-record-per-line CSV, copied without parsing."""
+    with (
+        source.open(encoding="utf-8", newline="") as src,
+        target.open("w", encoding="utf-8", newline="") as out,
+    ):
+        for _, line in zip(range(rows + 1), src, strict=False):
+            out.write(line)
