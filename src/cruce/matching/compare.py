@@ -351,12 +351,11 @@ class QueryForm:
         # The index of the last token when the name was cut at a field width, else -1.
         length = len(name.text.strip())
         self.cut = len(name.tokens) - 1 if length in FIELD_WIDTHS and name.tokens else -1
-        # Cut just after a word (the space then stripped) or just after the comma (`CASTELLANOS SANCHEZ,` at
-        # 20): the last word is whole, only what followed is gone. Read so only for names written
-        # `FAMILY, Given`, whose order is the list's.
-        ends_at_comma = name.text.rstrip().endswith(",")
+        # A name written `FAMILY, Given` (the lists' order) at a field width, or one short of it (the space
+        # after the cut stripped), may have been cut just after a word or its comma (`TAHA, Khalil Ibrahim`,
+        # `CASTELLANOS SANCHEZ,` at 20): its last word may be whole, and only what followed is gone.
         self.cut_whole = (
-            ((self.cut < 0 and length + 1 in FIELD_WIDTHS) or (self.cut >= 0 and ends_at_comma))
+            (self.cut >= 0 or length + 1 in FIELD_WIDTHS)
             and "," in name.text
             and Role.UNKNOWN not in name.roles
         )

@@ -125,17 +125,23 @@ _SUFFIXES_ANYWHERE = frozenset({"jr", "esq", "ii", "iii", "iv"})
 _SUFFIXES = _SUFFIX_ABBREVIATIONS | {"junior"}  # Junior inside a name is a given name (Onofre Junior)
 
 
-def person_tokens(text: str, *, name_end: bool = True) -> list[str]:
+def person_tokens(text: str, *, name_end: bool = True, cut: bool = False) -> list[str]:
     """Tokens of a person's name; `name_end=False` for a part that does not end the name (so `Junior` in
-    `AGUINO ARBOLEDA, Onofre Junior` is a given name, not a suffix)."""
+    `AGUINO ARBOLEDA, Onofre Junior` is a given name, not a suffix); `cut` for a name cut at a field width,
+    whose last letter is what is left of a word (`ABDALLAH, Muhammad Y`), not the particle `y`."""
     tokens = tokenize(text)
     if len(tokens) >= 2 and all(len(t) == 1 and t.isalpha() for t in tokens):
         return ["".join(tokens)]  # G.L.G. is an acronym, not three initials
     tokens = _drop_titles(tokens, name_end=name_end)
     tokens = _join_kunya(_split_arabic_compounds(tokens))
     # A single letter leading a name is an initial (`Y. Aitzol`, `D. Castillo`), not the particle `y` or `d`.
+    last = len(tokens) - 1
     kept = [
-        t for i, t in enumerate(tokens) if t not in PARTICLES or (i == 0 and len(t) == 1 and len(tokens) > 1)
+        t
+        for i, t in enumerate(tokens)
+        if t not in PARTICLES
+        or (i == 0 and len(t) == 1 and len(tokens) > 1)
+        or (cut and i == last and len(t) == 1 and i > 0)
     ]
     if len(kept) >= 2 and all(len(t) == 1 and t.isalpha() for t in kept):
         return ["".join(kept)]  # as above: letters alone are an acronym, however they were reached
@@ -261,9 +267,11 @@ def _alt_initials(family: str, family_tokens: list[str]) -> tuple[tuple[int, str
     return tuple((0, letter) for letter in sorted(found))
 
 
-def _roles_from_split(family: str, given: str) -> tuple[list[str], list[Role]]:
-    family_tokens = person_tokens(family)
-    given_tokens = person_tokens(given, name_end=False) if given.strip() else []
+def _roles_from_split(family: str, given: str, *, cut: bool = False) -> tuple[list[str], list[Role]]:
+    """Tokens and roles of a name the list (or the presenter) split into surnames and given names; `cut`
+    when a presented name was cut at a field width (see `person_tokens`)."""
+    given_tokens = person_tokens(given, name_end=False, cut=cut) if given.strip() else []
+    family_tokens = person_tokens(family, cut=cut and not given_tokens)
     # A rank or honorific written before the surname (`Gen. SAEED`, `Hajji AZIZAH`) is a title, not the
     # paternal surname; titles that are also Spanish surnames (Coronel, Mayor) stay surnames.
     lead = 0
@@ -332,7 +340,7 @@ def query_name_tokens(text: str, schema: Schema) -> NameTokens:
         # field width just after the comma keeps its surnames as surnames (what followed is simply absent).
         length = len(text.strip())
         if _has_name_words(given) or length in _FIELD_WIDTHS or length + 1 in _FIELD_WIDTHS:
-            tokens, roles = _roles_from_split(family, given)
+            tokens, roles = _roles_from_split(family, given, cut=length in _FIELD_WIDTHS)
             if tokens:
                 return NameTokens(text, tuple(tokens), tuple(roles))
     if schema in (Schema.ORGANIZATION, Schema.VESSEL, Schema.AIRCRAFT, Schema.VEHICLE) or (
@@ -340,7 +348,7 @@ def query_name_tokens(text: str, schema: Schema) -> NameTokens:
     ):
         tokens = org_tokens(text)
         return NameTokens(text, tuple(tokens), tuple(Role.ORG for _ in tokens))
-    tokens = person_tokens(text)
+    tokens = person_tokens(text, cut=len(text.strip()) in _FIELD_WIDTHS)
     return NameTokens(text, tuple(tokens), tuple(Role.UNKNOWN for _ in tokens))
 
 

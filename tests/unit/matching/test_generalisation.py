@@ -108,3 +108,16 @@ def test_titles_and_cuts_do_not_make_strangers_alert() -> None:
     ]:
         match = compare_names(presented, listed, P)
         assert match is None or not match.alert, (presented, match.reasons())
+
+
+def test_a_name_cut_at_a_field_width_keeps_its_last_letter_and_its_whole_last_word() -> None:
+    listed = [Entity("t:1", P, (Name("OROZCO, Marian Luz"),), "t", "1"),
+              Entity("t:2", P, (Name("OROZCO, Marian Luz Yolanda"),), "t", "2"),
+              Entity("t:3", P, (Name("MEZA, Ismael Antonio Jose Luis Zaragoza"),), "t", "3")]  # fmt: skip
+    matcher = Matcher(listed)
+    cut_letter = matcher.screen(Query("OROZCO, Marian Luz Y"), top=1)  # 20 characters: `Y` is what is left
+    assert cut_letter and cut_letter[0].entity.id == "t:2" and cut_letter[0].alert
+    cut_word = matcher.screen(Query("MEZA, Ismael Antonio"), top=1)  # 20: cut just after a whole word
+    assert cut_word and cut_word[0].entity.id == "t:3" and cut_word[0].alert
+    whole = matcher.screen(Query("MEZA, Ismael Antonios"), top=1)  # 21: not cut, and not the same name
+    assert not whole or not whole[0].alert
