@@ -473,10 +473,18 @@ class CaseService:
         def ok(m: Marking) -> bool:
             return m.classification <= user.clearance
 
+        subjects = tuple(p for p in c.subjects if ok(p.marking))
+        kept_ids = {s.subject_id for s in subjects}
         kept = replace(
             c,
-            subjects=tuple(p for p in c.subjects if ok(p.marking)),
-            events=tuple(p for p in c.events if ok(p.marking)),
+            subjects=subjects,
+            # an event names only the subjects the reader may read (the id of one above their clearance
+            # is not theirs either), as a tear line's events name only the subjects it releases
+            events=tuple(
+                replace(p, subjects=tuple(i for i in p.subjects if i in kept_ids))
+                for p in c.events
+                if ok(p.marking)
+            ),
             evidence=tuple(p for p in c.evidence if ok(p.marking)),
             notes=tuple(p for p in c.notes if ok(p.marking)),
             tasks=tuple(p for p in c.tasks if ok(p.marking)),
@@ -759,21 +767,31 @@ class CaseService:
         self.audit.append(self._event(user, "read", "cases", details={"count": len(out)}))
         return out
 
-    def partner_preview(self, user: User, case_id: str, partner: str) -> CaseView:
-        """What `partner` would receive if the case were referred now (owner country only)."""
+    def _readable_whole(self, user: User, case_id: str) -> tuple[Case, int]:
+        """An owner-country caller's case cut to their clearance (`_reader_view`), and how many parts that
+        cut: what a preview or a guideline check of theirs is made on, never parts above their clearance."""
         case = self._writable_or_reader(user, case_id)
+        kept, withheld, _banner = self._reader_view(user, case, "full")
+        return kept, withheld
+
+    def partner_preview(self, user: User, case_id: str, partner: str) -> CaseView:
+        """What `partner` would receive if the case were referred now (owner country only), of the parts
+        the caller may read: a part above the caller's clearance is counted as withheld, never shown."""
+        case, above = self._readable_whole(user, case_id)
         code = _partner(partner, case)
         version = tear_line(case, code)
-        return view_of(version.case, code, version.withheld, version.banner)
+        return view_of(version.case, code, version.withheld + above, version.banner)
 
     # -- guidelines, referral and answers ----------------------------------------------------------------
 
     def check(
         self, user: User, case_id: str, partner: str, guideline: guide.Guideline | None = None
     ) -> CheckView:
-        """The partner's prosecution guideline, checked on what the partner would receive."""
-        case = self._writable_or_reader(user, case_id)
-        return _check(case, _partner(partner, case), guideline)
+        """The partner's prosecution guideline, checked on what the partner would receive of the parts the
+        caller may read (the referral itself checks the whole case, and needs clearance to all of it)."""
+        case, above = self._readable_whole(user, case_id)
+        checked = _check(case, _partner(partner, case), guideline)
+        return replace(checked, withheld=checked.withheld + above)
 
     def refer(
         self,
