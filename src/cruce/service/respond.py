@@ -35,6 +35,7 @@ from cruce.sharing.access import READING_ROLES, Role
 from cruce.sharing.audit import AuditEvent, Outcome
 from cruce.sharing.products import Portion, Product, ProductKind, tear_line
 from cruce.sharing.release import WRITING_ROLES, Reach, may_write_parts, reach_of
+from cruce.sharing.respond import SEX_CODES
 from cruce.storage.accounts import Account
 from cruce.storage.assess import RespondStore, Stored, reach_back, reach_text
 from cruce.storage.audit import AuditLog
@@ -1015,15 +1016,25 @@ def person_values(
     nationality = person.get("nationality")
     if nationality is not None and not is_country_trigraph(str(nationality).upper()):
         raise InputError("bad_person", f"nationality {nationality!r} is not an ISO 3166 trigraph")
+    name = person.get("given_name", "")
+    if not isinstance(name, str):
+        raise InputError("bad_person", "given_name must be text")
+    sex = person.get("sex")
+    if sex in ("", None):
+        sex = None
+    elif not (isinstance(sex, str) and sex.strip().upper() in SEX_CODES):
+        raise InputError("bad_person", f"sex {sex!r:.40} is not one of {', '.join(SEX_CODES)}")
+    else:
+        sex = sex.strip().upper()
     return {
         "person_ref": _new_id("person"),
         "country": country,
         "purposes": sorted(purposes),
         "collected_at": now,
-        "given_name": str(person.get("given_name", ""))[:200],
+        "given_name": name[:200],
         "birth_year": year,
         "nationality": str(nationality).upper() if nationality else None,
-        "sex": person.get("sex"),
+        "sex": sex,
         "case_id": case_id,
         "legal_hold": bool(person.get("legal_hold", False)),
         "rescue_id": rescue_id,

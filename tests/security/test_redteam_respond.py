@@ -1,0 +1,106 @@
+"""Red team of assistance and repatriation between nodes (x-cruce-assistance, x-cruce-repatriation): one
+regression test per finding, named after the OWASP ASVS 4.0 requirement it covers.
+
+A partner's account posts objects to this node's TAXII server (as a partner node's push, or a sync, would
+bring them); `receive` then applies them to the node's own tables.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from trust_fixtures import SHARED, node
+
+from cruce.core.errors import InputError
+from cruce.core.markings import Marking
+from cruce.service.respond import RespondService, person_values
+from cruce.service.respond_sync import receive
+from cruce.sharing.respond import (
+    REPATRIATION_TYPE,
+    AssistanceStep,
+    IncidentRef,
+    MarkedText,
+    RepatriationStep,
+    assistance_objects,
+    repatriation_objects,
+    step_id,
+)
+from cruce.storage.assess import RespondStore
+from cruce.storage.audit import AuditLog
+from cruce.storage.sharing import SharingStore
+from cruce.storage.store import open_store
+
+AT = "2026-06-01T12:00:00+00:00"
+REL = "C//REL TO MEX, USA"
+
+
+def asked(request_id: str) -> list[dict[str, Any]]:
+    mark = Marking.parse(REL, "MEX")
+    step = AssistanceStep(
+        request_id, "MEX", "USA", "asked", AT, "mex.ro",
+        IncidentRef(f"inc-{request_id}", "flood", "Rio Bravo", mark), MarkedText("two boats", mark),
+        (MarkedText("at the dam", mark),),
+    )  # fmt: skip
+    return assistance_objects(step)
+
+
+def handover(transfer_id: str, person: dict[str, Any]) -> list[dict[str, Any]]:
+    step = RepatriationStep(transfer_id, "MEX", "USA", "handover", AT, "mex.ro", "Laredo", AT, 1, (person,))
+    return repatriation_objects(step)
+
+
+def poisoned(objects: list[dict[str, Any]], **changes: Any) -> list[dict[str, Any]]:
+    *definitions, obj = objects
+    return [*definitions, {**obj, **changes}]
+
+
+@pytest.mark.parametrize(
+    ("kind", "change"),
+    [
+        ("asked", {"portions": 5}),  # not a list: a TypeError stopped every later object
+        ("asked", {"by": {"user": "mex.ro"}}),
+        ("handover", {"manifest": [{"given_name": "Ana", "sex": {"f": 1}}]}),  # the database refused it
+        ("handover", {"manifest": [{"given_name": "Ana", "sex": "Female, pregnant, HIV+"}]}),
+        ("handover", {"manifest": [{"given_name": ["Ana", "passport G1234567"]}]}),
+        ("handover", {"manifest": [{"given_name": "Ana", "birth_year": "1990-01-01"}]}),
+        ("handover-id", {}),  # an id longer than the column that keeps it
+    ],
+)
+def test_asvs_5_1_4_a_partners_malformed_step_is_refused_alone_and_the_rest_is_received(
+    tmp_path: Path, kind: str, change: dict[str, Any]
+) -> None:
+    good = [*asked("req-good"), *handover("tr-good", {"given_name": "Ana", "birth_year": 1990, "sex": "F"})]
+    if kind == "asked":
+        bad = poisoned(asked("req-bad"), **change)
+    elif kind == "handover":
+        bad = poisoned(handover("tr-bad", {"given_name": "Eva"}), **change)
+    else:
+        long_id = "t" * 5000
+        bad = poisoned(
+            handover("tr-bad", {"given_name": "Eva"}),
+            transfer_id=long_id,
+            id=step_id(REPATRIATION_TYPE, long_id, "handover"),
+        )
+    with node(tmp_path) as usa:
+        usa.post("mex.ro", [*bad, *good])  # the bad one first: it must not stop the good ones
+        with open_store(usa.url) as store:
+            service = RespondService(RespondStore(store.engine), AuditLog(store.engine))
+            done = receive(service, SharingStore(store.engine), SHARED, "USA")
+            assert sorted(done.applied) == ["req-good asked from MEX", "tr-good handover from MEX"]
+            assert len(done.refused) == 1, done.refused
+            people = service.store.rows("person_records", where={"country": "USA"})
+            assert [(p["given_name"], p["sex"]) for p in people] == [("Ana", "F")]
+            assert service.store.find("assistance", "request_id", "req-bad") is None
+
+
+def test_asvs_5_1_4_a_kept_personal_record_holds_only_typed_minimised_values() -> None:
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    kept = person_values("USA", {"given_name": "Ana", "sex": "f"}, ["repatriation"], now)
+    assert (kept["given_name"], kept["sex"]) == ("Ana", "F")
+    for person in ({"given_name": {"first": "Ana"}}, {"given_name": "Ana", "sex": "female"}, {"sex": 1}):
+        with pytest.raises(InputError):
+            person_values("USA", person, ["repatriation"], now)
