@@ -104,3 +104,44 @@ def test_asvs_5_1_4_a_kept_personal_record_holds_only_typed_minimised_values() -
     for person in ({"given_name": {"first": "Ana"}}, {"given_name": "Ana", "sex": "female"}, {"sex": 1}):
         with pytest.raises(InputError):
             person_values("USA", person, ["repatriation"], now)
+
+
+def test_asvs_4_2_1_what_a_request_for_assistance_asks_is_read_only_at_its_marking(tmp_path: Path) -> None:
+    from api_fixtures import prepare
+    from fastapi.testclient import TestClient
+    from sharing_fixtures import FAST_SCRYPT_N, PASSWORD
+
+    from cruce.api.app import create_app
+    from cruce.storage.credentials import FAST_POLICY
+
+    api = prepare(tmp_path)
+    with open_store(api.settings.resolved_database_url()) as store:
+        sharing = SharingStore(store.engine)
+        for uid, nationality, clearance, roles in (
+            ("usa.ts", "USA", "TS", ["analyst", "releasing_officer"]),
+            ("usa.conf", "USA", "C", ["officer"]),
+            ("usa.mexnat", "MEX", "S", ["analyst"]),  # a Mexican national of the US agency
+        ):
+            sharing.add_account(
+                uid, organisation="cbp", country="USA", nationality=nationality, clearance=clearance,
+                roles=roles, password=PASSWORD, scrypt_n=FAST_SCRYPT_N,
+            )  # fmt: skip
+            api.keys[uid] = sharing.issue_token(uid)
+        service = RespondService(RespondStore(store.engine), AuditLog(store.engine))
+        ts = sharing.account("usa.ts")
+        incident = service.open_incident(ts, kind="flood", name="Rio Bravo", marking="U")
+        secret = "two helicopters to lift the informant out"
+        service.request_assistance(ts, incident.incident_id, "CAN", secret, marking="S//REL TO USA, CAN")
+    with TestClient(create_app(api.settings, passwords=FAST_POLICY)) as client:
+
+        def asked(user: str) -> str:
+            board = client.get(f"/api/v1/incidents/{incident.incident_id}", headers=api.headers(user))
+            assert board.status_code == 200, board.text
+            (request,) = board.json()["assistance"]
+            assert request["to_country"] == "CAN"
+            assert request["what"] == secret or secret not in board.text  # nowhere else on the board
+            return str(request["what"])
+
+        assert asked("usa.ts") == secret and asked("usa.officer") == secret  # cleared S, USA only
+        assert asked("usa.conf") == "(not releasable)"  # cleared CONFIDENTIAL
+        assert asked("usa.mexnat") == "(not releasable)"  # not released to MEX

@@ -35,7 +35,7 @@ from cruce.sharing.access import READING_ROLES, Role
 from cruce.sharing.audit import AuditEvent, Outcome
 from cruce.sharing.products import Portion, Product, ProductKind, tear_line
 from cruce.sharing.release import WRITING_ROLES, Reach, may_write_parts, reach_of
-from cruce.sharing.respond import SEX_CODES
+from cruce.sharing.respond import SEX_CODES, WITHHELD
 from cruce.storage.accounts import Account
 from cruce.storage.assess import RespondStore, Stored, reach_back, reach_text
 from cruce.storage.audit import AuditLog
@@ -569,12 +569,14 @@ class RespondService:
         return self.assistance(account, request_id)
 
     def assistance(self, account: Account, request_id: str) -> AssistanceView:
+        self._require(account, READING_ROLES, "read", request_id)
         row = self.store.find("assistance", "request_id", request_id)
         if row is None or account.country not in (row["from_country"], row["to_country"]):
             raise NotFoundError("assistance_not_found", f"no assistance request {request_id!r}")
         return _assistance(row, account)
 
     def assistance_of(self, account: Account, incident_id: str | None = None) -> list[AssistanceView]:
+        self._require(account, READING_ROLES, "read", incident_id or "assistance")
         rows = self.store.rows(
             "assistance",
             country=account.country,
@@ -969,21 +971,28 @@ def _assistance(row: Stored, account: Account) -> AssistanceView:
     history = tuple((h["state"], datetime.fromisoformat(h["at"]), h["by"]) for h in row["history"])
     body = row.values.get("body") or {}
     owner = row["from_country"]
+
+    def readable(mark: Marking) -> bool:
+        if account.country == owner and not account.countries - {owner}:
+            return mark.classification <= account.clearance
+        return reach_of([mark]).admits_all(account.countries, account.clearance)
+
     portions = []
     for p in body.get("portions", []):
         mark = Marking.parse(p["marking"], owner)
-        if account.country == owner and not account.countries - {owner}:
-            readable = mark.classification <= account.clearance
-        else:
-            readable = reach_of([mark]).admits_all(account.countries, account.clearance)
-        if readable:
+        if readable(mark):
             portions.append((str(mark), p["text"]))
+    # what is asked is a portion like the others: a reader below its level, or of a country it is not
+    # released to (a foreign national of either side's agency), reads that there is a request, not what
+    what = row["what"]
+    if not readable(Marking.parse(body.get("what_marking", "U"), owner)):
+        what = WITHHELD
     return AssistanceView(
         row["request_id"],
         row["incident_id"],
         row["from_country"],
         row["to_country"],
-        row["what"],
+        what,
         row["state"],
         history,
         body.get("what_marking", "UNCLASSIFIED"),
