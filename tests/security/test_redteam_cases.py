@@ -157,3 +157,21 @@ def test_asvs_4_2_1_an_event_names_no_subject_its_reader_may_not_read(world: Wor
     ]
     seen = made(world.get("usa.analyst", "/api/v1/cases/ev-1"))
     assert seen["events"][0]["subjects"] == ["s2"] and "informant-delta" not in json.dumps(seen)
+
+
+def test_asvs_4_2_1_the_case_list_gives_no_title_above_the_readers_clearance(world: World) -> None:
+    title = "Informant DELTA inside the Laredo cell"
+    made(
+        world.post(
+            "usa.ts", "/api/v1/cases", json={"title": title, "marking": "TS//NOFORN", "case_id": "ttl-1"}
+        )
+    )
+
+    def listed(user: str) -> str:
+        (row,) = [c for c in made(world.get(user, "/api/v1/cases")) if c["case_id"] == "ttl-1"]
+        page = made(world.get(user, "/api/v1/cases/ttl-1"))
+        assert page["title"] == row["title"]  # the list says what the case page says
+        return str(row["title"])
+
+    assert listed("usa.ts") == title
+    assert listed("usa.analyst") == listed("usa.conf") == "(title not releasable)"

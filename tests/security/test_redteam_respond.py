@@ -145,3 +145,30 @@ def test_asvs_4_2_1_what_a_request_for_assistance_asks_is_read_only_at_its_marki
         assert asked("usa.ts") == secret and asked("usa.officer") == secret  # cleared S, USA only
         assert asked("usa.conf") == "(not releasable)"  # cleared CONFIDENTIAL
         assert asked("usa.mexnat") == "(not releasable)"  # not released to MEX
+
+
+def test_asvs_4_2_1_a_sitrep_title_is_read_at_its_marking_at_home_and_abroad(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'usa.db'}"
+    from cruce.core.markings import Classification
+    from cruce.sharing.access import Role
+    from cruce.storage.accounts import Account
+
+    def account(user: str, country: str, clearance: Classification) -> Account:
+        return Account(user, f"{country.lower()}-gov", country, country, clearance,
+                       frozenset({Role.ANALYST, Role.RELEASING_OFFICER}))  # fmt: skip
+
+    ts = account("ana", "USA", Classification.TOP_SECRET)
+    conf = account("carl", "USA", Classification.CONFIDENTIAL)
+    mex_conf = account("maria", "MEX", Classification.CONFIDENTIAL)
+    title = "Beryl: the source inside the utility"
+    with open_store(url) as store:
+        service = RespondService(RespondStore(store.engine), AuditLog(store.engine))
+        incident = service.open_incident(ts, kind="hurricane", name="Beryl", marking="U")
+        service.write_sitrep(ts, incident.incident_id, title, [("C//REL TO USA, MEX", "Brownsville closed")],
+                             title_marking="S//REL TO USA, MEX")  # fmt: skip
+        assert [s.title for s in service.sitreps(ts, incident.incident_id)] == [title]
+        for reader in (conf, mex_conf):  # both read the C portion, neither the S title
+            (seen,) = service.sitreps(reader, incident.incident_id)
+            assert seen.portions and seen.title != title and title not in repr(seen)
+            board = [e.text for e in service.timeline(reader, incident.incident_id)]
+            assert not any(title in text for text in board)

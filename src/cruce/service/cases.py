@@ -754,7 +754,10 @@ class CaseService:
         out = []
         for row in self.store.listing(country, limit=limit):
             if row.owner == country and self._owner_user(user, row.owner):
-                out.append(CaseSummary(row.case_id, row.owner, row.title, row.status, row.partner, "full"))
+                # the title as the case page shows it (`_reader_view`): withheld above the reader's clearance
+                cleared = Marking.parse(row.title_marking, row.owner).classification <= user.clearance
+                title = row.title if cleared else "(title not releasable)"
+                out.append(CaseSummary(row.case_id, row.owner, title, row.status, row.partner, "full"))
                 continue
             if row.owner == country:
                 continue  # a dual national of the owner country reads cases one by one, as their tear line

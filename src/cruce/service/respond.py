@@ -453,7 +453,7 @@ class RespondService:
         product = _sitrep_product(row)
         if account.country == owner and not account.countries - {owner}:
             kept = [p for p in product.portions if p.marking.classification <= account.clearance]
-            title = body["title"]
+            title = body["title"] if product.title.marking.classification <= account.clearance else ""
         else:  # a partner: its tear line, and of that what every country it belongs to may read
             version = tear_line(product, account.country)
             kept = [
@@ -461,7 +461,12 @@ class RespondService:
                 for p in version.portions
                 if reach_of([p.marking]).admits_all(account.countries, account.clearance)
             ]
-            title = version.title.text if version.title is not None else ""
+            title = (
+                version.title.text
+                if version.title is not None
+                and reach_of([version.title.marking]).admits_all(account.countries, account.clearance)
+                else ""
+            )
         banner = _banner(kept) if kept else ""
         return SitrepView(
             row["entry_id"],
