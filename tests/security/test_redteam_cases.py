@@ -175,3 +175,24 @@ def test_asvs_4_2_1_the_case_list_gives_no_title_above_the_readers_clearance(wor
 
     assert listed("usa.ts") == title
     assert listed("usa.analyst") == listed("usa.conf") == "(title not releasable)"
+
+
+def test_asvs_4_1_3_a_writer_cannot_probe_or_use_parts_above_their_clearance(world: World) -> None:
+    made(world.post("usa.ts", "/api/v1/cases", json={"title": "W", "marking": "U", "case_id": "wr-1"}))
+    made(world.post("usa.ts", "/api/v1/cases/wr-1/subjects", json=subject("delta", "Delta", "TS//NOFORN")))
+    item = {
+        "description": "source tape",
+        "marking": "TS//NOFORN",
+        "content_base64": "dGFwZQ==",
+        "evidence_id": "tape",
+    }
+    made(world.post("usa.ts", "/api/v1/cases/wr-1/evidence", json=item))
+    event = {"kind": "interview", "at": "2026-01-01T00:00Z", "marking": "S//NOFORN"}
+    named = world.post("usa.analyst", "/api/v1/cases/wr-1/events", json={**event, "subjects": ["delta"]})
+    missing = world.post("usa.analyst", "/api/v1/cases/wr-1/events", json={**event, "subjects": ["nobody"]})
+    assert named.status_code == missing.status_code == 400
+    assert named.json()["error"]["message"] == missing.json()["error"]["message"].replace("nobody", "delta")
+    move = {"evidence_id": "tape", "from_holder": "usa.ts", "to_holder": "court", "purpose": "trial"}
+    moved = world.post("usa.analyst", "/api/v1/cases/wr-1/handovers", json=move)
+    assert moved.status_code == 400 and moved.json()["error"]["code"] == "unknown_evidence"
+    assert made(world.post("usa.ts", "/api/v1/cases/wr-1/handovers", json=move))["to_holder"] == "court"

@@ -565,7 +565,8 @@ class CaseService:
         ident = check_id(new.event_id, "event id") if new.event_id else _new_id("e")
         if new.at.tzinfo is None:
             raise InputError("naive_time", "an event's time needs a time zone (e.g. 2026-03-01T10:00Z)")
-        known = {s.subject_id for s in case.subjects}
+        # only subjects the writer may read: naming one above their clearance is no way to learn it exists
+        known = {s.subject_id for s in case.subjects if s.marking.classification <= user.clearance}
         unknown = [s for s in new.subjects if s not in known]
         if unknown:
             raise InputError("unknown_subject", f"case {case_id} has no subject {', '.join(unknown)}")
@@ -682,7 +683,7 @@ class CaseService:
     ) -> CustodyView:
         case = self._writable(user, case_id, "handover")
         item = next((v for v in case.evidence if v.evidence_id == evidence_id), None)
-        if item is None:
+        if item is None or item.marking.classification > user.clearance:  # as complete_task's tasks
             raise InputError("unknown_evidence", f"case {case_id} has no evidence item {evidence_id!r}")
         if not purpose.strip():
             raise InputError("purpose_needed", "a hand-over says why (analysis, court, storage...)")
