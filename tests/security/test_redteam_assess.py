@@ -53,3 +53,45 @@ def test_asvs_4_2_1_an_assessments_noforn_title_is_not_read_by_a_partner_or_belo
         assert title("usa.analyst") == TITLE
         assert title("mex.analyst") == "(title not releasable)"  # reads the REL TO portions, not the title
         assert title("usa.conf") == "(title not releasable)"  # cleared CONFIDENTIAL
+
+
+def test_asvs_4_2_1_a_partners_assessment_does_not_stand_in_for_the_registering_countrys_risk(
+    tmp_path: Path,
+) -> None:
+    from cruce.assess.example import example_assets, example_graph, example_scenarios
+    from cruce.assess.product import AssessmentMarkings
+    from cruce.assess.results import assess
+    from cruce.service.assess import AssessService
+    from cruce.service.assets import AssetRegister
+    from cruce.storage.assess import RespondStore
+    from cruce.storage.audit import AuditLog
+
+    node = prepare(tmp_path)
+    with open_store(node.settings.resolved_database_url()) as store:
+        accounts = SharingStore(store.engine)
+        respond, audit = RespondStore(store.engine), AuditLog(store.engine)
+        assessments = AssessService(respond, audit)
+        register = AssetRegister(respond, audit, assessments)
+        assets, deps = example_assets()
+        register.register(
+            accounts.account("usa.releasing_officer"), assets, deps, {"default": "C//REL TO USA, MEX"}
+        )
+        result = assess(example_graph(), example_scenarios(), samples=100, seed=3, workers=1, mitigations=())
+        shared = "S//REL TO MEX, USA"
+        theirs = AssessmentMarkings.from_dict(
+            {"owner": "MEX", "title": "U", "summary": "U", "scenarios": shared, "mitigations": shared,
+             "assets": {"default": shared}}
+        )  # fmt: skip
+        mex = assessments.save(accounts.account("mex.releasing_officer"), result, theirs, "MEX's numbers")
+        assert mex.assets  # USA reads MEX's assessment and its asset rows...
+        usa = accounts.account("usa.analyst")
+        rows = register.table(usa)
+        assert rows and all(
+            r.assessment_id is None and r.expected is None for r in rows
+        )  # ...not as USA's risk
+        ours = assessments.save(
+            accounts.account("usa.releasing_officer"), result, AssessmentMarkings(), "USA's"
+        )
+        assert {r.assessment_id for r in register.table(usa) if r.expected is not None} == {
+            ours.assessment_id
+        }
