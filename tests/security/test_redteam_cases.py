@@ -196,3 +196,29 @@ def test_asvs_4_1_3_a_writer_cannot_probe_or_use_parts_above_their_clearance(wor
     moved = world.post("usa.analyst", "/api/v1/cases/wr-1/handovers", json=move)
     assert moved.status_code == 400 and moved.json()["error"]["code"] == "unknown_evidence"
     assert made(world.post("usa.ts", "/api/v1/cases/wr-1/handovers", json=move))["to_holder"] == "court"
+
+
+def test_asvs_4_2_1_a_custody_check_names_no_item_above_the_callers_clearance(world: World) -> None:
+    from sqlalchemy import update
+
+    from cruce.storage.case_tables import CaseEvidenceContentRow
+
+    made(world.post("usa.ts", "/api/v1/cases", json={"title": "V", "marking": "U", "case_id": "ver-1"}))
+    item = {
+        "description": "tape",
+        "marking": "TS//NOFORN",
+        "content_base64": "dGFwZQ==",
+        "evidence_id": "delta-tape",
+    }
+    made(world.post("usa.ts", "/api/v1/cases/ver-1/evidence", json=item))
+    with open_store(world.node.settings.resolved_database_url()) as store, store.engine.begin() as conn:
+        conn.execute(
+            update(CaseEvidenceContentRow)
+            .where(CaseEvidenceContentRow.evidence_id == "delta-tape")
+            .values(content=b"edited")
+        )
+    whole = made(world.get("usa.ts", "/api/v1/cases/ver-1/custody/verify"))
+    assert not whole["ok"] and any("delta-tape" in p for p in whole["problems"])
+    below = made(world.get("usa.analyst", "/api/v1/cases/ver-1/custody/verify"))
+    assert not below["ok"] and len(below["problems"]) == len(whole["problems"])
+    assert "delta-tape" not in json.dumps(below)
