@@ -24,6 +24,10 @@ if TYPE_CHECKING:  # the assess extra (pandas, SciPy): reading stored assessment
     from cruce.assess.product import AssessmentMarkings
     from cruce.assess.results import Assessment
 
+WITHHELD_TITLE = "(title not releasable)"
+"""What a reader who may not read an assessment's title reads instead (as a case's withheld title)."""
+
+
 ASSETS_KEPT = 50
 
 
@@ -205,12 +209,15 @@ class AssessService:
             summary_part = [version.summary] if version.summary is not None else []
             parts = [p for p in (*version.portions, *summary_part) if readable(p.marking)]
         assets = tuple(AssetRisk(**a) for a in body["assets"] if readable(Marking.parse(a["marking"], owner)))
+        # the title is a portion like the others: a NOFORN title of a product a partner reads in part (or
+        # one above the reader's clearance) is not the reader's
+        title = row["title"] if readable(product.title.marking) else WITHHELD_TITLE
         total = len(product.portions) + (1 if summary else 0)
         banner = str(roll_up(p.marking for p in parts)) if parts else ""
         return AssessmentView(
             row["assessment_id"],
             owner,
-            row["title"],
+            title,
             row["created_at"],
             row["created_by"],
             row["samples"],

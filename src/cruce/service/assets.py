@@ -7,8 +7,9 @@ their audit record. Reading is the same read rule as incidents (`_sees` on each 
 an asset only where its marking releases it to every country of the reader at the reader's clearance.
 
 The risk of an asset is its expected loss and 90% interval in the newest stored assessment the reader may
-read that ranks it, as `AssessService` gives it (the reader's tear line of that assessment: an asset row
-not released to the reader gives no risk even if the asset itself is).
+read that ranks it, made by the country that registered the asset, as `AssessService` gives it (the
+reader's tear line of that assessment: an asset row not released to the reader gives no risk even if the
+asset itself is; a partner's assessment of an asset of the same id never stands in for it).
 """
 
 from __future__ import annotations
@@ -170,15 +171,18 @@ class AssetRegister:
             raise InputError("bad_sort", f"sort by one of {', '.join(SORT_KEYS)}, not {sort!r}")
         if not account.user().roles & READING_ROLES:
             raise self._refuse(account, "read assets", "no reading role")
-        risk: dict[str, tuple[Any, Any]] = {}
+        # a row's risk is from an assessment of the country that registered it: asset ids are each
+        # country's own, and a partner's assessment ranking an asset of the same id (another asset, or a
+        # claim about this one) must not stand in for the registering country's risk
+        risk: dict[tuple[str, str], tuple[Any, Any]] = {}
         for view in sorted(self.assessments.assessments(account), key=lambda v: v.created_at):
             for a in view.assets:  # newer assessments overwrite older ones
-                risk[a.asset_id] = (view, a)
+                risk[view.country, a.asset_id] = (view, a)
         rows = []
         for r in registered_assets(self.store.engine, account.country):
             if not _sees(account, r["country"], reach_back(r["reach"], r["level"], r["noforn"])):
                 continue
-            view, ranked = risk.get(r["asset_id"], (None, None))
+            view, ranked = risk.get((r["country"], r["asset_id"]), (None, None))
             rows.append(
                 AssetRiskRow(
                     r["asset_id"], r["name"], r["kind"], r["owner_country"], r["country"], r["latitude"],

@@ -24,8 +24,11 @@ from cruce.core.errors import InputError, NotFoundError
 from cruce.service.cases import CaseService
 from cruce.sharing.access import READING_ROLES, User
 from cruce.sharing.release import WRITING_ROLES
+from cruce.storage.cases import EntityDecision
 
 STATES = ("accepted", "rejected", "split")
+LIST_SOURCES = frozenset({"list"})
+"""Sources every country may see (`cruce.cases.entities.PUBLIC` records: published lists)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,14 +148,40 @@ def standing_joins(service: CaseService, user: User, cases: list[Case]) -> list[
 
 
 def history(service: CaseService, user: User) -> list[DecisionView]:
-    """Every decision of the caller's country, oldest first (the undo trail)."""
+    """The decisions of the caller's country on records the caller may read now, oldest first (the undo
+    trail). A decision names its two records and carries its reviewer's reason, so it is shown only to a
+    caller who may read both: one of the same country with a lower clearance, another nationality or no
+    program desk role reads none of those they may not (a decision on a TS subject, or on a NOFORN subject
+    for a US agency's foreign national, says who the subject is by its reference and its reason)."""
     if not user.roles & READING_ROLES:
         raise service._deny(user, "read", "cases/resolution", "a reading role is needed")
     country = user.organisation.country
-    return [
+    decisions = service.store.decisions(country)
+    if not decisions:
+        return []
+    readable = {r.ref for r in _records(service, user, _readable(service, user)) if r.visible(country)}
+    shown = [
         DecisionView(d.seq, d.proposal_id, d.record_a, d.record_b, d.state, d.actor, d.at, d.reason)
-        for d in service.store.decisions(country)
+        for d in decisions
+        if all(_readable_ref(ref, source, readable) for ref, source in _sources(d))
     ]
+    service.audit.append(
+        service._event(
+            user, "read", "cases/resolution/history", details={"shown": len(shown), "of": len(decisions)}
+        )
+    )
+    return shown
+
+
+def _sources(d: EntityDecision) -> list[tuple[str, str]]:
+    """The decision's two records with the source each came from (as the proposal said when decided)."""
+    sources = d.explanation.get("sources") or ("", "")
+    return [(d.record_a, str(sources[0])), (d.record_b, str(sources[1]))]
+
+
+def _readable_ref(ref: str, source: str, readable: set[str]) -> bool:
+    """A record the caller reads now, or a published list's person (every country may see those)."""
+    return ref in readable or source in LIST_SOURCES
 
 
 def decide(service: CaseService, user: User, proposal_id: str, state: str, reason: str = "") -> ProposalView:

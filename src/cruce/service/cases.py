@@ -473,10 +473,18 @@ class CaseService:
         def ok(m: Marking) -> bool:
             return m.classification <= user.clearance
 
+        subjects = tuple(p for p in c.subjects if ok(p.marking))
+        kept_ids = {s.subject_id for s in subjects}
         kept = replace(
             c,
-            subjects=tuple(p for p in c.subjects if ok(p.marking)),
-            events=tuple(p for p in c.events if ok(p.marking)),
+            subjects=subjects,
+            # an event names only the subjects the reader may read (the id of one above their clearance
+            # is not theirs either), as a tear line's events name only the subjects it releases
+            events=tuple(
+                replace(p, subjects=tuple(i for i in p.subjects if i in kept_ids))
+                for p in c.events
+                if ok(p.marking)
+            ),
             evidence=tuple(p for p in c.evidence if ok(p.marking)),
             notes=tuple(p for p in c.notes if ok(p.marking)),
             tasks=tuple(p for p in c.tasks if ok(p.marking)),
@@ -557,7 +565,8 @@ class CaseService:
         ident = check_id(new.event_id, "event id") if new.event_id else _new_id("e")
         if new.at.tzinfo is None:
             raise InputError("naive_time", "an event's time needs a time zone (e.g. 2026-03-01T10:00Z)")
-        known = {s.subject_id for s in case.subjects}
+        # only subjects the writer may read: naming one above their clearance is no way to learn it exists
+        known = {s.subject_id for s in case.subjects if s.marking.classification <= user.clearance}
         unknown = [s for s in new.subjects if s not in known]
         if unknown:
             raise InputError("unknown_subject", f"case {case_id} has no subject {', '.join(unknown)}")
@@ -674,7 +683,7 @@ class CaseService:
     ) -> CustodyView:
         case = self._writable(user, case_id, "handover")
         item = next((v for v in case.evidence if v.evidence_id == evidence_id), None)
-        if item is None:
+        if item is None or item.marking.classification > user.clearance:  # as complete_task's tasks
             raise InputError("unknown_evidence", f"case {case_id} has no evidence item {evidence_id!r}")
         if not purpose.strip():
             raise InputError("purpose_needed", "a hand-over says why (analysis, court, storage...)")
@@ -699,7 +708,13 @@ class CaseService:
         records, head = self.store.custody(case_id)
         contents: dict[str, bytes | None] = dict(self.store.contents(case_id))
         result = verify(records, head, contents, {v.evidence_id: v.sha256 for v in case.evidence})
-        problems = [p.problem for p in result.problems]
+        # the whole log is checked (its hash chain has no partial check), but a problem of an item above
+        # the caller's clearance is told without naming the item, its holders or its place
+        above = {v.evidence_id for v in case.evidence if v.marking.classification > user.clearance}
+        problems = [
+            "a problem with an item above your clearance" if p.evidence_id in above else p.problem
+            for p in result.problems
+        ]
         self.audit.append(
             self._event(
                 user,
@@ -746,7 +761,10 @@ class CaseService:
         out = []
         for row in self.store.listing(country, limit=limit):
             if row.owner == country and self._owner_user(user, row.owner):
-                out.append(CaseSummary(row.case_id, row.owner, row.title, row.status, row.partner, "full"))
+                # the title as the case page shows it (`_reader_view`): withheld above the reader's clearance
+                cleared = Marking.parse(row.title_marking, row.owner).classification <= user.clearance
+                title = row.title if cleared else "(title not releasable)"
+                out.append(CaseSummary(row.case_id, row.owner, title, row.status, row.partner, "full"))
                 continue
             if row.owner == country:
                 continue  # a dual national of the owner country reads cases one by one, as their tear line
@@ -759,21 +777,31 @@ class CaseService:
         self.audit.append(self._event(user, "read", "cases", details={"count": len(out)}))
         return out
 
-    def partner_preview(self, user: User, case_id: str, partner: str) -> CaseView:
-        """What `partner` would receive if the case were referred now (owner country only)."""
+    def _readable_whole(self, user: User, case_id: str) -> tuple[Case, int]:
+        """An owner-country caller's case cut to their clearance (`_reader_view`), and how many parts that
+        cut: what a preview or a guideline check of theirs is made on, never parts above their clearance."""
         case = self._writable_or_reader(user, case_id)
+        kept, withheld, _banner = self._reader_view(user, case, "full")
+        return kept, withheld
+
+    def partner_preview(self, user: User, case_id: str, partner: str) -> CaseView:
+        """What `partner` would receive if the case were referred now (owner country only), of the parts
+        the caller may read: a part above the caller's clearance is counted as withheld, never shown."""
+        case, above = self._readable_whole(user, case_id)
         code = _partner(partner, case)
         version = tear_line(case, code)
-        return view_of(version.case, code, version.withheld, version.banner)
+        return view_of(version.case, code, version.withheld + above, version.banner)
 
     # -- guidelines, referral and answers ----------------------------------------------------------------
 
     def check(
         self, user: User, case_id: str, partner: str, guideline: guide.Guideline | None = None
     ) -> CheckView:
-        """The partner's prosecution guideline, checked on what the partner would receive."""
-        case = self._writable_or_reader(user, case_id)
-        return _check(case, _partner(partner, case), guideline)
+        """The partner's prosecution guideline, checked on what the partner would receive of the parts the
+        caller may read (the referral itself checks the whole case, and needs clearance to all of it)."""
+        case, above = self._readable_whole(user, case_id)
+        checked = _check(case, _partner(partner, case), guideline)
+        return replace(checked, withheld=checked.withheld + above)
 
     def refer(
         self,

@@ -35,6 +35,7 @@ from cruce.sharing.access import READING_ROLES, Role
 from cruce.sharing.audit import AuditEvent, Outcome
 from cruce.sharing.products import Portion, Product, ProductKind, tear_line
 from cruce.sharing.release import WRITING_ROLES, Reach, may_write_parts, reach_of
+from cruce.sharing.respond import SEX_CODES, WITHHELD
 from cruce.storage.accounts import Account
 from cruce.storage.assess import RespondStore, Stored, reach_back, reach_text
 from cruce.storage.audit import AuditLog
@@ -452,7 +453,7 @@ class RespondService:
         product = _sitrep_product(row)
         if account.country == owner and not account.countries - {owner}:
             kept = [p for p in product.portions if p.marking.classification <= account.clearance]
-            title = body["title"]
+            title = body["title"] if product.title.marking.classification <= account.clearance else ""
         else:  # a partner: its tear line, and of that what every country it belongs to may read
             version = tear_line(product, account.country)
             kept = [
@@ -460,7 +461,12 @@ class RespondService:
                 for p in version.portions
                 if reach_of([p.marking]).admits_all(account.countries, account.clearance)
             ]
-            title = version.title.text if version.title is not None else ""
+            title = (
+                version.title.text
+                if version.title is not None
+                and reach_of([version.title.marking]).admits_all(account.countries, account.clearance)
+                else ""
+            )
         banner = _banner(kept) if kept else ""
         return SitrepView(
             row["entry_id"],
@@ -568,12 +574,14 @@ class RespondService:
         return self.assistance(account, request_id)
 
     def assistance(self, account: Account, request_id: str) -> AssistanceView:
+        self._require(account, READING_ROLES, "read", request_id)
         row = self.store.find("assistance", "request_id", request_id)
         if row is None or account.country not in (row["from_country"], row["to_country"]):
             raise NotFoundError("assistance_not_found", f"no assistance request {request_id!r}")
         return _assistance(row, account)
 
     def assistance_of(self, account: Account, incident_id: str | None = None) -> list[AssistanceView]:
+        self._require(account, READING_ROLES, "read", incident_id or "assistance")
         rows = self.store.rows(
             "assistance",
             country=account.country,
@@ -968,21 +976,28 @@ def _assistance(row: Stored, account: Account) -> AssistanceView:
     history = tuple((h["state"], datetime.fromisoformat(h["at"]), h["by"]) for h in row["history"])
     body = row.values.get("body") or {}
     owner = row["from_country"]
+
+    def readable(mark: Marking) -> bool:
+        if account.country == owner and not account.countries - {owner}:
+            return mark.classification <= account.clearance
+        return reach_of([mark]).admits_all(account.countries, account.clearance)
+
     portions = []
     for p in body.get("portions", []):
         mark = Marking.parse(p["marking"], owner)
-        if account.country == owner and not account.countries - {owner}:
-            readable = mark.classification <= account.clearance
-        else:
-            readable = reach_of([mark]).admits_all(account.countries, account.clearance)
-        if readable:
+        if readable(mark):
             portions.append((str(mark), p["text"]))
+    # what is asked is a portion like the others: a reader below its level, or of a country it is not
+    # released to (a foreign national of either side's agency), reads that there is a request, not what
+    what = row["what"]
+    if not readable(Marking.parse(body.get("what_marking", "U"), owner)):
+        what = WITHHELD
     return AssistanceView(
         row["request_id"],
         row["incident_id"],
         row["from_country"],
         row["to_country"],
-        row["what"],
+        what,
         row["state"],
         history,
         body.get("what_marking", "UNCLASSIFIED"),
@@ -1015,15 +1030,25 @@ def person_values(
     nationality = person.get("nationality")
     if nationality is not None and not is_country_trigraph(str(nationality).upper()):
         raise InputError("bad_person", f"nationality {nationality!r} is not an ISO 3166 trigraph")
+    name = person.get("given_name", "")
+    if not isinstance(name, str):
+        raise InputError("bad_person", "given_name must be text")
+    sex = person.get("sex")
+    if sex in ("", None):
+        sex = None
+    elif not (isinstance(sex, str) and sex.strip().upper() in SEX_CODES):
+        raise InputError("bad_person", f"sex {sex!r:.40} is not one of {', '.join(SEX_CODES)}")
+    else:
+        sex = sex.strip().upper()
     return {
         "person_ref": _new_id("person"),
         "country": country,
         "purposes": sorted(purposes),
         "collected_at": now,
-        "given_name": str(person.get("given_name", ""))[:200],
+        "given_name": name[:200],
         "birth_year": year,
         "nationality": str(nationality).upper() if nationality else None,
-        "sex": person.get("sex"),
+        "sex": sex,
         "case_id": case_id,
         "legal_hold": bool(person.get("legal_hold", False)),
         "rescue_id": rescue_id,

@@ -46,6 +46,12 @@ REPATRIATION_STEPS = ("handover", "receipt")
 #: the only personal fields a hand-over carries (nothing about screening, cases, holds or local refs)
 MANIFEST_FIELDS = ("given_name", "birth_year", "nationality", "sex")
 WITHHELD = "(not releasable)"
+ID_LIMIT = 80  # request, transfer and incident ids: the columns they are kept in
+BY_LIMIT = 255  # an account id
+KIND_LIMIT = 32  # an incident's kind
+PORT_LIMIT = 200
+GIVEN_NAME_LIMIT = 200
+SEX_CODES = ("F", "M", "X")  # as in a travel document (ICAO 9303)
 
 
 class RespondSyncError(InputError):
@@ -320,6 +326,44 @@ def _sender(obj: Mapping[str, Any], origin: str, object_id: str) -> str:
     return sender
 
 
+def _field(obj: Mapping[str, Any], key: str, object_id: str, limit: int, *, required: bool = True) -> str:
+    """A text field of a received object: a string of at most `limit` characters (the column it goes to),
+    without control characters; a partner's node cannot make the receiving node's write fail."""
+    value = obj.get(key, "")
+    if not isinstance(value, str):
+        raise RespondSyncError(f"{key} must be text, not {type(value).__name__}", object_id)
+    if required and not value.strip():
+        raise RespondSyncError(f"{key} is missing", object_id)
+    if len(value) > limit:
+        raise RespondSyncError(f"{key} is longer than {limit} characters", object_id)
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise RespondSyncError(f"{key} holds a control character", object_id)
+    return value
+
+
+def _manifest_person(raw: Mapping[str, Any], object_id: str) -> dict[str, Any]:
+    """One received manifest entry: only MANIFEST_FIELDS, each of the type the receiving node keeps."""
+    extra = sorted(set(raw) - set(MANIFEST_FIELDS))
+    if extra:
+        raise RespondSyncError(
+            f"the manifest carries more than a hand-over needs: {', '.join(extra)}", object_id
+        )
+    person = dict(raw)
+    _field(person, "given_name", object_id, GIVEN_NAME_LIMIT, required=False)
+    year = person.get("birth_year")
+    if year is not None and (not isinstance(year, int) or isinstance(year, bool)):
+        raise RespondSyncError(f"birth_year must be a year, not {year!r:.40}", object_id)
+    nationality = person.get("nationality")
+    if nationality is not None and not (
+        isinstance(nationality, str) and is_country_trigraph(nationality.upper())
+    ):
+        raise RespondSyncError(f"nationality {nationality!r:.40} is not an ISO 3166 trigraph", object_id)
+    sex = person.get("sex")
+    if sex not in (None, "") and not (isinstance(sex, str) and sex.upper() in SEX_CODES):
+        raise RespondSyncError(f"sex {sex!r:.40} is not one of {', '.join(SEX_CODES)}", object_id)
+    return person
+
+
 def _countries(obj: Mapping[str, Any], object_id: str) -> tuple[str, str]:
     a, b = str(obj.get("from_country", "")).upper(), str(obj.get("to_country", "")).upper()
     if not (is_country_trigraph(a) and is_country_trigraph(b)) or a == b:
@@ -345,10 +389,10 @@ def read_assistance(obj: Mapping[str, Any], origin: str) -> AssistanceStep:
     step_name = str(obj.get("step", ""))
     if step_name not in ASSISTANCE_MOVER:
         raise RespondSyncError(f"unknown step {step_name!r}", object_id)
-    request_id = str(obj.get("request_id", ""))
-    if not request_id or object_id != step_id(ASSISTANCE_TYPE, request_id, step_name):
+    request_id = _field(obj, "request_id", object_id, ID_LIMIT)
+    if object_id != step_id(ASSISTANCE_TYPE, request_id, step_name):
         raise RespondSyncError("the id does not match the request and step it describes", object_id)
-    at, by = str(obj.get("at", "")), str(obj.get("by", ""))
+    at, by = str(obj.get("at", "")), _field(obj, "by", object_id, BY_LIMIT)
     try:
         _parse_time(at, "at")
     except InputError as exc:
@@ -359,17 +403,24 @@ def read_assistance(obj: Mapping[str, Any], origin: str) -> AssistanceStep:
     if step_name != "asked":
         return step
     what = _marked(obj.get("what"), from_c, object_id)
-    portions = tuple(_marked(p, from_c, object_id) for p in obj.get("portions") or [])
+    raw_portions = obj.get("portions") or []
+    if not isinstance(raw_portions, list):
+        raise RespondSyncError("portions must be a list of marked texts", object_id)
+    portions = tuple(_marked(p, from_c, object_id) for p in raw_portions)
     raw = obj.get("incident")
     if not isinstance(raw, Mapping) or not raw.get("incident_id"):
         raise RespondSyncError("an asked step names its incident", object_id)
-    incident = IncidentRef(str(raw["incident_id"]))
+    incident = IncidentRef(_field(raw, "incident_id", object_id, ID_LIMIT))
     if raw.get("marking"):
         try:
             mark = Marking.parse(str(raw["marking"]), from_c)
         except MarkingError as exc:
             raise RespondSyncError(f"unreadable incident marking: {exc}", object_id) from exc
-        incident = IncidentRef(incident.incident_id, str(raw.get("kind", "")), str(raw.get("name", "")), mark)
+        kind = _field(raw, "kind", object_id, KIND_LIMIT, required=False)
+        name = raw.get("name", "")
+        if not isinstance(name, str):
+            raise RespondSyncError("the incident's name must be text", object_id)
+        incident = IncidentRef(incident.incident_id, kind, name, mark)
     marks = [what.marking, *(p.marking for p in portions)] + ([incident.marking] if incident.marking else [])
     if not all(reach_of([m]).admits(to_c) for m in marks):
         raise RespondSyncError(f"carries a portion not releasable to {to_c}", object_id)
@@ -382,12 +433,12 @@ def read_repatriation(obj: Mapping[str, Any], origin: str) -> RepatriationStep:
     sender = _sender(obj, origin, object_id)
     from_c, to_c = _countries(obj, object_id)
     step_name = str(obj.get("step", ""))
-    transfer_id = str(obj.get("transfer_id", ""))
     if step_name not in REPATRIATION_STEPS:
         raise RespondSyncError(f"unknown step {step_name!r}", object_id)
-    if not transfer_id or object_id != step_id(REPATRIATION_TYPE, transfer_id, step_name):
+    transfer_id = _field(obj, "transfer_id", object_id, ID_LIMIT)
+    if object_id != step_id(REPATRIATION_TYPE, transfer_id, step_name):
         raise RespondSyncError("the id does not match the transfer and step it describes", object_id)
-    at, by = str(obj.get("at", "")), str(obj.get("by", ""))
+    at, by = str(obj.get("at", "")), _field(obj, "by", object_id, BY_LIMIT)
     try:
         _parse_time(at, "at")
         if step_name == "handover":
@@ -402,11 +453,7 @@ def read_repatriation(obj: Mapping[str, Any], origin: str) -> RepatriationStep:
         manifest = obj.get("manifest")
         if not isinstance(manifest, list) or not all(isinstance(p, Mapping) for p in manifest):
             raise RespondSyncError("a hand-over carries its manifest (a list of people)", object_id)
-        extra = sorted({k for p in manifest for k in p} - set(MANIFEST_FIELDS))
-        if extra:
-            raise RespondSyncError(
-                f"the manifest carries more than a hand-over needs: {', '.join(extra)}", object_id
-            )
+        manifest = [_manifest_person(p, object_id) for p in manifest]
         people = _count(obj.get("people"), object_id)
         if people != len(manifest):
             raise RespondSyncError(f"{people} people but {len(manifest)} on the manifest", object_id)
@@ -417,7 +464,7 @@ def read_repatriation(obj: Mapping[str, Any], origin: str) -> RepatriationStep:
             step_name,
             at,
             by,
-            str(obj.get("port", "")).strip(),
+            _field(obj, "port", object_id, PORT_LIMIT, required=False).strip(),
             str(obj["handover_at"]),
             people,
             tuple(dict(p) for p in manifest),
