@@ -15,6 +15,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from cruce.core.model import Name, Schema
+from cruce.matching.lexicon import short_forms
 from cruce.matching.scorer import CONFIG
 from cruce.matching.text import tokenize
 from cruce.matching.variants import (
@@ -64,6 +65,9 @@ def _split_arabic_compounds(tokens: list[str]) -> list[str]:
     """`abdulrahman` and `abdul rahman` -> `abd rahman`, so that every spelling aligns token by token."""
     out: list[str] = []
     for token in tokens:
+        if token in _ABD_SHORT_FORMS:  # `Abdl.`, written short for Abdul
+            out.append("abd")
+            continue
         # Every compound prefix starts with `ab`; abdallah, abdullah... are whole names, not abd + allah.
         if not token.startswith("ab") or token in VARIANT_KEY:
             out.append(token)
@@ -93,7 +97,8 @@ def _join_kunya(tokens: list[str]) -> list[str]:
         while after < len(tokens) - 1 and tokens[after] in _ARTICLES:
             after += 1
         if token in _KUNYA and after < len(tokens) and tokens[after] not in PARTICLES:
-            out.append(token[:2] + "u" + tokens[after] if token != "umm" else "umm" + tokens[after])
+            name = _SINGLE_FULL_FORM.get(tokens[after], tokens[after])  # `Abu Moh.` is Abu Muhammad
+            out.append(token[:2] + "u" + name if token != "umm" else "umm" + name)
             index = after + 1
             continue
         out.append(token)
@@ -102,6 +107,14 @@ def _join_kunya(tokens: list[str]) -> list[str]:
 
 
 _KUNYA = frozenset({"abu", "abou", "abo", "umm"})
+_SHORT_FORMS = short_forms()
+# Short forms that stand for one name only: inside a kunya, joined into one token, the full name is written.
+_SINGLE_FULL_FORM = {short: next(iter(full)) for short, full in _SHORT_FORMS.items() if len(full) == 1}
+_ABD_SHORT_FORMS = frozenset(
+    short
+    for short, full in _SHORT_FORMS.items()
+    if all(f in _ARABIC_COMPOUND_PREFIXES for f in full) and short not in _ARABIC_COMPOUND_PREFIXES
+)
 _ARTICLES = frozenset({"al", "el", "ul", "ad", "ar", "as", "ash", "at", "az", "ud"})
 
 
@@ -205,11 +218,23 @@ def _strip_legal_tail(tokens: list[str]) -> list[str]:
     while changed and len(tokens) > 1:
         changed = False
         for k in range(min(5, len(tokens) - 1), 0, -1):
-            tail = "".join(tokens[-k:])
-            if tail in PARTICLES or _is_legal_form(tail) or _is_glued_legal_form(tail):
+            tail = "".join(ORG_SYNONYMS.get(t, t) for t in tokens[-k:])  # `Co` is company, `Ltd` limited
+            # Misspelt forms (`limiwted`) only as one word: joined to the word before, a spelling two letters
+            # from a legal form is a name (`up sociedad` is not `sociedad`, `uk limited` not `limited`).
+            legal = _is_legal_form(tail) if k == 1 else tail in LEGAL_FORMS
+            if tail in PARTICLES or legal or _is_glued_legal_form(tail):
                 tokens = tokens[:-k]
                 changed = True
                 break
+    return tokens
+
+
+def _strip_legal_head(tokens: list[str]) -> list[str]:
+    """Drop a legal form of several words written first (`JOINT STOCK COMPANY TAATTA BANK`); one-word forms
+    are dropped wherever they stand (`org_tokens`)."""
+    for k in range(min(4, len(tokens) - 1), 1, -1):
+        if "".join(ORG_SYNONYMS.get(t, t) for t in tokens[:k]) in LEGAL_FORMS:
+            return tokens[k:]
     return tokens
 
 
@@ -218,7 +243,7 @@ def org_tokens(text: str) -> list[str]:
     tokens = _join_acronyms(tokenize(text))
     if len(tokens) > 1 and tokens[0] in _VESSEL_PREFIXES:  # M/V EVER GIVEN is the ship EVER GIVEN
         tokens = tokens[1:]
-    tokens = _strip_legal_tail(tokens)
+    tokens = _strip_legal_head(_strip_legal_tail(tokens))
     kept = [
         t
         for t in tokens
@@ -355,7 +380,7 @@ def query_name_tokens(text: str, schema: Schema) -> NameTokens:
 # Words that make a presented name of unknown kind a company: legal forms, bar those that are also words
 # of people's names, plus a few unmistakable company words.
 _CORPORATE_MARKERS = frozenset(
-    f for f in LEGAL_FORMS if len(f) > 1 and f not in {"and", "the", "of", "as", "ab", "ac", "ci", "eu"}
+    f for f in LEGAL_FORMS if len(f) > 1 and f not in {"and", "the", "of", "as", "ab", "ac", "ao", "ci", "eu"}
 ) | {
     "bank",
     "banco",
@@ -408,8 +433,15 @@ def _surname_is_a_legal_form(text: str) -> bool:
 
 
 def looks_like_organization(text: str) -> bool:
-    """A presented name of unknown kind that carries a legal form or a corporate word is a company."""
-    return any(token in _CORPORATE_MARKERS or token in _ORG_WORDS for token in _join_acronyms(tokenize(text)))
+    """A presented name of unknown kind that carries a legal form or a corporate word is a company, also when
+    the form lost its dots and spaces (`SADECV`) or its dots split it oddly (`S AC.`, `SAR.L.`)."""
+    tokens = _join_acronyms(tokenize(text))
+    if any(token in _CORPORATE_MARKERS or token in _ORG_WORDS for token in tokens):
+        return True
+    # SADECV, SDERL; not `adel`, which also splits into legal-form pieces
+    if any(len(t) >= 5 and t.endswith(("cv", "rl")) and _is_glued_legal_form(t) for t in tokens):
+        return True
+    return len(tokens) >= 3 and any("".join(tokens[-k:]) in _CORPORATE_MARKERS for k in (2, 3))
 
 
 # Particles that people and systems glue to the next word (`DELAROSA`, `delRio`, `VANDERBERG`, `ALSHANTI`),

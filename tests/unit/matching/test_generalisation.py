@@ -121,3 +121,32 @@ def test_a_name_cut_at_a_field_width_keeps_its_last_letter_and_its_whole_last_wo
     assert cut_word and cut_word[0].entity.id == "t:3" and cut_word[0].alert
     whole = matcher.screen(Query("MEZA, Ismael Antonios"), top=1)  # 21: not cut, and not the same name
     assert not whole or not whole[0].alert
+
+
+@pytest.mark.parametrize(
+    ("presented", "listed"),
+    [
+        ("ZUMARAN TRADING Limited Liability Company", "ZUMARAN TRADING LLC"),  # a form spelt out
+        ("ZUMARAN TRADING LTD. LIABILITY CO.", "ZUMARAN TRADING LLC"),
+        ("OPEN JOINT STOCK Co TELVARO", "OPEN JOINT STOCK COMPANY TELVARO"),  # a form of common words, first
+        ("TELVARO JOINT STOCK COMPANY", "TELVARO JSC"),
+        ("KELLNER TECHNIK GESELLSCHAFT MBH", "KELLNER TECHNIK GMBH"),
+        ("MINERA SAN QUINTIN SADECV", "MINERA SAN QUINTIN S.A. DE C.V."),  # glued, and read as a company
+        ("LAGUNA PERU S AC.", "LAGUNA PERU S.A.C."),  # the dots split the form oddly
+        ("AMERICAN ROOF UP, SOCIEDAD ANONIMA DE CAPITAL VARIABLE", "AMERICAN ROOF UP, S.A. DE C.V."),
+        ("PETROVAL UK Ltd.", "PETROVAL UK LIMITED"),  # `uk limited` is not a misspelt `limited`
+        ("YASIN, Abdl. Karim", "YASIN, Abdul Karim"),  # a written short form of Abdul
+        ("AL-JAWARI, Abu Moh.", "AL-JAWARI, Abu Muhammad"),  # a short form inside a kunya
+    ],
+)
+def test_legal_forms_and_short_forms_across_spellings(presented: str, listed: str) -> None:
+    schema = Schema.PERSON if "," in listed and "S.A." not in listed else Schema.ORGANIZATION
+    entity = Entity("t:1", schema, (Name(listed),), "t", "1")
+    matches = Matcher([entity]).screen(Query(presented, schema=Schema.UNKNOWN), top=1)
+    assert matches and matches[0].alert, (presented, listed, matches and matches[0].reasons())
+
+
+def test_a_name_that_splits_into_legal_form_pieces_stays_a_person() -> None:
+    entity = Entity("t:1", P, (Name("SAFAR, Adel"),), "t", "1")  # `adel` reads as `a de l`, but is a name
+    matches = Matcher([entity]).screen(Query("SAFAR, Adel"), top=1)
+    assert matches and matches[0].score == 1.0
