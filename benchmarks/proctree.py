@@ -16,13 +16,17 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import psutil
+if TYPE_CHECKING:  # psutil (the bench extra) is imported where it is used: importing this module needs none
+    import psutil
 
 ROLES = ("driver", "jvm", "spark_python", "children")
 
 
 def _role(proc: psutil.Process, root: int, jvms: set[int]) -> str:
+    import psutil
+
     if proc.pid == root:
         return "driver"
     try:
@@ -36,6 +40,8 @@ def _role(proc: psutil.Process, root: int, jvms: set[int]) -> str:
 
 
 def _tree(root: int) -> list[tuple[str, psutil.Process]]:
+    import psutil
+
     top = psutil.Process(root)
     jvms: set[int] = set()
     procs = [top, *top.children(recursive=True)]
@@ -44,6 +50,8 @@ def _tree(root: int) -> list[tuple[str, psutil.Process]]:
 
 
 def _is_java(proc: psutil.Process) -> bool:
+    import psutil
+
     try:
         return proc.name().startswith("java")
     except psutil.Error:
@@ -52,6 +60,8 @@ def _is_java(proc: psutil.Process) -> bool:
 
 def cpu(root: int | None = None) -> dict[str, float]:
     """CPU seconds (user + system, own + reaped children) of the tree under `root`, by role."""
+    import psutil
+
     out = dict.fromkeys(ROLES, 0.0)
     for role, proc in _tree(root or os.getpid()):
         try:
@@ -97,6 +107,8 @@ class PeakMemory:
         self.sampler_cpu_s = time.thread_time()
 
     def sample(self, root: int) -> None:
+        import psutil
+
         sums = dict.fromkeys(ROLES, 0.0)
         for role, proc in _tree(root):
             try:
