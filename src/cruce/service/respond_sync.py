@@ -48,7 +48,6 @@ from cruce.sharing.respond import (
     cut_request,
     envelope,
     extension_definitions,
-    org_identity_id,
     parts_of,
     portions_of,
     read_assistance,
@@ -56,6 +55,7 @@ from cruce.sharing.respond import (
     repatriation_objects,
     step_id,
 )
+from cruce.sharing.stix import org_identity_id
 from cruce.storage.accounts import Account
 from cruce.storage.assess import Stored, reach_text
 from cruce.storage.collections import AddResult, Reader

@@ -35,7 +35,7 @@ from cruce.core.markings import Marking, MarkingError, roll_up
 from cruce.programs.model import MembershipState, MembershipStatus
 from cruce.sharing.definitions import NAMESPACE
 from cruce.sharing.release import reach_of
-from cruce.sharing.stix import identity_country, marking_definition
+from cruce.sharing.stix import extension_definition, identity_country, marking_definition, org_identity_id
 
 EXTENSION_CREATED = "2026-12-01T00:00:00.000Z"
 HIT_NOTICE_EXTENSION = f"extension-definition--{uuid.uuid5(NAMESPACE, 'cruce|hit-notice|1.0')}"
@@ -114,11 +114,6 @@ class Subject:
 # ---------------------------------------------------------------------------------------------- writing
 
 
-def org_identity_id(country: str) -> str:
-    """The sender organisation's identity id (the same one `cruce.sharing.stix` uses for products)."""
-    return f"identity--{uuid.uuid5(NAMESPACE, f'org|{country}')}"
-
-
 def _id(kind: str, *parts: str) -> str:
     return f"{kind}--{uuid.uuid5(NAMESPACE, '|'.join(parts))}"
 
@@ -131,20 +126,9 @@ def _ts(value: dt.datetime) -> str:
 
 def extension_definitions(sender: str) -> list[dict[str, Any]]:
     """The two extension-definition objects (unmarked: a schema is public), created by `sender`'s org."""
+    schema, kind = "https://github.com/cruce-border/cruce/blob/main/docs/hit-notices.md", "property-extension"
     return [
-        {
-            "type": "extension-definition",
-            "spec_version": "2.1",
-            "id": ext_id,
-            "created_by_ref": org_identity_id(sender),
-            "created": EXTENSION_CREATED,
-            "modified": EXTENSION_CREATED,
-            "name": name,
-            "description": description,
-            "schema": "https://github.com/cruce-border/cruce/blob/main/docs/hit-notices.md",
-            "version": "1.0",
-            "extension_types": ["property-extension"],
-        }
+        extension_definition(ext_id, sender, name, description, schema, EXTENSION_CREATED, kind)
         for ext_id, name, description in (
             (HIT_NOTICE_EXTENSION, "cruce hit notice",
              "A partner's own list matched a traveler or member; only the details released to the reader."),

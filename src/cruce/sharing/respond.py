@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +30,7 @@ from cruce.core.errors import InputError
 from cruce.core.markings import Classification, Marking, MarkingError, is_country_trigraph
 from cruce.sharing.definitions import NAMESPACE
 from cruce.sharing.release import reach_of
-from cruce.sharing.stix import identity_country, marking_definition
+from cruce.sharing.stix import extension_definition, identity_country, marking_definition, org_identity_id
 
 ASSISTANCE_TYPE = "x-cruce-assistance"
 REPATRIATION_TYPE = "x-cruce-repatriation"
@@ -176,10 +176,6 @@ def envelope(step: AssistanceStep | RepatriationStep) -> Marking:
     return Marking.of(level, step.mover, (step.mover, step.partner))
 
 
-def org_identity_id(country: str) -> str:
-    return f"identity--{uuid.uuid5(NAMESPACE, f'org|{country}')}"
-
-
 def step_id(kind: str, key: str, step: str) -> str:
     """One id per request (or transfer) and step: a step published twice is one object."""
     return f"{kind}--{uuid.uuid5(NAMESPACE, f'{kind}|{key}|{step}')}"
@@ -188,19 +184,7 @@ def step_id(kind: str, key: str, step: str) -> str:
 def extension_definitions(sender: str) -> list[dict[str, Any]]:
     """The two extension-definitions (unmarked: a schema is public), created by `sender`'s organisation."""
     return [
-        {
-            "type": "extension-definition",
-            "spec_version": "2.1",
-            "id": ext_id,
-            "created_by_ref": org_identity_id(sender),
-            "created": EXTENSION_CREATED,
-            "modified": EXTENSION_CREATED,
-            "name": name,
-            "description": description,
-            "schema": SCHEMA,
-            "version": "1.0",
-            "extension_types": ["new-sdo"],
-        }
+        extension_definition(ext_id, sender, name, description, SCHEMA, EXTENSION_CREATED, "new-sdo")
         for ext_id, name, description in (
             (
                 ASSISTANCE_EXTENSION,
@@ -380,23 +364,35 @@ def _marked(raw: Any, owner: str, object_id: str) -> MarkedText:
         raise RespondSyncError(f"unreadable marking: {exc}", object_id) from exc
 
 
-def read_assistance(obj: Mapping[str, Any], origin: str) -> AssistanceStep:
-    """A received `x-cruce-assistance` object as a step; believed only from the node that took the step,
-    and only when every portion it carries may be read by the node it was released to."""
+def _step_head(  # noqa: PLR0917 - what tells the two kinds of step apart
+    obj: Mapping[str, Any], origin: str, kind: str, steps: Collection[str], key_field: str, key_name: str
+) -> tuple[str, str, str, str, str, str, str, str]:
+    """What every received step carries, checked: its id, sender, countries, step name, request (or
+    transfer) id, time and actor. The id must be the one `step_id` derives from them, so that a step
+    cannot be sent under another step's id."""
     object_id = str(obj.get("id", ""))
     sender = _sender(obj, origin, object_id)
     from_c, to_c = _countries(obj, object_id)
     step_name = str(obj.get("step", ""))
-    if step_name not in ASSISTANCE_MOVER:
+    if step_name not in steps:
         raise RespondSyncError(f"unknown step {step_name!r}", object_id)
-    request_id = _field(obj, "request_id", object_id, ID_LIMIT)
-    if object_id != step_id(ASSISTANCE_TYPE, request_id, step_name):
-        raise RespondSyncError("the id does not match the request and step it describes", object_id)
+    key = _field(obj, key_field, object_id, ID_LIMIT)
+    if object_id != step_id(kind, key, step_name):
+        raise RespondSyncError(f"the id does not match the {key_name} and step it describes", object_id)
     at, by = str(obj.get("at", "")), _field(obj, "by", object_id, BY_LIMIT)
     try:
         _parse_time(at, "at")
     except InputError as exc:
         raise RespondSyncError(exc.message, object_id) from exc
+    return object_id, sender, from_c, to_c, step_name, key, at, by
+
+
+def read_assistance(obj: Mapping[str, Any], origin: str) -> AssistanceStep:
+    """A received `x-cruce-assistance` object as a step; believed only from the node that took the step,
+    and only when every portion it carries may be read by the node it was released to."""
+    object_id, sender, from_c, to_c, step_name, request_id, at, by = _step_head(
+        obj, origin, ASSISTANCE_TYPE, ASSISTANCE_MOVER, "request_id", "request"
+    )
     step = AssistanceStep(request_id, from_c, to_c, step_name, at, by)
     if step.mover != sender:
         raise RespondSyncError(f"{step_name} is {step.mover}'s step, not {sender}'s", object_id)
@@ -429,22 +425,14 @@ def read_assistance(obj: Mapping[str, Any], origin: str) -> AssistanceStep:
 
 def read_repatriation(obj: Mapping[str, Any], origin: str) -> RepatriationStep:
     """A received `x-cruce-repatriation` object: a hand-over from its sender, or the receiver's receipt."""
-    object_id = str(obj.get("id", ""))
-    sender = _sender(obj, origin, object_id)
-    from_c, to_c = _countries(obj, object_id)
-    step_name = str(obj.get("step", ""))
-    if step_name not in REPATRIATION_STEPS:
-        raise RespondSyncError(f"unknown step {step_name!r}", object_id)
-    transfer_id = _field(obj, "transfer_id", object_id, ID_LIMIT)
-    if object_id != step_id(REPATRIATION_TYPE, transfer_id, step_name):
-        raise RespondSyncError("the id does not match the transfer and step it describes", object_id)
-    at, by = str(obj.get("at", "")), _field(obj, "by", object_id, BY_LIMIT)
-    try:
-        _parse_time(at, "at")
-        if step_name == "handover":
+    object_id, sender, from_c, to_c, step_name, transfer_id, at, by = _step_head(
+        obj, origin, REPATRIATION_TYPE, REPATRIATION_STEPS, "transfer_id", "transfer"
+    )
+    if step_name == "handover":
+        try:
             _parse_time(str(obj.get("handover_at", "")), "handover_at")
-    except InputError as exc:
-        raise RespondSyncError(exc.message, object_id) from exc
+        except InputError as exc:
+            raise RespondSyncError(exc.message, object_id) from exc
     if step_name == "receipt":
         step = RepatriationStep(
             transfer_id, from_c, to_c, step_name, at, by, people=_count(obj.get("people_received"), object_id)

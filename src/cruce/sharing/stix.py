@@ -235,6 +235,31 @@ def export_product(
     )
 
 
+def org_identity_id(country: str) -> str:
+    """The id of a country's organisation identity: derived from the country code, on every node alike."""
+    return _stix_id("identity", "org", country)
+
+
+def extension_definition(  # noqa: PLR0917 - one STIX object's fields
+    ext_id: str, sender: str, name: str, description: str, schema: str, created: str, extension_type: str
+) -> dict[str, Any]:
+    """One of cruce's extension-definitions (unmarked: a schema is public), created by `sender`'s
+    organisation; hit notices, membership statuses and respond steps each declare theirs with it."""
+    return {
+        "type": "extension-definition",
+        "spec_version": "2.1",
+        "id": ext_id,
+        "created_by_ref": org_identity_id(sender),
+        "created": created,
+        "modified": created,
+        "name": name,
+        "description": description,
+        "schema": schema,
+        "version": "1.0",
+        "extension_types": [extension_type],
+    }
+
+
 def identity_country(identity_id: str) -> str | None:
     """The country of a cruce organisation identity (its id is derived from the country code), or None."""
     return _identity_countries().get(identity_id)
@@ -245,7 +270,7 @@ def _identity_countries() -> dict[str, str]:
     import pycountry
 
     codes = (str(country.alpha_3) for country in pycountry.countries)
-    return {_stix_id("identity", "org", code): code for code in codes}
+    return {org_identity_id(code): code for code in codes}
 
 
 def import_bundle(bundle: str | Mapping[str, Any]) -> list[Product]:
