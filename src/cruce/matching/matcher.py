@@ -122,6 +122,7 @@ class Matcher:
                 seen.add(tokens.tokens)
                 names.append((entity_no, tokens, name.quality is AliasQuality.WEAK))
         self.index = NameIndex([tokens for _, tokens, _ in names])
+        self.index.warm()
         # Token weights come from the whole index, so each name's prepared form is made after it.
         self._names = [
             _ListedName(

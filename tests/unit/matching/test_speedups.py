@@ -100,3 +100,64 @@ def test_a_name_is_aligned_once_per_query(monkeypatch: pytest.MonkeyPatch) -> No
     matches = matcher.screen(Query("Juan Carlos Hernandez"))
     assert matches and matches[0].alert
     assert sorted(calls) == [("juan", "carlos", "hernandez"), ("juan", "hernandez")]
+
+
+def _cold(matcher: Matcher) -> Matcher:
+    """The same matcher with every per-token cache of its index emptied (as if never warmed)."""
+    index = matcher.index
+    for cache in (index._reach_cache, index._key_cache, index._list_cache, index._query_keys_cache,
+                  index._near_cache, index._set_cache):  # fmt: skip
+        cache.clear()
+    matcher.forget_names()
+    return matcher
+
+
+_JUAN = Name("HERNANDEZ LOPEZ, Juan Carlos", family="HERNANDEZ LOPEZ", given="Juan Carlos")
+_LISTED = (
+    Entity("t:1", Schema.PERSON, (_JUAN,), "t", "1"),
+    Entity("t:2", Schema.PERSON, (Name("Ahmad Khalil HORS"), Name("Muhammad HORS")), "t", "2"),
+    Entity("t:3", Schema.PERSON, (Name("John SMITH"), Name("Jon Smyth")), "t", "3"),
+    Entity("t:4", Schema.ORGANIZATION, (Name("Grupo Hernandez SA de CV"),), "t", "4"),
+    Entity("t:5", Schema.PERSON, (Name("Maria Guadalupe RODRIGUEZ GARCIA"),), "t", "5"),
+)
+_PRESENTED = st.lists(
+    st.sampled_from(["hrnndz", "hernandez", "lopez", "jn", "crls", "khors", "hmd", "smth", "xmth", "jhn",
+                     "mrs", "grp", "rdrgz", "grc", "maria", "ahmad", "muhd", "sa", "x", "de"]),
+    min_size=1, max_size=4,
+)  # fmt: skip
+
+
+@given(_PRESENTED)
+@settings(max_examples=200, deadline=None)
+def test_a_warmed_index_answers_as_a_cold_one(words: list[str]) -> None:
+    query = Query(" ".join(words))
+    warm = Matcher(_LISTED)
+    cold = _cold(Matcher(_LISTED))
+
+    def answer(matcher: Matcher) -> list[tuple[str, float, bool, str]]:
+        return [(m.entity_id, m.score, m.alert, m.reasons()) for m in matcher.screen(query, 5)]
+
+    assert answer(warm) == answer(cold)
+    assert warm.index._key_cache, "the build worked out the listed words' postings"
+
+
+def test_vowel_poor_words_skip_only_listed_words_they_cannot_be_alike_to() -> None:
+    """`QueryForm.matches` compares a vowel-poor word only with listed words that start alike; on these
+    words that must give exactly what comparing it with every listed word gives."""
+    from cruce.matching.compare import MIN_TOKEN_SIMILARITY, presented_similarity
+
+    listed_words = ["hernandez", "hors", "ahmad", "smith", "smyth", "john", "jon", "carlos", "khalil",
+                    "muhammad", "grupo", "rodriguez", "garcia", "guadalupe", "lopez", "maria"]  # fmt: skip
+    index = NameIndex([listed_name_tokens(Name(w), Schema.PERSON) for w in listed_words])
+    for presented in ("hrnndz", "khors", "hmd", "smth", "xmth", "jhn", "crls", "rdrgz", "grc", "lpz", "mhmd"):
+        tokens = query_name_tokens(presented, Schema.PERSON)
+        reach = tuple(index.reachable(t) for t in tokens.tokens)
+        form = QueryForm(tokens, index.weight, 1.0, reachable=reach)
+        known = presented in index.weight
+        for word in listed_words:
+            want = presented_similarity(presented, word, known)[0]
+            got = {i: sim for sim, i in form.matches(word)}
+            if want >= MIN_TOKEN_SIMILARITY:
+                assert got.get(0) is not None, (presented, word, want)
+            else:
+                assert 0 not in got, (presented, word)
