@@ -7,13 +7,15 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import Connection
 
-from cruce.core.errors import StorageError
+from cruce.core.errors import InputError, StorageError
 from cruce.sharing.audit import AuditEvent, AuditRecord, Outcome
+from cruce.storage.alerts import AlertStore, NewAlert
 from cruce.storage.audit import AuditAppender, AuditLog
 from cruce.storage.store import Store, open_store
 
@@ -156,3 +158,75 @@ def test_after_close_a_coroutine_writes_its_own_event(store: Store) -> None:
     appender.close()
     record = asyncio.run(appender.append_async(event(1, "late")))
     assert record.seq == 1 and log.verify().ok
+
+
+def _alert(entity: str) -> NewAlert:
+    return NewAlert(
+        kind="screening", country="USA", person_fingerprint="fp-1", person={"name": "Probe"},
+        entity_id=entity, entity_hash="h", entity_caption=entity, score=0.9, features=[], source="test",
+        created_by="booth",
+    )  # fmt: skip
+
+
+def test_writes_join_the_batch_and_each_commits_with_its_record_or_fails_alone(store: Store) -> None:
+    """`append_with_async` (a screening that raises alerts, on the API's loop): the alert and its record
+    commit in the shared batch; a write that fails is undone and fails alone, the batch commits."""
+    alerts = AlertStore(store.engine)
+    held = threading.Lock()
+    appender = AuditAppender(AuditLog(store.engine), lock=held)
+
+    def broken(conn: Connection) -> list[tuple[str, bool]]:
+        alerts.raising([_alert("entity:broken")])(conn)  # written, then undone with its savepoint
+        raise InputError("bad_event", "refused for the test")
+
+    def record_of(actor: str) -> Callable[[list[tuple[str, bool]]], AuditEvent]:
+        return lambda raised: AuditEvent(T0, actor, "screen", "person:Probe", Outcome.ALLOWED, "",
+                                         {"alerts": [a for a, _ in raised]})  # fmt: skip
+
+    async def main() -> list[object]:
+        first = asyncio.create_task(appender.append_async(event(0, "first")))
+        await asyncio.sleep(0.2)  # the writer has taken the first alone
+        held.acquire()  # the next batch waits here while the others queue behind it
+        try:
+            await first
+            tasks = [
+                asyncio.create_task(appender.append_with_async(alerts.raising([_alert("entity:a")]),
+                                                               record_of("a"))),
+                asyncio.create_task(appender.append_with_async(broken, record_of("broken"))),
+                asyncio.create_task(appender.append_async(event(1, "plain"))),
+            ]  # fmt: skip
+            await asyncio.sleep(0.2)
+            assert not any(task.done() for task in tasks)  # nothing acknowledged before its commit
+        finally:
+            held.release()
+        return await asyncio.gather(*tasks, return_exceptions=True)
+
+    with_alert, refused, plain = asyncio.run(main())
+    appender.close()
+    assert isinstance(refused, InputError) and refused.code == "bad_event"
+    assert isinstance(plain, AuditRecord)
+    assert isinstance(with_alert, tuple)
+    (alert_id, new), record = with_alert[0][0], with_alert[1]
+    assert new and record.event.details["alerts"] == [alert_id]
+    assert alerts.alert(alert_id).entity_id == "entity:a"
+    log = AuditLog.of(store)
+    assert log.verify().ok
+    assert [r.event.actor for r in log.records()] == ["first", "a", "plain"]  # nothing of `broken`
+    assert record.seq + 1 == plain.seq
+    listed = alerts.alerts_page("USA", after=None, limit=10)[0]
+    assert [a.entity_id for a in listed] == ["entity:a"]  # the broken write left nothing
+
+
+def test_an_alert_already_open_is_found_again_in_the_batch(store: Store) -> None:
+    alerts = AlertStore(store.engine)
+    appender = AuditAppender(AuditLog(store.engine))
+
+    def record(raised: list[tuple[str, bool]]) -> AuditEvent:
+        return AuditEvent(T0, "booth", "screen", "person:Probe", Outcome.ALLOWED, "", {"raised": raised})
+
+    async def twice() -> list[tuple[list[tuple[str, bool]], AuditRecord]]:
+        return [await appender.append_with_async(alerts.raising([_alert("entity:x")]), record) for _ in "ab"]
+
+    (one, _), (two, _) = asyncio.run(twice())
+    appender.close()
+    assert one[0][1] is True and two == [(one[0][0], False)]

@@ -7,8 +7,8 @@ token cannot be counted twice and every unpaired token is visible to the scorer 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from rapidfuzz.distance import OSA, Indel
 
@@ -228,8 +228,10 @@ def _same_sound(a: str, b: str) -> bool:
     return a == b or sound_key(a) == sound_key(b) or VARIANT_KEY.get(a, a) == VARIANT_KEY.get(b, b)
 
 
-@dataclass(frozen=True, slots=True)
-class Pair:
+class Pair(NamedTuple):
+    """A presented token aligned with a listed one, and why they are alike. (A named tuple, like `Alignment`:
+    several are made for every reported match, at under half a frozen dataclass's cost.)"""
+
     query: str
     listed: str
     role: Role
@@ -237,8 +239,7 @@ class Pair:
     why: str
 
 
-@dataclass(frozen=True, slots=True)
-class Alignment:
+class Alignment(NamedTuple):
     """The result of aligning two names: the score and everything a reviewer needs to check it."""
 
     score: float

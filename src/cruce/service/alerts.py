@@ -21,9 +21,10 @@ module runs them against the store, which persists them.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +49,7 @@ from cruce.sharing.access import Role, User
 from cruce.sharing.audit import AuditEvent
 from cruce.storage.accounts import Account, AccountStore
 from cruce.storage.alerts import AlertEvent, AlertRecord, AlertStore, AuditHook, NewAlert
+from cruce.storage.audit import AuditAppender
 from cruce.storage.codec import entity_to_dict
 
 
@@ -170,6 +172,33 @@ class AlertQueue:
         raised = self.store.raise_alerts(plan.alerts, audit=hook)
         ALERTS_RAISED.inc(sum(new for _, new in raised))
         return plan.outcomes_with(raised)
+
+    async def raise_for_matches_async(
+        self,
+        query: Query,
+        matches: Sequence[Match],
+        *,
+        country: str,
+        actor: str,
+        source: str,
+        writer: AuditAppender,
+        event: Callable[[dict[str, MatchOutcome]], AuditEvent],
+    ) -> tuple[dict[str, MatchOutcome], bool]:
+        """`raise_for_matches` for a coroutine: the false positives are read in a thread, and the alerts with
+        their audit record `event(outcomes)` join the audit writer's next group commit (one transaction a
+        batch), instead of a write transaction each. The outcomes, and whether they were written with their
+        record; when not (every alerting match a remembered false positive), the caller audits the
+        screening as any other."""
+        plan = await asyncio.to_thread(
+            self.plan_for_matches, query, matches, country=country, actor=actor, source=source
+        )
+        if not plan.to_raise:
+            return plan.outcomes, False
+        raised, _record = await writer.append_with_async(
+            self.store.raising(plan.alerts), lambda raised: event(plan.outcomes_with(raised))
+        )
+        ALERTS_RAISED.inc(sum(new for _, new in raised))
+        return plan.outcomes_with(raised), True
 
     def raise_referral(
         self,

@@ -2,7 +2,8 @@
 
 The alerts a screening raises and its audit record commit together; a screening that writes no alert is
 audited in a batch shared with concurrent requests (`AuditAppender`). `Screener.screen_async` is the same for
-the API's event loop: no thread hop on the common path, and still no answer before its audit record commits.
+the API's event loop: no thread hop on the common path, the alerts and their record join that same batch
+(`AuditAppender.append_with_async`), and still no answer before its audit record commits.
 """
 
 from __future__ import annotations
@@ -81,16 +82,28 @@ class Screener:
     async def screen_async(self, user: User, fields: Mapping[str, Any], top: int = 5) -> ScreenResult:
         """`screen` for an event loop, with no thread hop on the common path: the matching runs in place (a
         fraction of a millisecond), the audit record joins the next group commit and is awaited, so the
-        result is returned only once its record is committed. A refusal (audited) or a screening whose
-        matches alert (a write transaction) runs in a thread, exactly as `screen`."""
+        result is returned only once its record is committed. A screening whose matches alert reads the
+        remembered false positives in a thread and writes its alerts in the same group commit, with its
+        record; a refusal (audited) runs in a thread, exactly as `screen`."""
         if not user.roles & ROLES["screen"]:  # refused in a thread: the denial is audited (blocking)
             return await asyncio.to_thread(self.screen, user, fields, top)
         query, matches = self._match(fields, top)
-        if any(m.alert for m in matches):
-            return await asyncio.to_thread(self._screened, user, query, matches)
-        result = ScreenResult(query, matches, {})
-        await self.gate.append_async(self._event(user, result))
-        return result
+        if not any(m.alert for m in matches):
+            result = ScreenResult(query, matches, {})
+            await self.gate.append_async(self._event(user, result))
+            return result
+
+        def event(outcomes: Mapping[str, MatchOutcome]) -> AuditEvent:
+            return self._event(user, ScreenResult(query, matches, outcomes))
+
+        first = event({})  # validated before any alert is written: one that cannot be audited stops here
+        outcomes, written = await self.queue.raise_for_matches_async(
+            query, matches, country=user.organisation.country, actor=user.user_id, source="screen",
+            writer=self.gate.writer, event=event,
+        )  # fmt: skip
+        if not written:
+            await self.gate.append_async(event(outcomes) if outcomes else first)
+        return ScreenResult(query, matches, outcomes)
 
     def _match(self, fields: Mapping[str, Any], top: int) -> tuple[Query, Sequence[Match]]:
         """The query built from validated input, and its ranked matches (no I/O)."""

@@ -171,6 +171,11 @@ class AlertStore:
                 audit.log.append_on(conn, [audit.event(out)])
         return out
 
+    def raising(self, alerts: Sequence[NewAlert]) -> Callable[[Connection], list[tuple[str, bool]]]:
+        """`raise_alerts` as a write for another transaction (the audit writer's group commit: see
+        `AuditAppender.append_with_async`): the same check and insert, on the connection it is given."""
+        return lambda conn: raise_alerts_on(conn, alerts, self._clock())
+
     def alert(self, alert_id: str) -> AlertRecord:
         with self._read() as conn:
             row = conn.execute(select(AlertRow).where(AlertRow.alert_id == alert_id)).first()

@@ -24,10 +24,10 @@ import json
 import logging
 import threading
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext, suppress
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Select, String, Text, cast, insert, select, type_coerce, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
@@ -44,7 +44,7 @@ from cruce.sharing.audit import (
 )
 from cruce.storage.errors import database_reason
 from cruce.storage.tables import AuditHeadRow, AuditRecordRow, Base
-from cruce.storage.transactions import DatabaseBusyError, begin_write
+from cruce.storage.transactions import DatabaseBusyError, WriterLock, begin_write, write_wait_s
 
 if TYPE_CHECKING:
     from cruce.storage.store import Store
@@ -52,6 +52,8 @@ if TYPE_CHECKING:
     _AnySelect = Select[*tuple[Any, ...]]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 HEAD_ID = 1
 DEFAULT_PAGE_SIZE = 1000
@@ -99,25 +101,12 @@ class AuditLog:
             with begin_write(self.engine, "append to the audit log") as conn:
                 records = self.append_on(conn, events)
         except IntegrityError as exc:
-            raise StorageError(
-                "audit_append_conflict",
-                "could not append to the audit log: a record with the next number already exists, so the "
-                f"head is behind the records; run `cruce audit verify`: {database_reason(exc)}",
-            ) from exc
+            raise StorageError("audit_append_conflict", _conflict_message(exc)) from exc
         except SQLAlchemyError as exc:
             raise StorageError(
                 "audit_append_failed", f"could not append to the audit log: {database_reason(exc)}"
             ) from exc
-        if log.isEnabledFor(logging.INFO):
-            for record in records:
-                event = record.event
-                log.info(
-                    "audit_appended seq=%d actor=%s action=%s outcome=%s",
-                    record.seq,
-                    event.actor,
-                    event.action,
-                    event.outcome.value,
-                )
+        _log_appended(records)
         return records
 
     def append_on(self, conn: Connection, events: Sequence[AuditEvent]) -> list[AuditRecord]:
@@ -263,15 +252,26 @@ class AuditLog:
 
 class _Pending:
     """One caller's event waiting for its batch to commit: a thread blocked on `done`, or a coroutine
-    awaiting `future` on `loop`."""
+    awaiting `future` on `loop`. With `write`, the event is `make(write(conn))`, made inside the batch's
+    transaction after the caller's own writes (`AuditAppender.append_with`), and `value` is what `write`
+    returned."""
 
-    __slots__ = ("done", "error", "event", "future", "loop", "record")
+    __slots__ = ("done", "error", "event", "future", "loop", "make", "record", "value", "write")
 
-    def __init__(self, event: AuditEvent, future: asyncio.Future[None] | None = None) -> None:
+    def __init__(
+        self,
+        event: AuditEvent | None,
+        future: asyncio.Future[None] | None = None,
+        write: Callable[[Connection], Any] | None = None,
+        make: Callable[[Any], AuditEvent] | None = None,
+    ) -> None:
         self.event = event
         self.future = future
         self.loop = future.get_loop() if future is not None else None
         self.done = threading.Event() if future is None else None
+        self.write = write
+        self.make = make
+        self.value: Any = None
         self.record: AuditRecord | None = None
         self.error: BaseException | None = None
 
@@ -336,6 +336,21 @@ class AuditAppender:
         pending.done.wait()
         return _outcome(pending)
 
+    async def append_with_async(
+        self, write: Callable[[Connection], T], make: Callable[[T], AuditEvent]
+    ) -> tuple[T, AuditRecord]:
+        """A write and its audit record in the next batch: `write(conn)` runs in the batch's transaction (in
+        a savepoint of its own, so a write that fails is undone and fails alone), then `make(value)` gives
+        its record. Returns `write`'s value and the record once the batch has committed: the write and its
+        record commit together or not at all, and a caller that writes (a screening raising alerts) waits
+        for no writer lock of its own."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        pending = _Pending(None, future, write, make)
+        if not self._enqueue(pending):
+            await asyncio.to_thread(self._write, [pending])
+        await asyncio.shield(future)
+        return pending.value, _outcome(pending)
+
     async def append_async(self, event: AuditEvent) -> AuditRecord:
         """`append` for a coroutine: the event loop goes on serving while the batch commits, and this
         returns (or raises) only once it has, so a response sent after it is never ahead of its record."""
@@ -375,8 +390,30 @@ class AuditAppender:
                     self._wake.wait()
                 if not self._queue:
                     return  # closed, and everything queued is written
-                batch = [self._queue.popleft() for _ in range(min(len(self._queue), self._max_batch))]
-            self._write(batch)
+            # The batch is taken once the writer lock is held: what arrived while another process's writer
+            # held it joins this transaction instead of waiting for the lock again in the next one (two
+            # server processes had each committed small batches, taking turns at the lock).
+            locked = self._take_lock()
+            try:
+                with self._wake:
+                    batch = [self._queue.popleft() for _ in range(min(len(self._queue), self._max_batch))]
+                self._write(batch)
+            finally:
+                if locked:
+                    self._lock.__exit__(None, None, None)
+
+    def _take_lock(self) -> bool:
+        """The writer lock, if it can be had; False leaves `_commit` to take it and report why it cannot.
+
+        A `WriterLock` is taken in turn: writers already waiting in other processes (another server
+        worker's audit writer) go first, briefly, so that two processes' writers alternate."""
+        if isinstance(self._lock, WriterLock):
+            return self._lock.acquire(write_wait_s(self.audit.engine), turn=True)
+        try:
+            self._lock.__enter__()
+        except CruceError:
+            return False
+        return True
 
     def _write(self, batch: list[_Pending]) -> None:
         try:
@@ -387,7 +424,10 @@ class AuditAppender:
     def _commit(self, batch: list[_Pending]) -> None:
         try:
             with self._lock:
-                records = self.audit.append_many([p.event for p in batch])
+                if any(p.write is not None for p in batch):
+                    batch, records = self._commit_with_writes(batch)
+                else:
+                    records = self.audit.append_many([p.event for p in batch if p.event is not None])
         except CruceError as exc:
             busy = isinstance(exc, DatabaseBusyError) or isinstance(exc.__cause__, OperationalError)
             if len(batch) > 1 and not busy:
@@ -411,6 +451,58 @@ class AuditAppender:
             return
         for pending, record in zip(batch, records, strict=True):
             pending.settle(record)
+
+    def _commit_with_writes(self, batch: list[_Pending]) -> tuple[list[_Pending], list[AuditRecord]]:
+        """One transaction: each pending write in a savepoint, then every event chained; the pendings whose
+        write failed are settled with their error (nothing of theirs is kept) and left out of the answer."""
+        kept: list[_Pending] = []
+        try:
+            with begin_write(self.audit.engine, "append to the audit log") as conn:
+                for pending in batch:
+                    if pending.write is not None and pending.make is not None:
+                        try:
+                            with conn.begin_nested():
+                                pending.value = pending.write(conn)
+                                pending.event = pending.make(pending.value)
+                        except (CruceError, SQLAlchemyError) as exc:
+                            pending.settle(error=exc if isinstance(exc, CruceError) else _write_error(exc))
+                            continue
+                    kept.append(pending)
+                records = self.audit.append_on(conn, [p.event for p in kept if p.event is not None])
+        except IntegrityError as exc:
+            raise StorageError("audit_append_conflict", _conflict_message(exc)) from exc
+        except SQLAlchemyError as exc:
+            raise StorageError(
+                "audit_append_failed", f"could not append to the audit log: {database_reason(exc)}"
+            ) from exc
+        _log_appended(records)
+        return kept, records
+
+
+def _log_appended(records: Sequence[AuditRecord]) -> None:
+    if log.isEnabledFor(logging.INFO):
+        for record in records:
+            event = record.event
+            log.info(
+                "audit_appended seq=%d actor=%s action=%s outcome=%s",
+                record.seq,
+                event.actor,
+                event.action,
+                event.outcome.value,
+            )
+
+
+def _conflict_message(exc: IntegrityError) -> str:
+    return (
+        "could not append to the audit log: a record with the next number already exists, so the "
+        f"head is behind the records; run `cruce audit verify`: {database_reason(exc)}"
+    )
+
+
+def _write_error(exc: SQLAlchemyError) -> StorageError:
+    error = StorageError("database_error", f"could not write: {database_reason(exc)}")
+    error.__cause__ = exc
+    return error
 
 
 def _outcome(pending: _Pending) -> AuditRecord:

@@ -61,6 +61,8 @@ def _poll_sleep(waited_s: float) -> float:
     return _POLL_LONG_S
 
 
+TURN_DEFER_S = 0.005
+"""Longest a writer taking its turn again lets writers waiting in other processes go first (`WriterLock`)."""
 BULK_DEFER_S = 0.25
 """Longest a bulk writer lets waiting writers go first before it takes its turn anyway (no starvation)."""
 
@@ -101,12 +103,17 @@ class WriterLock:
         self._waiting = 0  # threads of this process waiting for a normal (non-bulk) turn
         self._waiting_guard = threading.Lock()
 
-    def acquire(self, timeout: float, *, bulk: bool = False) -> bool:
+    def acquire(self, timeout: float, *, bulk: bool = False, turn: bool = False) -> bool:
         """Take the lock within `timeout` seconds; False (nothing held) when the wait ran out.
 
         `bulk`: let writers already waiting (in any process) go first, for at most `BULK_DEFER_S`.
+        `turn`: the same courtesy for at most `TURN_DEFER_S`, for a writer that takes the lock again and
+        again (a server's audit writer): without it, the process that had just released the lock took it
+        again while the other one was between polls, and that one's booths waited for many commits.
         """
         deadline = time.monotonic() + timeout
+        if turn and self._depth == 0:
+            self._defer_to_waiters(min(deadline, time.monotonic() + TURN_DEFER_S))
         if bulk:
             self._defer_to_waiters(min(deadline, time.monotonic() + BULK_DEFER_S))
             got = self._thread_lock.acquire(timeout=max(deadline - time.monotonic(), 0.0))
