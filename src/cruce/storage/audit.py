@@ -100,12 +100,8 @@ class AuditLog:
         try:
             with begin_write(self.engine, "append to the audit log") as conn:
                 records = self.append_on(conn, events)
-        except IntegrityError as exc:
-            raise StorageError("audit_append_conflict", _conflict_message(exc)) from exc
         except SQLAlchemyError as exc:
-            raise StorageError(
-                "audit_append_failed", f"could not append to the audit log: {database_reason(exc)}"
-            ) from exc
+            raise _append_error(exc) from exc
         _log_appended(records)
         return records
 
@@ -469,12 +465,8 @@ class AuditAppender:
                             continue
                     kept.append(pending)
                 records = self.audit.append_on(conn, [p.event for p in kept if p.event is not None])
-        except IntegrityError as exc:
-            raise StorageError("audit_append_conflict", _conflict_message(exc)) from exc
         except SQLAlchemyError as exc:
-            raise StorageError(
-                "audit_append_failed", f"could not append to the audit log: {database_reason(exc)}"
-            ) from exc
+            raise _append_error(exc) from exc
         _log_appended(records)
         return kept, records
 
@@ -492,11 +484,15 @@ def _log_appended(records: Sequence[AuditRecord]) -> None:
             )
 
 
-def _conflict_message(exc: IntegrityError) -> str:
-    return (
-        "could not append to the audit log: a record with the next number already exists, so the "
-        f"head is behind the records; run `cruce audit verify`: {database_reason(exc)}"
-    )
+def _append_error(exc: SQLAlchemyError) -> StorageError:
+    """What an append that the database refused tells its callers."""
+    if isinstance(exc, IntegrityError):
+        return StorageError(
+            "audit_append_conflict",
+            "could not append to the audit log: a record with the next number already exists, so the "
+            f"head is behind the records; run `cruce audit verify`: {database_reason(exc)}",
+        )
+    return StorageError("audit_append_failed", f"could not append to the audit log: {database_reason(exc)}")
 
 
 def _write_error(exc: SQLAlchemyError) -> StorageError:
