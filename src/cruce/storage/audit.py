@@ -393,7 +393,7 @@ class AuditAppender:
             try:
                 with self._wake:
                     batch = [self._queue.popleft() for _ in range(min(len(self._queue), self._max_batch))]
-                self._write(batch)
+                self._write(batch, holding=locked)
             finally:
                 if locked:
                     self._lock.__exit__(None, None, None)
@@ -411,15 +411,17 @@ class AuditAppender:
             return False
         return True
 
-    def _write(self, batch: list[_Pending]) -> None:
+    def _write(self, batch: list[_Pending], *, holding: bool = False) -> None:
+        """Commit `batch` and wake its coroutines; `holding`: this thread holds the writer lock already (a
+        lock need not be re-entrant)."""
         try:
-            self._commit(batch)
+            self._commit(batch, holding=holding)
         finally:
             _wake_loops(batch)
 
-    def _commit(self, batch: list[_Pending]) -> None:
+    def _commit(self, batch: list[_Pending], *, holding: bool = False) -> None:
         try:
-            with self._lock:
+            with nullcontext() if holding else self._lock:
                 if any(p.write is not None for p in batch):
                     batch, records = self._commit_with_writes(batch)
                 else:
@@ -430,7 +432,7 @@ class AuditAppender:
                 # The database refused a value: one event it cannot store must not fail the others. (Not
                 # when it is locked or gone: then every event would wait out the same failure in turn.)
                 for pending in batch:
-                    self._commit([pending])
+                    self._commit([pending], holding=holding)
                 return
             for pending in batch:  # each waiter raises an error of its own, caused by the batch's
                 error = exc if len(batch) == 1 else StorageError(exc.code, exc.message, exc.details)
