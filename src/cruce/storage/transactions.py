@@ -186,7 +186,9 @@ class WriterLock:
                             return False
                         if announce and not announced:
                             announced = self._announce(fcntl.LOCK_SH | fcntl.LOCK_NB)
-                        time.sleep(_poll_sleep(now - started))
+                        # A bulk writer (`announce` off) polls coarsely: polling as finely as the booths'
+                        # writers, an import won the lock back from them between its chunks.
+                        time.sleep(_poll_sleep(now - started) if announce else _POLL_LONG_S)
             finally:
                 if announced and self._wait_fd is not None:
                     fcntl.flock(self._wait_fd, fcntl.LOCK_UN)
