@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import Connection, Engine, Select, String, Text, cast, insert, select, type_coerce, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
+from cruce.core.clock import as_utc
 from cruce.core.errors import CruceError, InputError, StorageError
 from cruce.sharing.audit import (
     AuditEvent,
@@ -544,7 +545,7 @@ def _as_utc(value: Any) -> datetime:
         value = datetime.fromisoformat(value)
     if not isinstance(value, datetime):
         raise InputError("bad_audit_time", f"not a time: {value!r}")
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return as_utc(value)
 
 
 def _read_error(exc: SQLAlchemyError) -> StorageError:

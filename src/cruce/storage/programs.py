@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, func, insert, or_, select, update
 
 from cruce.alerts.review import UNDER_REVIEW
+from cruce.core.clock import as_utc
 from cruce.core.errors import InputError, NotFoundError
 from cruce.core.model import Identifier, Schema
 from cruce.matching.types import Query
@@ -358,7 +359,7 @@ class ProgramStore:
         return [
             TransitionRecord(
                 int(r.seq), Subject(r.subject), r.subject_id, r.from_state, r.to_state, r.actor, r.reason,
-                _as_utc(r.at), dict(r.details),
+                as_utc(r.at), dict(r.details),
             )
             for r in rows
         ]  # fmt: skip
@@ -403,7 +404,7 @@ class ProgramStore:
         return [
             TransitionRecord(
                 int(r.seq), Subject(r.subject), r.subject_id, r.from_state, r.to_state, r.actor, r.reason,
-                _as_utc(r.at), dict(r.details),
+                as_utc(r.at), dict(r.details),
             )
             for r in rows
         ]  # fmt: skip
@@ -524,7 +525,7 @@ class ProgramStore:
                 raise NotFoundError("membership_not_found", f"no membership {membership_id!r}")
             if transition is not None:
                 _insert_transition(conn, row.country, row.application_id, transition)
-            when = at or (transition.at if transition is not None else _as_utc(row.updated_at))
+            when = at or (transition.at if transition is not None else as_utc(row.updated_at))
             raised = raise_alerts_on(conn, alerts, when) if alerts else []
             if not (quiet_if_unchanged and transition is None and not any(new for _, new in raised)):
                 self._audit.append_on(conn, list(audit))
@@ -542,7 +543,7 @@ class ProgramStore:
             rows = conn.execute(query).all()
         return [
             MemberAlert(r.alert_id, r.state, r.entity_id, r.entity_caption, float(r.score), r.created_by,
-                        _as_utc(r.created_at))
+                        as_utc(r.created_at))
             for r in rows
         ]  # fmt: skip
 
@@ -641,21 +642,17 @@ def _read_application(conn: Connection, application_id: str, country: str) -> Ap
 def _application(row: Any) -> ApplicationRecord:
     return ApplicationRecord(
         row.application_id, row.country, row.program_id, row.tier, ProgramKind(row.kind),
-        ApplicationState(row.state), row.caption, dict(row.body), row.submitted_by, _as_utc(row.submitted_at),
-        _as_utc(row.updated_at), row.membership_id,
+        ApplicationState(row.state), row.caption, dict(row.body), row.submitted_by, as_utc(row.submitted_at),
+        as_utc(row.updated_at), row.membership_id,
     )  # fmt: skip
 
 
 def _membership(row: Any) -> MembershipRecord:
     return MembershipRecord(
         row.membership_id, row.application_id, row.country, row.program_id, row.tier, ProgramKind(row.kind),
-        MembershipState(row.state), row.caption, _as_utc(row.issued_at), _as_utc(row.expires_at),
-        _as_utc(row.updated_at), row.state_reason,
+        MembershipState(row.state), row.caption, as_utc(row.issued_at), as_utc(row.expires_at),
+        as_utc(row.updated_at), row.state_reason,
     )  # fmt: skip
-
-
-def _as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 # ---------------------------------------------------------------------------------------------- JSON forms
@@ -719,7 +716,7 @@ def vetting_to_dict(result: VettingResult) -> dict[str, Any]:
 
 def vetting_from_dict(data: Mapping[str, Any]) -> VettingResult:
     return VettingResult(
-        checked_at=_as_utc(datetime.fromisoformat(data["checked_at"])),
+        checked_at=as_utc(datetime.fromisoformat(data["checked_at"])),
         matcher=data["matcher"],
         lists=tuple(data["lists"]),
         entities=int(data["entities"]),
