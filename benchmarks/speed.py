@@ -26,6 +26,7 @@ from benchmarks.evalset import EvalSet
 from benchmarks.report import write_json
 from benchmarks.systems import TOP
 from cruce.core.model import Entity
+from cruce.matching.matcher import tune_gc_for_screening
 from cruce.matching.types import Query
 
 LATENCY_QUERIES = 5000
@@ -100,8 +101,9 @@ def _throughput(
 ) -> dict[str, float]:
     """Queries per second on `workers` forked processes, and the workers' CPU milliseconds per query.
 
-    The pool is forked once, before timing, from a process whose heap is frozen (`gc.freeze`, as `cruce
-    screen batch` does), and each worker screens a warm-up chunk first; only the remaining queries are
+    The pool is forked once, before timing, from a process whose heap is frozen (`gc.freeze`), its workers
+    collecting garbage as a screening process should (`tune_gc_for_screening`), both as `cruce screen
+    batch` does; each worker screens a warm-up chunk first; only the remaining queries are
     timed, so no timed name was screened before in any process. With one worker (or no fork) the loop runs
     in this process.
     """
@@ -118,7 +120,8 @@ def _throughput(
         gc.collect()
         gc.freeze()  # forked workers would otherwise copy every page the collector touches
         try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            context = multiprocessing.get_context("fork")
+            with context.Pool(workers, initializer=tune_gc_for_screening) as pool:
                 pool.map(_pool_call, [warmup[i::workers] for i in range(workers)], chunksize=1)
                 started = time.perf_counter()
                 done = pool.map(_pool_call, chunks, chunksize=1)

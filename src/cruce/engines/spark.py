@@ -55,7 +55,7 @@ from cruce.batch.files import is_parquet
 from cruce.core.csvsafe import FORMULA_STARTS
 from cruce.core.errors import InputError
 from cruce.core.model import Entity
-from cruce.matching.matcher import Matcher
+from cruce.matching.matcher import Matcher, tune_gc_for_screening
 from cruce.matching.scorer import CruceScorer
 from cruce.scoring.mapping import Mapping as ColumnMapping
 from cruce.scoring.mapping import load_mapping, read_declarations_text
@@ -352,6 +352,7 @@ def _matcher_for(shared: _Shared, meters: _Meters) -> Matcher:
         matcher = build_matcher(value.entities, value.threshold)
         _MATCHERS.clear()  # a new list version replaces the old index: one index per worker
         _MATCHERS[shared.key] = matcher
+        tune_gc_for_screening()  # a Spark Python worker screens as a batch worker does
         meters.index_build_s.add(time.perf_counter() - started)
     return matcher
 

@@ -90,6 +90,23 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+SCREENING_GC_MIDDLE_THRESHOLD = 100
+"""Young collections between two of the middle generation in a screening worker (CPython's default: 10)."""
+
+
+def tune_gc_for_screening() -> None:
+    """For a process that does nothing but screen (a batch worker): collect older objects less often.
+
+    Screening fills the matcher's caches (the name memo, token similarities) with hundreds of thousands of
+    long-lived containers that hold no reference cycles. With CPython's default thresholds, every tenth
+    middle-generation collection could turn into a full one that walks them all (70 ms each on the real
+    lists): 7-10% of a batch worker's time went to the collector. Collecting the middle generation a tenth
+    as often leaves young garbage collected as before and full collections rare; cycles are still freed.
+    """
+    young, _middle, old = gc.get_threshold()
+    gc.set_threshold(young, SCREENING_GC_MIDDLE_THRESHOLD, old)
+
+
 class Matcher:
     """Screens queries against a fixed set of listed entities. Build once, screen many times (thread-safe)."""
 

@@ -31,7 +31,7 @@ from typing import Any, Protocol, TextIO, TypeVar
 from cruce.core import csvsafe
 from cruce.core.errors import InputError
 from cruce.core.model import Entity
-from cruce.matching.matcher import Matcher
+from cruce.matching.matcher import Matcher, tune_gc_for_screening
 from cruce.matching.scorer import CruceScorer
 from cruce.matching.types import Feature, Match, Query
 from cruce.service.batch_rows import read_header, read_rows, row_query
@@ -70,9 +70,11 @@ _WORKER_MATCHER: Matcher | None = None
 
 
 def _init_worker(matcher: Matcher) -> None:
-    """In each forked worker: keep its matcher (inherited, not pickled); leave Ctrl-C to the parent."""
+    """In each forked worker: keep its matcher (inherited, not pickled), collect garbage as a screening
+    process should (`tune_gc_for_screening`), and leave Ctrl-C to the parent."""
     global _WORKER_MATCHER  # noqa: PLW0603 - one matcher per worker process, set once at its start
     _WORKER_MATCHER = matcher
+    tune_gc_for_screening()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 

@@ -102,3 +102,27 @@ def test_a_listed_document_lifts_a_partial_name_to_an_alert() -> None:
     with_document = matcher.screen(make_query("F. Ramirez", documents=["curp:RAPF-700505-HSLMRR06"]))
     assert not (without and without[0].alert)
     assert with_document[0].alert
+
+
+def _collector_thresholds(_item: int, _given: Matcher | None) -> tuple[int, int, int]:
+    import gc
+
+    return gc.get_threshold()
+
+
+def test_batch_workers_collect_older_objects_less_often_and_the_parent_is_untouched() -> None:
+    """Full collections walked the matcher's caches 7-10% of a worker's time; only workers are tuned."""
+    import gc
+
+    from cruce.matching.matcher import SCREENING_GC_MIDDLE_THRESHOLD
+    from cruce.service.screening import _Workers
+
+    before = gc.get_threshold()
+    matcher = Matcher([_person("lst", "Juan Garcia Lopez")])
+    with _Workers(matcher, 2) as pool:
+        if pool.workers < 2:
+            pytest.skip("no fork, or one core: screening runs in this process")
+        seen = list(pool.map(_collector_thresholds, range(4)))
+    assert all(t[1] == SCREENING_GC_MIDDLE_THRESHOLD for t in seen), seen
+    assert all(t[0] == before[0] and t[2] == before[2] for t in seen), seen
+    assert gc.get_threshold() == before
