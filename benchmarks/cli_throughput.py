@@ -14,7 +14,6 @@ in-process throughput measurement.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import os
 import random
@@ -27,6 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from benchmarks import proctree
 from benchmarks.data import LIST_FILES, SCREENED_LISTS
 from cruce.core import csvsafe
 from cruce.matching.types import Query
@@ -66,49 +66,11 @@ def write_queries_csv(queries: Sequence[Query], path: Path, rows: int) -> None:
 
 
 def _run(command: list[str], env: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], float]:
-    done, seconds, _ = _run_sampled(command, env)
-    return done, seconds
-
-
-def _tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants, in MiB (0 once it has gone)."""
-    import psutil
-
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return 0.0
-    total = 0
-    for proc in procs:
-        with contextlib.suppress(psutil.Error):
-            total += proc.memory_info().rss
-    return total / 2**20
-
-
-def _run_sampled(
-    command: list[str], env: dict[str, str]
-) -> tuple[subprocess.CompletedProcess[str], float, float]:
-    """Run `command`: its completed process, wall seconds and its process tree's peak MiB (per 0.5 s)."""
     started = time.perf_counter()
-    peak = 0.0
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen(command, env=env, stdout=out, stderr=err, text=True)
-        while True:
-            try:
-                proc.wait(timeout=0.5)
-                break
-            except subprocess.TimeoutExpired:
-                peak = max(peak, _tree_rss_mb(proc.pid))
-                if time.perf_counter() - started > CLI_TIMEOUT_S:
-                    proc.kill()
-                    proc.wait()
-                    break
-        seconds = time.perf_counter() - started
-        out.seek(0)
-        err.seek(0)
-        done = subprocess.CompletedProcess(command, proc.returncode, out.read(), err.read())
-    return done, seconds, peak
+    done = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=CLI_TIMEOUT_S, check=False
+    )
+    return done, time.perf_counter() - started
 
 
 def _last_line(text: str) -> str:
@@ -165,7 +127,8 @@ def measure_cli_throughput(
         done, startup_s = _run(batch(one), env)
         if done.returncode != 0:
             return {"skipped": f"`cruce screen batch` failed: {_last_line(done.stderr or done.stdout)}"}
-        done, elapsed, peak_mb = _run_sampled(batch(source), env)
+        with proctree.PeakMemory(interval=0.5) as memory:  # the CLI and its workers: "children"
+            done, elapsed = _run(batch(source), env)
         if done.returncode != 0:
             return {"skipped": f"`cruce screen batch` failed: {_last_line(done.stderr or done.stdout)}"}
         header, answered = _output_queries(output)
@@ -186,7 +149,7 @@ def measure_cli_throughput(
         "rejected": rejected,
         "header_ok": header == OUTPUT_HEADER,
         "import_s": import_s,
-        "peak_rss_mb": peak_mb,
+        "peak_rss_mb": memory.peak_sum["children"],
         "command": f"cruce screen batch IN.csv --output OUT.csv --top {TOP} --workers {workers}",
     }
 
@@ -237,20 +200,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         queries = [t.query for t in generate_travelers(args.seed, list(lists.entities), count=args.rows)]
         took = time.perf_counter() - started
         print(f"cli-throughput: {len(queries):,} travellers generated in {took:.0f} s")
-        result = measure_cli_throughput(queries, lists.directory, rows=args.rows, workers=args.workers)
-        print(describe(result))
-        return 0 if "throughput_qps" in result else 1
-    positives, negatives = QUICK_SIZE if args.quick else FULL_SIZE
-    evalset = build_evalset(
-        lists.entities,
-        seed=args.seed,
-        positives=positives,
-        negatives=negatives,
-        positive_lists=POSITIVE_LISTS,
-    )
-    queries = [q.query for q in evalset.queries]
-    random.Random(f"{args.seed}:cli").shuffle(queries)  # positives and negatives interleaved, reproducibly
-    print(f"cli-throughput: {len(queries):,} distinct queries ({evalset.counts()}), {args.rows:,} rows")
+    else:
+        positives, negatives = QUICK_SIZE if args.quick else FULL_SIZE
+        evalset = build_evalset(
+            lists.entities,
+            seed=args.seed,
+            positives=positives,
+            negatives=negatives,
+            positive_lists=POSITIVE_LISTS,
+        )
+        queries = [q.query for q in evalset.queries]
+        random.Random(f"{args.seed}:cli").shuffle(queries)  # positives and negatives interleaved (seeded)
+        print(f"cli-throughput: {len(queries):,} distinct queries ({evalset.counts()}), {args.rows:,} rows")
     result = measure_cli_throughput(queries, lists.directory, rows=args.rows, workers=args.workers)
     print(describe(result))
     return 0 if "throughput_qps" in result else 1
