@@ -78,6 +78,7 @@ from cruce.storage.transactions import (
     checkpointer,
     is_busy,
     set_write_wait,
+    wait_ms,
     write_wait_s,
 )
 
@@ -729,7 +730,7 @@ def _tune_sqlite(engine: Engine, write_wait_s: float, synchronous: str) -> None:
     it (those since the last WAL sync). FULL syncs the WAL on every commit: nothing acknowledged is lost
     even to a power cut, at the price of one fsync per commit.
     """
-    busy_ms = max(1, int(write_wait_s * 1000))
+    busy_ms = wait_ms(write_wait_s)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -751,7 +752,7 @@ def _tune_sqlite(engine: Engine, write_wait_s: float, synchronous: str) -> None:
 
 def _tune_postgresql(engine: Engine, write_wait_s: float) -> None:
     """A lock wait past the bound fails (as `database_busy`) instead of queueing forever."""
-    lock_ms = max(1, int(write_wait_s * 1000))
+    lock_ms = wait_ms(write_wait_s)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

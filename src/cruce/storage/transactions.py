@@ -267,6 +267,11 @@ def set_write_wait(engine: Engine, wait_s: float) -> None:
     _WAITS[engine] = wait_s
 
 
+def wait_ms(wait_s: float) -> int:
+    """A wait bound as SQLite's busy_timeout and PostgreSQL's lock_timeout take it (ms, at least 1)."""
+    return max(1, int(wait_s * 1000))
+
+
 def write_wait_s(engine: Engine) -> float:
     """The bound a writer on `engine` waits for its turn (set by `create_database_engine`)."""
     return _WAITS.get(engine, DEFAULT_WRITE_WAIT_S)
@@ -385,7 +390,7 @@ class Checkpointer:
             log.info("wal_reset_deferred reason=writer_lock_busy")
             return False
         started = time.monotonic()
-        usual_ms = max(1, int(write_wait_s(self._engine) * 1000))
+        usual_ms = wait_ms(write_wait_s(self._engine))
         try:
             with self._engine.connect() as conn:
                 try:
