@@ -4,40 +4,18 @@ backed up, its audit chain verifies (`cruce audit verify`), and a bad archive ch
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from audit_fixtures import append_reads, audit_head
 from cli_fixtures import run_cli
 from sqlalchemy import text
 
-from cruce.sharing.audit import AuditEvent, Outcome
-from cruce.storage.audit import AuditLog
 from cruce.storage.store import open_store
 
 WATCHLIST = Path(__file__).resolve().parents[1] / "data" / "core" / "watchlist.ftm.json"
-T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
 pytestmark = pytest.mark.postgres
-
-
-def _append(url: str, first: int, n: int) -> str:
-    with open_store(url) as store:
-        log = AuditLog.of(store)
-        for i in range(first, first + n):
-            log.append(
-                AuditEvent(
-                    at=T0 + timedelta(minutes=i), actor="officer.usa", action="read",
-                    resource=f"report:2026-{i:04d}", outcome=Outcome.ALLOWED, reason=f"reason {i}",
-                )
-            )  # fmt: skip
-        return log.head().hash
-
-
-def _head(url: str) -> tuple[int, str]:
-    with open_store(url) as store:
-        head = AuditLog.of(store).head()
-        return head.seq, head.hash
 
 
 @pytest.mark.skipif(shutil.which("pg_dump") is None, reason="pg_dump is not installed (postgresql-client)")
@@ -46,8 +24,8 @@ def test_restore_brings_back_the_backup_and_its_audit_chain(tmp_path: Path, post
     env = {"CRUCE_DATABASE_URL": postgres_url}
     imported = run_cli(data, "lists", "import", "--list", "core", WATCHLIST, env=env)
     assert imported.returncode == 0, imported.stderr
-    _append(postgres_url, 1, 5)
-    backed_up = _head(postgres_url)
+    append_reads(postgres_url, 1, 5)
+    backed_up = audit_head(postgres_url)
     archive = tmp_path / "backups" / "cruce.pgdump"
 
     done = run_cli(data, "backup", archive, env=env)
@@ -58,7 +36,7 @@ def test_restore_brings_back_the_backup_and_its_audit_chain(tmp_path: Path, post
 
     # after the backup: more records, then one rewritten by a database superuser (the append-only trigger
     # switched off) and the list's memberships lost; the chain no longer verifies
-    _append(postgres_url, 6, 3)
+    append_reads(postgres_url, 6, 3)
     with open_store(postgres_url) as store, store.engine.begin() as conn:
         conn.execute(text("ALTER TABLE audit_records DISABLE TRIGGER USER"))
         conn.execute(text("UPDATE audit_records SET reason = 'rewritten' WHERE seq = 2"))
@@ -76,7 +54,7 @@ def test_restore_brings_back_the_backup_and_its_audit_chain(tmp_path: Path, post
     assert restored.returncode == 0, restored.stderr
     verified = run_cli(data, "audit", "verify", env=env)
     assert verified.returncode == 0, verified.stdout + verified.stderr
-    assert _head(postgres_url) == backed_up
+    assert audit_head(postgres_url) == backed_up
     screened = run_cli(data, "screen", "Juan Carlos Hernandez", "--dob", "1975-03-02", env=env)
     assert screened.returncode == 0 and "ALERT core:core-1" in screened.stdout
 

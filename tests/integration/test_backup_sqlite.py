@@ -7,35 +7,12 @@ from __future__ import annotations
 import sqlite3
 import threading
 from contextlib import closing
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from audit_fixtures import append_reads, audit_head
 from cli_fixtures import run_cli
 
-from cruce.sharing.audit import AuditEvent, Outcome
-from cruce.storage.audit import AuditLog
-from cruce.storage.store import open_store
-
 WATCHLIST = Path(__file__).resolve().parents[1] / "data" / "core" / "watchlist.ftm.json"
-T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
-
-
-def _append(url: str, first: int, n: int) -> None:
-    with open_store(url) as store:
-        log = AuditLog.of(store)
-        for i in range(first, first + n):
-            log.append(
-                AuditEvent(
-                    at=T0 + timedelta(minutes=i), actor="officer.usa", action="read",
-                    resource=f"report:2026-{i:04d}", outcome=Outcome.ALLOWED, reason=f"reason {i}",
-                )
-            )  # fmt: skip
-
-
-def _head(url: str) -> tuple[int, str]:
-    with open_store(url) as store:
-        head = AuditLog.of(store).head()
-        return head.seq, head.hash
 
 
 def test_restore_brings_back_the_backup_and_its_audit_chain(tmp_path: Path) -> None:
@@ -43,15 +20,15 @@ def test_restore_brings_back_the_backup_and_its_audit_chain(tmp_path: Path) -> N
     url = f"sqlite:///{data / 'cruce.db'}"
     imported = run_cli(data, "lists", "import", "--list", "core", WATCHLIST)
     assert imported.returncode == 0, imported.stderr
-    _append(url, 1, 5)
-    backed_up = _head(url)
+    append_reads(url, 1, 5)
+    backed_up = audit_head(url)
     backup = tmp_path / "backups" / "cruce.db"
     backup.parent.mkdir()
     done = run_cli(data, "backup", backup)
     assert done.returncode == 0, done.stderr
 
     # after the backup: more records, then one rewritten behind cruce's back and the memberships lost
-    _append(url, 6, 3)
+    append_reads(url, 6, 3)
     with closing(sqlite3.connect(data / "cruce.db")) as conn, conn:
         conn.execute("UPDATE audit_records SET reason = 'rewritten' WHERE seq = 2")
         conn.execute("DELETE FROM version_entities")
@@ -61,7 +38,7 @@ def test_restore_brings_back_the_backup_and_its_audit_chain(tmp_path: Path) -> N
     assert restored.returncode == 0, restored.stderr
     verified = run_cli(data, "audit", "verify")
     assert verified.returncode == 0, verified.stdout + verified.stderr
-    assert _head(url) == backed_up
+    assert audit_head(url) == backed_up
     screened = run_cli(data, "screen", "Juan Carlos Hernandez", "--dob", "1975-03-02")
     assert screened.returncode == 0 and "ALERT core:core-1" in screened.stdout
 
@@ -70,13 +47,13 @@ def test_a_backup_taken_while_records_are_appended_restores_to_a_chain_that_veri
     data = tmp_path / "data"
     url = f"sqlite:///{data / 'cruce.db'}"
     assert run_cli(data, "lists", "import", "--list", "core", WATCHLIST).returncode == 0
-    _append(url, 1, 5)
+    append_reads(url, 1, 5)
     stop = threading.Event()
 
     def keep_appending() -> None:
         i = 100
         while not stop.is_set():
-            _append(url, i, 10)
+            append_reads(url, i, 10)
             i += 10
 
     writer = threading.Thread(target=keep_appending)
@@ -88,11 +65,11 @@ def test_a_backup_taken_while_records_are_appended_restores_to_a_chain_that_veri
         stop.set()
         writer.join()
     assert done.returncode == 0, done.stderr
-    final_seq = _head(url)[0]
+    final_seq = audit_head(url)[0]
 
     restored = run_cli(data, "restore", backup)
     assert restored.returncode == 0, restored.stderr
     verified = run_cli(data, "audit", "verify")
     assert verified.returncode == 0, verified.stdout + verified.stderr
-    seq, _ = _head(url)
+    seq, _ = audit_head(url)
     assert 5 <= seq <= final_seq  # a consistent point of the log: all records up to some head, none torn
