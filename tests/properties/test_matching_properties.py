@@ -43,6 +43,24 @@ def test_ascii_fast_path_folds_like_the_general_path(text: str) -> None:
     assert ascii_fold(text) == fold_any(text)
 
 
+# Printable ASCII, Latin-1's and Latin Extended-A's letters (the accented fast path's alphabet, and the six
+# letters it leaves to the general path), and a few characters just outside it.
+_LATIN_TEXT = st.text(
+    alphabet=st.one_of(
+        st.characters(min_codepoint=32, max_codepoint=126),
+        st.characters(min_codepoint=0xC0, max_codepoint=0x17F),
+        st.sampled_from(["\u00a0", "\u0301", "\u200b", "\t", "\u0410", "\u00aa"]),
+    ),
+    max_size=40,
+)
+
+
+@given(_LATIN_TEXT)
+@settings(max_examples=3000, deadline=None)
+def test_accented_latin_fast_path_folds_like_the_general_path(text: str) -> None:
+    assert ascii_fold.__wrapped__(text) == fold_any(text)
+
+
 @given(NAMEISH)
 @settings(max_examples=1000, deadline=None)
 def test_name_tokens_are_stable_under_refolding(text: str) -> None:

@@ -56,18 +56,18 @@ def _vowels_dropped(short: str, long: str) -> bool:
     """`hrnndz` is `hernandez` without its vowels: same first letter, same consonants, in order."""
     if len(short) >= len(long) or short[0] != long[0]:
         return False
-    consonants = _collapsed(long[0] + "".join(c for c in long[1:] if c not in "aeiou"))
-    if len(consonants) < 2:
+    consonants = _consonant_run(long)
+    # Doubled letters count once: Arabic script writes `assad` as `asd` and `muammar` as `mmr`.
+    if len(consonants) < 2 or _consonant_run(short) != consonants:
         return False
     it = iter(long)
-    # Doubled letters count once: Arabic script writes `assad` as `asd` and `muammar` as `mmr`.
-    return (
-        all(c in it for c in short)
-        and _collapsed(short[0] + "".join(c for c in short[1:] if c not in "aeiou")) == consonants
-    )
+    return all(c in it for c in short)
 
 
-def _collapsed(letters: str) -> str:
+@lru_cache(maxsize=200_000)
+def _consonant_run(token: str) -> str:
+    """The first letter, then the consonants, each run of one letter written once (`hernandez` -> `hrndz`)."""
+    letters = token[0] + "".join(c for c in token[1:] if c not in "aeiou")
     return "".join(c for k, c in enumerate(letters) if k == 0 or c != letters[k - 1])
 
 
@@ -320,10 +320,9 @@ class QueryForm:
     """
 
     __slots__ = (
-        "_firsts",
+        "_loose",
         "_matches",
-        "_plan",
-        "_reach_all",
+        "_strict",
         "cut",
         "cut_whole",
         "initials",
@@ -399,16 +398,20 @@ class QueryForm:
         self.penalties = tuple(penalties)
         self.leftover = tuple(leftover)
         self.substantive = tuple(substantive)
-        self._plan = tuple(plan)
-        # For the quick "alike to none" answer in `matches`: when every presented token is compared only
-        # with its look-alikes, a listed token outside all of them, of more than one letter and starting
-        # with none of their first letters (a prefix or an unknown word's typo shares the first letter) is
-        # compared with nothing. None when some presented token is compared with every listed token.
-        if reachable is None or any(loose for _, _, _, _, loose, _ in plan):
-            self._reach_all: tuple[frozenset[str], ...] | None = None
-        else:
-            self._reach_all = reachable
-        self._firsts = frozenset(t[:1] for t in name.tokens)
+        # The plan split in two for `matches`. Strict: a token compared only with its look-alikes, listed
+        # initials and listed words with its first letter (a prefix either way, an unknown word's typo), so
+        # most listed words are skipped after two cheap tests. Loose: initials, vowel-poor words and tokens
+        # without an index, which need the full test.
+        strict: list[tuple[int, str, str, frozenset[str], bool, str]] = []
+        loose_plan: list[tuple[int, str, frozenset[str] | None, bool, int, str]] = []
+        for entry in plan:
+            i, t, reach, is_known, loose, unknown_first = entry
+            if reach is not None and loose == _LOOSE_NONE:
+                strict.append((i, t, t[:1], reach, is_known, unknown_first))
+            else:
+                loose_plan.append(entry)
+        self._strict = tuple(strict)
+        self._loose = tuple(loose_plan)
         self._matches: dict[str, tuple[tuple[float, int], ...]] = {}
 
     def forget_matches(self) -> None:
@@ -424,40 +427,61 @@ class QueryForm:
         found = self._matches.get(listed_token)
         if found is not None:
             return found
-        reach_all = self._reach_all
-        if (
-            reach_all is not None
-            and listed_token[:1] not in self._firsts
-            and len(listed_token) != 1
-            and not any(listed_token in reach for reach in reach_all)
-        ):
-            found = self._matches[listed_token] = ()
-            return found
-        row = []
-        for i, presented, reach, known, loose, unknown_first in self._plan:
+        single = len(listed_token) == 1
+        first = listed_token[:1]
+        row: list[tuple[float, int]] = []
+        for i, presented, presented_first, reach, known, unknown in self._strict:
             if (
-                reach is not None
-                and loose != _LOOSE_ANY
+                not single
                 and listed_token not in reach
-                and len(listed_token) != 1
-                and not listed_token.startswith(presented)
-                and not presented.startswith(listed_token)
-                and not (unknown_first and len(listed_token) >= 3 and listed_token[0] == unknown_first)
-                and (loose == _LOOSE_NONE or not _start_alike(presented, listed_token))
+                and (
+                    first != presented_first
+                    or not (
+                        listed_token.startswith(presented)
+                        or presented.startswith(listed_token)
+                        or (unknown and len(listed_token) >= 3)
+                    )
+                )
             ):
                 continue
-            sim = presented_similarity(presented, listed_token, known)[0]
-            if (
-                i == self.cut
-                and len(presented) >= 2
-                and len(listed_token) > len(presented)
-                and listed_token.startswith(presented)
-            ):
-                sim = max(sim, TRUNCATED_SIMILARITY)
-            if sim >= MIN_TOKEN_SIMILARITY:
-                row.append((sim, i))
+            self._compare(row, i, presented, listed_token, known)
+        if self._loose:
+            for i, presented, loose_reach, known, loose, unknown_first in self._loose:
+                if (
+                    loose_reach is not None
+                    and loose != _LOOSE_ANY
+                    and listed_token not in loose_reach
+                    and not single
+                    and not listed_token.startswith(presented)
+                    and not presented.startswith(listed_token)
+                    and not (unknown_first and len(listed_token) >= 3 and first == unknown_first)
+                    and (loose == _LOOSE_NONE or not _start_alike(presented, listed_token))
+                ):
+                    continue
+                self._compare(row, i, presented, listed_token, known)
+            if self._strict and len(row) > 1:
+                row.sort(key=_presented_index)  # in presented order, as one pass over the plan gives
         found = self._matches[listed_token] = tuple(row)
         return found
+
+    def _compare(
+        self, row: list[tuple[float, int]], i: int, presented: str, listed: str, known: bool
+    ) -> None:
+        """Add (similarity, i) to the row when the pair is alike enough to be aligned."""
+        sim = presented_similarity(presented, listed, known)[0]
+        if (
+            i == self.cut
+            and len(presented) >= 2
+            and len(listed) > len(presented)
+            and listed.startswith(presented)
+        ):
+            sim = max(sim, TRUNCATED_SIMILARITY)
+        if sim >= MIN_TOKEN_SIMILARITY:
+            row.append((sim, i))
+
+
+def _presented_index(pair: tuple[float, int]) -> int:
+    return pair[1]
 
 
 _LOOSE_NONE, _LOOSE_START, _LOOSE_ANY = 0, 1, 2

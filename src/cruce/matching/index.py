@@ -146,8 +146,8 @@ class NameIndex:
         self._initial_sets: dict[str, frozenset[int]] = {}
 
     def warm(self) -> None:
-        """Work out now what a query needs of each listed word: its look-alikes, the names they stand for
-        and those names as a list, for the most common words, up to half of what the caches keep.
+        """Work out now what a query needs of each listed word: its look-alikes (`reachable`), the names they
+        stand for and those names as a list, for the most common words, up to half of what the caches keep.
 
         Most presented words are listed words, and this is most of a new word's cost. Done once at build, a
         server's or a batch's forked workers start with it (copy-on-write) instead of each paying it again
@@ -157,6 +157,7 @@ class NameIndex:
         for token in common_first[: _CACHED_TOKENS // 2]:
             hits, _exact = self._hits(token)
             self._as_list(token, hits)
+            self.reachable(token)  # `_hits` asks only for a rare word's; every presented word needs its own
 
     def reachable(self, token: str) -> frozenset[str]:
         """Listed tokens that share a key with `token`: the only ones it can be alike to, bar initials,

@@ -147,6 +147,8 @@ class Matcher:
             )
             for entity_no, tokens, weak in names
         ]
+        # Each name's entity schema, read for every candidate name of every query with a schema filter.
+        self._schema_of_name = [self.entities[listed.entity_no].schema for listed in self._names]
         self._names_of: list[list[int]] = [[] for _ in self.entities]
         for name_no, listed in enumerate(self._names):
             self._names_of[listed.entity_no].append(name_no)
@@ -239,20 +241,20 @@ class Matcher:
         index = self.index
         reachable = tuple(index.reachable(t) for t in query_tokens.tokens)
         form = QueryForm(query_tokens, index.weight, index.default_weight, self.lexicon, reachable)
-        names, entities = self._names, self.entities
+        names, schema_of_name = self._names, self._schema_of_name
         scored_names: set[int] = set()  # each name is aligned at most once per query
         best: _Best = {}
         # With a schema filter, look further down the ranking so that other kinds cannot crowd it out.
         limit = CANDIDATE_NAMES if allowed is None else CANDIDATE_NAMES * 4
         kept = 0
         for name_no in index.candidates(query_tokens.tokens, limit):
-            listed = names[name_no]
-            entity_no = listed.entity_no
-            if allowed is not None and entities[entity_no].schema not in allowed:
+            if allowed is not None and schema_of_name[name_no] not in allowed:
                 continue
             kept += 1
             if kept > CANDIDATE_NAMES:
                 break
+            listed = names[name_no]
+            entity_no = listed.entity_no
             result = score_alignment(form, listed.form)
             scored_names.add(name_no)
             name_score = self._name_score(result[0], result[1], listed)

@@ -103,7 +103,16 @@ def ascii_fold(text: str) -> str:
     if text.isascii():  # most list names: the same result as `fold_any`, without its per-character work
         tokens = _NON_ALNUM.sub(" ", text.translate(_ASCII_CLEAN).lower()).split()
         return " ".join(_fix_digit_lookalikes(t) for t in tokens)
+    if _ACCENTED_LATIN.fullmatch(text):  # most other names: Latin letters with accents (Piña, Błaszyk)
+        tokens = _NON_ALNUM.sub(" ", anyascii(text.translate(_ASCII_CLEAN)).lower()).split()
+        return " ".join(_fix_digit_lookalikes(t) for t in tokens)
     return fold_any(text)
+
+
+# Printable ASCII and the precomposed Latin letters of Latin-1 and Latin Extended-A, bar the six with a
+# compatibility form (Ĳ ĳ Ŀ ŀ ŉ ſ): in such a text `fold_any` has nothing to strip, normalise, unmask or
+# split, and its result is the ASCII path's with the accents transliterated (a property test checks this).
+_ACCENTED_LATIN = re.compile("[\t\n\r\x20-\x7e\u00c0-\u0131\u0134-\u013e\u0141-\u0148\u014a-\u017e]+")
 
 
 _ASCII_CLEAN = {c: None for c in range(32)} | {9: " ", 10: " ", 13: " ", 127: None, 39: None, 96: None}

@@ -139,6 +139,78 @@ def test_a_warmed_index_answers_as_a_cold_one(words: list[str]) -> None:
 
     assert answer(warm) == answer(cold)
     assert warm.index._key_cache, "the build worked out the listed words' postings"
+    assert set(warm.index.weight) <= set(warm.index._reach_cache), "and every listed word's look-alikes"
+
+
+_LISTED_WORDS = ["hernandez", "hors", "ahmad", "smith", "smyth", "john", "jon", "carlos", "khalil", "jo",
+                 "muhammad", "grupo", "rodriguez", "garcia", "guadalupe", "lopez", "maria", "al",
+                 "x"]  # fmt: skip
+
+
+def _alike_plainly(form: QueryForm, listed: str) -> tuple[tuple[float, int], ...]:
+    """`QueryForm.matches` as one plain pass over the presented tokens: each is compared unless nothing can
+    make it alike (not a look-alike, not an initial either way, no prefix either way, not a typo of an
+    unknown word with the same first letter, not a vowel-poor word starting alike)."""
+    from cruce.matching.compare import (
+        MIN_TOKEN_SIMILARITY,
+        TRUNCATED_SIMILARITY,
+        _start_alike,
+        presented_similarity,
+    )
+
+    row = []
+    for i, presented in enumerate(form.tokens):
+        reach = None if form.reachable is None else form.reachable[i]
+        unknown = not form.known[i] and len(presented) >= 3
+        if (
+            reach is not None
+            and len(presented) != 1
+            and listed not in reach
+            and len(listed) != 1
+            and not listed.startswith(presented)
+            and not presented.startswith(listed)
+            and not (unknown and len(listed) >= 3 and listed[0] == presented[0])
+            and (not form.vowel_poor[i] or not _start_alike(presented, listed))
+        ):
+            continue
+        sim = presented_similarity(presented, listed, form.known[i])[0]
+        if (
+            i == form.cut
+            and len(presented) >= 2
+            and len(listed) > len(presented)
+            and listed.startswith(presented)
+        ):
+            sim = max(sim, TRUNCATED_SIMILARITY)
+        if sim >= MIN_TOKEN_SIMILARITY:
+            row.append((sim, i))
+    return tuple(row)
+
+
+@given(
+    st.lists(
+        st.sampled_from(["hrnndz", "hernandez", "hernandes", "lopez", "jn", "j", "crls", "khors", "hmd",
+                         "smth", "xmth", "jhn", "john", "jo", "mrs", "mar", "grp", "rdrgz", "maria", "ahmad",
+                         "muhd", "x", "al", "guadalup", "smi", "kh", "zzz", "hernandezz"]),
+        min_size=1, max_size=5,
+    ),
+    st.booleans(),
+    st.booleans(),
+)  # fmt: skip
+@settings(max_examples=400, deadline=None)
+def test_matches_compares_exactly_the_tokens_that_may_be_alike(
+    words: list[str], indexed: bool, cut: bool
+) -> None:
+    index = NameIndex([listed_name_tokens(Name(w), Schema.PERSON) for w in _LISTED_WORDS])
+    text = " ".join(words)
+    if cut:  # a name cut at a field width: its last word may be the start of a listed one
+        text = ("guadalupe " + text)[:20]
+    tokens = query_name_tokens(text, Schema.PERSON)
+    if not tokens.tokens:
+        return
+    reach = tuple(index.reachable(t) for t in tokens.tokens) if indexed else None
+    form = QueryForm(tokens, index.weight, 1.0, reachable=reach)
+    for listed in _LISTED_WORDS:
+        assert form.matches(listed) == _alike_plainly(form, listed), (text, listed)
 
 
 def test_vowel_poor_words_skip_only_listed_words_they_cannot_be_alike_to() -> None:
