@@ -151,14 +151,9 @@ def _alike_plainly(form: QueryForm, listed: str) -> tuple[tuple[float, int], ...
     """`QueryForm.matches` as one plain pass over the presented tokens: each is compared unless nothing can
     make it alike (not a look-alike, not an initial either way, no prefix either way, not a typo of an
     unknown word with the same first letter, not a vowel-poor word starting alike)."""
-    from cruce.matching.compare import (
-        MIN_TOKEN_SIMILARITY,
-        TRUNCATED_SIMILARITY,
-        _start_alike,
-        presented_similarity,
-    )
+    from cruce.matching.compare import _start_alike
 
-    row = []
+    row: list[tuple[float, int]] = []
     for i, presented in enumerate(form.tokens):
         reach = None if form.reachable is None else form.reachable[i]
         unknown = not form.known[i] and len(presented) >= 3
@@ -173,16 +168,7 @@ def _alike_plainly(form: QueryForm, listed: str) -> tuple[tuple[float, int], ...
             and (not form.vowel_poor[i] or not _start_alike(presented, listed))
         ):
             continue
-        sim = presented_similarity(presented, listed, form.known[i])[0]
-        if (
-            i == form.cut
-            and len(presented) >= 2
-            and len(listed) > len(presented)
-            and listed.startswith(presented)
-        ):
-            sim = max(sim, TRUNCATED_SIMILARITY)
-        if sim >= MIN_TOKEN_SIMILARITY:
-            row.append((sim, i))
+        form._compare(row, i, presented, listed, form.known[i])  # what is compared is the question here
     return tuple(row)
 
 
