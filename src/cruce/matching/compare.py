@@ -8,6 +8,7 @@ token cannot be counted twice and every unpaired token is visible to the scorer 
 from __future__ import annotations
 
 from functools import lru_cache
+from operator import itemgetter
 from typing import NamedTuple
 
 from rapidfuzz.distance import OSA, Indel
@@ -446,21 +447,23 @@ class QueryForm:
                 continue
             self._compare(row, i, presented, listed_token, known)
         if self._loose:
+            # Initials and tokens without an index are compared with every listed word; a vowel-poor word
+            # with what a strict token is compared with, and with listed words that start alike.
             for i, presented, loose_reach, known, loose, unknown_first in self._loose:
                 if (
-                    loose_reach is not None
-                    and loose != _LOOSE_ANY
+                    loose == _LOOSE_START
+                    and loose_reach is not None
                     and listed_token not in loose_reach
                     and not single
                     and not listed_token.startswith(presented)
                     and not presented.startswith(listed_token)
                     and not (unknown_first and len(listed_token) >= 3 and first == unknown_first)
-                    and (loose == _LOOSE_NONE or not _start_alike(presented, listed_token))
+                    and not _start_alike(presented, listed_token)
                 ):
                     continue
                 self._compare(row, i, presented, listed_token, known)
             if self._strict and len(row) > 1:
-                row.sort(key=_presented_index)  # in presented order, as one pass over the plan gives
+                row.sort(key=itemgetter(1))  # in presented order, as one pass over the plan gives
         found = self._matches[listed_token] = tuple(row)
         return found
 
@@ -478,10 +481,6 @@ class QueryForm:
             sim = max(sim, TRUNCATED_SIMILARITY)
         if sim >= MIN_TOKEN_SIMILARITY:
             row.append((sim, i))
-
-
-def _presented_index(pair: tuple[float, int]) -> int:
-    return pair[1]
 
 
 _LOOSE_NONE, _LOOSE_START, _LOOSE_ANY = 0, 1, 2

@@ -101,12 +101,16 @@ def ascii_fold(text: str) -> str:
     if "l" in text:
         text = _OCR_CAPITAL_L.sub(_capital_i, text)
     if text.isascii():  # most list names: the same result as `fold_any`, without its per-character work
-        tokens = _NON_ALNUM.sub(" ", text.translate(_ASCII_CLEAN).lower()).split()
-        return " ".join(_fix_digit_lookalikes(t) for t in tokens)
+        return _words(text.translate(_ASCII_CLEAN).lower())
     if _ACCENTED_LATIN.fullmatch(text):  # most other names: Latin letters with accents (Piña, Błaszyk)
-        tokens = _NON_ALNUM.sub(" ", anyascii(text.translate(_ASCII_CLEAN)).lower()).split()
-        return " ".join(_fix_digit_lookalikes(t) for t in tokens)
+        return _words(anyascii(text.translate(_ASCII_CLEAN)).lower())
     return fold_any(text)
+
+
+def _words(latin: str) -> str:
+    """Lowercase ASCII text as single-spaced alphanumeric words, digits read as letters where they stand
+    for them."""
+    return " ".join(_fix_digit_lookalikes(t) for t in _NON_ALNUM.sub(" ", latin).split())
 
 
 # Printable ASCII and the precomposed Latin letters of Latin-1 and Latin Extended-A, bar the six with a
@@ -137,9 +141,7 @@ def fold_any(text: str) -> str:
         cleaned = romanize_arabic(romanize_hangul(cleaned))
     cleaned = _SYLLABIC.sub(r" \1 ", cleaned)
     cleaned = cleaned.replace("'", "").replace("’", "").replace("`", "").replace("ʼ", "").replace("ʻ", "")
-    latin = anyascii(cleaned).lower()
-    tokens = _NON_ALNUM.sub(" ", latin.replace("'", "")).split()
-    return " ".join(_fix_digit_lookalikes(t) for t in tokens)
+    return _words(anyascii(cleaned).lower().replace("'", ""))
 
 
 def tokenize(text: str) -> list[str]:
