@@ -39,7 +39,7 @@ import pyarrow as pa
 from pyspark import StorageLevel
 from pyspark.accumulators import AccumulatorParam
 from pyspark.broadcast import Broadcast
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F  # noqa: N812 - the name every Spark user knows
 from pyspark.sql.types import (
     BooleanType,
@@ -784,19 +784,22 @@ def _score(
     )
     result = source.frame.mapInArrow(worker, SCORE_SCHEMA).persist(StorageLevel.DISK_ONLY)
     try:
-        done = result.filter(F.col("kind") == CANDIDATE).sortWithinPartitions("file", "line")
+        # the counts are taken while the scores are written (one pass over the result, not two)
+        observation = Observation("cruce-score-counts")
+        observed = result.observe(
+            observation,
+            F.sum(F.when(F.col("kind") == CANDIDATE, 1).otherwise(0)).alias("rows"),
+            F.sum(F.when(F.col("score") >= alert_score, 1).otherwise(0)).alias("alerts"),
+            F.sum(F.when(F.col("kind") == ERROR, 1).otherwise(0)).alias("errors"),
+        )
+        done = observed.filter(F.col("kind") == CANDIDATE).sortWithinPartitions("file", "line")
         _write(
             done.select(
                 F.col("id").alias(mapping_obj.output_id_column), "score", "critical_score", "reasons"
             ),
             output,
         )
-        counts = result.agg(
-            F.sum(F.when(F.col("kind") == CANDIDATE, 1).otherwise(0)).alias("rows"),
-            F.sum(F.when(F.col("score") >= alert_score, 1).otherwise(0)).alias("alerts"),
-            F.sum(F.when(F.col("kind") == ERROR, 1).otherwise(0)).alias("errors"),
-        ).first()
-        assert counts is not None
+        counts = observation.get
         errors = int(counts["errors"] or 0)
         errors_at = _write_errors(result, output, "id", errors)
     finally:
