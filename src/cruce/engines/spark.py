@@ -487,15 +487,21 @@ def _screen(
     )
     result = source.frame.mapInArrow(worker, SCREEN_SCHEMA).persist(StorageLevel.DISK_ONLY)
     try:
-        candidates = result.filter(F.col("kind") == CANDIDATE).sortWithinPartitions("file", "line", "rank")
-        _write(candidates.select(*SCREEN_OUTPUT), output)
-        counts = result.agg(
-            F.sum(F.when((F.col("kind") == CANDIDATE) & (F.col("rank") <= 1), 1).otherwise(0)).alias("q"),
+        # The counts are taken while the candidates are written (one pass over the result, not two). A
+        # query's candidates are ranked by score and alert from the threshold up, so a query has an alert
+        # exactly when its first candidate has one.
+        first = (F.col("kind") == CANDIDATE) & (F.col("rank") <= 1)
+        observation = Observation("cruce-screen-counts")
+        observed = result.observe(
+            observation,
+            F.sum(F.when(first, 1).otherwise(0)).alias("q"),
             F.sum(F.when(F.col("alert"), 1).otherwise(0)).alias("alerts"),
-            F.countDistinct(F.when(F.col("alert"), F.concat_ws("\n", "file", "line"))).alias("qa"),
+            F.sum(F.when(first & F.col("alert"), 1).otherwise(0)).alias("qa"),
             F.sum(F.when(F.col("kind") == ERROR, 1).otherwise(0)).alias("rejected"),
-        ).first()
-        assert counts is not None
+        )
+        candidates = observed.filter(F.col("kind") == CANDIDATE).sortWithinPartitions("file", "line", "rank")
+        _write(candidates.select(*SCREEN_OUTPUT), output)
+        counts = observation.get
         rejected = int(counts["rejected"] or 0)
         errors_at = _write_errors(result, output, "query_id", rejected)
         partitions_used = result.rdd.getNumPartitions()
