@@ -7,9 +7,10 @@ names that share keys with it, weighted by how rare the shared token is, and onl
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 import numpy as np
@@ -25,6 +26,7 @@ from cruce.matching.variants import NICKNAME_CANONICAL, VARIANT_KEY
 MIN_DELETE_LENGTH = 5
 RARE_EXACT = 3  # a token on at most this many names may still be a typo of another: look up its typo keys
 FALLBACK_MIN_LENGTH = 8  # a long token no key finds is searched in the vocabulary within two edits
+NEAR_PER_LENGTH = 5  # of those, the nearest few of each length
 LENGTH_TIE_BREAK = 0.02  # among names with equal evidence, prefer those of the query's length
 MIN_SHARE_OF_BEST = 0.65  # candidates with less than this share of the best index evidence are not scored
 _CACHED_TOKENS = 100_000
@@ -121,9 +123,17 @@ class NameIndex:
         }
         self.default_weight = 1.0
         self.name_lengths = np.asarray([len(n.tokens) for n in names], dtype=np.float32)
-        self._vocabulary: dict[tuple[int, str], list[str]] = defaultdict(list)
+        # Listed words by first letter, shortest first (in index order within a length), and where each
+        # length starts: the words within two letters of a length are one slice (`_near_tokens`).
+        by_letter_words: dict[str, list[str]] = defaultdict(list)
         for token in names_of_token:
-            self._vocabulary[len(token), token[0]].append(token)
+            by_letter_words[token[0]].append(token)
+        self._vocabulary: dict[str, tuple[list[str], list[int]]] = {}
+        for letter, words in by_letter_words.items():
+            words.sort(key=len)  # stable: index order within a length
+            count = Counter(map(len, words))
+            starts = [0, *itertools.accumulate(count.get(n, 0) for n in range(len(words[-1]) + 1))]
+            self._vocabulary[letter] = (words, starts)  # words[starts[n]:] are those of n letters or more
         self._near_cache: dict[str, tuple[str, ...]] = {}
         self._key_cache: dict[str, tuple[np.ndarray, int]] = {}
         self._reach_cache: dict[str, frozenset[str]] = {}
@@ -350,15 +360,22 @@ class NameIndex:
         if cached is not None:
             return cached
         near: list[str] = []
-        for length in range(len(token) - 2, len(token) + 3):
-            choices = self._vocabulary.get((length, token[0]))
-            if choices:
-                near.extend(
-                    hit
-                    for hit, _score, _ in process.extract(
-                        token, choices, scorer=OSA.distance, score_cutoff=2, limit=5
-                    )
-                )
+        vocabulary = self._vocabulary.get(token[0])
+        if vocabulary is not None:
+            words, starts = vocabulary
+            top = len(starts) - 1
+            lo, hi = starts[min(len(token) - 2, top)], starts[min(len(token) + 3, top)]
+            # One search over the words two letters shorter to two longer; then, length by length, the 5
+            # nearest of each (hits come nearest first, in word order within a distance).
+            by_length: dict[int, list[str]] = defaultdict(list)
+            for hit, _score, _ in process.extract(
+                token, words[lo:hi], scorer=OSA.distance, score_cutoff=2, limit=None
+            ):
+                kept = by_length[len(hit)]
+                if len(kept) < NEAR_PER_LENGTH:
+                    kept.append(hit)
+            for length in sorted(by_length):
+                near.extend(by_length[length])
         result = tuple(near)
         if len(self._near_cache) < _CACHED_TOKENS:
             self._near_cache[token] = result

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rapidfuzz.distance import OSA
 
 import cruce.matching.matcher as matcher_module
 from cruce.core.model import Entity, Name, Schema
@@ -219,3 +220,42 @@ def test_vowel_poor_words_skip_only_listed_words_they_cannot_be_alike_to() -> No
                 assert got.get(0) is not None, (presented, word, want)
             else:
                 assert 0 not in got, (presented, word)
+
+
+def _near_plainly(token: str, vocabulary: list[str]) -> tuple[str, ...]:
+    """The words a long unknown token is searched for, stated plainly: for each length from two letters
+    shorter to two longer, the five listed words of that length and first letter nearest to it (at most two
+    edits, adjacent swaps counting one), nearest first and in index order within a distance."""
+    out: list[str] = []
+    for length in range(len(token) - 2, len(token) + 3):
+        same = [w for w in vocabulary if len(w) == length and w[0] == token[0]]
+        scored = [(OSA.distance(token, w), n, w) for n, w in enumerate(same)]
+        out += [w for d, _, w in sorted(s for s in scored if s[0] <= 2)[:5]]
+    return tuple(out)
+
+
+_EDITS = st.lists(st.tuples(st.sampled_from("sdi"), st.integers(1, 12), st.sampled_from("abc")), max_size=3)
+
+
+def _edited(token: str, edits: list[tuple[str, int, str]]) -> str:
+    """`token` with substitutions, deletions and insertions (never at its first letter)."""
+    for kind, place, letter in edits:
+        at = 1 + place % len(token)
+        token = {"s": token[:at] + letter + token[at + 1 :], "d": token[:at] + token[at + 1 :],
+                 "i": token[:at] + letter + token[at:]}[kind]  # fmt: skip
+    return token
+
+
+@given(st.text(alphabet="abc", min_size=8, max_size=10), st.lists(_EDITS, min_size=1, max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_near_tokens_are_the_nearest_listed_words_of_each_length(
+    token: str, edits: list[list[tuple[str, int, str]]]
+) -> None:
+    # Listed words one to three edits from the token, so that many are near and each length's cut to five
+    # is reached; the token itself is not listed (only unknown words are searched this way).
+    words = list(dict.fromkeys(w for w in (_edited(token, e) for e in edits) if len(w) >= 6 and w != token))
+    if not words:
+        return
+    index = NameIndex([listed_name_tokens(Name(word), Schema.ORGANIZATION) for word in words])
+    listed = list(index.weight)  # the index's words in its own order
+    assert index._near_tokens(token) == _near_plainly(token, listed)
