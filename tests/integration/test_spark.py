@@ -226,3 +226,24 @@ def test_cli_screen_batch_engine_spark(engine: Any, spark: Any, tmp_path: Path, 
     done = runner.invoke(app, ["report", str(output), "--input", str(source)])
     assert done.exit_code == 0, done.output
     assert "2 queries, 1 with an alert" in done.output and "core" in done.output
+
+
+def test_a_large_input_is_read_in_bounded_splits_with_every_line_numbered(
+    engine: Any, spark: Any, tmp_path: Path
+) -> None:
+    """A 40 MB file asked for in one partition still comes in splits of at most 32 MB (a task's memory
+    stays bounded whatever the input's size), and every line keeps its number across the splits."""
+    lines = 1_000_000
+    source = tmp_path / "big.csv"
+    with source.open("w", encoding="utf-8") as handle:
+        handle.write("id,name\n")
+        handle.writelines(f"{n},PERSON NUMBER {n:020d}\n" for n in range(lines))
+    assert source.stat().st_size > 32 * 2**20
+    with engine._job_conf(spark, 1, 2000):
+        read = engine.read_input(spark, [source], 1)
+        splits = read.frame.rdd.getNumPartitions()
+        counts = read.frame.selectExpr("count(*)", "count(DISTINCT line)", "min(line)", "max(line)").first()
+        wrong = read.frame.filter("line != cast(split(text, ',')[0] AS long) + 2").count()
+    assert splits >= 2
+    assert tuple(counts) == (lines, lines, 2, lines + 1)  # the header is line 1
+    assert wrong == 0

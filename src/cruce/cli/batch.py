@@ -37,7 +37,11 @@ MasterOption = Annotated[
     typer.Option("--master", help="Spark master with --engine spark (local[2], spark://host:7077, yarn)."),
 ]
 PartitionsOption = Annotated[
-    int | None, typer.Option(help="Spark input partitions (default: two per core of the cluster).", min=1)
+    int | None,
+    typer.Option(
+        help="Spark input partitions, at least (default: two per core; no split holds more than 32 MB).",
+        min=1,
+    ),
 ]
 
 
