@@ -7,10 +7,10 @@ names that share keys with it, weighted by how rare the shared token is, and onl
 
 from __future__ import annotations
 
-import itertools
+import bisect
 import math
 import threading
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 
 import numpy as np
@@ -123,17 +123,13 @@ class NameIndex:
         }
         self.default_weight = 1.0
         self.name_lengths = np.asarray([len(n.tokens) for n in names], dtype=np.float32)
-        # Listed words by first letter, shortest first (in index order within a length), and where each
-        # length starts: the words within two letters of a length are one slice (`_near_tokens`).
-        by_letter_words: dict[str, list[str]] = defaultdict(list)
+        # Listed words by first letter, shortest first (in index order within a length): the words within
+        # two letters of a length are one slice (`_near_tokens`).
+        self._vocabulary: dict[str, list[str]] = defaultdict(list)
         for token in names_of_token:
-            by_letter_words[token[0]].append(token)
-        self._vocabulary: dict[str, tuple[list[str], list[int]]] = {}
-        for letter, words in by_letter_words.items():
-            words.sort(key=len)  # stable: index order within a length
-            count = Counter(map(len, words))
-            starts = [0, *itertools.accumulate(count.get(n, 0) for n in range(len(words[-1]) + 1))]
-            self._vocabulary[letter] = (words, starts)  # words[starts[n]:] are those of n letters or more
+            self._vocabulary[token[0]].append(token)
+        for words in self._vocabulary.values():
+            words.sort(key=len)  # stable
         self._near_cache: dict[str, tuple[str, ...]] = {}
         self._key_cache: dict[str, tuple[np.ndarray, int]] = {}
         self._reach_cache: dict[str, frozenset[str]] = {}
@@ -360,11 +356,10 @@ class NameIndex:
         if cached is not None:
             return cached
         near: list[str] = []
-        vocabulary = self._vocabulary.get(token[0])
-        if vocabulary is not None:
-            words, starts = vocabulary
-            top = len(starts) - 1
-            lo, hi = starts[min(len(token) - 2, top)], starts[min(len(token) + 3, top)]
+        words = self._vocabulary.get(token[0])
+        if words is not None:
+            lo = bisect.bisect_left(words, len(token) - 2, key=len)
+            hi = bisect.bisect_left(words, len(token) + 3, lo, key=len)
             # One search over the words two letters shorter to two longer; then, length by length, the 5
             # nearest of each (hits come nearest first, in word order within a distance).
             by_length: dict[int, list[str]] = defaultdict(list)
