@@ -26,6 +26,7 @@ from benchmarks.evalset import EvalSet
 from benchmarks.report import write_json
 from benchmarks.systems import TOP
 from cruce.core.model import Entity
+from cruce.matching.build import state as matcher_build
 from cruce.matching.matcher import tune_gc_for_screening
 from cruce.matching.types import Query
 
@@ -351,6 +352,8 @@ def run_speed(
         f"{len(latency_q)} latency queries, {len(batch_q)} batch queries, load average "
         f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
+    build = matcher_build()
+    out.print(f"  cruce's matcher runs {build.label} ({build.reason})")
     results: dict[str, dict[str, Any]] = {}
     plan: list[tuple[str, Callable[[], dict[str, Any]]]] = [
         ("cruce", lambda: measure_cruce(entities, latency_q, batch_q, workers)),

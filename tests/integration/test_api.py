@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -305,6 +306,9 @@ def test_the_matcher_documents_itself_and_alerts_record_it(api: tuple[str, Node]
         body = about.json()
         assert body["name"] == "cruce-names" and body["version"] and 0 < body["threshold"] <= 1
         assert any(f["name"] == "birth_date" for f in body["features"]) and body["config"]["threshold"]
+        assert body["runs"] in {"compiled (mypyc)", "pure Python"}
+        if os.environ.get("CRUCE_REQUIRE_COMPILED"):  # CI's install compiles the matcher
+            assert body["runs"] == "compiled (mypyc)"
         first = http.post("/api/v1/screen", json=HERNANDEZ).json()["candidates"][0]
         recorded = next(f for f in first["features"] if f["name"] == "matcher")
         assert recorded["detail"].startswith("cruce-names ") and recorded["value"] == body["threshold"]

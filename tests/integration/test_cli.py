@@ -439,3 +439,4 @@ def test_explain_matcher_describes_the_scorer(data_dir: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "cruce-names" in result.stdout and "alert threshold 0.80" in result.stdout
     assert "vowels dropped" in result.stdout and "birth_date" in result.stdout
+    assert re.search(r"Runs (compiled \(mypyc\)|pure Python) here: \w", result.stdout)

@@ -409,10 +409,12 @@ def _print_candidate(rank: int, match: Match) -> None:
 
 
 def _explain_matcher() -> None:
+    from cruce.matching.build import state
     from cruce.matching.scorer import CruceScorer
 
     about = CruceScorer.describe()
     _say(f"[bold]{about['name']} {about['version']}[/bold], alert threshold {about['threshold']:.2f}")
+    _say(f"Runs {about['runs']} here: {escape(state().reason)}.")
     _say(escape(about["doc"]))
     for row in about["features"]:
         values = ", ".join(f"{k}={v}" for k, v in row["values"].items())

@@ -246,12 +246,15 @@ class CruceScorer:
     @classmethod
     def describe(cls, threshold: float | None = None) -> dict[str, Any]:
         """The scorer's documentation as data: GET /api/v1/matcher, `cruce screen --explain-matcher`."""
+        from cruce.matching.build import state
         from cruce.matching.lexicon import table_header
 
         return {
             "name": cls.NAME,
             "version": cls.VERSION,
             "threshold": CONFIG.threshold if threshold is None else threshold,
+            # How this node runs it (same answers either way): `compiled (mypyc)` or `pure Python`.
+            "runs": state().label,
             "doc": (__doc__ or "").strip(),
             "features": [
                 {"group": group, "name": f.name, "function": f.function, "weight": f.weight, "doc": f.doc,
