@@ -51,22 +51,27 @@ class OptionalBuildExt(build_ext):
         try:
             super().build_extension(ext)  # type: ignore[arg-type]
         except Exception:
-            self._remove_partial_build()
+            _forget_inplace_build()
             raise
 
-    def _remove_partial_build(self) -> None:
-        for name in COMPILED:
-            for built in (HERE / PACKAGE).glob(f"{name}.*.so"):
-                built.unlink()
-
     def _pure(self, why: str) -> None:
-        self._remove_partial_build()
-        (HERE / PACKAGE / RECORD).unlink(missing_ok=True)
+        _forget_inplace_build()
         print(f"cruce: {why}; installing pure Python (it screens alike, a third slower)", file=sys.stderr)
+
+
+def _forget_inplace_build() -> None:
+    """An editable install asked to be pure must not keep running what an earlier install compiled."""
+    for name in COMPILED:
+        for built in (HERE / PACKAGE).glob(f"{name}.*.so"):
+            built.unlink()
+    for leftover in (HERE / PACKAGE).glob("compiled__mypyc.*.so"):
+        leftover.unlink()
+    (HERE / PACKAGE / RECORD).unlink(missing_ok=True)
 
 
 def _extensions() -> list[object]:
     if os.environ.get("CRUCE_PURE_PYTHON", "") not in ("", "0"):
+        _forget_inplace_build()
         return []
     try:
         from mypyc.build import mypycify
