@@ -62,7 +62,8 @@ def _digest(path: Path) -> str | None:
 def changed_sources(directory: Path, modules: Sequence[str]) -> list[str]:
     """The modules whose source file in `directory` differs from what the recorded build compiled.
 
-    A missing or unreadable record counts every module as changed: nothing says what was compiled.
+    A missing or unreadable record counts every module as changed: nothing says what was compiled. A
+    missing source file (an install that ships extensions only) is not a change: there is nothing to prefer.
     """
     try:
         recorded = json.loads((directory / RECORD).read_text(encoding="utf-8"))["modules"]
@@ -70,7 +71,12 @@ def changed_sources(directory: Path, modules: Sequence[str]) -> list[str]:
         return list(modules)
     if not isinstance(recorded, dict):
         return list(modules)
-    return [name for name in modules if recorded.get(name) != _digest(directory / f"{name}.py")]
+    changed = []
+    for name in modules:
+        source = directory / f"{name}.py"
+        if source.exists() and recorded.get(name) != _digest(source):
+            changed.append(name)
+    return changed
 
 
 def inspect(
@@ -105,9 +111,10 @@ class _SourceFirst(importlib.abc.MetaPathFinder):
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
         name = self.names.get(fullname)
-        if name is None:
-            return None
-        return importlib.util.spec_from_file_location(fullname, self.directory / f"{name}.py")
+        source = None if name is None else self.directory / f"{name}.py"
+        if source is None or not source.exists():
+            return None  # not ours, or no source to run: the usual import
+        return importlib.util.spec_from_file_location(fullname, source)
 
 
 @functools.cache

@@ -67,6 +67,14 @@ def test_an_edited_source_turns_the_whole_build_off_and_says_which(tmp_path: Pat
     assert changed_sources(tmp_path, COMPILED) == ["names"]
 
 
+def test_a_build_shipped_without_its_sources_is_used(tmp_path: Path) -> None:
+    _fake_build(tmp_path)
+    (tmp_path / "index.py").unlink()
+    assert inspect(tmp_path, pure=False).compiled
+    (tmp_path / "names.py").write_text("NAME = 'edited'\n", encoding="utf-8")
+    assert inspect(tmp_path, pure=False).reason == "names.py changed since the build"
+
+
 def test_no_extension_means_pure_python(tmp_path: Path) -> None:
     for name in COMPILED:
         (tmp_path / f"{name}.py").write_text("", encoding="utf-8")
