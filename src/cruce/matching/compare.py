@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from operator import itemgetter
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from rapidfuzz.distance import OSA, Indel
 
@@ -19,30 +19,31 @@ from cruce.matching.phonetic import skeleton, sound_key
 from cruce.matching.scorer import CONFIG
 from cruce.matching.variants import VARIANT_KEY, is_nickname_of
 
-MIN_TOKEN_SIMILARITY = CONFIG.min_token_similarity
-INITIAL_SIMILARITY = CONFIG.initial_similarity
-UNMATCHED_QUERY_PENALTY = CONFIG.unmatched_query_penalty
-UNMATCHED_QUERY_INITIAL_PENALTY = CONFIG.unmatched_query_initial_penalty
-UNKNOWN_TWO_EDITS = CONFIG.unknown_two_edits
-UNKNOWN_ONE_EDIT_SHORT = CONFIG.unknown_one_edit_short
-SHORT_FORM_SIMILARITY = (
+MIN_TOKEN_SIMILARITY: Final = CONFIG.min_token_similarity
+INITIAL_SIMILARITY: Final = CONFIG.initial_similarity
+UNMATCHED_QUERY_PENALTY: Final = CONFIG.unmatched_query_penalty
+UNMATCHED_QUERY_INITIAL_PENALTY: Final = CONFIG.unmatched_query_initial_penalty
+UNKNOWN_TWO_EDITS: Final = CONFIG.unknown_two_edits
+UNKNOWN_ONE_EDIT_SHORT: Final = CONFIG.unknown_one_edit_short
+SHORT_FORM_SIMILARITY: Final = (
     CONFIG.short_form_similarity
 )  # `Ma.` is María as written, not a looser nickname or an initial
-PARTICLE_JOINED_SIMILARITY = CONFIG.particle_joined_similarity
-VOWELS_DROPPED_SIMILARITY = CONFIG.vowels_dropped_similarity
-SWAPPED_SIMILARITY = (
+PARTICLE_JOINED_SIMILARITY: Final = CONFIG.particle_joined_similarity
+VOWELS_DROPPED_SIMILARITY: Final = CONFIG.vowels_dropped_similarity
+SWAPPED_SIMILARITY: Final = (
     CONFIG.swapped_similarity
 )  # two neighbouring letters swapped: a keying slip, also between known words
-READ_ALIKE_SIMILARITY = CONFIG.read_alike_similarity  # `rn` read as `m`, `cl` as `d`: one misread glyph
-TRUNCATED_SIMILARITY = CONFIG.truncated_similarity  # the last word of a name cut at a field width
-FIELD_WIDTHS = frozenset(CONFIG.field_widths)
+# `rn` read as `m`, `cl` as `d`: one misread glyph
+READ_ALIKE_SIMILARITY: Final = CONFIG.read_alike_similarity
+TRUNCATED_SIMILARITY: Final = CONFIG.truncated_similarity  # the last word of a name cut at a field width
+FIELD_WIDTHS: Final = frozenset(CONFIG.field_widths)
 """Lengths at which legacy systems and messages cut a name; a presented name of exactly such a length whose
 last word is the start of a listed word was cut there, and the listed words after it were never given."""
-LEFTOVER_MIN_SIMILARITY = (
+LEFTOVER_MIN_SIMILARITY: Final = (
     CONFIG.leftover_min_similarity
 )  # surnames and company words left after alignment count in part when mostly alike
 
-_ARTICLE_PREFIXES = ("al", "el", "ul")
+_ARTICLE_PREFIXES: Final = ("al", "el", "ul")
 
 
 def _allowed_edits(shorter: int) -> int:
@@ -78,10 +79,10 @@ def _is_short_form(short: str, full: str) -> bool:
     return forms is not None and (full in forms or VARIANT_KEY.get(full, full) in _SHORT_FORM_KEYS[short])
 
 
-_SHORT_FORMS = short_forms()
-_SHORT_FORM_KEYS = {k: frozenset(VARIANT_KEY.get(f, f) for f in v) for k, v in _SHORT_FORMS.items()}
+_SHORT_FORMS: Final = short_forms()
+_SHORT_FORM_KEYS: Final = {k: frozenset(VARIANT_KEY.get(f, f) for f in v) for k, v in _SHORT_FORMS.items()}
 
-_MISREADS = (("rn", "m"), ("cl", "d"), ("vv", "w"), ("ii", "u"), ("li", "h"))
+_MISREADS: Final = (("rn", "m"), ("cl", "d"), ("vv", "w"), ("ii", "u"), ("li", "h"))
 
 
 def _read_alike(a: str, b: str) -> bool:
@@ -167,7 +168,7 @@ def token_similarity(a: str, b: str) -> tuple[float, str]:
 
 # Reasons that rest on spelling closeness alone. Between two words the lists already know (Roberto/Alberto,
 # Hernandez/Fernandez) they mean two names, not a typo, and do not count.
-_SPELLING_ONLY = frozenset(
+_SPELLING_ONLY: Final = frozenset(
     {
         "1 letter differ",
         "2 letters differ",
@@ -498,7 +499,7 @@ def _start_alike(presented: str, listed: str) -> bool:
     return listed[0] in presented[:2] or presented[0] in listed[:3] or listed[1:2] == presented[1:2]
 
 
-GIVEN_NAME_DIFFERS = "given name differs"
+GIVEN_NAME_DIFFERS: Final = "given name differs"
 
 
 def score_alignment(query: QueryForm, listed: ListedForm) -> tuple[float, str, list[tuple[int, int, float]]]:

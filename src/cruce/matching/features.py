@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from cruce.core.dates import PartialDate
 from cruce.core.identifiers import check_identifier
@@ -16,10 +17,10 @@ from cruce.core.model import Entity, Identifier
 from cruce.matching.scorer import CONFIG
 from cruce.matching.types import Feature
 
-_ID_CLEAN = re.compile(r"[^A-Z0-9]")
+_ID_CLEAN: Final = re.compile(r"[^A-Z0-9]")
 
 # Identifier kinds that may be compared with each other (a passport number may be listed as a national id).
-_COMPARABLE = {
+_COMPARABLE: Final = {
     "passport": "passport",
     "national_id": "national_id",
     "cedula": "national_id",

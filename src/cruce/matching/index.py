@@ -12,6 +12,7 @@ import math
 import threading
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Final
 
 import numpy as np
 from rapidfuzz import process
@@ -23,16 +24,18 @@ from cruce.matching.phonetic import skeleton, sound_key
 from cruce.matching.scorer import CONFIG
 from cruce.matching.variants import NICKNAME_CANONICAL, VARIANT_KEY
 
-MIN_DELETE_LENGTH = 5
-RARE_EXACT = 3  # a token on at most this many names may still be a typo of another: look up its typo keys
-FALLBACK_MIN_LENGTH = 8  # a long token no key finds is searched in the vocabulary within two edits
-NEAR_PER_LENGTH = 5  # of those, the nearest few of each length
-LENGTH_TIE_BREAK = 0.02  # among names with equal evidence, prefer those of the query's length
-MIN_SHARE_OF_BEST = 0.65  # candidates with less than this share of the best index evidence are not scored
-_CACHED_TOKENS = 100_000
+MIN_DELETE_LENGTH: Final = 5
+# a token on at most this many names may still be a typo of another: look up its typo keys
+RARE_EXACT: Final = 3
+FALLBACK_MIN_LENGTH: Final = 8  # a long token no key finds is searched in the vocabulary within two edits
+NEAR_PER_LENGTH: Final = 5  # of those, the nearest few of each length
+LENGTH_TIE_BREAK: Final = 0.02  # among names with equal evidence, prefer those of the query's length
+# candidates with less than this share of the best index evidence are not scored
+MIN_SHARE_OF_BEST: Final = 0.65
+_CACHED_TOKENS: Final = 100_000
 """Words each per-token cache keeps at most (memory stays bounded; later words are worked out each time)."""
-SMALL_HITS = 300  # up to this many postings, ranking in plain Python beats numpy's per-call overhead
-INITIAL_BOOST = (
+SMALL_HITS: Final = 300  # up to this many postings, ranking in plain Python beats numpy's per-call overhead
+INITIAL_BOOST: Final = (
     CONFIG.initial_boost
 )  # index evidence of a presented initial for a name with a word of that letter
 
@@ -76,7 +79,7 @@ def query_token_keys(token: str) -> set[str]:
     return keys
 
 
-_SHORT_FORMS = short_forms()
+_SHORT_FORMS: Final = short_forms()
 
 
 _NICKNAMES_OF: dict[str, tuple[str, ...]] = {}

@@ -11,6 +11,7 @@ import gc
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Final
 
 from cruce.core.errors import InputError
 from cruce.core.model import AliasQuality, Entity, Name, Schema
@@ -42,15 +43,15 @@ from cruce.matching.names import (
 from cruce.matching.scorer import CONFIG, CruceScorer
 from cruce.matching.types import DEFAULT_ALERT_THRESHOLD, Feature, Match, Query
 
-GIVEN_NAME_CONFLICT_CAP = CONFIG.given_name_conflict_cap
-WEAK_ALIAS_FACTOR = CONFIG.weak_alias_factor
-SINGLE_TOKEN_WEAK_ALIAS_CAP = CONFIG.single_token_weak_alias_cap
-CANDIDATE_NAMES = CONFIG.candidate_names
-OTHER_ALIASES_FROM = (
+GIVEN_NAME_CONFLICT_CAP: Final = CONFIG.given_name_conflict_cap
+WEAK_ALIAS_FACTOR: Final = CONFIG.weak_alias_factor
+SINGLE_TOKEN_WEAK_ALIAS_CAP: Final = CONFIG.single_token_weak_alias_cap
+CANDIDATE_NAMES: Final = CONFIG.candidate_names
+OTHER_ALIASES_FROM: Final = (
     CONFIG.other_aliases_from
 )  # a candidate entity scoring at least this has all its other names scored too
-MIN_REPORTED_SCORE = CONFIG.min_reported_score
-NAME_MEMO = 20_000
+MIN_REPORTED_SCORE: Final = CONFIG.min_reported_score
+NAME_MEMO: Final = 20_000
 """Presented names whose candidates a matcher remembers (see `Matcher.screen`); 0 turns the memo off."""
 
 _COMPATIBLE: dict[Schema, frozenset[Schema]] = {
@@ -90,7 +91,7 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-SCREENING_GC_MIDDLE_THRESHOLD = 100
+SCREENING_GC_MIDDLE_THRESHOLD: Final = 100
 """Young collections between two of the middle generation in a screening worker (CPython's default: 10)."""
 
 
@@ -418,7 +419,7 @@ def _name_feature(score: float, listed: _ListedName, alignment: Alignment) -> Fe
     return Feature("name", round(score, 3), detail)
 
 
-_ROLE_WORDS = {
+_ROLE_WORDS: Final = {
     Role.FIRST: "given name",
     Role.GIVEN: "middle name",
     Role.FAMILY: "surname",

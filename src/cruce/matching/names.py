@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
+from typing import Final
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -42,11 +43,21 @@ class Role(IntEnum):
 
 
 # How much an unmatched listed token counts against a match, relative to its weight.
-UNMATCHED_PENALTY = CONFIG.unmatched_listed_penalty
-TITLE_WEIGHT = CONFIG.title_weight
-GIVEN_ROLES = frozenset({Role.FIRST, Role.GIVEN})
+UNMATCHED_PENALTY: Final = CONFIG.unmatched_listed_penalty
+TITLE_WEIGHT: Final = CONFIG.title_weight
+GIVEN_ROLES: Final = frozenset({Role.FIRST, Role.GIVEN})
 
-_ARABIC_COMPOUND_PREFIXES = ("abdul", "abdel", "abdal", "abdol", "abdoul", "abdur", "abdar", "abdus", "abdas")
+_ARABIC_COMPOUND_PREFIXES: Final = (
+    "abdul",
+    "abdel",
+    "abdal",
+    "abdol",
+    "abdoul",
+    "abdur",
+    "abdar",
+    "abdus",
+    "abdas",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,16 +117,16 @@ def _join_kunya(tokens: list[str]) -> list[str]:
     return out
 
 
-_KUNYA = frozenset({"abu", "abou", "abo", "umm"})
-_SHORT_FORMS = short_forms()
+_KUNYA: Final = frozenset({"abu", "abou", "abo", "umm"})
+_SHORT_FORMS: Final = short_forms()
 # Short forms that stand for one name only: inside a kunya, joined into one token, the full name is written.
-_SINGLE_FULL_FORM = {short: next(iter(full)) for short, full in _SHORT_FORMS.items() if len(full) == 1}
-_ABD_SHORT_FORMS = frozenset(
+_SINGLE_FULL_FORM: Final = {short: next(iter(full)) for short, full in _SHORT_FORMS.items() if len(full) == 1}
+_ABD_SHORT_FORMS: Final = frozenset(
     short
     for short, full in _SHORT_FORMS.items()
     if all(f in _ARABIC_COMPOUND_PREFIXES for f in full) and short not in _ARABIC_COMPOUND_PREFIXES
 )
-_ARTICLES = frozenset({"al", "el", "ul", "ad", "ar", "as", "ash", "at", "az", "ud"})
+_ARTICLES: Final = frozenset({"al", "el", "ul", "ad", "ar", "as", "ash", "at", "az", "ud"})
 
 
 def _drop_titles(tokens: list[str], *, name_end: bool = True) -> list[str]:
@@ -132,10 +143,10 @@ def _drop_titles(tokens: list[str], *, name_end: bool = True) -> list[str]:
     return tokens[:end]
 
 
-_SUFFIX_ABBREVIATIONS = frozenset({"jr", "sr", "esq", "ii", "iii", "iv"})
+_SUFFIX_ABBREVIATIONS: Final = frozenset({"jr", "sr", "esq", "ii", "iii", "iv"})
 # Generational suffixes that are never a name, wherever a form put them (`SMITH JR, John`, `John Jr Smith`).
-_SUFFIXES_ANYWHERE = frozenset({"jr", "esq", "ii", "iii", "iv"})
-_SUFFIXES = _SUFFIX_ABBREVIATIONS | {"junior"}  # Junior inside a name is a given name (Onofre Junior)
+_SUFFIXES_ANYWHERE: Final = frozenset({"jr", "esq", "ii", "iii", "iv"})
+_SUFFIXES: Final = _SUFFIX_ABBREVIATIONS | {"junior"}  # Junior inside a name is a given name (Onofre Junior)
 
 
 def person_tokens(text: str, *, name_end: bool = True, cut: bool = False) -> list[str]:
@@ -178,7 +189,7 @@ def _join_acronyms(tokens: list[str]) -> list[str]:
     return out
 
 
-_LONG_LEGAL_FORMS = tuple(sorted(f for f in LEGAL_FORMS if len(f) >= 6))
+_LONG_LEGAL_FORMS: Final = tuple(sorted(f for f in LEGAL_FORMS if len(f) >= 6))
 
 
 @lru_cache(maxsize=100_000)
@@ -192,10 +203,10 @@ def _is_legal_form(token: str) -> bool:
 
 
 # Ship-type prefixes written before a vessel's name: motor vessel, motor tanker, steamship, fishing vessel.
-_VESSEL_PREFIXES = frozenset({"mv", "mt", "ms", "mts", "ss", "fv", "mvs", "tb"})
+_VESSEL_PREFIXES: Final = frozenset({"mv", "mt", "ms", "mts", "ss", "fv", "mvs", "tb"})
 
 # Pieces of Spanish legal forms that lose their dots and spaces (`DEC.V.`, `S.DER.L.`, `SADECV`).
-_LEGAL_PIECES = ("sapi", "sab", "sa", "de", "cv", "rl", "s", "c", "v", "r", "l", "a")
+_LEGAL_PIECES: Final = ("sapi", "sab", "sa", "de", "cv", "rl", "s", "c", "v", "r", "l", "a")
 
 
 @lru_cache(maxsize=100_000)
@@ -317,7 +328,7 @@ def _roles_from_split(family: str, given: str, *, cut: bool = False) -> tuple[li
 
 
 # Titles that are also surnames in Spanish: before a comma they are read as the surname they may be.
-_SURNAME_TITLES = frozenset(
+_SURNAME_TITLES: Final = frozenset(
     {"coronel", "mayor", "capitan", "teniente", "sargento", "almirante", "comandante", "don", "lord"}
 )
 
@@ -379,7 +390,7 @@ def query_name_tokens(text: str, schema: Schema) -> NameTokens:
 
 # Words that make a presented name of unknown kind a company: legal forms, bar those that are also words
 # of people's names, plus a few unmistakable company words.
-_CORPORATE_MARKERS = frozenset(
+_CORPORATE_MARKERS: Final = frozenset(
     f for f in LEGAL_FORMS if len(f) > 1 and f not in {"and", "the", "of", "as", "ab", "ac", "ao", "ci", "eu"}
 ) | {
     "bank",
@@ -390,12 +401,12 @@ _CORPORATE_MARKERS = frozenset(
 }
 
 
-_ORG_WORDS = frozenset(k for k in ORG_SYNONYMS if len(k) >= 5) | frozenset(
+_ORG_WORDS: Final = frozenset(k for k in ORG_SYNONYMS if len(k) >= 5) | frozenset(
     v for v in ORG_SYNONYMS.values() if len(v) >= 5
 )
 
 
-_FIELD_WIDTHS = frozenset(CONFIG.field_widths)
+_FIELD_WIDTHS: Final = frozenset(CONFIG.field_widths)
 
 
 def _has_name_words(part: str) -> bool:
@@ -446,7 +457,7 @@ def looks_like_organization(text: str) -> bool:
 
 # Particles that people and systems glue to the next word (`DELAROSA`, `delRio`, `VANDERBERG`, `ALSHANTI`),
 # longest first so that `dela` is taken before `de`.
-_GLUED_PARTICLES = tuple(
+_GLUED_PARTICLES: Final = tuple(
     sorted(
         {"de", "del", "dela", "delas", "delos", "da", "das", "dos", "di", "du", "van", "vander", "vanden",
          "von", "der", "den", "la", "las", "los", "le", "bin", "ibn", "ben", "bint", "al", "el", "ul", "ad",
@@ -457,7 +468,7 @@ _GLUED_PARTICLES = tuple(
 )  # fmt: skip
 
 
-MIN_UNGLUED = 3
+MIN_UNGLUED: Final = 3
 
 
 @lru_cache(maxsize=200_000)
@@ -484,7 +495,7 @@ def unglued(token: str) -> str:
     return head + token
 
 
-MIN_SPLIT_PART = 2
+MIN_SPLIT_PART: Final = 2
 
 
 def rejoined(name: NameTokens, vocabulary: Mapping[str, object]) -> NameTokens | None:

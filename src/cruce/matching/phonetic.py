@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Final
 
 _RULES: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
     (guard, re.compile(pattern), repl)
@@ -53,8 +54,8 @@ def sound_key(token: str) -> str:
     return key  # upper-case marks (C for ch, S for sh) stay distinct from plain letters
 
 
-_VOWELS = re.compile(r"[aeiouy]")
-_REPEATS = re.compile(r"(.)\1+")
+_VOWELS: Final = re.compile(r"[aeiouy]")
+_REPEATS: Final = re.compile(r"(.)\1+")
 
 
 @lru_cache(maxsize=200_000)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Final
 
 from anyascii import anyascii
 
@@ -17,7 +18,7 @@ from cruce.matching.transliterate import romanize_arabic, romanize_hangul
 
 # Cyrillic and Greek letters that look like Latin ones. Applied only to words that mix scripts (a spoofed
 # "Јоsе"), never to a genuinely Cyrillic or Greek word, which is transliterated by sound instead.
-_HOMOGLYPHS = str.maketrans(
+_HOMOGLYPHS: Final = str.maketrans(
     {
         "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
         "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ј": "j", "ԁ": "d", "ԛ": "q", "ԝ": "w",
@@ -33,21 +34,21 @@ _HOMOGLYPHS = str.maketrans(
 )  # fmt: skip
 
 # Digits that OCR and leetspeak put in place of letters, applied only inside words that are mostly letters.
-_DIGIT_LOOKALIKES = str.maketrans(
+_DIGIT_LOOKALIKES: Final = str.maketrans(
     {"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a"}
 )
-_WORD = re.compile(r"\w+", re.UNICODE)
+_WORD: Final = re.compile(r"\w+", re.UNICODE)
 # A lowercase `l` inside a word otherwise in capitals is an `I` misread by OCR (`AZlZ`, `BlN`, `ALl`, `Rl`);
 # `Al`, `El` and `Il` are words as written.
-_OCR_CAPITAL_L = re.compile(r"\b(?=[A-Z]*l)(?=l*[A-Z])[A-Zl]+\b")
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
-_LETTER_DIGIT_MIX = re.compile(r"(?=.*[a-z])(?=.*[0-9@])[a-z0-9@]+")
+_OCR_CAPITAL_L: Final = re.compile(r"\b(?=[A-Z]*l)(?=l*[A-Z])[A-Zl]+\b")
+_NON_ALNUM: Final = re.compile(r"[^a-z0-9]+")
+_LETTER_DIGIT_MIX: Final = re.compile(r"(?=.*[a-z])(?=.*[0-9@])[a-z0-9@]+")
 # Scripts written without spaces between syllables: each character becomes its own word (`习近平` -> xi jin
 # ping), and the matcher joins adjacent words where the list writes them as one (`Xi Jinping`).
-_SYLLABIC = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff])")
+_SYLLABIC: Final = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff])")
 
 
-_HANGUL_OR_ARABIC = re.compile("[\uac00-\ud7a3\u0600-\u06ff]")
+_HANGUL_OR_ARABIC: Final = re.compile("[\uac00-\ud7a3\u0600-\u06ff]")
 
 
 def _script_of(char: str) -> str:
@@ -116,10 +117,10 @@ def _words(latin: str) -> str:
 # Printable ASCII and the precomposed Latin letters of Latin-1 and Latin Extended-A, bar the six with a
 # compatibility form (Ĳ ĳ Ŀ ŀ ŉ ſ): in such a text `fold_any` has nothing to strip, normalise, unmask or
 # split, and its result is the ASCII path's with the accents transliterated (a property test checks this).
-_ACCENTED_LATIN = re.compile("[\t\n\r\x20-\x7e\u00c0-\u0131\u0134-\u013e\u0141-\u0148\u014a-\u017e]+")
+_ACCENTED_LATIN: Final = re.compile("[\t\n\r\x20-\x7e\u00c0-\u0131\u0134-\u013e\u0141-\u0148\u014a-\u017e]+")
 
 
-_ASCII_CLEAN = {c: None for c in range(32)} | {9: " ", 10: " ", 13: " ", 127: None, 39: None, 96: None}
+_ASCII_CLEAN: Final = {c: None for c in range(32)} | {9: " ", 10: " ", 13: " ", 127: None, 39: None, 96: None}
 
 
 def _capital_i(match: re.Match[str]) -> str:

@@ -12,16 +12,22 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Final
 
 from cruce.matching.lexicon import read_table
 
 _HANGUL_FIRST, _HANGUL_LAST = 0xAC00, 0xD7A3
-_INITIALS = ("g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t", "p",
-             "h")  # fmt: skip
-_MEDIALS = ("a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo", "we",
-            "wi", "yu", "eu", "ui", "i")  # fmt: skip
-_FINALS = ("", "k", "k", "k", "n", "n", "n", "t", "l", "k", "m", "l", "l", "l", "p", "l", "m", "p", "p", "t",
-           "t", "ng", "t", "t", "k", "t", "p", "t")  # fmt: skip
+_INITIALS: Final = (
+    "g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t", "p", "h"
+)  # fmt: skip
+_MEDIALS: Final = (
+    "a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo", "we", "wi", "yu",
+    "eu", "ui", "i"
+)  # fmt: skip
+_FINALS: Final = (
+    "", "k", "k", "k", "n", "n", "n", "t", "l", "k", "m", "l", "l", "l", "p", "l", "m", "p", "p", "t", "t",
+    "ng", "t", "t", "k", "t", "p", "t"
+)  # fmt: skip
 
 
 def hangul_syllable(char: str) -> str:
@@ -34,7 +40,7 @@ def hangul_syllable(char: str) -> str:
     return _INITIALS[initial] + _MEDIALS[medial] + _FINALS[final]
 
 
-_HANGUL = re.compile("[\uac00-\ud7a3]")
+_HANGUL: Final = re.compile("[\uac00-\ud7a3]")
 
 
 def romanize_hangul(text: str) -> str:
@@ -42,15 +48,15 @@ def romanize_hangul(text: str) -> str:
     return _HANGUL.sub(lambda m: " " + hangul_syllable(m.group(0)) + " ", text)
 
 
-_ARABIC_LETTERS = {
+_ARABIC_LETTERS: Final = {
     "ا": "a", "أ": "a", "إ": "i", "آ": "a", "ٱ": "a", "ء": "", "ؤ": "u", "ئ": "i", "ب": "b", "ت": "t",
     "ث": "th", "ج": "j", "ح": "h", "خ": "kh", "د": "d", "ذ": "dh", "ر": "r", "ز": "z", "س": "s", "ش": "sh",
     "ص": "s", "ض": "d", "ط": "t", "ظ": "z", "ع": "", "غ": "gh", "ف": "f", "ق": "q", "ك": "k", "ل": "l",
     "م": "m", "ن": "n", "ه": "h", "ة": "a", "و": "w", "ى": "a", "ي": "y", "پ": "p", "چ": "ch", "ژ": "zh",
     "گ": "g", "ک": "k", "ی": "y",
 }  # fmt: skip
-_ARABIC_WORD = re.compile("[\u0600-\u06ff]+")
-_HARAKAT = re.compile("[\u064b-\u065f\u0670]")
+_ARABIC_WORD: Final = re.compile("[\u0600-\u06ff]+")
+_HARAKAT: Final = re.compile("[\u064b-\u065f\u0670]")
 
 
 @lru_cache(maxsize=1)
