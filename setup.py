@@ -9,28 +9,35 @@ module whose source has changed since (an edited editable install) and runs the 
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
+import importlib.util
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
 HERE = Path(__file__).resolve().parent
 PACKAGE = Path("src", "cruce", "matching")
-COMPILED = (
-    "compare", "features", "index", "matcher", "names", "phonetic", "text", "transliterate", "variants"
-)  # fmt: skip
-"""Kept in step with `cruce.matching.build.COMPILED` (a test checks)."""
-RECORD = "compiled.json"
 GROUP = "cruce.matching.compiled"
 """The extension holding the compiled code (the modules themselves are thin shims that load it)."""
+LIBRARY = GROUP.rsplit(".", 1)[1] + "__mypyc"
 
 
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _load_build_rules() -> ModuleType:
+    """`cruce.matching.build` (standard library only), loaded by its path: which modules are compiled, and
+    the record of their sources, are defined there once for the build and for the runtime check."""
+    spec = importlib.util.spec_from_file_location("_cruce_matching_build", HERE / PACKAGE / "build.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    return module
+
+
+RULES = _load_build_rules()
+COMPILED: tuple[str, ...] = RULES.COMPILED
+RECORD: str = RULES.RECORD
 
 
 class OptionalBuildExt(build_ext):
@@ -43,9 +50,8 @@ class OptionalBuildExt(build_ext):
             self._pure(f"could not compile the matcher ({exc})")
             return
         target = (HERE / PACKAGE) if self.inplace else Path(self.build_lib, "cruce", "matching")
-        record = {"modules": {name: _digest(HERE / PACKAGE / f"{name}.py") for name in COMPILED}}
         target.mkdir(parents=True, exist_ok=True)
-        (target / RECORD).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        (target / RECORD).write_text(RULES.record_text(HERE / PACKAGE), encoding="utf-8")
 
     def build_extension(self, ext: object) -> None:
         try:
@@ -64,13 +70,13 @@ def _forget_inplace_build() -> None:
     for name in COMPILED:
         for built in (HERE / PACKAGE).glob(f"{name}.*.so"):
             built.unlink()
-    for leftover in (HERE / PACKAGE).glob("compiled__mypyc.*.so"):
+    for leftover in (HERE / PACKAGE).glob(f"{LIBRARY}.*.so"):
         leftover.unlink()
     (HERE / PACKAGE / RECORD).unlink(missing_ok=True)
 
 
 def _extensions() -> list[object]:
-    if os.environ.get("CRUCE_PURE_PYTHON", "") not in ("", "0"):
+    if RULES.pure_requested():
         _forget_inplace_build()
         return []
     try:

@@ -7,7 +7,8 @@ the same name); `prefer_current_sources` sees the changed digest and imports eve
 source instead, all of them together, since compiled modules call each other directly. `CRUCE_PURE_PYTHON=1`
 does the same on purpose (a debugger, a profiler, a test that replaces a function).
 
-This module is not compiled itself and imports only the standard library: it runs before any compiled one.
+This module is not compiled itself and imports only the standard library: it runs before any compiled one,
+and setup.py loads it by its path for the module list and the record (one definition of each).
 """
 
 from __future__ import annotations
@@ -59,6 +60,16 @@ def _digest(path: Path) -> str | None:
         return None
 
 
+def source_digests(directory: Path, modules: Sequence[str] = COMPILED) -> dict[str, str | None]:
+    """Each module's source file digest (None: no source file)."""
+    return {name: _digest(directory / f"{name}.py") for name in modules}
+
+
+def record_text(directory: Path = HERE, modules: Sequence[str] = COMPILED) -> str:
+    """What setup.py writes to `compiled.json` beside the modules it compiled from `directory`."""
+    return json.dumps({"modules": source_digests(directory, modules)}, indent=1, sort_keys=True) + "\n"
+
+
 def changed_sources(directory: Path, modules: Sequence[str]) -> list[str]:
     """The modules whose source file in `directory` differs from what the recorded build compiled.
 
@@ -71,12 +82,13 @@ def changed_sources(directory: Path, modules: Sequence[str]) -> list[str]:
         return list(modules)
     if not isinstance(recorded, dict):
         return list(modules)
-    changed = []
-    for name in modules:
-        source = directory / f"{name}.py"
-        if source.exists() and recorded.get(name) != _digest(source):
-            changed.append(name)
-    return changed
+    current = source_digests(directory, modules)
+    return [name for name in modules if current[name] is not None and recorded.get(name) != current[name]]
+
+
+def pure_requested() -> bool:
+    """Whether `CRUCE_PURE_PYTHON` asks for the sources (setup.py reads it at install too)."""
+    return os.environ.get(PURE_VARIABLE, "") not in ("", "0")
 
 
 def inspect(
@@ -84,7 +96,7 @@ def inspect(
 ) -> BuildState:
     """Whether the compiled modules in `directory` may be used, and why not when they may not."""
     if pure is None:
-        pure = os.environ.get(PURE_VARIABLE, "") not in ("", "0")
+        pure = pure_requested()
     built = [name for name in modules if _has_extension(directory, name)]
     if not built:
         return BuildState(False, "not compiled at install (no C compiler, or installed pure)")
@@ -120,10 +132,11 @@ class _SourceFirst(importlib.abc.MetaPathFinder):
 @functools.cache
 def prefer_current_sources() -> BuildState:
     """Run the compiled modules only if they were built from the current sources (decided once, at import)."""
-    state = inspect()
+    pure = pure_requested()
+    state = inspect(pure=pure)
     if not state.compiled and any(_has_extension(HERE, name) for name in COMPILED):
         sys.meta_path.insert(0, _SourceFirst(HERE, COMPILED))
-        if not state.reason.startswith(PURE_VARIABLE):
+        if not pure:  # asked for on purpose: nothing to warn about
             warnings.warn(
                 f"cruce: the compiled matcher is not used ({state.reason}); screening runs as pure Python, "
                 "correct but about a third slower. Reinstall (`pip install -e .`) to compile it again.",

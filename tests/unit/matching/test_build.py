@@ -29,16 +29,14 @@ needs_compiled = pytest.mark.skipif(not COMPILED_HERE, reason=f"not compiled: {b
 
 def _fake_build(directory: Path, modules: tuple[str, ...] = COMPILED) -> None:
     """Source files, extension files and a record, as setup.py leaves them (the extensions are empty)."""
-    digests = {}
     for name in modules:
-        source = directory / f"{name}.py"
-        source.write_text(f"NAME = {name!r}\n", encoding="utf-8")
+        (directory / f"{name}.py").write_text(f"NAME = {name!r}\n", encoding="utf-8")
         (directory / f"{name}{SUFFIX}").write_bytes(b"")
-        digests[name] = build._digest(source)
-    (directory / RECORD).write_text(json.dumps({"modules": digests}), encoding="utf-8")
+    (directory / RECORD).write_text(build.record_text(directory, modules), encoding="utf-8")
 
 
 def test_setup_compiles_exactly_the_modules_the_runtime_checks() -> None:
+    # setup.py defines neither list nor record itself: it takes both from cruce.matching.build.
     tree = ast.parse((REPO / "setup.py").read_text(encoding="utf-8"))
     assigned = {
         target.id: node.value
@@ -47,8 +45,13 @@ def test_setup_compiles_exactly_the_modules_the_runtime_checks() -> None:
         for target in ([node.target] if isinstance(node, ast.AnnAssign) else node.targets)
         if isinstance(target, ast.Name)
     }
-    assert ast.literal_eval(assigned["COMPILED"]) == COMPILED
-    assert ast.literal_eval(assigned["RECORD"]) == RECORD
+    for name in ("COMPILED", "RECORD"):
+        value = assigned[name]
+        assert isinstance(value, ast.Attribute) and value.attr == name
+        assert isinstance(value.value, ast.Name) and value.value.id == "RULES"
+    functions = {n.name: n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+    loader = functions["_load_build_rules"]
+    assert "build.py" in {n.value for n in ast.walk(loader) if isinstance(n, ast.Constant)}
     for name in COMPILED:
         assert (REPO / "src" / "cruce" / "matching" / f"{name}.py").is_file()
 
