@@ -526,40 +526,44 @@ def score_alignment(query: QueryForm, listed: ListedForm) -> tuple[float, str, l
         neg_j -= 1
     if not candidates:
         return 0.0, "", []
+    # The tokens used so far, as bit masks (bit i: presented token i; bit j: listed token j), and how many.
     pairs: list[tuple[int, int, float]]
     if len(candidates) == 1:
         sim, neg_i, neg_j = candidates[0]
         pairs = [(-neg_i, -neg_j, sim)]
-        used_q = {-neg_i}
-        used_l = {-neg_j}
+        used_q = 1 << -neg_i
+        used_l = 1 << -neg_j
+        paired = 1
     else:
         candidates.sort(reverse=True)
-        used_q = set()
-        used_l = set()
+        used_q = used_l = paired = 0
         pairs = []
         for sim, neg_i, neg_j in candidates:
             i, j = -neg_i, -neg_j
-            if i not in used_q and j not in used_l:
-                used_q.add(i)
-                used_l.add(j)
+            if not (used_q >> i) & 1 and not (used_l >> j) & 1:
+                used_q |= 1 << i
+                used_l |= 1 << j
+                paired += 1
                 pairs.append((i, j, sim))
     q_weights, l_weights = query.weights, listed.weights
-    if query.leftover and listed.leftover and len(used_q) < len(q_weights) and len(used_l) < len(l_weights):
+    if query.leftover and listed.leftover and paired < len(q_weights) and paired < len(l_weights):
         extra = _leftover_pairs(query, listed, used_q, used_l)
         if extra:
             pairs.extend(extra)
             for i, j, _ in extra:
-                used_q.add(i)
-                used_l.add(j)
-    if listed.alt_initials and query.initials and len(used_q) < len(q_weights):
+                used_q |= 1 << i
+                used_l |= 1 << j
+                paired += 1
+    if listed.alt_initials and query.initials and paired < len(q_weights):
         for j, letter in listed.alt_initials:  # `A.` for AL-NAQIB, `H.` for Abu Hammam
-            if j in used_l:
+            if (used_l >> j) & 1:
                 continue
             for i in query.initials:
-                if i not in used_q and query.tokens[i] == letter:
+                if not (used_q >> i) & 1 and query.tokens[i] == letter:
                     pairs.append((i, j, INITIAL_SIMILARITY))
-                    used_q.add(i)
-                    used_l.add(j)
+                    used_q |= 1 << i
+                    used_l |= 1 << j
+                    paired += 1
                     break
     gained = lost = 0.0
     given_mask = listed.given_mask
@@ -579,24 +583,25 @@ def score_alignment(query: QueryForm, listed: ListedForm) -> tuple[float, str, l
         if sim >= MIN_TOKEN_SIMILARITY and given_mask[j]:
             given_found = True
     for i, penalty in enumerate(query.penalties):
-        if i not in used_q:
+        if not (used_q >> i) & 1:
             lost += penalty
     for j, penalty in enumerate(listed.penalties_given_found if given_found else listed.penalties):
-        if j not in used_l and j < after_cut:
+        if not (used_l >> j) & 1 and j < after_cut:
             lost += penalty
     score = gained / (gained + lost)
     if listed.has_given and not given_found:
         substantive = query.substantive
         for i in range(len(substantive)):
-            if substantive[i] and i not in used_q:
+            if substantive[i] and not (used_q >> i) & 1:
                 return score, GIVEN_NAME_DIFFERS, pairs
     return score, "", pairs
 
 
 def _leftover_pairs(
-    query: QueryForm, listed: ListedForm, used_q: set[int], used_l: set[int]
+    query: QueryForm, listed: ListedForm, used_q: int, used_l: int
 ) -> list[tuple[int, int, float]]:
-    """Heavily misspelt tokens (`ammaa` for `amaya`) paired by overall letter overlap, best first.
+    """Heavily misspelt tokens (`ammaa` for `amaya`) paired by overall letter overlap, best first, among the
+    tokens not yet used (bit masks, as in `score_alignment`).
 
     Only presented words no list knows (`QueryForm.leftover`) and listed words that are not given names
     (`ListedForm.leftover`: Alberto/Alvaro, Carolina/Rosalina are other people) are paired this loosely.
@@ -604,12 +609,12 @@ def _leftover_pairs(
     found: list[tuple[float, int, int]] = []
     q_tokens, l_tokens = query.tokens, listed.tokens
     for i in query.leftover:
-        if i in used_q:
+        if (used_q >> i) & 1:
             continue
         q = q_tokens[i]
         for j in listed.leftover:
             t = l_tokens[j]
-            if j in used_l or t[0] != q[0]:
+            if (used_l >> j) & 1 or t[0] != q[0]:
                 continue
             sim = Indel.normalized_similarity(q, t, score_cutoff=LEFTOVER_MIN_SIMILARITY)
             if sim:

@@ -237,8 +237,11 @@ class NameIndex:
             unique = dict.fromkeys(t for t in unique if t not in letters)
         else:
             letters = []
-        found = [(token, *self._hits(token)) for token in unique]
-        found = [f for f in found if len(f[1])]
+        found: list[tuple[str, np.ndarray, int]] = []
+        for token in unique:
+            hits, exact = self._hits(token)
+            if len(hits):
+                found.append((token, hits, exact))
         if not found:
             return []
         if letters:
@@ -246,7 +249,11 @@ class NameIndex:
         # Rare tokens first, so that a very common one can be limited to re-ranking what they found.
         found.sort(key=lambda f: len(f[1]))
         rare_exists = len(found[0][1]) <= common_cutoff
-        if sum(len(f[1]) for f in found if not (rare_exists and len(f[1]) > common_cutoff)) <= SMALL_HITS:
+        postings = 0
+        for _token, hits, _exact in found:
+            if not (rare_exists and len(hits) > common_cutoff):
+                postings += len(hits)
+        if postings <= SMALL_HITS:
             return self._candidates_small(found, limit, rare_exists, common_cutoff)
         scores = self._buffer()
         touched_parts = []
@@ -278,57 +285,67 @@ class NameIndex:
         common_cutoff: int,
         letters: Sequence[str] = (),
     ) -> list[int]:
-        """The same ranking in plain Python, faster than numpy when few names are hit."""
-        if letters:  # every name the words found, each initial adding a little to names with its letter
-            scores: dict[int, float] = {}
+        """The same ranking in plain Python, faster than numpy when few names are hit.
+
+        Evidence is added up in a per-thread list of zeros indexed by name number (cheaper than a dict:
+        no hashing, no resizing); the names touched are remembered in order and their slots zeroed again.
+        With initials, every name the words found counts, each initial adding a little to names with its
+        letter; otherwise a very common word only re-ranks names the rarer words found.
+        """
+        scores = self._score_list()
+        touched: list[int] = []
+        try:
             for token, hits, _exact in found:
                 token_weight = self.weight.get(token, self.default_weight)
-                get = scores.get
+                if not letters and rare_exists and len(hits) > common_cutoff:
+                    members = self._member_set(token, hits)
+                    for name_no in touched:
+                        if name_no in members:
+                            scores[name_no] += token_weight
+                    continue
                 for name_no in self._as_list(token, hits):
-                    scores[name_no] = get(name_no, 0.0) + token_weight
+                    value = scores[name_no]
+                    if value == 0.0:  # every weight is positive: 0.0 is a name no word has hit yet
+                        touched.append(name_no)
+                    scores[name_no] = value + token_weight
             for letter in letters:
                 members = self._initial_set(letter)
-                for name_no in scores:
+                for name_no in touched:
                     if name_no in members:
                         scores[name_no] += INITIAL_BOOST
-            return self._ranked(scores, limit, len(found) + len(letters))
-        scores = {}
-        for token, hits, _exact in found:
-            token_weight = self.weight.get(token, self.default_weight)
-            if rare_exists and len(hits) > common_cutoff:
-                members = self._member_set(token, hits)
-                for name_no in scores:
-                    if name_no in members:
-                        scores[name_no] += token_weight
-            elif not scores:
-                scores = dict.fromkeys(self._as_list(token, hits), token_weight)
-            else:
-                get = scores.get
-                for name_no in self._as_list(token, hits):
-                    scores[name_no] = get(name_no, 0.0) + token_weight
-        return self._ranked(scores, limit, len(found))
+            return self._ranked(scores, touched, limit, len(found) + len(letters))
+        finally:
+            for name_no in touched:
+                scores[name_no] = 0.0
 
-    def _ranked(self, scores: dict[int, float], limit: int, size: int) -> list[int]:
+    def _ranked(self, scores: list[float], touched: list[int], limit: int, size: int) -> list[int]:
         lengths = self._lengths
-        # Most hit names share only a common token. The best ranked value is at least that of a name with
-        # the most evidence, and a name's value never exceeds its evidence, so names below the share of
-        # that can be dropped before ranking: the result is the same, at a third of the work.
-        most = max(scores.values())
-        floor = 0.0
-        for name_no, value in scores.items():
-            if value == most:
-                floor = (value - LENGTH_TIE_BREAK * abs(lengths[name_no] - size)) * MIN_SHARE_OF_BEST
-                break
-        ranked = sorted(
-            [
-                (value - LENGTH_TIE_BREAK * abs(lengths[name_no] - size), -name_no)
-                for name_no, value in scores.items()
-                if value >= floor
-            ],
-            reverse=True,
-        )
+        # Most hit names share only a common token. The best ranked value is at least that of the first
+        # name with the most evidence, and a name's value never exceeds its evidence, so names below the
+        # share of that can be dropped before ranking: the result is the same, at a third of the work.
+        most = 0.0
+        first_best = touched[0]
+        for name_no in touched:
+            value = scores[name_no]
+            if value > most:
+                most = value
+                first_best = name_no
+        floor = (most - LENGTH_TIE_BREAK * abs(lengths[first_best] - size)) * MIN_SHARE_OF_BEST
+        ranked: list[tuple[float, int]] = []
+        for name_no in touched:
+            value = scores[name_no]
+            if value >= floor:
+                ranked.append((value - LENGTH_TIE_BREAK * abs(lengths[name_no] - size), -name_no))
+        ranked.sort(reverse=True)
         cutoff = ranked[0][0] * MIN_SHARE_OF_BEST
         return [-neg for value, neg in ranked[:limit] if value >= cutoff]
+
+    def _score_list(self) -> list[float]:
+        """A list of zeros per thread, one per name, reused across queries (`_candidates_small`)."""
+        scores: list[float] | None = getattr(self._local, "score_list", None)
+        if scores is None:
+            scores = self._local.score_list = [0.0] * self.size
+        return scores
 
     def _initial_set(self, letter: str) -> frozenset[int]:
         cached = self._initial_sets.get(letter)

@@ -214,13 +214,17 @@ def _is_glued_legal_form(token: str) -> bool:
     """`dec`, `derl`, `sderl`, `sadecv`: a token made only of legal-form pieces, at least two of them."""
     if len(token) > 10 or len(token) < 3 or "de" not in token or token.endswith("de"):  # casa, sade: names
         return False
+    return _splits_into_legal_pieces(token, 0)
 
-    def split(rest: str, parts: int) -> bool:
-        if not rest:
-            return parts >= 2
-        return any(rest.startswith(p) and split(rest[len(p) :], parts + 1) for p in _LEGAL_PIECES)
 
-    return split(token, 0)
+def _splits_into_legal_pieces(rest: str, parts: int) -> bool:
+    """`rest` is made of `_LEGAL_PIECES`, with `parts` pieces already taken (two at least in all). A module
+    function, not a closure: a nested function refers to itself through a cycle the collector must free."""
+    if not rest:
+        return parts >= 2
+    return any(
+        rest.startswith(p) and _splits_into_legal_pieces(rest[len(p) :], parts + 1) for p in _LEGAL_PIECES
+    )
 
 
 def _strip_legal_tail(tokens: list[str]) -> list[str]:
