@@ -367,7 +367,7 @@ class QueryForm:
         for i, t in enumerate(name.tokens):
             is_known = t in weight or t in lexicon
             # hrnndz, jse: vowels dropped, so no index key may lead to the listed spelling
-            poor = sum(map(t.count, "aeiou")) <= 1
+            poor = _vowel_count(t) <= 1
             w = _token_weight(t, weight, default_weight)
             known.append(is_known)
             vowel_poor.append(poor)
@@ -482,6 +482,14 @@ class QueryForm:
             sim = max(sim, TRUNCATED_SIMILARITY)
         if sim >= MIN_TOKEN_SIMILARITY:
             row.append((sim, i))
+
+
+def _vowel_count(token: str) -> int:
+    count = 0
+    for char in token:
+        if char in "aeiou":
+            count += 1
+    return count
 
 
 _LOOSE_NONE, _LOOSE_START, _LOOSE_ANY = 0, 1, 2
@@ -654,13 +662,21 @@ def explain_alignment(
     q_tokens, l_tokens, roles = query.name.tokens, listed.name.tokens, listed.name.roles
     used_q = {i for i, _, _ in pairs}
     used_l = {j for _, j, _ in pairs}
+    # Named tuples made with `tuple.__new__`: their generated `__new__` is Python code, run by the interpreter
+    # for every pair of every reported match; this is the same tuple without it.
     explained = tuple(
-        Pair(q_tokens[i], l_tokens[j], roles[j], v, _why(query, i, l_tokens[j], v)) for i, j, v in pairs
+        [
+            tuple.__new__(Pair, (q_tokens[i], l_tokens[j], roles[j], v, _why(query, i, l_tokens[j], v)))
+            for i, j, v in pairs
+        ]
     )
-    return Alignment(
-        score,
-        explained,
-        tuple(t for i, t in enumerate(q_tokens) if i not in used_q),
-        tuple((t, roles[j]) for j, t in enumerate(l_tokens) if j not in used_l),
-        cap_reason,
-    )  # fmt: skip
+    return tuple.__new__(
+        Alignment,
+        (
+            score,
+            explained,
+            tuple([t for i, t in enumerate(q_tokens) if i not in used_q]),
+            tuple([(t, roles[j]) for j, t in enumerate(l_tokens) if j not in used_l]),
+            cap_reason,
+        ),
+    )
