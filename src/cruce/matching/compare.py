@@ -111,9 +111,10 @@ def _gender_pair(a: str, b: str) -> bool:
     return a + "a" == b or b + "a" == a  # Daniel/Daniela, Luis/Luisa
 
 
-@lru_cache(maxsize=500_000)
 def token_similarity(a: str, b: str) -> tuple[float, str]:
-    """Similarity of two normalised tokens and a short reason; (0.0, "") when they are not alike."""
+    """Similarity of two normalised tokens and a short reason; (0.0, "") when they are not alike.
+
+    Not cached itself: its only caller, `presented_similarity`, is, and asks for each pair once."""
     if a == b:
         return 1.0, "same"
     variant = VARIANT_KEY.get(a)
