@@ -280,3 +280,27 @@ def test_near_tokens_are_the_nearest_listed_words_of_each_length(
     index = NameIndex([listed_name_tokens(Name(word), Schema.ORGANIZATION) for word in words])
     listed = list(index.weight)  # the index's words in its own order
     assert index._near_tokens(token) == _near_plainly(token, listed)
+
+
+def test_screening_leaves_no_cyclic_garbage() -> None:
+    """Screening workers walk their older objects rarely (`tune_gc_for_screening`): cyclic garbage would wait
+    for those walks, so screening makes none (a nested helper function once did, on every new word)."""
+    from cruce.synthetic.travelers import generate_travelers
+    from cruce.synthetic.watchlist import generate_watchlist
+
+    watchlist = generate_watchlist(seed=15, size=300)
+    travelers = generate_travelers(seed=16, watchlist=watchlist, count=200, hit_rate=0.3, near_miss_rate=0.1)
+    # Company words, glued legal forms, an initial, a name read in no particular order.
+    odd = ("COMERCIAL DEL NORTE SADECV", "Importadora Sur SDERL", "M. Andrei", "Mohammed GHABRA, AL")
+    queries = [t.query for t in travelers] + [Query(name, schema=Schema.UNKNOWN) for name in odd]
+    matcher = Matcher(watchlist)
+    gc.collect()
+    gc.disable()
+    try:
+        for query in queries:
+            for match in matcher.screen(query, top=3):
+                match.reasons()
+        cyclic = gc.collect()
+    finally:
+        gc.enable()
+    assert cyclic == 0
