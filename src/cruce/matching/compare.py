@@ -7,15 +7,24 @@ token cannot be counted twice and every unpaired token is visible to the scorer 
 
 from __future__ import annotations
 
-from functools import lru_cache
 from operator import itemgetter
 from typing import Final, NamedTuple
 
 from rapidfuzz.distance import OSA, Indel
 
 from cruce.matching.lexicon import short_forms
-from cruce.matching.names import TITLE_WEIGHT, UNMATCHED_PENALTY, NameTokens, Role, is_title, unglued
-from cruce.matching.phonetic import skeleton, sound_key
+from cruce.matching.names import (
+    TITLE_WEIGHT,
+    UNMATCHED_PENALTY,
+    NameTokens,
+    Role,
+    generation,
+    is_filler_fragment,
+    is_filler_word,
+    is_title,
+    unglued,
+)
+from cruce.matching.phonetic import consonant_run, skeleton, sound_key
 from cruce.matching.scorer import CONFIG
 from cruce.matching.variants import VARIANT_KEY, is_nickname_of
 
@@ -35,6 +44,9 @@ SWAPPED_SIMILARITY: Final = (
 )  # two neighbouring letters swapped: a keying slip, also between known words
 # `rn` read as `m`, `cl` as `d`: one misread glyph
 READ_ALIKE_SIMILARITY: Final = CONFIG.read_alike_similarity
+ABBREVIATION_SIMILARITY: Final = CONFIG.abbreviation_similarity
+DROPPED_ORG_WORD_FACTOR: Final = CONFIG.dropped_org_word_factor
+DROPPED_ORG_WORD_MIN_PAIRED: Final = 3
 TRUNCATED_SIMILARITY: Final = CONFIG.truncated_similarity  # the last word of a name cut at a field width
 FIELD_WIDTHS: Final = frozenset(CONFIG.field_widths)
 """Lengths at which legacy systems and messages cut a name; a presented name of exactly such a length whose
@@ -58,19 +70,12 @@ def _vowels_dropped(short: str, long: str) -> bool:
     """`hrnndz` is `hernandez` without its vowels: same first letter, same consonants, in order."""
     if len(short) >= len(long) or short[0] != long[0]:
         return False
-    consonants = _consonant_run(long)
+    consonants = consonant_run(long)
     # Doubled letters count once: Arabic script writes `assad` as `asd` and `muammar` as `mmr`.
-    if len(consonants) < 2 or _consonant_run(short) != consonants:
+    if len(consonants) < 2 or consonant_run(short) != consonants:
         return False
     it = iter(long)
     return all(c in it for c in short)
-
-
-@lru_cache(maxsize=200_000)
-def _consonant_run(token: str) -> str:
-    """The first letter, then the consonants, each run of one letter written once (`hernandez` -> `hrndz`)."""
-    letters = token[0] + "".join(c for c in token[1:] if c not in "aeiou")
-    return "".join(c for k, c in enumerate(letters) if k == 0 or c != letters[k - 1])
 
 
 def _is_short_form(short: str, full: str) -> bool:
@@ -124,6 +129,8 @@ def token_similarity(a: str, b: str) -> tuple[float, str]:
         return SHORT_FORM_SIMILARITY, "written short form"
     if is_nickname_of(a, b) or is_nickname_of(b, a):
         return CONFIG.nickname_similarity, "nickname"
+    if _other_numbers(a, b):
+        return 0.0, ""  # 1506 and 1507, DY905 and DY907, Fund 2 and Fund 3: another series, not a typo
     la, lb = len(a), len(b)
     ua, ub = unglued(a), unglued(b)
     if (ua != a or ub != b) and (ua == ub or (min(len(ua), len(ub)) >= 4 and _same_sound(ua, ub))):
@@ -182,14 +189,28 @@ _SPELLING_ONLY: Final = frozenset(
 )
 
 
-@lru_cache(maxsize=500_000)
+_PRESENTED_SIMILARITIES: Final[dict[tuple[str, str, bool], tuple[float, str]]] = {}
+
+
 def presented_similarity(presented: str, listed: str, known: bool) -> tuple[float, str]:
     """Similarity of a presented token to a listed one, knowing whether the presented token is a listed word.
 
     A word no list knows is most likely a misspelling, so it may be two letters off; a known word that is only
     spelt alike is another name.
     """
+    key = (presented, listed, known)
+    found = _PRESENTED_SIMILARITIES.get(key)
+    if found is None:
+        found = _presented_similarity_uncached(presented, listed, known)
+        if len(_PRESENTED_SIMILARITIES) < 500_000:
+            _PRESENTED_SIMILARITIES[key] = found
+    return found
+
+
+def _presented_similarity_uncached(presented: str, listed: str, known: bool) -> tuple[float, str]:
     sim, why = token_similarity(presented, listed)
+    if sim == 0.0 and _other_numbers(presented, listed):
+        return 0.0, ""  # another number is another series, however few its letters differ
     if known:
         if why not in _SPELLING_ONLY:
             return sim, why
@@ -214,6 +235,8 @@ def presented_similarity(presented: str, listed: str, known: bool) -> tuple[floa
     if why == "other gender form" and min(len(presented), len(listed)) >= 4:
         # Daniel/Daniela are two names; `Mustaf`, a word no list knows, is Mustafa with a letter dropped.
         return 0.85, "1 letter missing"
+    if sim < ABBREVIATION_SIMILARITY and _abbreviates(presented, listed):
+        return ABBREVIATION_SIMILARITY, "abbreviated"
     if sim == 0.0 and presented[0] == listed[0]:
         shorter = min(len(presented), len(listed))
         if shorter >= 4 and OSA.distance(presented, listed, score_cutoff=2) <= 2:
@@ -221,6 +244,37 @@ def presented_similarity(presented: str, listed: str, known: bool) -> tuple[floa
         if shorter == 3 and OSA.distance(presented, listed, score_cutoff=1) <= 1:
             return UNKNOWN_ONE_EDIT_SHORT, "1 letter differs"  # Cuz for Cruz, Saa for Saad
     return sim, why
+
+
+ABBREVIATION_MIN_LENGTH: Final = 3
+
+
+def _abbreviates(short: str, full: str) -> bool:
+    """`short` is written for `full` the way documents shorten given names beyond any table: the start of the
+    word (`ign` for ignacio, `aleks` for aleksandr), or its first and last letters with only consonants of
+    the word between (`rbto` for roberto, `stgo` for santiago, `gdo` for gerardo). Two letters at least are
+    left out, so a word missing one letter stays a misspelling."""
+    if not (ABBREVIATION_MIN_LENGTH <= len(short) <= len(full) - 2) or short[0] != full[0]:
+        return False
+    if not short.isalpha():
+        return False
+    if full.startswith(short):
+        return True
+    if short[-1] != full[-1]:
+        return False
+    for char in short[1:-1]:
+        if char in "aeiouy":
+            return False
+    it = iter(full)
+    return all(char in it for char in short)
+
+
+def _other_numbers(a: str, b: str) -> bool:
+    """Both words carry numbers, and not the same: another series or unit, whatever else is alike. (A digit
+    in one word only is more likely a misread letter: `LOPE2` is Lopez.)"""
+    if a.isalpha() or b.isalpha():
+        return False
+    return [c for c in a if c.isdigit()] != [c for c in b if c.isdigit()]
 
 
 def _consonants(token: str) -> str:
@@ -257,10 +311,12 @@ class ListedForm:
 
     __slots__ = (
         "alt_initials",
+        "generation",
         "given_mask",
         "has_given",
         "leftover",
         "name",
+        "organisation",
         "penalties",
         "penalties_given_found",
         "tokens",
@@ -271,6 +327,8 @@ class ListedForm:
         self.name = name
         self.tokens = name.tokens
         self.alt_initials = name.alt_initials
+        self.organisation = Role.ORG in name.roles
+        self.generation = "" if self.organisation else generation(name.text)
         weights, penalties, penalties_given_found, given_mask, leftover = [], [], [], [], []
         for j, (t, r) in enumerate(zip(name.tokens, name.roles, strict=True)):
             role = int(r)
@@ -327,7 +385,10 @@ class QueryForm:
         "_matches",
         "_strict",
         "cut",
+        "cut_optional",
+        "cut_partial",
         "cut_whole",
+        "generation",
         "initials",
         "known",
         "leftover",
@@ -347,6 +408,8 @@ class QueryForm:
         default_weight: float,
         lexicon: frozenset[str] = frozenset(),
         reachable: tuple[frozenset[str], ...] | None = None,
+        *,
+        stripped: bool = False,
     ) -> None:
         self.name = name
         self.tokens = name.tokens
@@ -357,25 +420,38 @@ class QueryForm:
         # A name written `FAMILY, Given` (the lists' order) at a field width, or one short of it (the space
         # after the cut stripped), may have been cut just after a word or its comma (`TAHA, Khalil Ibrahim`,
         # `CASTELLANOS SANCHEZ,` at 20): its last word may be whole, and only what followed is gone.
-        self.cut_whole = (
-            (self.cut >= 0 or length + 1 in FIELD_WIDTHS)
-            and "," in name.text
-            and Role.UNKNOWN not in name.roles
+        organisation = bool(name.roles) and all(r == Role.ORG for r in name.roles)
+        self.generation = "" if organisation else generation(name.text)
+        self.cut_whole = (self.cut >= 0 or length + 1 in FIELD_WIDTHS) and (
+            ("," in name.text and Role.UNKNOWN not in name.roles) or organisation
         )
         if self.cut_whole and name.tokens:
             self.cut = len(name.tokens) - 1
+        # A company's name cut inside a word the lists drop (`... A` of `and`, `... L` of `LLC`): that last
+        # word may be left unpaired at no cost, and what the listed name has after its paired words was cut.
+        self.cut_optional = (
+            organisation
+            and length in FIELD_WIDTHS
+            and len(name.tokens) > 1
+            and is_filler_fragment(name.tokens[-1])
+        )
+        # Only a word cut short (not a whole legal form: `... TRADING CORP` is complete) says that the listed
+        # words after those paired were cut off.
+        self.cut_partial = self.cut_optional and not is_filler_word(name.tokens[-1])
         known, vowel_poor, weights, penalties, leftover, substantive, plan = [], [], [], [], [], [], []
         for i, t in enumerate(name.tokens):
-            is_known = t in weight or t in lexicon
+            # In a name written without vowels (`stripped`), a listed word (`amn`) may be another's
+            # consonants.
+            is_known = not stripped and (t in weight or t in lexicon)
             # hrnndz, jse: vowels dropped, so no index key may lead to the listed spelling
-            poor = _vowel_count(t) <= 1
+            poor = stripped or _vowel_count(t) <= 1
             w = _token_weight(t, weight, default_weight)
             known.append(is_known)
             vowel_poor.append(poor)
             weights.append(w)
             initial = len(t) == 1 and not t.isdigit()
             unmatched = UNMATCHED_QUERY_INITIAL_PENALTY if initial else UNMATCHED_QUERY_PENALTY
-            penalties.append(unmatched * w)
+            penalties.append(0.0 if self.cut_optional and i == self.cut else unmatched * w)
             # Tokens `_leftover_pairs` may pair loosely: long misspellings of words no list knows.
             if len(t) >= 4 and not is_known:
                 leftover.append(i)
@@ -509,12 +585,14 @@ def _start_alike(presented: str, listed: str) -> bool:
 
 
 GIVEN_NAME_DIFFERS: Final = "given name differs"
+GENERATION_DIFFERS: Final = "generation differs"
 
 
 def score_alignment(query: QueryForm, listed: ListedForm) -> tuple[float, str, list[tuple[int, int, float]]]:
     """Score, a reason to cap it ("" for none), and the chosen (query index, listed index, similarity) pairs.
 
-    The cap: a different given name with the same surnames is another person (GIVEN_NAME_DIFFERS).
+    The cap: a different given name with the same surnames is another person (GIVEN_NAME_DIFFERS), and so is
+    another generation of the same name, Jr. against Sr. (GENERATION_DIFFERS).
 
     Matched evidence over matched evidence plus penalties: a pair adds `sim * w` and loses `(1 - sim) * w`;
     an unpaired token loses its role's penalty (a dropped maternal surname costs little, a missing first
@@ -591,13 +669,27 @@ def score_alignment(query: QueryForm, listed: ListedForm) -> tuple[float, str, l
         lost += (1.0 - sim) * w
         if sim >= MIN_TOKEN_SIMILARITY and given_mask[j]:
             given_found = True
+    if query.cut_partial and not (used_q >> cut) & 1 and pairs:
+        after_cut = max(j for _, j, _ in pairs) + 1
     for i, penalty in enumerate(query.penalties):
         if not (used_q >> i) & 1:
             lost += penalty
+    # A company named by all its words but one (three of four): the one left out weighs less, as long as every
+    # presented word was found (a word swapped for another, `... of Kenya` for `... of Belarus`, does not).
+    dropped_factor = (
+        DROPPED_ORG_WORD_FACTOR
+        if listed.organisation
+        and paired == len(q_weights)
+        and paired >= DROPPED_ORG_WORD_MIN_PAIRED
+        and len(l_weights) - paired == 1
+        else 1.0
+    )
     for j, penalty in enumerate(listed.penalties_given_found if given_found else listed.penalties):
         if not (used_l >> j) & 1 and j < after_cut:
-            lost += penalty
+            lost += penalty * dropped_factor
     score = gained / (gained + lost)
+    if query.generation and listed.generation and query.generation != listed.generation:
+        return score, GENERATION_DIFFERS, pairs  # Jr. and Sr.: the same name, another person
     if listed.has_given and not given_found:
         substantive = query.substantive
         for i in range(len(substantive)):
@@ -623,7 +715,7 @@ def _leftover_pairs(
         q = q_tokens[i]
         for j in listed.leftover:
             t = l_tokens[j]
-            if (used_l >> j) & 1 or t[0] != q[0]:
+            if (used_l >> j) & 1 or t[0] != q[0] or _other_numbers(q, t):
                 continue
             sim = Indel.normalized_similarity(q, t, score_cutoff=LEFTOVER_MIN_SIMILARITY)
             if sim:

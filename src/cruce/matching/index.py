@@ -19,8 +19,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from cruce.matching.lexicon import short_forms
-from cruce.matching.names import NameTokens, unglued
-from cruce.matching.phonetic import skeleton, sound_key
+from cruce.matching.names import STRIPPED_MIN_LENGTH, NameTokens, unglued
+from cruce.matching.phonetic import consonant_run, skeleton, sound_key
 from cruce.matching.scorer import CONFIG
 from cruce.matching.variants import NICKNAME_CANONICAL, VARIANT_KEY
 
@@ -113,6 +113,8 @@ class NameIndex:
         for token in names_of_token:
             for key in token_keys(token):
                 key_tokens[key].append(token)
+            if len(token) >= STRIPPED_MIN_LENGTH:  # looked up only for names written without vowels
+                key_tokens["c" + consonant_run(token)].append(token)
         # A key's posting list is the union of its tokens' names; it is only worked out when a query needs
         # it (`_posting`, `_hits`), since most of the ~200,000 keys are never looked up.
         self._token_names = {t: np.asarray(v, dtype=np.int32) for t, v in names_of_token.items()}
@@ -138,6 +140,7 @@ class NameIndex:
         self._reach_cache: dict[str, frozenset[str]] = {}
         self._query_keys_cache: dict[str, frozenset[str]] = {}
         self._list_cache: dict[str, list[int]] = {}
+        self._stripped_cache: dict[str, tuple[frozenset[str], np.ndarray]] = {}
         self._set_cache: dict[str, frozenset[int]] = {}
         self._lengths = [len(n.tokens) for n in names]
         # One int object per name number, shared by every cached posting list (`_as_list`): a list of 500
@@ -187,6 +190,25 @@ class NameIndex:
                 self._reach_cache[token] = cached
         return cached
 
+    def stripped_reach(self, token: str) -> frozenset[str]:
+        """`reachable`, plus the listed words with the same consonants (`vlnca`: valencia), for a name
+        written without its vowels (`vowels_stripped`)."""
+        return self._stripped(token)[0]
+
+    def _stripped(self, token: str) -> tuple[frozenset[str], np.ndarray]:
+        """The look-alikes of a word of a name written without vowels, and the names they stand for."""
+        cached = self._stripped_cache.get(token)
+        if cached is None:
+            same_consonants = self._key_tokens.get("c" + consonant_run(token), ())
+            reach = self.reachable(token).union(same_consonants)
+            hits = self._hits(token)[0]
+            if same_consonants:
+                hits = sorted_union([hits, *(self._token_names[t] for t in same_consonants)])
+            cached = (reach, hits)
+            if len(self._stripped_cache) < _CACHED_TOKENS:
+                self._stripped_cache[token] = cached
+        return cached
+
     def _query_keys(self, token: str) -> frozenset[str]:
         """`query_token_keys(token)`, worked out once per token for `reachable` and `_hits` both."""
         cached = self._query_keys_cache.get(token)
@@ -231,8 +253,9 @@ class NameIndex:
             self._key_cache[token] = result
         return result
 
-    def candidates(self, tokens: Sequence[str], limit: int) -> list[int]:
-        """The `limit` names sharing the most rare evidence with the presented tokens, best first."""
+    def candidates(self, tokens: Sequence[str], limit: int, stripped: bool = False) -> list[int]:
+        """The `limit` names sharing the most rare evidence with the presented tokens, best first; `stripped`
+        for a name written without vowels, whose words also find the listed words with their consonants."""
         common_cutoff = max(200, self.size // 10)
         unique = dict.fromkeys(tokens)
         # An initial is no evidence of its own; it re-ranks the names the words found (`M. Andrei`).
@@ -244,6 +267,8 @@ class NameIndex:
         found: list[tuple[str, np.ndarray, int]] = []
         for token in unique:
             hits, exact = self._hits(token)
+            if stripped:
+                hits = self._stripped(token)[1]
             if len(hits):
                 found.append((token, hits, exact))
         if not found:

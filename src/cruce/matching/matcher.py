@@ -16,6 +16,7 @@ from typing import Final
 from cruce.core.errors import InputError
 from cruce.core.model import AliasQuality, Entity, Name, Schema
 from cruce.matching.compare import (
+    GENERATION_DIFFERS,
     GIVEN_NAME_DIFFERS,
     Alignment,
     ListedForm,
@@ -39,6 +40,7 @@ from cruce.matching.names import (
     query_name_tokens,
     rejoined,
     unordered_reading,
+    vowels_stripped,
 )
 from cruce.matching.scorer import CONFIG, CruceScorer
 from cruce.matching.types import DEFAULT_ALERT_THRESHOLD, Feature, Match, Query
@@ -240,15 +242,19 @@ class Matcher:
     ) -> tuple[_Best, dict[int, QueryForm]]:
         """Per candidate entity: its best name score, that name's number and its alignment; and the form."""
         index = self.index
-        reachable = tuple(index.reachable(t) for t in query_tokens.tokens)
-        form = QueryForm(query_tokens, index.weight, index.default_weight, self.lexicon, reachable)
+        stripped = vowels_stripped(query_tokens.tokens)
+        reach_of = index.stripped_reach if stripped else index.reachable
+        reachable = tuple(reach_of(t) for t in query_tokens.tokens)
+        form = QueryForm(
+            query_tokens, index.weight, index.default_weight, self.lexicon, reachable, stripped=stripped
+        )
         names, schema_of_name = self._names, self._schema_of_name
         scored_names: set[int] = set()  # each name is aligned at most once per query
         best: _Best = {}
         # With a schema filter, look further down the ranking so that other kinds cannot crowd it out.
         limit = CANDIDATE_NAMES if allowed is None else CANDIDATE_NAMES * 4
         kept = 0
-        for name_no in index.candidates(query_tokens.tokens, limit):
+        for name_no in index.candidates(query_tokens.tokens, limit, stripped):
             if allowed is not None and schema_of_name[name_no] not in allowed:
                 continue
             kept += 1
@@ -326,8 +332,12 @@ class Matcher:
         self, query_tokens: NameTokens, listed: Sequence[_ListedName]
     ) -> tuple[float, _ListedName, QueryForm, _Scored] | None:
         index = self.index
-        reachable = tuple(index.reachable(t) for t in query_tokens.tokens)
-        form = QueryForm(query_tokens, index.weight, index.default_weight, self.lexicon, reachable)
+        stripped = vowels_stripped(query_tokens.tokens)
+        reach_of = index.stripped_reach if stripped else index.reachable
+        reachable = tuple(reach_of(t) for t in query_tokens.tokens)
+        form = QueryForm(
+            query_tokens, index.weight, index.default_weight, self.lexicon, reachable, stripped=stripped
+        )
         reach = frozenset().union(*reachable) if reachable else frozenset()
         keyed: set[str] | None = None
         best: tuple[float, _ListedName, QueryForm, _Scored] | None = None
@@ -358,7 +368,7 @@ class Matcher:
 
     @staticmethod
     def _name_score(score: float, cap_reason: str, listed: _ListedName) -> float:
-        if cap_reason == GIVEN_NAME_DIFFERS:
+        if cap_reason in (GIVEN_NAME_DIFFERS, GENERATION_DIFFERS):
             score = min(score, GIVEN_NAME_CONFLICT_CAP)
         if listed.weak:
             score = (

@@ -6,10 +6,10 @@ a different person (another given name with the same two surnames).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
-from functools import lru_cache
 from typing import Final
 
 from rapidfuzz import process
@@ -192,9 +192,20 @@ def _join_acronyms(tokens: list[str]) -> list[str]:
 _LONG_LEGAL_FORMS: Final = tuple(sorted(f for f in LEGAL_FORMS if len(f) >= 6))
 
 
-@lru_cache(maxsize=100_000)
+_LEGAL_FORM_ANSWERS: Final[dict[str, bool]] = {}
+
+
 def _is_legal_form(token: str) -> bool:
     """A legal form, also misspelt (`comeany`, `limiwted`): companies are told apart by their other words."""
+    found = _LEGAL_FORM_ANSWERS.get(token)
+    if found is None:
+        found = _is_legal_form_uncached(token)
+        if len(_LEGAL_FORM_ANSWERS) < 100_000:
+            _LEGAL_FORM_ANSWERS[token] = found
+    return found
+
+
+def _is_legal_form_uncached(token: str) -> bool:
     if token in LEGAL_FORMS:
         return True
     if len(token) < 6:
@@ -209,9 +220,20 @@ _VESSEL_PREFIXES: Final = frozenset({"mv", "mt", "ms", "mts", "ss", "fv", "mvs",
 _LEGAL_PIECES: Final = ("sapi", "sab", "sa", "de", "cv", "rl", "s", "c", "v", "r", "l", "a")
 
 
-@lru_cache(maxsize=100_000)
+_GLUED_LEGAL_FORM_ANSWERS: Final[dict[str, bool]] = {}
+
+
 def _is_glued_legal_form(token: str) -> bool:
     """`dec`, `derl`, `sderl`, `sadecv`: a token made only of legal-form pieces, at least two of them."""
+    found = _GLUED_LEGAL_FORM_ANSWERS.get(token)
+    if found is None:
+        found = _is_glued_legal_form_uncached(token)
+        if len(_GLUED_LEGAL_FORM_ANSWERS) < 100_000:
+            _GLUED_LEGAL_FORM_ANSWERS[token] = found
+    return found
+
+
+def _is_glued_legal_form_uncached(token: str) -> bool:
     if len(token) > 10 or len(token) < 3 or "de" not in token or token.endswith("de"):  # casa, sade: names
         return False
     return _splits_into_legal_pieces(token, 0)
@@ -227,12 +249,15 @@ def _splits_into_legal_pieces(rest: str, parts: int) -> bool:
     )
 
 
+LONGEST_LEGAL_FORM: Final = 7  # words: Sociedad de Responsabilidad Limitada de Capital Variable
+
+
 def _strip_legal_tail(tokens: list[str]) -> list[str]:
     """Drop a legal form at the end however its dots split it (`s der l dec v` from `S.DER.L. DEC.V.`)."""
     changed = True
     while changed and len(tokens) > 1:
         changed = False
-        for k in range(min(5, len(tokens) - 1), 0, -1):
+        for k in range(min(LONGEST_LEGAL_FORM, len(tokens) - 1), 0, -1):
             tail = "".join(ORG_SYNONYMS.get(t, t) for t in tokens[-k:])  # `Co` is company, `Ltd` limited
             # Misspelt forms (`limiwted`) only as one word: joined to the word before, a spelling two letters
             # from a legal form is a name (`up sociedad` is not `sociedad`, `uk limited` not `limited`).
@@ -253,9 +278,41 @@ def _strip_legal_head(tokens: list[str]) -> list[str]:
     return tokens
 
 
-def org_tokens(text: str) -> list[str]:
-    """Tokens of an organisation's name without legal forms, particles or personal titles around it."""
+def org_tokens(text: str, *, cut: bool = False) -> list[str]:
+    """Tokens of an organisation's name without legal forms, particles or personal titles around it; `cut`
+    for a name cut at a field width, whose last word is kept whatever it is (`INTERNET RESEARCH AG` is
+    what is left of Internet Research Agency, `CONCORD MANAGEMENT A` of Concord Management and ...)."""
+    words = org_words(text)
+    whole = _org_kept(words)
+    if cut and len(words) > 1:
+        before = _org_kept(words[:-1])
+        if whole == before:  # the last word alone was dropped: it may be the start of a longer word
+            return [*before, words[-1]]
+    return whole
+
+
+def org_words(text: str) -> list[str]:
+    """An organisation's words before any is dropped: dotted acronyms joined (`s a de c v` -> `sa de cv`), a
+    ship's IMO number left out (`IMO 9116412` identifies the hull; identifiers are compared apart) and `No.`
+    before a number dropped (`NO. 8` is 8)."""
     tokens = _join_acronyms(tokenize(text))
+    out: list[str] = []
+    k = 0
+    while k < len(tokens):
+        token = tokens[k]
+        following = tokens[k + 1] if k + 1 < len(tokens) else ""
+        if token == "imo" and following.isdigit() and len(following) == IMO_NUMBER_LENGTH:
+            k += 2
+            continue
+        if token in _NUMBER_WORDS and out and following.isdigit():
+            k += 1
+            continue
+        out.append(token)
+        k += 1
+    return out or tokens
+
+
+def _org_kept(tokens: list[str]) -> list[str]:
     if len(tokens) > 1 and tokens[0] in _VESSEL_PREFIXES:  # M/V EVER GIVEN is the ship EVER GIVEN
         tokens = tokens[1:]
     tokens = _strip_legal_head(_strip_legal_tail(tokens))
@@ -266,8 +323,81 @@ def org_tokens(text: str) -> list[str]:
         and t not in TITLES
         and not _is_legal_form(ORG_SYNONYMS.get(t, t))
         and not _is_glued_legal_form(t)
-    ]
-    return kept or tokens
+    ] or tokens
+    # A series in roman numerals after the first word is a number: `DREAM II` is DREAM 2, and `FUND IV` is
+    # not FUND I.
+    return [str(_roman_value(t)) if k and _ROMAN_NUMERAL.fullmatch(t) else t for k, t in enumerate(kept)]
+
+
+_ROMAN_NUMERAL: Final = re.compile(r"(x{0,3})(ix|iv|v?i{0,3})")
+_ROMAN_VALUES: Final = {"i": 1, "v": 5, "x": 10}
+_NUMBER_WORDS: Final = frozenset({"no", "nro", "num", "nr"})
+IMO_NUMBER_LENGTH: Final = 7
+
+
+def _roman_value(numeral: str) -> int:
+    total = 0
+    for k, char in enumerate(numeral):
+        value = _ROMAN_VALUES[char]
+        following = _ROMAN_VALUES[numeral[k + 1]] if k + 1 < len(numeral) else 0
+        total += -value if value < following else value
+    return total
+
+
+_FILLER_PREFIXES: Final = frozenset(
+    word[:k] for word in LEGAL_FORMS | PARTICLES if len(word) <= 12 for k in range(1, len(word) + 1)
+)
+
+
+def is_filler_fragment(token: str) -> bool:
+    """A legal form or particle, or the start of one (`a` of `and`, `l` of `llc`, `ag`): the last word of a
+    name cut at a field width that may be all that is left of a word the lists drop."""
+    return token in _FILLER_PREFIXES
+
+
+_GENERATIONS: Final = {
+    "jr": "jr",
+    "junior": "jr",
+    "sr": "sr",
+    "senior": "sr",
+    "ii": "ii",
+    "iii": "iii",
+    "iv": "iv",
+}
+
+
+def generation(text: str) -> str:
+    """The generational suffix a person's name carries (`jr`, `sr`, `ii`, `iii`, `iv`), or "" for none.
+    Not the first word (`Sr.` leading a Spanish name is Señor); `Junior` and `Senior` only last (Onofre
+    Junior is a given name)."""
+    tokens = tokenize(text)
+    for k in range(1, len(tokens)):
+        found = _GENERATIONS.get(tokens[k])
+        if found is not None and (len(tokens[k]) <= 3 or k == len(tokens) - 1):
+            return found
+    return ""
+
+
+STRIPPED_MIN_LENGTH: Final = 4
+
+
+def vowels_stripped(tokens: tuple[str, ...]) -> bool:
+    """A name written without its vowels (`VLNCA ARS, Ls Frnndo`, `MHDV, Amn`), as degraded records and some
+    messages carry it: every word of four letters or more keeps no vowel between its first and last letters,
+    and there is such a word. Its words are then compared by their consonants, known words included."""
+    found = False
+    for token in tokens:
+        if len(token) >= STRIPPED_MIN_LENGTH and token.isalpha():
+            for char in token[1:-1]:
+                if char in "aeiouy":
+                    return False
+            found = True
+    return found
+
+
+def is_filler_word(token: str) -> bool:
+    """A whole legal form or particle (`corp`, `ag`, `de`), as opposed to the start of one."""
+    return token in LEGAL_FORMS or token in PARTICLES
 
 
 def is_title(token: str) -> bool:
@@ -386,7 +516,7 @@ def query_name_tokens(text: str, schema: Schema) -> NameTokens:
     if schema in (Schema.ORGANIZATION, Schema.VESSEL, Schema.AIRCRAFT, Schema.VEHICLE) or (
         schema is Schema.UNKNOWN and looks_like_organization(text)
     ):
-        tokens = org_tokens(text)
+        tokens = org_tokens(text, cut=len(text.strip()) in _FIELD_WIDTHS)
         return NameTokens(text, tuple(tokens), tuple(Role.ORG for _ in tokens))
     tokens = person_tokens(text, cut=len(text.strip()) in _FIELD_WIDTHS)
     return NameTokens(text, tuple(tokens), tuple(Role.UNKNOWN for _ in tokens))
@@ -475,13 +605,24 @@ _GLUED_PARTICLES: Final = tuple(
 MIN_UNGLUED: Final = 3
 
 
-@lru_cache(maxsize=200_000)
+_UNGLUED: Final[dict[str, str]] = {}
+
+
 def unglued(token: str) -> str:
     """`token` without particles glued to its front (`delarosa` -> `rosa`, `abualkhayr` -> `abukhayr`).
 
     What remains must keep three letters, so that real names starting like a particle (`delgado` -> `gado`)
     are only ever compared, never indexed as something else; the scorer decides whether the rest agrees.
     """
+    found = _UNGLUED.get(token)
+    if found is None:
+        found = _unglued_uncached(token)
+        if len(_UNGLUED) < 200_000:
+            _UNGLUED[token] = found
+    return found
+
+
+def _unglued_uncached(token: str) -> str:
     head = ""
     for kunya in ("abu", "umm"):
         if token.startswith(kunya) and len(token) > len(kunya) + 3:
@@ -523,16 +664,10 @@ def rejoined(name: NameTokens, vocabulary: Mapping[str, object]) -> NameTokens |
             i += 2
             continue
         if token not in vocabulary and len(token) >= 2 * MIN_SPLIT_PART + 1:
-            for cut in range(MIN_SPLIT_PART, len(token) - MIN_SPLIT_PART + 1):
-                head, tail = token[:cut], token[cut:]
-                if head in vocabulary and tail in vocabulary:
-                    out.extend((head, tail))
-                    out_roles.extend((roles[i], roles[i]))
-                    changed = True
-                    break
-            else:
-                out.append(token)
-                out_roles.append(roles[i])
+            parts = _split_into_words(token, vocabulary, three=roles[i] == Role.ORG)
+            out.extend(parts)
+            out_roles.extend(roles[i] for _ in parts)
+            changed = changed or len(parts) > 1
         else:
             out.append(token)
             out_roles.append(roles[i])
@@ -540,3 +675,23 @@ def rejoined(name: NameTokens, vocabulary: Mapping[str, object]) -> NameTokens |
     if not changed:
         return None
     return NameTokens(name.text, tuple(out), tuple(out_roles))
+
+
+def _split_into_words(token: str, vocabulary: Mapping[str, object], *, three: bool) -> list[str]:
+    """`chongnam` -> [chong, nam]; failing two words and when `three`, three (`chonmasan` -> [chon, ma, san],
+    ships and companies named syllable by syllable on the lists); else [token]. People's joined names are
+    two words (`jongun`): trying three for every misspelt surname would find spurious readings."""
+    for cut in range(MIN_SPLIT_PART, len(token) - MIN_SPLIT_PART + 1):
+        head, tail = token[:cut], token[cut:]
+        if head in vocabulary and tail in vocabulary:
+            return [head, tail]
+    if three and len(token) >= 3 * MIN_SPLIT_PART:
+        for cut in range(MIN_SPLIT_PART, len(token) - 2 * MIN_SPLIT_PART + 1):
+            head = token[:cut]
+            if head not in vocabulary:
+                continue
+            for second in range(cut + MIN_SPLIT_PART, len(token) - MIN_SPLIT_PART + 1):
+                middle, tail = token[cut:second], token[second:]
+                if middle in vocabulary and tail in vocabulary:
+                    return [head, middle, tail]
+    return [token]

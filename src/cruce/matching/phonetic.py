@@ -8,7 +8,6 @@ transliteration (Muhammad/Mohammed) and names written without vowels.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Final
 
 _RULES: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
@@ -44,9 +43,20 @@ _RULES: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
 )
 
 
-@lru_cache(maxsize=200_000)
+_SOUND_KEYS: Final[dict[str, str]] = {}
+
+
 def sound_key(token: str) -> str:
     """Spanish-style phonetic key of an ASCII lowercase token; empty string for an empty token."""
+    found = _SOUND_KEYS.get(token)
+    if found is None:
+        found = _sound_key_uncached(token)
+        if len(_SOUND_KEYS) < 200_000:
+            _SOUND_KEYS[token] = found
+    return found
+
+
+def _sound_key_uncached(token: str) -> str:
     key = token
     for guard, pattern, repl in _RULES:
         if guard in key:  # a regex substitution costs far more than this test, and most rules do not apply
@@ -58,8 +68,37 @@ _VOWELS: Final = re.compile(r"[aeiouy]")
 _REPEATS: Final = re.compile(r"(.)\1+")
 
 
-@lru_cache(maxsize=200_000)
+_SKELETONS: Final[dict[str, str]] = {}
+
+
 def skeleton(token: str) -> str:
     """Consonant skeleton of the sound key: vowels dropped, repeats collapsed (`mohammed` -> `md`, `hrnndz` ->
     `rnds` like `hernandez`)."""
+    found = _SKELETONS.get(token)
+    if found is None:
+        found = _skeleton_uncached(token)
+        if len(_SKELETONS) < 200_000:
+            _SKELETONS[token] = found
+    return found
+
+
+def _skeleton_uncached(token: str) -> str:
     return _REPEATS.sub(r"\1", _VOWELS.sub("", sound_key(token)))
+
+
+_CONSONANT_RUNS: Final[dict[str, str]] = {}
+
+
+def consonant_run(token: str) -> str:
+    """The first letter, then the consonants, each run of one letter written once (`hernandez` -> `hrndz`)."""
+    found = _CONSONANT_RUNS.get(token)
+    if found is None:
+        found = _consonant_run_uncached(token)
+        if len(_CONSONANT_RUNS) < 200_000:
+            _CONSONANT_RUNS[token] = found
+    return found
+
+
+def _consonant_run_uncached(token: str) -> str:
+    letters = token[0] + "".join(c for c in token[1:] if c not in "aeiou")
+    return "".join(c for k, c in enumerate(letters) if k == 0 or c != letters[k - 1])

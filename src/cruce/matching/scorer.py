@@ -36,6 +36,7 @@ class ScorerConfig:
     min_token_similarity: float = 0.7
     initial_similarity: float = 0.8
     short_form_similarity: float = 0.97
+    abbreviation_similarity: float = 0.9
     spelling_variant_similarity: float = 0.95
     nickname_similarity: float = 0.92
     particle_joined_similarity: float = 0.95
@@ -53,6 +54,7 @@ class ScorerConfig:
     unmatched_listed_penalty: tuple[float, ...] = (1.0, 0.3, 1.0, 0.3, 0.6, 1.0, 0.3)
     """Per role: first given name, middle name, surname, second surname, unknown, organisation word, title."""
     title_weight: float = 0.15
+    dropped_org_word_factor: float = 0.35
     field_widths: tuple[int, ...] = (20, 30, 35, 40)
     # name rules
     given_name_conflict_cap: float = 0.6
@@ -108,6 +110,14 @@ TOKEN_RULES: tuple[FeatureSpec, ...] = (
         "short_form_similarity",
         "Ma. for María, Muhd. for Muhammad: data/short_forms.tsv",
         _v("short_form_similarity"),
+    ),
+    FeatureSpec(
+        "abbreviated",
+        "compare:presented_similarity",
+        "abbreviation_similarity",
+        "a word no list knows that abbreviates a listed one: its start (Ign. for Ignacio) or its first and "
+        "last letters with consonants between (Rbto. for Roberto, Stgo. for Santiago)",
+        _v("abbreviation_similarity"),
     ),
     FeatureSpec(
         "nickname",
@@ -183,10 +193,25 @@ NAME_RULES: tuple[FeatureSpec, ...] = (
         _v("unmatched_query_penalty", "unmatched_query_initial_penalty", "title_weight"),
     ),
     FeatureSpec(
+        "company word left out",
+        "compare:score_alignment",
+        "dropped_org_word_factor",
+        "a company named by every word but one of its listed name (three or more found, none extra): the "
+        "missing word's penalty is scaled down",
+        _v("dropped_org_word_factor"),
+    ),
+    FeatureSpec(
         "given name differs",
         "matcher:Matcher._name_score",
         "given_name_conflict_cap",
         "another given name beside the same surnames is another person",
+        _v("given_name_conflict_cap"),
+    ),
+    FeatureSpec(
+        "generation differs",
+        "matcher:Matcher._name_score",
+        "given_name_conflict_cap",
+        "Jr. against Sr., or II against III: the father is not the son",
         _v("given_name_conflict_cap"),
     ),
     FeatureSpec(
@@ -234,7 +259,7 @@ class CruceScorer:
     """cruce's name-screening algorithm as one declared object (the shape of nomenklatura's logic-v2)."""
 
     NAME = "cruce-names"
-    VERSION = "2.1"
+    VERSION = "2.2"
     CONFIG = CONFIG
     FEATURES = (*TOKEN_RULES, *NAME_RULES, *EVIDENCE)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 from typing import Final
 
 from anyascii import anyascii
@@ -96,9 +95,20 @@ def _fix_digit_lookalikes(token: str) -> str:
     return token
 
 
-@lru_cache(maxsize=200_000)
+_FOLDED: Final[dict[str, str]] = {}
+
+
 def ascii_fold(text: str) -> str:
     """Lowercase ASCII, single spaces; punctuation becomes a space, apostrophes vanish (O'Brien -> obrien)."""
+    found = _FOLDED.get(text)
+    if found is None:
+        found = _ascii_fold_uncached(text)
+        if len(_FOLDED) < 200_000:
+            _FOLDED[text] = found
+    return found
+
+
+def _ascii_fold_uncached(text: str) -> str:
     if "l" in text:
         text = _OCR_CAPITAL_L.sub(_capital_i, text)
     if text.isascii():  # most list names: the same result as `fold_any`, without its per-character work

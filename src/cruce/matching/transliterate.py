@@ -83,9 +83,20 @@ def _arabic_letters(word: str) -> str:
     return "".join(out)
 
 
-@lru_cache(maxsize=50_000)
+_ARABIC_WORDS: Final[dict[str, str]] = {}
+
+
 def arabic_word(word: str) -> str:
     """One Arabic-script word in Latin letters, with the article kept apart (`الظواهري` -> `al zawahiri`)."""
+    found = _ARABIC_WORDS.get(word)
+    if found is None:
+        found = _arabic_word_uncached(word)
+        if len(_ARABIC_WORDS) < 50_000:
+            _ARABIC_WORDS[word] = found
+    return found
+
+
+def _arabic_word_uncached(word: str) -> str:
     word = _HARAKAT.sub("", word)
     table = arabic_names()
     known = table.get(word)
