@@ -22,6 +22,7 @@ from cruce.matching.names import (
     is_filler_fragment,
     is_filler_word,
     is_title,
+    particle_splits,
     unglued,
 )
 from cruce.matching.phonetic import consonant_run, skeleton, sound_key
@@ -47,6 +48,9 @@ READ_ALIKE_SIMILARITY: Final = CONFIG.read_alike_similarity
 ABBREVIATION_SIMILARITY: Final = CONFIG.abbreviation_similarity
 DROPPED_ORG_WORD_FACTOR: Final = CONFIG.dropped_org_word_factor
 DROPPED_ORG_WORD_MIN_PAIRED: Final = 3
+ACRONYM_SIMILARITY: Final = CONFIG.acronym_similarity
+ACRONYM_MIN_LETTERS: Final = 2
+ACRONYM_MAX_LETTERS: Final = 6
 TRUNCATED_SIMILARITY: Final = CONFIG.truncated_similarity  # the last word of a name cut at a field width
 FIELD_WIDTHS: Final = frozenset(CONFIG.field_widths)
 """Lengths at which legacy systems and messages cut a name; a presented name of exactly such a length whose
@@ -134,6 +138,8 @@ def token_similarity(a: str, b: str) -> tuple[float, str]:
     la, lb = len(a), len(b)
     ua, ub = unglued(a), unglued(b)
     if (ua != a or ub != b) and (ua == ub or (min(len(ua), len(ub)) >= 4 and _same_sound(ua, ub))):
+        return PARTICLE_JOINED_SIMILARITY, "particle joined"
+    if b in particle_splits(a) or a in particle_splits(b):  # `deleon` is de Leon (not del-eon)
         return PARTICLE_JOINED_SIMILARITY, "particle joined"
     if la == 1 or lb == 1:
         return (INITIAL_SIMILARITY, "initial") if a[0] == b[0] else (0.0, "")
@@ -437,7 +443,9 @@ class QueryForm:
         )
         # Only a word cut short (not a whole legal form: `... TRADING CORP` is complete) says that the listed
         # words after those paired were cut off.
-        self.cut_partial = self.cut_optional and not is_filler_word(name.tokens[-1])
+        self.cut_partial = self.cut_optional and (
+            len(name.tokens[-1]) == 1 or not is_filler_word(name.tokens[-1])
+        )
         known, vowel_poor, weights, penalties, leftover, substantive, plan = [], [], [], [], [], [], []
         for i, t in enumerate(name.tokens):
             # In a name written without vowels (`stripped`), a listed word (`amn`) may be another's
@@ -652,6 +660,13 @@ def score_alignment(query: QueryForm, listed: ListedForm) -> tuple[float, str, l
                     used_l |= 1 << j
                     paired += 1
                     break
+    if listed.organisation and paired < len(q_weights) and len(l_weights) - paired >= ACRONYM_MIN_LETTERS:
+        for i, j, sim in _acronym_pairs(
+            query, listed, used_q, used_l
+        ):  # `R S LINES` for REACH SHIPPING LINES
+            pairs.append((i, j, sim))
+            used_q |= 1 << i
+            used_l |= 1 << j
     gained = lost = 0.0
     given_mask = listed.given_mask
     given_found = False
@@ -670,20 +685,19 @@ def score_alignment(query: QueryForm, listed: ListedForm) -> tuple[float, str, l
         if sim >= MIN_TOKEN_SIMILARITY and given_mask[j]:
             given_found = True
     if query.cut_partial and not (used_q >> cut) & 1 and pairs:
-        after_cut = max(j for _, j, _ in pairs) + 1
+        last = max(j for _, j, _ in pairs)
+        if used_l & ((2 << last) - 1) == (2 << last) - 1:  # a cut name is the start of the listed one
+            after_cut = last + 1
     for i, penalty in enumerate(query.penalties):
         if not (used_q >> i) & 1:
             lost += penalty
     # A company named by all its words but one (three of four): the one left out weighs less, as long as every
     # presented word was found (a word swapped for another, `... of Kenya` for `... of Belarus`, does not).
-    dropped_factor = (
-        DROPPED_ORG_WORD_FACTOR
-        if listed.organisation
-        and paired == len(q_weights)
-        and paired >= DROPPED_ORG_WORD_MIN_PAIRED
-        and len(l_weights) - paired == 1
-        else 1.0
-    )
+    dropped_factor = 1.0
+    if listed.organisation and used_q == (1 << len(q_weights)) - 1:
+        found = bin(used_l).count("1")
+        if found >= DROPPED_ORG_WORD_MIN_PAIRED and len(l_weights) - found == 1:
+            dropped_factor = DROPPED_ORG_WORD_FACTOR
     for j, penalty in enumerate(listed.penalties_given_found if given_found else listed.penalties):
         if not (used_l >> j) & 1 and j < after_cut:
             lost += penalty * dropped_factor
@@ -696,6 +710,28 @@ def score_alignment(query: QueryForm, listed: ListedForm) -> tuple[float, str, l
             if substantive[i] and not (used_q >> i) & 1:
                 return score, GIVEN_NAME_DIFFERS, pairs
     return score, "", pairs
+
+
+def _acronym_pairs(
+    query: QueryForm, listed: ListedForm, used_q: int, used_l: int
+) -> list[tuple[int, int, float]]:
+    """A presented word made of the initials of consecutive listed words not yet paired (`rs` for Reach
+    Shipping, `irgc` for Islamic Revolutionary Guard Corps), paired with each of them; companies only."""
+    q_tokens, l_tokens = query.tokens, listed.tokens
+    for i, token in enumerate(q_tokens):
+        if (
+            (used_q >> i) & 1
+            or not (ACRONYM_MIN_LETTERS <= len(token) <= ACRONYM_MAX_LETTERS)
+            or not token.isalpha()
+        ):
+            continue
+        for start in range(len(l_tokens) - len(token) + 1):
+            if all(
+                not (used_l >> (start + k)) & 1 and l_tokens[start + k][0] == letter
+                for k, letter in enumerate(token)
+            ):
+                return [(i, start + k, ACRONYM_SIMILARITY) for k in range(len(token))]
+    return []
 
 
 def _leftover_pairs(
@@ -739,6 +775,8 @@ def _why(query: QueryForm, i: int, listed: str, sim: float) -> str:
     if len(presented) == 1 and sim == INITIAL_SIMILARITY and presented != listed[0]:
         return "initial of the particle or kunya before it"
     why = presented_similarity(presented, listed, query.known[i])[1]
+    if not why and sim == ACRONYM_SIMILARITY and len(presented) >= ACRONYM_MIN_LETTERS:
+        return "acronym"
     return why or f"partly alike, {sim:.0%}"
 
 

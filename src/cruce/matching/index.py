@@ -19,7 +19,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from cruce.matching.lexicon import short_forms
-from cruce.matching.names import STRIPPED_MIN_LENGTH, NameTokens, unglued
+from cruce.matching.names import STRIPPED_MIN_LENGTH, NameTokens, particle_splits, unglued
 from cruce.matching.phonetic import consonant_run, skeleton, sound_key
 from cruce.matching.scorer import CONFIG
 from cruce.matching.variants import NICKNAME_CANONICAL, VARIANT_KEY
@@ -76,6 +76,7 @@ def query_token_keys(token: str) -> set[str]:
     keys.update("t" + nick for nick in _NICKNAMES_OF.get(VARIANT_KEY.get(token, token), ()))
     for full in _SHORT_FORMS.get(token, ()):  # fco -> francisco
         keys.update(("t" + full, "v" + VARIANT_KEY.get(full, full)))
+    keys.update("t" + rest for rest in particle_splits(token))  # `deleon`: de Leon as well as del-eon
     return keys
 
 

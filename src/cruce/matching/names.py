@@ -605,6 +605,22 @@ _GLUED_PARTICLES: Final = tuple(
 MIN_UNGLUED: Final = 3
 
 
+def particle_splits(token: str) -> tuple[str, ...]:
+    """What may follow a particle glued to the front of `token` besides `unglued`'s longest-first choice
+    (`deleon` -> leon, where `unglued` takes `del` and leaves `eon`): every other particle's rest of four
+    letters or more. Compared with a listed word, never indexed."""
+    longest = unglued(token)
+    return tuple(
+        [
+            token[len(particle) :]
+            for particle in _GLUED_PARTICLES
+            if token.startswith(particle)
+            and len(token) - len(particle) > MIN_UNGLUED
+            and token[len(particle) :] != longest
+        ]
+    )
+
+
 _UNGLUED: Final[dict[str, str]] = {}
 
 

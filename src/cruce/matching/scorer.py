@@ -37,6 +37,7 @@ class ScorerConfig:
     initial_similarity: float = 0.8
     short_form_similarity: float = 0.97
     abbreviation_similarity: float = 0.9
+    acronym_similarity: float = 0.85
     spelling_variant_similarity: float = 0.95
     nickname_similarity: float = 0.92
     particle_joined_similarity: float = 0.95
@@ -118,6 +119,13 @@ TOKEN_RULES: tuple[FeatureSpec, ...] = (
         "a word no list knows that abbreviates a listed one: its start (Ign. for Ignacio) or its first and "
         "last letters with consonants between (Rbto. for Roberto, Stgo. for Santiago)",
         _v("abbreviation_similarity"),
+    ),
+    FeatureSpec(
+        "acronym",
+        "compare:score_alignment",
+        "acronym_similarity",
+        "companies: a word made of the initials of consecutive listed words (R.S. Lines: Reach Shipping)",
+        _v("acronym_similarity"),
     ),
     FeatureSpec(
         "nickname",

@@ -35,13 +35,19 @@ P, ORG, V = Schema.PERSON, Schema.ORGANIZATION, Schema.VESSEL
         ("YILDIZ KIMYA SANAYI", "YILDIZ KIMYA SANAYI VE TICARET LIMITED SIRKETI", ORG),  # 20, space stripped
         ("PETRO ROYAL FREE ZONE ESTABLISHMENT", "PETRO ROYAL FZE", ORG),  # 35 characters, yet complete
         ("Forpres Sociedad Civil", "FORPRES, S.C.", ORG),
-        ("Phenicia Shipping Offshore Societe a Responsabilite Limitee", "PHENICIA SHIPPING OFFSHORE SARL", ORG),
+        ("Phenicia Shipping Societe a Responsabilite Limitee", "PHENICIA SHIPPING SARL", ORG),
         ("LUGO LEON Toribio Alb.", "LUGO LEON, Toribio Alberto", P),  # abbreviated beyond the table
         ("Rbto. Sandoval Castaneda", "SANDOVAL CASTANEDA, Roberto", P),
         ("GALLON HENAO Juan Stgo.", "GALLON HENAO, Juan Santiago", P),
         ("Hno. Jose Luis Zambrano Pena", "ZAMBRANO PENA, Jose Luis", P),  # a title the table now knows
         ("Thomas P. Gallagher Jr.", "GALLAGHER, Thomas Patrick, Jr.", P),  # the same generation
         ("Thomas P. Gallagher", "GALLAGHER, Thomas Patrick, Jr.", P),  # none given: no conflict
+        ("Col. Richard Blakemore (Ret.)", "BLAKEMORE, Richard Owen", P),
+        ("Hector I. Villalobos Deleon", "VILLALOBOS DE LEON, Hector Ivan", P),  # de Leon, not del-eon
+        ("r s lines hong kong co., limited", "REACH SHIPPING LINES HONG KONG CO., LIMITED", ORG),  # acronym
+        ("Nueva Industria de Ganaderos d", "NUEVA INDUSTRIA DE GANADEROS DE CULIACAN S.A. DE C.V.", ORG),
+        ("Pishtazan Gostar Boshra, Llc", "PISHTAZAN KAVOSH GOSTAR BOSHRA, LLC", ORG),  # a word left out
+        ("SYRIAN AIR DEFENSE FORCES", "SYRIAN ARAB AIR DEFENSE FORCES", ORG),
     ],
 )
 def test_alerts_on_the_listed_party(presented: str, listed: str, schema: Schema) -> None:
@@ -59,6 +65,10 @@ def test_alerts_on_the_listed_party(presented: str, listed: str, schema: Schema)
         ("Korea Kwangmyong Trading Corp.", "KOREA KWANGSON BANKING CORPORATION", ORG),  # 30: whole
         ("SIEMENS FINANCIAL AG", "SIEMENS FINANCIAL SERVICES GMBH", ORG),  # 20, but `AG` is whole
         ("Juan Alb Perez", "PEREZ, Juan Alfredo", P),  # `alb` abbreviates no word of Alfredo
+        ("aramoun 1507 sal", "ARAMOUN 1506 SAL", ORG),  # another number, however alike
+        ("HYUNDAI MIPO 2659", "HYUNDAI MIPO 2655", V),
+        ("CURRENCY EXCHANGE COMPANY", "SINA CURRENCY EXCHANGE COMPANY", ORG),  # two words found: too few
+        ("DIRECTORATE FOR COMBATING CRIME OF KENYA", "DIRECTORATE FOR COMBATING CRIME OF BELARUS", ORG),
         ("ACME HOLDING GROUP A", "SIEMENS HOLDING GROUP AND PARTNERS", ORG),  # cut; another first word
     ],
 )
@@ -98,6 +108,17 @@ def test_a_ship_is_found_by_the_matcher_when_its_syllables_are_joined() -> None:
     ships = [Entity(f"s:{i}", V, (Name(n),), "t", str(i)) for i, n in enumerate(names)]
     matches = Matcher(ships).screen(Query("CHONMASAN", schema=V), top=2)
     assert matches and matches[0].matched_name == "CHON MA SAN" and matches[0].alert
+
+
+def test_a_digit_in_one_word_only_is_still_a_misread_letter() -> None:
+    match = compare_names("RANGEL GOME2, Francisco Jose", "RANGEL GOMEZ, Francisco Jose", P)
+    assert match is not None and match.alert
+
+
+def test_the_particle_reading_is_found_by_the_matcher() -> None:
+    listed = _people("VILLALOBOS DE LEON, Hector Ivan", "VILLALOBOS LEYVA, Hector", "DELEON, Ivan")
+    matches = Matcher(listed).screen(Query("Hector Ivan Villalobos Deleon"), top=2)
+    assert matches and matches[0].matched_name == "VILLALOBOS DE LEON, Hector Ivan" and matches[0].alert
 
 
 @pytest.mark.parametrize(
