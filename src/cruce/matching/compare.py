@@ -415,7 +415,7 @@ class QueryForm:
         lexicon: frozenset[str] = frozenset(),
         reachable: tuple[frozenset[str], ...] | None = None,
         *,
-        stripped: bool = False,
+        stripped: frozenset[str] = frozenset(),
     ) -> None:
         self.name = name
         self.tokens = name.tokens
@@ -448,11 +448,11 @@ class QueryForm:
         )
         known, vowel_poor, weights, penalties, leftover, substantive, plan = [], [], [], [], [], [], []
         for i, t in enumerate(name.tokens):
-            # In a name written without vowels (`stripped`), a listed word (`amn`) may be another's
+            # A word written without vowels (`stripped`), even a listed one (`amn`), may be another's
             # consonants.
-            is_known = not stripped and (t in weight or t in lexicon)
+            is_known = t not in stripped and (t in weight or t in lexicon)
             # hrnndz, jse: vowels dropped, so no index key may lead to the listed spelling
-            poor = stripped or _vowel_count(t) <= 1
+            poor = t in stripped or _vowel_count(t) <= 1
             w = _token_weight(t, weight, default_weight)
             known.append(is_known)
             vowel_poor.append(poor)

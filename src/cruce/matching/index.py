@@ -192,8 +192,8 @@ class NameIndex:
         return cached
 
     def stripped_reach(self, token: str) -> frozenset[str]:
-        """`reachable`, plus the listed words with the same consonants (`vlnca`: valencia), for a name
-        written without its vowels (`vowels_stripped`)."""
+        """`reachable`, plus the listed words with the same consonants (`vlnca`: valencia), for a word
+        written without its vowels (`stripped_words`)."""
         return self._stripped(token)[0]
 
     def _stripped(self, token: str) -> tuple[frozenset[str], np.ndarray]:
@@ -254,9 +254,11 @@ class NameIndex:
             self._key_cache[token] = result
         return result
 
-    def candidates(self, tokens: Sequence[str], limit: int, stripped: bool = False) -> list[int]:
-        """The `limit` names sharing the most rare evidence with the presented tokens, best first; `stripped`
-        for a name written without vowels, whose words also find the listed words with their consonants."""
+    def candidates(
+        self, tokens: Sequence[str], limit: int, stripped: frozenset[str] = frozenset()
+    ) -> list[int]:
+        """The `limit` names sharing the most rare evidence with the presented tokens, best first; words in
+        `stripped`, written without vowels, also find the listed words with their consonants."""
         common_cutoff = max(200, self.size // 10)
         unique = dict.fromkeys(tokens)
         # An initial is no evidence of its own; it re-ranks the names the words found (`M. Andrei`).
@@ -268,7 +270,7 @@ class NameIndex:
         found: list[tuple[str, np.ndarray, int]] = []
         for token in unique:
             hits, exact = self._hits(token)
-            if stripped:
+            if token in stripped:
                 hits = self._stripped(token)[1]
             if len(hits):
                 found.append((token, hits, exact))

@@ -39,8 +39,8 @@ from cruce.matching.names import (
     listed_name_tokens,
     query_name_tokens,
     rejoined,
+    stripped_words,
     unordered_reading,
-    vowels_stripped,
 )
 from cruce.matching.scorer import CONFIG, CruceScorer
 from cruce.matching.types import DEFAULT_ALERT_THRESHOLD, Feature, Match, Query
@@ -242,9 +242,10 @@ class Matcher:
     ) -> tuple[_Best, dict[int, QueryForm]]:
         """Per candidate entity: its best name score, that name's number and its alignment; and the form."""
         index = self.index
-        stripped = vowels_stripped(query_tokens.tokens)
-        reach_of = index.stripped_reach if stripped else index.reachable
-        reachable = tuple(reach_of(t) for t in query_tokens.tokens)
+        stripped = stripped_words(query_tokens.tokens)
+        reachable = tuple(
+            index.stripped_reach(t) if t in stripped else index.reachable(t) for t in query_tokens.tokens
+        )
         form = QueryForm(
             query_tokens, index.weight, index.default_weight, self.lexicon, reachable, stripped=stripped
         )
@@ -332,9 +333,10 @@ class Matcher:
         self, query_tokens: NameTokens, listed: Sequence[_ListedName]
     ) -> tuple[float, _ListedName, QueryForm, _Scored] | None:
         index = self.index
-        stripped = vowels_stripped(query_tokens.tokens)
-        reach_of = index.stripped_reach if stripped else index.reachable
-        reachable = tuple(reach_of(t) for t in query_tokens.tokens)
+        stripped = stripped_words(query_tokens.tokens)
+        reachable = tuple(
+            index.stripped_reach(t) if t in stripped else index.reachable(t) for t in query_tokens.tokens
+        )
         form = QueryForm(
             query_tokens, index.weight, index.default_weight, self.lexicon, reachable, stripped=stripped
         )

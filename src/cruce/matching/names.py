@@ -72,6 +72,9 @@ class NameTokens:
     alt_initials: tuple[tuple[int, str], ...] = ()
 
 
+_SLAVIC_SURNAME_ENDINGS: Final = ("ov", "ova", "ev", "eva", "yev", "yeva", "ovich", "evich", "ovna", "evna")
+
+
 def _split_arabic_compounds(tokens: list[str]) -> list[str]:
     """`abdulrahman` and `abdul rahman` -> `abd rahman`, so that every spelling aligns token by token."""
     out: list[str] = []
@@ -88,7 +91,10 @@ def _split_arabic_compounds(tokens: list[str]) -> list[str]:
                 out.append("abd")
                 break
             if token.startswith(prefix) and len(token) - len(prefix) >= 3:
-                out.extend(("abd", token[len(prefix) :]))
+                if token.endswith(_SLAVIC_SURNAME_ENDINGS):  # Abdurakhmanov, Abdullaev: one Russian surname
+                    out.append(token)
+                else:
+                    out.extend(("abd", token[len(prefix) :]))
                 break
         else:
             out.append(token)
@@ -283,6 +289,13 @@ def org_tokens(text: str, *, cut: bool = False) -> list[str]:
     for a name cut at a field width, whose last word is kept whatever it is (`INTERNET RESEARCH AG` is
     what is left of Internet Research Agency, `CONCORD MANAGEMENT A` of Concord Management and ...)."""
     words = org_words(text)
+    if cut:
+        for k in range(min(LONGEST_LEGAL_FORM, len(words) - 1), 1, -1):
+            # Cut inside a legal form of several words (`... PRIVATE LIMI`, `... PUBLIC JO`): it is dropped.
+            if "".join(ORG_SYNONYMS.get(t, t) for t in words[-k:]) in _LEGAL_FORM_STARTS:
+                words = words[:-k]
+                cut = False
+                break
     whole = _org_kept(words)
     if cut and len(words) > 1:
         before = _org_kept(words[:-1])
@@ -349,6 +362,11 @@ _FILLER_PREFIXES: Final = frozenset(
 )
 
 
+_LEGAL_FORM_STARTS: Final = frozenset(
+    form[:k] for form in LEGAL_FORMS if len(form) >= 8 for k in range(4, len(form) + 1)
+)
+
+
 def is_filler_fragment(token: str) -> bool:
     """A legal form or particle, or the start of one (`a` of `and`, `l` of `llc`, `ag`): the last word of a
     name cut at a field width that may be all that is left of a word the lists drop."""
@@ -393,6 +411,22 @@ def vowels_stripped(tokens: tuple[str, ...]) -> bool:
                     return False
             found = True
     return found
+
+
+_NONE_STRIPPED: Final[frozenset[str]] = frozenset()
+
+
+def stripped_words(tokens: tuple[str, ...]) -> frozenset[str]:
+    """The words of a presented name written without their vowels: every word when the whole name is
+    (`vowels_stripped`), else each word of three letters or more with no vowel at all (`Mhsn Qomi`)."""
+    if vowels_stripped(tokens):
+        return frozenset(tokens)
+    found = [t for t in tokens if len(t) >= STRIPPED_MIN_LENGTH - 1 and t.isalpha() and _no_vowel(t)]
+    return frozenset(found) if found else _NONE_STRIPPED
+
+
+def _no_vowel(token: str) -> bool:
+    return all(char not in "aeiou" for char in token)
 
 
 def is_filler_word(token: str) -> bool:
