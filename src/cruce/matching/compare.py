@@ -49,6 +49,9 @@ ABBREVIATION_SIMILARITY: Final = CONFIG.abbreviation_similarity
 DROPPED_ORG_WORD_FACTOR: Final = CONFIG.dropped_org_word_factor
 DROPPED_ORG_WORD_MIN_PAIRED: Final = 3
 ACRONYM_SIMILARITY: Final = CONFIG.acronym_similarity
+KNOWN_ONE_EDIT_SIMILARITY: Final = CONFIG.known_one_edit_similarity
+KNOWN_ONE_EDIT_SUPPORT: Final = 0.9
+KNOWN_ONE_EDIT_MIN_SUPPORT: Final = 2
 ACRONYM_MIN_LETTERS: Final = 2
 ACRONYM_MAX_LETTERS: Final = 6
 TRUNCATED_SIMILARITY: Final = CONFIG.truncated_similarity  # the last word of a name cut at a field width
@@ -237,6 +240,10 @@ def _presented_similarity_uncached(presented: str, listed: str, known: bool) -> 
                 0.85,
                 "1 letter missing",
             )  # Albero/Alberto, Agusti/Agustin: a dropped letter, not another name
+        if min(len(presented), len(listed)) >= 3 and OSA.distance(presented, listed, score_cutoff=1) == 1:
+            # David/Davis, Ruiz/Fuiz: both listed words, yet a keying slip as often as another name. Counts
+            # only beside two words that agree (`score_alignment`).
+            return KNOWN_ONE_EDIT_SIMILARITY, "1 letter differs, both listed words"
         return 0.0, ""
     if why == "other gender form" and min(len(presented), len(listed)) >= 4:
         # Daniel/Daniela are two names; `Mustaf`, a word no list knows, is Mustafa with a letter dropped.
@@ -640,6 +647,23 @@ def score_alignment(query: QueryForm, listed: ListedForm) -> tuple[float, str, l
                 used_l |= 1 << j
                 paired += 1
                 pairs.append((i, j, sim))
+    if paired > 1 or (paired == 1 and pairs[0][2] == KNOWN_ONE_EDIT_SIMILARITY):
+        weak = 0
+        strong = 0
+        for _, _, sim in pairs:
+            if sim == KNOWN_ONE_EDIT_SIMILARITY:
+                weak += 1
+            elif sim >= KNOWN_ONE_EDIT_SUPPORT:
+                strong += 1
+        if weak and (weak > 1 or strong < KNOWN_ONE_EDIT_MIN_SUPPORT):
+            # Another listed word one letter off is a slip only beside two words that agree, and only once.
+            kept_pairs = [pair for pair in pairs if pair[2] != KNOWN_ONE_EDIT_SIMILARITY]
+            for i, j, _ in pairs:
+                if (i, j, KNOWN_ONE_EDIT_SIMILARITY) in pairs:
+                    used_q &= ~(1 << i)
+                    used_l &= ~(1 << j)
+            paired = len(kept_pairs)
+            pairs = kept_pairs
     q_weights, l_weights = query.weights, listed.weights
     if query.leftover and listed.leftover and paired < len(q_weights) and paired < len(l_weights):
         extra = _leftover_pairs(query, listed, used_q, used_l)

@@ -38,6 +38,7 @@ class ScorerConfig:
     short_form_similarity: float = 0.97
     abbreviation_similarity: float = 0.9
     acronym_similarity: float = 0.85
+    known_one_edit_similarity: float = 0.74
     spelling_variant_similarity: float = 0.95
     nickname_similarity: float = 0.92
     particle_joined_similarity: float = 0.95
@@ -126,6 +127,13 @@ TOKEN_RULES: tuple[FeatureSpec, ...] = (
         "acronym_similarity",
         "companies: a word made of the initials of consecutive listed words (R.S. Lines: Reach Shipping)",
         _v("acronym_similarity"),
+    ),
+    FeatureSpec(
+        "1 letter differs, both listed words",
+        "compare:presented_similarity",
+        "known_one_edit_similarity",
+        "David for Davis: counted only once a name, beside two words that agree at 0.9 or more",
+        _v("known_one_edit_similarity"),
     ),
     FeatureSpec(
         "nickname",

@@ -43,6 +43,9 @@ P, ORG, V = Schema.PERSON, Schema.ORGANIZATION, Schema.VESSEL
         ("Thomas P. Gallagher Jr.", "GALLAGHER, Thomas Patrick, Jr.", P),  # the same generation
         ("Thomas P. Gallagher", "GALLAGHER, Thomas Patrick, Jr.", P),  # none given: no conflict
         ("Col. Richard Blakemore (Ret.)", "BLAKEMORE, Richard Owen", P),
+        ("FERRARI, Sergio Davis", "FERRARI, Sergio David", P),  # a slip into another listed word, beside two
+        ("Bushra Ship Management Private Limi", "BUSHRA SHIP MANAGEMENT PRIVATE LIMITED", ORG),  # 35
+        ("Maghomed Maghomedzakirovich Abdurak", "ABDURAKHMANOV, Maghomed Maghomedzakirovich", P),  # 35
         ("Hector I. Villalobos Deleon", "VILLALOBOS DE LEON, Hector Ivan", P),  # de Leon, not del-eon
         ("r s lines hong kong co., limited", "REACH SHIPPING LINES HONG KONG CO., LIMITED", ORG),  # acronym
         ("Nueva Industria de Ganaderos d", "NUEVA INDUSTRIA DE GANADEROS DE CULIACAN S.A. DE C.V.", ORG),
@@ -66,6 +69,8 @@ def test_alerts_on_the_listed_party(presented: str, listed: str, schema: Schema)
         ("SIEMENS FINANCIAL AG", "SIEMENS FINANCIAL SERVICES GMBH", ORG),  # 20, but `AG` is whole
         ("Juan Alb Perez", "PEREZ, Juan Alfredo", P),  # `alb` abbreviates no word of Alfredo
         ("aramoun 1507 sal", "ARAMOUN 1506 SAL", ORG),  # another number, however alike
+        ("Maria Perez", "PEREA, Maria", P),  # another listed surname one letter off, beside one word only
+        ("Davis Perea", "PEREZ, David", P),  # two such slips
         ("HYUNDAI MIPO 2659", "HYUNDAI MIPO 2655", V),
         ("CURRENCY EXCHANGE COMPANY", "SINA CURRENCY EXCHANGE COMPANY", ORG),  # two words found: too few
         ("DIRECTORATE FOR COMBATING CRIME OF KENYA", "DIRECTORATE FOR COMBATING CRIME OF BELARUS", ORG),
@@ -113,6 +118,17 @@ def test_a_ship_is_found_by_the_matcher_when_its_syllables_are_joined() -> None:
 def test_a_digit_in_one_word_only_is_still_a_misread_letter() -> None:
     match = compare_names("RANGEL GOME2, Francisco Jose", "RANGEL GOMEZ, Francisco Jose", P)
     assert match is not None and match.alert
+
+
+def test_a_word_without_vowels_in_a_name_that_has_them() -> None:
+    listed = _people("QOMI, Mohsen", "QOMI, Mahsa", "PALAGIN, Viktor Nikolayevich", "PLOTNIKOV, Viktor")
+    matcher = Matcher(listed)
+    for presented, expected in [
+        ("Mhsn Qomi", "QOMI, Mohsen"),
+        ("Viktor Nikolayevich Plgn", "PALAGIN, Viktor Nikolayevich"),
+    ]:
+        matches = matcher.screen(Query(presented), top=2)
+        assert matches and matches[0].matched_name == expected and matches[0].alert, (presented, matches)
 
 
 def test_the_particle_reading_is_found_by_the_matcher() -> None:
