@@ -630,12 +630,15 @@ def score_alignment(query: QueryForm, listed: ListedForm) -> tuple[float, str, l
         return 0.0, "", []
     # The tokens used so far, as bit masks (bit i: presented token i; bit j: listed token j), and how many.
     pairs: list[tuple[int, int, float]]
+    weak = 0  # pairs of another listed word one letter off (`KNOWN_ONE_EDIT_SIMILARITY`)
     if len(candidates) == 1:
         sim, neg_i, neg_j = candidates[0]
         pairs = [(-neg_i, -neg_j, sim)]
         used_q = 1 << -neg_i
         used_l = 1 << -neg_j
         paired = 1
+        if sim == KNOWN_ONE_EDIT_SIMILARITY:
+            weak = 1
     else:
         candidates.sort(reverse=True)
         used_q = used_l = paired = 0
@@ -647,23 +650,11 @@ def score_alignment(query: QueryForm, listed: ListedForm) -> tuple[float, str, l
                 used_l |= 1 << j
                 paired += 1
                 pairs.append((i, j, sim))
-    if paired > 1 or (paired == 1 and pairs[0][2] == KNOWN_ONE_EDIT_SIMILARITY):
-        weak = 0
-        strong = 0
-        for _, _, sim in pairs:
-            if sim == KNOWN_ONE_EDIT_SIMILARITY:
-                weak += 1
-            elif sim >= KNOWN_ONE_EDIT_SUPPORT:
-                strong += 1
-        if weak and (weak > 1 or strong < KNOWN_ONE_EDIT_MIN_SUPPORT):
-            # Another listed word one letter off is a slip only beside two words that agree, and only once.
-            kept_pairs = [pair for pair in pairs if pair[2] != KNOWN_ONE_EDIT_SIMILARITY]
-            for i, j, _ in pairs:
-                if (i, j, KNOWN_ONE_EDIT_SIMILARITY) in pairs:
-                    used_q &= ~(1 << i)
-                    used_l &= ~(1 << j)
-            paired = len(kept_pairs)
-            pairs = kept_pairs
+                if sim == KNOWN_ONE_EDIT_SIMILARITY:
+                    weak += 1
+    if weak:
+        pairs, used_q, used_l = _without_lone_slips(pairs, used_q, used_l, weak)
+        paired = len(pairs)
     q_weights, l_weights = query.weights, listed.weights
     if query.leftover and listed.leftover and paired < len(q_weights) and paired < len(l_weights):
         extra = _leftover_pairs(query, listed, used_q, used_l)
@@ -736,6 +727,27 @@ def score_alignment(query: QueryForm, listed: ListedForm) -> tuple[float, str, l
     return score, "", pairs
 
 
+def _without_lone_slips(
+    pairs: list[tuple[int, int, float]], used_q: int, used_l: int, weak: int
+) -> tuple[list[tuple[int, int, float]], int, int]:
+    """Another listed word one letter off is a slip only beside two words that agree, and only once a name:
+    otherwise its pairs are taken back."""
+    strong = 0
+    for _, _, sim in pairs:
+        if sim >= KNOWN_ONE_EDIT_SUPPORT:
+            strong += 1
+    if weak == 1 and strong >= KNOWN_ONE_EDIT_MIN_SUPPORT:
+        return pairs, used_q, used_l
+    kept: list[tuple[int, int, float]] = []
+    for pair in pairs:
+        if pair[2] == KNOWN_ONE_EDIT_SIMILARITY:
+            used_q &= ~(1 << pair[0])
+            used_l &= ~(1 << pair[1])
+        else:
+            kept.append(pair)
+    return kept, used_q, used_l
+
+
 def _acronym_pairs(
     query: QueryForm, listed: ListedForm, used_q: int, used_l: int
 ) -> list[tuple[int, int, float]]:
@@ -775,10 +787,10 @@ def _leftover_pairs(
         q = q_tokens[i]
         for j in listed.leftover:
             t = l_tokens[j]
-            if (used_l >> j) & 1 or t[0] != q[0] or _other_numbers(q, t):
+            if (used_l >> j) & 1 or t[0] != q[0]:
                 continue
             sim = Indel.normalized_similarity(q, t, score_cutoff=LEFTOVER_MIN_SIMILARITY)
-            if sim:
+            if sim and not _other_numbers(q, t):
                 found.append((sim * 0.9, i, j))
     if not found:
         return []

@@ -397,6 +397,7 @@ def generation(text: str) -> str:
 
 
 STRIPPED_MIN_LENGTH: Final = 4
+_DIGITS: Final = "0123456789"
 
 
 def vowels_stripped(tokens: tuple[str, ...]) -> bool:
@@ -405,7 +406,7 @@ def vowels_stripped(tokens: tuple[str, ...]) -> bool:
     and there is such a word. Its words are then compared by their consonants, known words included."""
     found = False
     for token in tokens:
-        if len(token) >= STRIPPED_MIN_LENGTH and token.isalpha():
+        if len(token) >= STRIPPED_MIN_LENGTH and token[0] not in _DIGITS:  # 1425 is a number
             for char in token[1:-1]:
                 if char in "aeiouy":
                     return False
@@ -421,7 +422,7 @@ def stripped_words(tokens: tuple[str, ...]) -> frozenset[str]:
     (`vowels_stripped`), else each word of three letters or more with no vowel at all (`Mhsn Qomi`)."""
     if vowels_stripped(tokens):
         return frozenset(tokens)
-    found = [t for t in tokens if len(t) >= STRIPPED_MIN_LENGTH - 1 and t.isalpha() and _no_vowel(t)]
+    found = [t for t in tokens if len(t) >= STRIPPED_MIN_LENGTH - 1 and t[0] not in _DIGITS and _no_vowel(t)]
     return frozenset(found) if found else _NONE_STRIPPED
 
 
@@ -639,10 +640,22 @@ _GLUED_PARTICLES: Final = tuple(
 MIN_UNGLUED: Final = 3
 
 
+_PARTICLE_SPLITS: Final[dict[str, tuple[str, ...]]] = {}
+
+
 def particle_splits(token: str) -> tuple[str, ...]:
     """What may follow a particle glued to the front of `token` besides `unglued`'s longest-first choice
     (`deleon` -> leon, where `unglued` takes `del` and leaves `eon`): every other particle's rest of four
     letters or more. Compared with a listed word, never indexed."""
+    found = _PARTICLE_SPLITS.get(token)
+    if found is None:
+        found = _particle_splits_uncached(token)
+        if len(_PARTICLE_SPLITS) < 200_000:
+            _PARTICLE_SPLITS[token] = found
+    return found
+
+
+def _particle_splits_uncached(token: str) -> tuple[str, ...]:
     longest = unglued(token)
     return tuple(
         [
