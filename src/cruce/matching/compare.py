@@ -676,9 +676,8 @@ def score_alignment(query: QueryForm, listed: ListedForm) -> tuple[float, str, l
                     paired += 1
                     break
     if listed.organisation and paired < len(q_weights) and len(l_weights) - paired >= ACRONYM_MIN_LETTERS:
-        for i, j, sim in _acronym_pairs(
-            query, listed, used_q, used_l
-        ):  # `R S LINES` for REACH SHIPPING LINES
+        # `R S LINES` for REACH SHIPPING LINES: one presented word, several listed ones.
+        for i, j, sim in _acronym_pairs(query, listed, used_q, used_l):
             pairs.append((i, j, sim))
             used_q |= 1 << i
             used_l |= 1 << j
