@@ -25,7 +25,7 @@ from cruce.matching.names import (
     particle_splits,
     unglued,
 )
-from cruce.matching.phonetic import consonant_run, skeleton, sound_key
+from cruce.matching.phonetic import consonant_run, has_vowel, skeleton, sound_key
 from cruce.matching.scorer import CONFIG
 from cruce.matching.variants import VARIANT_KEY, is_nickname_of
 
@@ -112,10 +112,6 @@ def _read_alike(a: str, b: str) -> bool:
     return False
 
 
-def _has_vowel(token: str) -> bool:
-    return any(c in "aeiou" for c in token)
-
-
 def _gender_pair(a: str, b: str) -> bool:
     """Mario/Maria, Fernando/Fernanda: one letter apart, but different people."""
     if len(a) == len(b):
@@ -166,7 +162,7 @@ def token_similarity(a: str, b: str) -> tuple[float, str]:
         and abs(la - lb) <= 2
         and len(skel_a) >= 3
         and skel_a == skel_b
-        and (a[0] == b[0] or not _has_vowel(a) or not _has_vowel(b))
+        and (a[0] == b[0] or not has_vowel(a) or not has_vowel(b))
     ):
         return 0.85, "same consonants"
     if shorter >= 4:

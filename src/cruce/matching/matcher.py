@@ -237,10 +237,9 @@ class Matcher:
         found = [rejoined(query_tokens, self.index.weight), unordered_reading(query_tokens, schema)]
         return [reading for reading in found if reading is not None]
 
-    def _best_names(
-        self, query_tokens: NameTokens, allowed: frozenset[Schema] | None
-    ) -> tuple[_Best, dict[int, QueryForm]]:
-        """Per candidate entity: its best name score, that name's number and its alignment; and the form."""
+    def _query_form(self, query_tokens: NameTokens) -> tuple[QueryForm, frozenset[str]]:
+        """The presented name prepared for scoring against any listed name, and its words written without
+        vowels (looked up and compared by their consonants)."""
         index = self.index
         stripped = stripped_words(query_tokens.tokens)
         reachable = tuple(
@@ -249,6 +248,14 @@ class Matcher:
         form = QueryForm(
             query_tokens, index.weight, index.default_weight, self.lexicon, reachable, stripped=stripped
         )
+        return form, stripped
+
+    def _best_names(
+        self, query_tokens: NameTokens, allowed: frozenset[Schema] | None
+    ) -> tuple[_Best, dict[int, QueryForm]]:
+        """Per candidate entity: its best name score, that name's number and its alignment; and the form."""
+        index = self.index
+        form, stripped = self._query_form(query_tokens)
         names, schema_of_name = self._names, self._schema_of_name
         scored_names: set[int] = set()  # each name is aligned at most once per query
         best: _Best = {}
@@ -332,14 +339,8 @@ class Matcher:
     def _best_of_entity(
         self, query_tokens: NameTokens, listed: Sequence[_ListedName]
     ) -> tuple[float, _ListedName, QueryForm, _Scored] | None:
-        index = self.index
-        stripped = stripped_words(query_tokens.tokens)
-        reachable = tuple(
-            index.stripped_reach(t) if t in stripped else index.reachable(t) for t in query_tokens.tokens
-        )
-        form = QueryForm(
-            query_tokens, index.weight, index.default_weight, self.lexicon, reachable, stripped=stripped
-        )
+        form, _stripped = self._query_form(query_tokens)
+        reachable = form.reachable or ()
         reach = frozenset().union(*reachable) if reachable else frozenset()
         keyed: set[str] | None = None
         best: tuple[float, _ListedName, QueryForm, _Scored] | None = None

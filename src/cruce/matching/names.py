@@ -17,6 +17,7 @@ from rapidfuzz.distance import OSA
 
 from cruce.core.model import Name, Schema
 from cruce.matching.lexicon import short_forms
+from cruce.matching.phonetic import has_vowel
 from cruce.matching.scorer import CONFIG
 from cruce.matching.text import tokenize
 from cruce.matching.variants import (
@@ -422,12 +423,10 @@ def stripped_words(tokens: tuple[str, ...]) -> frozenset[str]:
     (`vowels_stripped`), else each word of three letters or more with no vowel at all (`Mhsn Qomi`)."""
     if vowels_stripped(tokens):
         return frozenset(tokens)
-    found = [t for t in tokens if len(t) >= STRIPPED_MIN_LENGTH - 1 and t[0] not in _DIGITS and _no_vowel(t)]
+    found = [
+        t for t in tokens if len(t) >= STRIPPED_MIN_LENGTH - 1 and t[0] not in _DIGITS and not has_vowel(t)
+    ]
     return frozenset(found) if found else _NONE_STRIPPED
-
-
-def _no_vowel(token: str) -> bool:
-    return all(char not in "aeiou" for char in token)
 
 
 def is_filler_word(token: str) -> bool:

@@ -102,3 +102,7 @@ def consonant_run(token: str) -> str:
 def _consonant_run_uncached(token: str) -> str:
     letters = token[0] + "".join(c for c in token[1:] if c not in "aeiou")
     return "".join(c for k, c in enumerate(letters) if k == 0 or c != letters[k - 1])
+
+
+def has_vowel(token: str) -> bool:
+    return any(c in "aeiou" for c in token)
