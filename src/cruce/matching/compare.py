@@ -18,6 +18,7 @@ from cruce.matching.names import (
     UNMATCHED_PENALTY,
     NameTokens,
     Role,
+    dotted_words,
     generation,
     is_filler_fragment,
     is_filler_word,
@@ -25,7 +26,7 @@ from cruce.matching.names import (
     particle_splits,
     unglued,
 )
-from cruce.matching.phonetic import consonant_run, has_vowel, skeleton, sound_key
+from cruce.matching.phonetic import consonant_run, has_vowel, other_start_keys, skeleton, sound_key
 from cruce.matching.scorer import CONFIG
 from cruce.matching.variants import VARIANT_KEY, is_nickname_of
 
@@ -119,6 +120,22 @@ def _gender_pair(a: str, b: str) -> bool:
     return a + "a" == b or b + "a" == a  # Daniel/Daniela, Luis/Luisa
 
 
+TRANSLITERATED_LETTERS_SIMILARITY: Final = CONFIG.transliterated_letters_similarity
+
+
+def _transliterated_letters(a: str, b: str) -> bool:
+    """The two words are one name written in two alphabets' conventions: x for ks (Alexeyevich/
+    Alekseyevich), or another start (`phonetic.INITIAL_LETTERS`: Jurij/Yuriy, Ghasem/Qasem)."""
+    if "x" in a or "x" in b:
+        a_ks, b_ks = a.replace("x", "ks"), b.replace("x", "ks")
+        if a_ks == b_ks or sound_key(a_ks) == sound_key(b_ks):
+            return True
+    # Only words whose starts differ and are among the convention letters can be such a pair (few are).
+    if a[0] == b[0] or a[0] not in "jygq" or b[0] not in "jygq":
+        return False
+    return sound_key(b) in other_start_keys(a)
+
+
 def token_similarity(a: str, b: str) -> tuple[float, str]:
     """Similarity of two normalised tokens and a short reason; (0.0, "") when they are not alike.
 
@@ -132,6 +149,8 @@ def token_similarity(a: str, b: str) -> tuple[float, str]:
         return SHORT_FORM_SIMILARITY, "written short form"
     if is_nickname_of(a, b) or is_nickname_of(b, a):
         return CONFIG.nickname_similarity, "nickname"
+    if _transliterated_letters(a, b):
+        return TRANSLITERATED_LETTERS_SIMILARITY, "transliterated letters"
     if _other_numbers(a, b):
         return 0.0, ""  # 1506 and 1507, DY905 and DY907, Fund 2 and Fund 3: another series, not a typo
     la, lb = len(a), len(b)
@@ -449,11 +468,12 @@ class QueryForm:
         self.cut_partial = self.cut_optional and (
             len(name.tokens[-1]) == 1 or not is_filler_word(name.tokens[-1])
         )
+        dotted = dotted_words(name.text)  # `Aleks.`: written short on purpose, so read as an abbreviation
         known, vowel_poor, weights, penalties, leftover, substantive, plan = [], [], [], [], [], [], []
         for i, t in enumerate(name.tokens):
             # A word written without vowels (`stripped`), even a listed one (`amn`), may be another's
             # consonants.
-            is_known = t not in stripped and (t in weight or t in lexicon)
+            is_known = t not in stripped and t not in dotted and (t in weight or t in lexicon)
             # hrnndz, jse: vowels dropped, so no index key may lead to the listed spelling
             poor = t in stripped or _vowel_count(t) <= 1
             w = _token_weight(t, weight, default_weight)

@@ -20,7 +20,7 @@ from rapidfuzz.distance import OSA
 
 from cruce.matching.lexicon import short_forms
 from cruce.matching.names import STRIPPED_MIN_LENGTH, NameTokens, particle_splits, unglued
-from cruce.matching.phonetic import consonant_run, skeleton, sound_key
+from cruce.matching.phonetic import consonant_run, other_start_keys, skeleton, sound_key
 from cruce.matching.scorer import CONFIG
 from cruce.matching.variants import NICKNAME_CANONICAL, VARIANT_KEY
 
@@ -29,6 +29,11 @@ MIN_DELETE_LENGTH: Final = 5
 RARE_EXACT: Final = 3
 FALLBACK_MIN_LENGTH: Final = 8  # a long token no key finds is searched in the vocabulary within two edits
 NEAR_PER_LENGTH: Final = 5  # of those, the nearest few of each length
+SKELETON_LENGTH_SLACK: Final = 2  # how far in length a word with vowels reaches words of its consonants
+CUT_MIN_LETTERS: Final = 3  # a word cut shorter than this starts too many listed words to look them up
+CUT_MAX_WORDS: Final = 20  # nor does one that starts more listed words than this
+EXACT_WORD_BONUS: Final = 0.05  # of a word's weight, for a name holding the presented word as written
+EXACT_BONUS_MAX_NAMES: Final = 100  # a word more names share is common: no name stands out by holding it
 LENGTH_TIE_BREAK: Final = 0.02  # among names with equal evidence, prefer those of the query's length
 # candidates with less than this share of the best index evidence are not scored
 MIN_SHARE_OF_BEST: Final = 0.65
@@ -48,6 +53,8 @@ def token_keys(token: str) -> set[str]:
         keys.add("v" + variant)
     if len(token) >= 3:
         keys.add("s" + sound_key(token))
+        if "x" in token:  # `xiros` is filed under `ksiros` too (Xiros/Ksiros, Alexei/Aleksei)
+            keys.add("s" + sound_key(token.replace("x", "ks")))
         skel = skeleton(token)
         if len(skel) >= 3:
             keys.add("k" + skel)
@@ -77,6 +84,7 @@ def query_token_keys(token: str) -> set[str]:
     for full in _SHORT_FORMS.get(token, ()):  # fco -> francisco
         keys.update(("t" + full, "v" + VARIANT_KEY.get(full, full)))
     keys.update("t" + rest for rest in particle_splits(token))  # `deleon`: de Leon as well as del-eon
+    keys.update("s" + key for key in other_start_keys(token))  # `jurij`: Yuriy, `ghasem`: Qasem
     return keys
 
 
@@ -142,6 +150,7 @@ class NameIndex:
         self._query_keys_cache: dict[str, frozenset[str]] = {}
         self._list_cache: dict[str, list[int]] = {}
         self._stripped_cache: dict[str, tuple[frozenset[str], np.ndarray]] = {}
+        self._cut_cache: dict[str, np.ndarray] = {}
         self._set_cache: dict[str, frozenset[int]] = {}
         self._lengths = [len(n.tokens) for n in names]
         # One int object per name number, shared by every cached posting list (`_as_list`): a list of 500
@@ -182,8 +191,16 @@ class NameIndex:
         cached = self._reach_cache.get(token)
         if cached is None:
             found: set[str] = set()
+            # A word written with its vowels is not another word of the same consonants and a different
+            # length (`esquerra` is not Oscar): the scorer would not align them, and the names of such a
+            # common word would crowd the right one out of the candidates.
+            vowelled = sum(1 for c in token if c in "aeiou") >= 2
             for key in self._query_keys(token):
-                found.update(self._key_tokens.get(key, ()))
+                listed = self._key_tokens.get(key, ())
+                if vowelled and key[0] == "k":
+                    found.update(t for t in listed if abs(len(t) - len(token)) <= SKELETON_LENGTH_SLACK)
+                else:
+                    found.update(listed)
             if len(token) >= FALLBACK_MIN_LENGTH and "t" + token not in self._key_tokens:
                 found.update(self._near_tokens(token))
             cached = frozenset(found)
@@ -255,10 +272,11 @@ class NameIndex:
         return result
 
     def candidates(
-        self, tokens: Sequence[str], limit: int, stripped: frozenset[str] = frozenset()
+        self, tokens: Sequence[str], limit: int, stripped: frozenset[str] = frozenset(), cut: str = ""
     ) -> list[int]:
         """The `limit` names sharing the most rare evidence with the presented tokens, best first; words in
-        `stripped`, written without vowels, also find the listed words with their consonants."""
+        `stripped`, written without vowels, also find the listed words with their consonants; `cut`, the last
+        word of a name cut at a field width, also finds the listed words it starts."""
         common_cutoff = max(200, self.size // 10)
         unique = dict.fromkeys(tokens)
         # An initial is no evidence of its own; it re-ranks the names the words found (`M. Andrei`).
@@ -267,13 +285,20 @@ class NameIndex:
             unique = dict.fromkeys(t for t in unique if t not in letters)
         else:
             letters = []
-        found: list[tuple[str, np.ndarray, int]] = []
+        # Per word: the word, the names it may stand for, and the key its cached lists of them are filed
+        # under (a word written without vowels, or cut, stands for more names than the same word as a whole).
+        found: list[tuple[str, np.ndarray, str]] = []
         for token in unique:
-            hits, exact = self._hits(token)
+            hits = self._hits(token)[0]
+            key = token
             if token in stripped:
                 hits = self._stripped(token)[1]
+                key = "~" + token
+            if token == cut and len(token) >= CUT_MIN_LETTERS:
+                hits = self._cut_hits(token, hits)
+                key = "^" + key
             if len(hits):
-                found.append((token, hits, exact))
+                found.append((token, hits, key))
         if not found:
             return []
         if letters:
@@ -282,14 +307,14 @@ class NameIndex:
         found.sort(key=lambda f: len(f[1]))
         rare_exists = len(found[0][1]) <= common_cutoff
         postings = 0
-        for _token, hits, _exact in found:
+        for _token, hits, _key in found:
             if not (rare_exists and len(hits) > common_cutoff):
                 postings += len(hits)
         if postings <= SMALL_HITS:
             return self._candidates_small(found, limit, rare_exists, common_cutoff)
         scores = self._buffer()
         touched_parts = []
-        for token, hits, _exact in found:
+        for token, hits, _key in found:
             token_weight = self.weight.get(token, self.default_weight)
             if rare_exists and len(hits) > common_cutoff:
                 seen = hits[scores[hits] > 0]
@@ -297,6 +322,9 @@ class NameIndex:
             else:
                 scores[hits] += token_weight
                 touched_parts.append(hits)
+                exact_names = self._token_names.get(token)
+                if exact_names is not None and len(exact_names) <= EXACT_BONUS_MAX_NAMES:
+                    scores[exact_names] += token_weight * EXACT_WORD_BONUS
         touched = touched_parts[0] if len(touched_parts) == 1 else sorted_union(touched_parts)
         values = scores[touched] - LENGTH_TIE_BREAK * np.abs(self.name_lengths[touched] - len(found))
         scores[touched] = 0.0  # leave the buffer clean for the next query
@@ -311,7 +339,7 @@ class NameIndex:
 
     def _candidates_small(
         self,
-        found: list[tuple[str, np.ndarray, int]],
+        found: list[tuple[str, np.ndarray, str]],
         limit: int,
         rare_exists: bool,
         common_cutoff: int,
@@ -327,19 +355,22 @@ class NameIndex:
         scores = self._score_list()
         touched: list[int] = []
         try:
-            for token, hits, _exact in found:
+            for token, hits, key in found:
                 token_weight = self.weight.get(token, self.default_weight)
                 if not letters and rare_exists and len(hits) > common_cutoff:
-                    members = self._member_set(token, hits)
+                    members = self._member_set(key, hits)
                     for name_no in touched:
                         if name_no in members:
                             scores[name_no] += token_weight
                     continue
-                for name_no in self._as_list(token, hits):
+                for name_no in self._as_list(key, hits):
                     value = scores[name_no]
                     if value == 0.0:  # every weight is positive: 0.0 is a name no word has hit yet
                         touched.append(name_no)
                     scores[name_no] = value + token_weight
+                bonus = token_weight * EXACT_WORD_BONUS
+                for name_no in self._exact_list(token):  # hit above: these are touched already
+                    scores[name_no] += bonus
             for letter in letters:
                 members = self._initial_set(letter)
                 for name_no in touched:
@@ -389,20 +420,52 @@ class NameIndex:
             cached = self._initial_sets[letter] = frozenset(() if names is None else names.tolist())
         return cached
 
-    def _as_list(self, token: str, hits: np.ndarray) -> list[int]:
-        cached = self._list_cache.get(token)
+    def _as_list(self, key: str, hits: np.ndarray) -> list[int]:
+        """`hits` as a list, cached under the word's key (`candidates`)."""
+        cached = self._list_cache.get(key)
         if cached is None:
             cached = list(map(self._numbers.__getitem__, hits.tolist()))
             if len(self._list_cache) < _CACHED_TOKENS:
-                self._list_cache[token] = cached
+                self._list_cache[key] = cached
         return cached
 
-    def _member_set(self, token: str, hits: np.ndarray) -> frozenset[int]:
-        cached = self._set_cache.get(token)
+    def _cut_hits(self, token: str, hits: np.ndarray) -> np.ndarray:
+        """`hits`, and the names of the listed words `token` is the start of (`muha` of a name cut at 20
+        characters: Muhammad, Muhanad): the rest of the word was cut off, so no key of it can find them."""
+        cached = self._cut_cache.get(token)
+        if cached is None:
+            words = self._vocabulary.get(token[0], [])
+            start = bisect.bisect_left(words, len(token) + 1, key=len)
+            longer = [self._token_names[w] for w in words[start:] if w.startswith(token)]
+            # A start many listed words share says little of which: its names would only crowd the ranking.
+            cached = sorted_union([hits, *longer]) if 0 < len(longer) <= CUT_MAX_WORDS else hits
+            if len(self._cut_cache) < _CACHED_TOKENS:
+                self._cut_cache[token] = cached
+        return cached
+
+    def _exact_list(self, token: str) -> list[int]:
+        """The names holding `token` as written, when few do (empty otherwise): among names that share the
+        same evidence, through look-alike keys or the word itself, those with the word itself rank first
+        (`esquerra` finds ESQUERRA before the many Zakarias and Oscars of the same consonants)."""
+        key = "=" + token  # beside `_as_list`'s entries, keyed by the word (or `~word`, `^word`)
+        cached = self._list_cache.get(key)
+        if cached is None:
+            exact = self._token_names.get(token)
+            cached = (
+                list(map(self._numbers.__getitem__, exact.tolist()))
+                if exact is not None and len(exact) <= EXACT_BONUS_MAX_NAMES
+                else []
+            )
+            if len(self._list_cache) < _CACHED_TOKENS:
+                self._list_cache[key] = cached
+        return cached
+
+    def _member_set(self, key: str, hits: np.ndarray) -> frozenset[int]:
+        cached = self._set_cache.get(key)
         if cached is None:
             cached = frozenset(hits.tolist())
             if len(self._set_cache) < 10_000:
-                self._set_cache[token] = cached
+                self._set_cache[key] = cached
         return cached
 
     def _near_tokens(self, token: str) -> tuple[str, ...]:

@@ -262,7 +262,8 @@ class Matcher:
         # With a schema filter, look further down the ranking so that other kinds cannot crowd it out.
         limit = CANDIDATE_NAMES if allowed is None else CANDIDATE_NAMES * 4
         kept = 0
-        for name_no in index.candidates(query_tokens.tokens, limit, stripped):
+        cut = query_tokens.tokens[form.cut] if form.cut >= 0 else ""
+        for name_no in index.candidates(query_tokens.tokens, limit, stripped, cut):
             if allowed is not None and schema_of_name[name_no] not in allowed:
                 continue
             kept += 1

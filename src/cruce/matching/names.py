@@ -429,6 +429,18 @@ def stripped_words(tokens: tuple[str, ...]) -> frozenset[str]:
     return frozenset(found) if found else _NONE_STRIPPED
 
 
+_DOTTED_WORD: Final = re.compile(r"([^\W\d_]{2,})\.(?!\w)")
+
+
+def dotted_words(text: str) -> frozenset[str]:
+    """Words of two letters or more written with a full stop after them (`Aleks.`, `Ml.`, `Abd.`): the
+    writer marks them as short, so they are read as abbreviations even when a list knows the word itself."""
+    if "." not in text:
+        return _NONE_STRIPPED
+    found = [t for m in _DOTTED_WORD.finditer(text) for t in tokenize(m.group(1))]
+    return frozenset(found) if found else _NONE_STRIPPED
+
+
 def is_filler_word(token: str) -> bool:
     """A whole legal form or particle (`corp`, `ag`, `de`), as opposed to the start of one."""
     return token in LEGAL_FORMS or token in PARTICLES
@@ -504,13 +516,15 @@ _SURNAME_TITLES: Final = frozenset(
 def listed_name_tokens(name: Name, schema: Schema) -> NameTokens:
     """Tokens and roles of a name on a list, using the list's own surname split when it gives one."""
     if schema is Schema.PERSON:
-        if name.family is not None:
+        # Only a suffix or a title after the comma (`ORVILLE L. PARKER, JR.`): the name is not in the
+        # lists' order, and is read as a whole below.
+        if name.family is not None and (not name.given or _has_name_words(name.given)):
             tokens, roles = _roles_from_split(name.family, name.given or "")
             if tokens:
                 alt = _alt_initials(name.family, tokens[:1])
                 return NameTokens(name.text, tuple(tokens), tuple(roles), alt)
-        if "," in name.text:
-            family, _, given = name.text.partition(",")
+        family, comma, given = name.text.partition(",")
+        if comma and _has_name_words(given):
             tokens, roles = _roles_from_split(family, given)
             if tokens:
                 alt = _alt_initials(family, tokens[:1])
@@ -539,7 +553,7 @@ def query_name_tokens(text: str, schema: Schema) -> NameTokens:
         )
     ):
         family, _, given = text.partition(",")
-        # Only particles or titles after the comma (`Mohammed GHABRA, AL`, `Mustafa Abu AL-SHEIBANI,`): the
+        # Only particles, titles or a suffix after the comma (`Mohammed GHABRA, AL`, `PIZANA, JR.`): the
         # name is not in the lists' order, so it is read as a name of unknown order below. A name cut at a
         # field width just after the comma keeps its surnames as surnames (what followed is simply absent).
         length = len(text.strip())
@@ -578,9 +592,13 @@ _FIELD_WIDTHS: Final = frozenset(CONFIG.field_widths)
 
 
 def _has_name_words(part: str) -> bool:
-    """A word that is no particle or title, or a particle that is also a given name's short form (Ben)."""
+    """A word that is no particle, title or suffix, or a particle that is also a given name's short form
+    (Ben)."""
     return any(
-        (t not in PARTICLES or t in NICKNAME_CANONICAL) and t not in TITLES and not is_title(t)
+        (t not in PARTICLES or t in NICKNAME_CANONICAL)
+        and t not in TITLES
+        and not is_title(t)
+        and t not in _SUFFIXES
         for t in tokenize(part)
     )
 

@@ -14,6 +14,8 @@ _RULES: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
     (guard, re.compile(pattern), repl)
     for guard, pattern, repl in (
         # (text every match contains, so the rule is skipped when it is absent; pattern; replacement)
+        ("j", r"(?<=\w\w[aeiou])j$", "i"),  # German, Czech, Polish final j for i: Sergej, Nikolaj, Jurij
+        ("dj", r"dj", "j"),  # French transliteration of Arabic: Hadj/Hajj, Djamel/Jamel
         ("ee", r"ee", "i"),  # English transliteration: Jaleel/Jalil, Azeez/Aziz
         ("o", r"oo|ou", "u"),  # Yousuf/Yusuf, Mahmood/Mahmud
         ("ph", r"ph", "f"),
@@ -41,6 +43,23 @@ _RULES: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
         ("", r"(.)\1+", r"\1"),
     )
 )
+
+
+INITIAL_LETTERS: Final = (("j", "y"), ("gh", "q"))
+"""Starts one name is written with in two conventions: German and Slavic j for English y (Jurij/Yuriy,
+Jusuf/Yusuf), Persian gh for Arabic q (Ghasem/Qasem). A word keeps four letters or more after them (not
+Juan/Yuan)."""
+INITIAL_LETTERS_MIN_REST: Final = 4
+
+
+def other_start_keys(token: str) -> list[str]:
+    """Sound keys of the token written with its start in the other convention (`jurij` -> that of `yurij`)."""
+    keys = []
+    for one, other in INITIAL_LETTERS:
+        for start, swapped in ((one, other), (other, one)):
+            if token.startswith(start) and len(token) - len(start) >= INITIAL_LETTERS_MIN_REST:
+                keys.append(sound_key(swapped + token[len(start) :]))
+    return keys
 
 
 _SOUND_KEYS: Final[dict[str, str]] = {}

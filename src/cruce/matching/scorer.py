@@ -40,6 +40,7 @@ class ScorerConfig:
     acronym_similarity: float = 0.85
     known_one_edit_similarity: float = 0.74
     spelling_variant_similarity: float = 0.95
+    transliterated_letters_similarity: float = 0.9
     nickname_similarity: float = 0.92
     particle_joined_similarity: float = 0.95
     sounds_alike_similarity: float = 0.93
@@ -107,6 +108,14 @@ TOKEN_RULES: tuple[FeatureSpec, ...] = (
         _v("spelling_variant_similarity"),
     ),
     FeatureSpec(
+        "transliterated letters",
+        "compare:token_similarity",
+        "transliterated_letters_similarity",
+        "one name in two alphabets' conventions: x for ks (Alexei/Aleksei), j for y at the start "
+        "(Jurij/Yuriy, Jusuf/Yusuf), gh for q at the start (Ghasem/Qasem)",
+        _v("transliterated_letters_similarity"),
+    ),
+    FeatureSpec(
         "written short form",
         "compare:token_similarity",
         "short_form_similarity",
@@ -117,8 +126,9 @@ TOKEN_RULES: tuple[FeatureSpec, ...] = (
         "abbreviated",
         "compare:presented_similarity",
         "abbreviation_similarity",
-        "a word no list knows that abbreviates a listed one: its start (Ign. for Ignacio) or its first and "
-        "last letters with consonants between (Rbto. for Roberto, Stgo. for Santiago)",
+        "a word no list knows, or any word written with a full stop after it, that abbreviates a listed "
+        "one: its start (Ign. for Ignacio, Aleks. for Aleksandr) or its first and last letters with "
+        "consonants between (Rbto. for Roberto, Stgo. for Santiago)",
         _v("abbreviation_similarity"),
     ),
     FeatureSpec(
@@ -275,7 +285,7 @@ class CruceScorer:
     """cruce's name-screening algorithm as one declared object (the shape of nomenklatura's logic-v2)."""
 
     NAME = "cruce-names"
-    VERSION = "2.2"
+    VERSION = "2.3"
     CONFIG = CONFIG
     FEATURES = (*TOKEN_RULES, *NAME_RULES, *EVIDENCE)
 

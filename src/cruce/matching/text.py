@@ -39,7 +39,8 @@ _DIGIT_LOOKALIKES: Final = str.maketrans(
 _WORD: Final = re.compile(r"\w+", re.UNICODE)
 # A lowercase `l` inside a word otherwise in capitals is an `I` misread by OCR (`AZlZ`, `BlN`, `ALl`, `Rl`);
 # `Al`, `El` and `Il` are words as written.
-_OCR_CAPITAL_L: Final = re.compile(r"\b(?=[A-Z]*l)(?=l*[A-Z])[A-Zl]+\b")
+# A capital word with a lowercase l read for I (`KlM`); not one followed by a full stop (`Ml.` is Manuel).
+_OCR_CAPITAL_L: Final = re.compile(r"\b(?=[A-Z]*l)(?=l*[A-Z])[A-Zl]+\b(?!\.)")
 _NON_ALNUM: Final = re.compile(r"[^a-z0-9]+")
 _LETTER_DIGIT_MIX: Final = re.compile(r"(?=.*[a-z])(?=.*[0-9@])[a-z0-9@]+")
 # Scripts written without spaces between syllables: each character becomes its own word (`习近平` -> xi jin
