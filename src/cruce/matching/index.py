@@ -32,8 +32,6 @@ NEAR_PER_LENGTH: Final = 5  # of those, the nearest few of each length
 SKELETON_LENGTH_SLACK: Final = 2  # how far in length a word with vowels reaches words of its consonants
 CUT_MIN_LETTERS: Final = 3  # a word cut shorter than this starts too many listed words to look them up
 CUT_MAX_WORDS: Final = 20  # nor does one that starts more listed words than this
-EXACT_WORD_BONUS: Final = 0.05  # of a word's weight, for a name holding the presented word as written
-EXACT_BONUS_MAX_NAMES: Final = 100  # a word more names share is common: no name stands out by holding it
 LENGTH_TIE_BREAK: Final = 0.02  # among names with equal evidence, prefer those of the query's length
 # candidates with less than this share of the best index evidence are not scored
 MIN_SHARE_OF_BEST: Final = 0.65
@@ -322,9 +320,6 @@ class NameIndex:
             else:
                 scores[hits] += token_weight
                 touched_parts.append(hits)
-                exact_names = self._token_names.get(token)
-                if exact_names is not None and len(exact_names) <= EXACT_BONUS_MAX_NAMES:
-                    scores[exact_names] += token_weight * EXACT_WORD_BONUS
         touched = touched_parts[0] if len(touched_parts) == 1 else sorted_union(touched_parts)
         values = scores[touched] - LENGTH_TIE_BREAK * np.abs(self.name_lengths[touched] - len(found))
         scores[touched] = 0.0  # leave the buffer clean for the next query
@@ -368,9 +363,6 @@ class NameIndex:
                     if value == 0.0:  # every weight is positive: 0.0 is a name no word has hit yet
                         touched.append(name_no)
                     scores[name_no] = value + token_weight
-                bonus = token_weight * EXACT_WORD_BONUS
-                for name_no in self._exact_list(token):  # hit above: these are touched already
-                    scores[name_no] += bonus
             for letter in letters:
                 members = self._initial_set(letter)
                 for name_no in touched:
@@ -441,23 +433,6 @@ class NameIndex:
             cached = sorted_union([hits, *longer]) if 0 < len(longer) <= CUT_MAX_WORDS else hits
             if len(self._cut_cache) < _CACHED_TOKENS:
                 self._cut_cache[token] = cached
-        return cached
-
-    def _exact_list(self, token: str) -> list[int]:
-        """The names holding `token` as written, when few do (empty otherwise): among names that share the
-        same evidence, through look-alike keys or the word itself, those with the word itself rank first
-        (`esquerra` finds ESQUERRA before the many Zakarias and Oscars of the same consonants)."""
-        key = "=" + token  # beside `_as_list`'s entries, keyed by the word (or `~word`, `^word`)
-        cached = self._list_cache.get(key)
-        if cached is None:
-            exact = self._token_names.get(token)
-            cached = (
-                list(map(self._numbers.__getitem__, exact.tolist()))
-                if exact is not None and len(exact) <= EXACT_BONUS_MAX_NAMES
-                else []
-            )
-            if len(self._list_cache) < _CACHED_TOKENS:
-                self._list_cache[key] = cached
         return cached
 
     def _member_set(self, key: str, hits: np.ndarray) -> frozenset[int]:

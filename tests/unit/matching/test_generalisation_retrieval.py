@@ -127,9 +127,9 @@ def test_a_cut_last_word_finds_the_listed_words_it_starts() -> None:
     assert found and found[0].entity.id == "t:0" and found[0].alert, [(m.entity.id, m.score) for m in found]
 
 
-def test_the_word_as_written_ranks_before_look_alikes_of_its_consonants() -> None:
-    # Thirty OSCARs share a consonant key with `esquer`: the name holding the presented words as written
-    # must not be crowded out of the candidates.
+def test_a_cut_name_is_not_crowded_out_by_look_alikes_of_its_consonants() -> None:
+    # Thirty OSCARs share a consonant key with `esquer`: the cut given name (`Jor`) must still lead to the
+    # name holding the presented surnames.
     entities = _people(*(f"{g.upper()}, Oscar" for g in _GIVEN), "ESQUERRA ESQUER, Jorge Enrique")
     found = Matcher(entities).screen(Query("ESQUERRA ESQUER, Jor"), top=3)
     assert found and found[0].entity.id == f"t:{len(_GIVEN)}" and found[0].alert

@@ -309,13 +309,7 @@ def test_screening_leaves_no_cyclic_garbage() -> None:
 def _plain_candidates(index: NameIndex, tokens: list[str], limit: int) -> list[int]:
     """`NameIndex.candidates` for a small query, worked out the plain way: a dict of sums in token order and
     one sort of (value, -name) tuples over every hit name."""
-    from cruce.matching.index import (
-        EXACT_BONUS_MAX_NAMES,
-        EXACT_WORD_BONUS,
-        INITIAL_BOOST,
-        LENGTH_TIE_BREAK,
-        MIN_SHARE_OF_BEST,
-    )
+    from cruce.matching.index import INITIAL_BOOST, LENGTH_TIE_BREAK, MIN_SHARE_OF_BEST
 
     unique = list(dict.fromkeys(tokens))
     letters = [t for t in unique if len(t) == 1 and t.isalpha()]
@@ -341,10 +335,6 @@ def _plain_candidates(index: NameIndex, tokens: list[str], limit: int) -> list[i
         else:
             for name_no in names:
                 scores[name_no] = scores.get(name_no, 0.0) + weight
-            exact = index._token_names.get(token)
-            if exact is not None and len(exact) <= EXACT_BONUS_MAX_NAMES:  # the word itself, as written
-                for name_no in exact.tolist():
-                    scores[name_no] += weight * EXACT_WORD_BONUS
     for letter in letters:
         with_letter = set(index._initial_names[letter].tolist()) if letter in index._initial_names else set()
         for name_no in scores:
