@@ -26,7 +26,15 @@ from cruce.matching.names import (
     particle_splits,
     unglued,
 )
-from cruce.matching.phonetic import consonant_run, has_vowel, other_start_keys, skeleton, sound_key
+from cruce.matching.phonetic import (
+    INITIAL_LETTER_FIRSTS,
+    consonant_run,
+    has_vowel,
+    other_start_keys,
+    skeleton,
+    sound_key,
+    vowel_count,
+)
 from cruce.matching.scorer import CONFIG
 from cruce.matching.variants import VARIANT_KEY, is_nickname_of
 
@@ -131,7 +139,7 @@ def _transliterated_letters(a: str, b: str) -> bool:
         if a_ks == b_ks or sound_key(a_ks) == sound_key(b_ks):
             return True
     # Only words whose starts differ and are among the convention letters can be such a pair (few are).
-    if a[0] == b[0] or a[0] not in "jygq" or b[0] not in "jygq":
+    if a[0] == b[0] or a[0] not in INITIAL_LETTER_FIRSTS or b[0] not in INITIAL_LETTER_FIRSTS:
         return False
     return sound_key(b) in other_start_keys(a)
 
@@ -475,7 +483,7 @@ class QueryForm:
             # consonants.
             is_known = t not in stripped and t not in dotted and (t in weight or t in lexicon)
             # hrnndz, jse: vowels dropped, so no index key may lead to the listed spelling
-            poor = t in stripped or _vowel_count(t) <= 1
+            poor = t in stripped or vowel_count(t) <= 1
             w = _token_weight(t, weight, default_weight)
             known.append(is_known)
             vowel_poor.append(poor)
@@ -590,14 +598,6 @@ class QueryForm:
             sim = max(sim, TRUNCATED_SIMILARITY)
         if sim >= MIN_TOKEN_SIMILARITY:
             row.append((sim, i))
-
-
-def _vowel_count(token: str) -> int:
-    count = 0
-    for char in token:
-        if char in "aeiou":
-            count += 1
-    return count
 
 
 _LOOSE_NONE, _LOOSE_START, _LOOSE_ANY = 0, 1, 2

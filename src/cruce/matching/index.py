@@ -20,7 +20,7 @@ from rapidfuzz.distance import OSA
 
 from cruce.matching.lexicon import short_forms
 from cruce.matching.names import STRIPPED_MIN_LENGTH, NameTokens, particle_splits, unglued
-from cruce.matching.phonetic import consonant_run, other_start_keys, skeleton, sound_key
+from cruce.matching.phonetic import consonant_run, other_start_keys, skeleton, sound_key, vowel_count
 from cruce.matching.scorer import CONFIG
 from cruce.matching.variants import NICKNAME_CANONICAL, VARIANT_KEY
 
@@ -192,7 +192,7 @@ class NameIndex:
             # A word written with its vowels is not another word of the same consonants and a different
             # length (`esquerra` is not Oscar): the scorer would not align them, and the names of such a
             # common word would crowd the right one out of the candidates.
-            vowelled = sum(1 for c in token if c in "aeiou") >= 2
+            vowelled = vowel_count(token) >= 2
             for key in self._query_keys(token):
                 listed = self._key_tokens.get(key, ())
                 if vowelled and key[0] == "k":

@@ -415,7 +415,7 @@ def vowels_stripped(tokens: tuple[str, ...]) -> bool:
     return found
 
 
-_NONE_STRIPPED: Final[frozenset[str]] = frozenset()
+_NO_WORDS: Final[frozenset[str]] = frozenset()
 
 
 def stripped_words(tokens: tuple[str, ...]) -> frozenset[str]:
@@ -426,7 +426,7 @@ def stripped_words(tokens: tuple[str, ...]) -> frozenset[str]:
     found = [
         t for t in tokens if len(t) >= STRIPPED_MIN_LENGTH - 1 and t[0] not in _DIGITS and not has_vowel(t)
     ]
-    return frozenset(found) if found else _NONE_STRIPPED
+    return frozenset(found) if found else _NO_WORDS
 
 
 _DOTTED_WORD: Final = re.compile(r"([^\W\d_]{2,})\.(?!\w)")
@@ -436,9 +436,9 @@ def dotted_words(text: str) -> frozenset[str]:
     """Words of two letters or more written with a full stop after them (`Aleks.`, `Ml.`, `Abd.`): the
     writer marks them as short, so they are read as abbreviations even when a list knows the word itself."""
     if "." not in text:
-        return _NONE_STRIPPED
+        return _NO_WORDS
     found = [t for m in _DOTTED_WORD.finditer(text) for t in tokenize(m.group(1))]
-    return frozenset(found) if found else _NONE_STRIPPED
+    return frozenset(found) if found else _NO_WORDS
 
 
 def is_filler_word(token: str) -> bool:

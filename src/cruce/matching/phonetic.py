@@ -50,6 +50,8 @@ INITIAL_LETTERS: Final = (("j", "y"), ("gh", "q"))
 Jusuf/Yusuf), Persian gh for Arabic q (Ghasem/Qasem). A word keeps four letters or more after them (not
 Juan/Yuan)."""
 INITIAL_LETTERS_MIN_REST: Final = 4
+INITIAL_LETTER_FIRSTS: Final = frozenset(start[0] for pair in INITIAL_LETTERS for start in pair)
+"""The first letters of those starts: two words can be such a pair only if both begin with one."""
 
 
 def other_start_keys(token: str) -> list[str]:
@@ -125,3 +127,11 @@ def _consonant_run_uncached(token: str) -> str:
 
 def has_vowel(token: str) -> bool:
     return any(c in "aeiou" for c in token)
+
+
+def vowel_count(token: str) -> int:
+    count = 0
+    for char in token:
+        if char in "aeiou":
+            count += 1
+    return count
