@@ -22,13 +22,16 @@ from cruce.matching.names import (
     generation,
     is_filler_fragment,
     is_filler_word,
+    is_patronymic,
     is_title,
     particle_splits,
     unglued,
 )
 from cruce.matching.phonetic import (
     INITIAL_LETTER_FIRSTS,
+    anglo_reading,
     consonant_run,
+    german_reading,
     has_vowel,
     other_start_keys,
     skeleton,
@@ -42,6 +45,8 @@ MIN_TOKEN_SIMILARITY: Final = CONFIG.min_token_similarity
 INITIAL_SIMILARITY: Final = CONFIG.initial_similarity
 UNMATCHED_QUERY_PENALTY: Final = CONFIG.unmatched_query_penalty
 UNMATCHED_QUERY_INITIAL_PENALTY: Final = CONFIG.unmatched_query_initial_penalty
+UNMATCHED_PATRONYMIC_PENALTY: Final = CONFIG.unmatched_listed_penalty[int(Role.GIVEN)]
+"""A presented patronymic the listed name leaves out costs what a listed middle name left out does."""
 UNKNOWN_TWO_EDITS: Final = CONFIG.unknown_two_edits
 UNKNOWN_ONE_EDIT_SHORT: Final = CONFIG.unknown_one_edit_short
 SHORT_FORM_SIMILARITY: Final = (
@@ -72,6 +77,10 @@ LEFTOVER_MIN_SIMILARITY: Final = (
 )  # surnames and company words left after alignment count in part when mostly alike
 
 _ARTICLE_PREFIXES: Final = ("al", "el", "ul")
+FIRST_LETTER_SLIP_MIN: Final = 4
+"""Letters a word no list knows needs before a listed word differing only at its first letter (mistyped,
+added or dropped) is compared with it (`Uose`/Jose, `Fuiz`/Ruiz, `bdulaziz`/Abdulaziz): shorter words
+differ there as often as two names do."""
 
 
 def _allowed_edits(shorter: int) -> int:
@@ -134,6 +143,11 @@ TRANSLITERATED_LETTERS_SIMILARITY: Final = CONFIG.transliterated_letters_similar
 def _transliterated_letters(a: str, b: str) -> bool:
     """The two words are one name written in two alphabets' conventions: x for ks (Alexeyevich/
     Alekseyevich), or another start (`phonetic.INITIAL_LETTERS`: Jurij/Yuriy, Ghasem/Qasem)."""
+    german_a, german_b = german_reading(a), german_reading(b)
+    if german_a or german_b:  # `Wladimirowitsch`/Vladimirovich, `Prigoschin`/Prigozhin, `Jewgeni`/Yevgeni
+        read_a, read_b = german_a or anglo_reading(a), german_b or anglo_reading(b)
+        if read_a == read_b or sound_key(read_a) == sound_key(read_b):
+            return True
     if ("x" in a and "ks" in b) or ("x" in b and "ks" in a):  # (most pairs: neither, at no cost)
         a_ks, b_ks = a.replace("x", "ks"), b.replace("x", "ks")
         if a_ks == b_ks or sound_key(a_ks) == sound_key(b_ks):
@@ -374,10 +388,12 @@ class ListedForm:
             if role == _TITLE:
                 w = min(w, TITLE_WEIGHT)
             weights.append(w)
-            penalties.append(UNMATCHED_PENALTY[role] * w)
+            # `AKHMED RAJAPOVICH CHATAEV`: a patronymic is a middle name wherever it stands.
+            missing = _GIVEN if role == _UNKNOWN and is_patronymic(t) else role
+            penalties.append(UNMATCHED_PENALTY[missing] * w)
             # Once one given name is matched, a missing first given name is forgiven like a middle name
             # (María Guadalupe goes by Guadalupe).
-            penalties_given_found.append(UNMATCHED_PENALTY[_GIVEN if role == _FIRST else role] * w)
+            penalties_given_found.append(UNMATCHED_PENALTY[_GIVEN if missing == _FIRST else missing] * w)
             given = role in (_FIRST, _GIVEN)
             given_mask.append(given)
             # Tokens `_leftover_pairs` may pair loosely: long enough, and never given names.
@@ -392,7 +408,7 @@ class ListedForm:
 
 
 # Role values as plain ints: ListedForm is built for every listed name, and enum attribute access is slow.
-_FIRST, _GIVEN, _TITLE = int(Role.FIRST), int(Role.GIVEN), int(Role.TITLE)
+_FIRST, _GIVEN, _TITLE, _UNKNOWN = int(Role.FIRST), int(Role.GIVEN), int(Role.TITLE), int(Role.UNKNOWN)
 
 
 def _token_weight(token: str, weight: dict[str, float], default_weight: float) -> float:
@@ -489,7 +505,13 @@ class QueryForm:
             vowel_poor.append(poor)
             weights.append(w)
             initial = len(t) == 1 and not t.isdigit()
-            unmatched = UNMATCHED_QUERY_INITIAL_PENALTY if initial else UNMATCHED_QUERY_PENALTY
+            unmatched = (
+                UNMATCHED_QUERY_INITIAL_PENALTY
+                if initial
+                else UNMATCHED_PATRONYMIC_PENALTY
+                if is_patronymic(t)
+                else UNMATCHED_QUERY_PENALTY
+            )
             penalties.append(0.0 if self.cut_optional and i == self.cut else unmatched * w)
             # Tokens `_leftover_pairs` may pair loosely: long misspellings of words no list knows.
             if len(t) >= 4 and not is_known:
@@ -520,12 +542,14 @@ class QueryForm:
         # initials and listed words with its first letter (a prefix either way, an unknown word's typo), so
         # most listed words are skipped after two cheap tests. Loose: initials, vowel-poor words and tokens
         # without an index, which need the full test.
-        strict: list[tuple[int, str, str, frozenset[str], bool, str]] = []
+        strict: list[tuple[int, str, str, frozenset[str], bool, str, str]] = []
         loose_plan: list[tuple[int, str, frozenset[str] | None, bool, int, str]] = []
         for entry in plan:
             i, t, reach, is_known, loose, unknown_first = entry
             if reach is not None and loose == _LOOSE_NONE:
-                strict.append((i, t, t[:1], reach, is_known, unknown_first))
+                # An unknown word may also be a listed word with its first letter mistyped (`Uose`/Jose).
+                slip = t[1:] if not is_known and len(t) >= FIRST_LETTER_SLIP_MIN else ""
+                strict.append((i, t, t[:1], reach, is_known, unknown_first, slip))
             else:
                 loose_plan.append(entry)
         self._strict = tuple(strict)
@@ -548,20 +572,17 @@ class QueryForm:
         single = len(listed_token) == 1
         first = listed_token[:1]
         row: list[tuple[float, int]] = []
-        for i, presented, presented_first, reach, known, unknown in self._strict:
-            if (
-                not single
-                and listed_token not in reach
-                and (
-                    first != presented_first
-                    or not (
-                        listed_token.startswith(presented)
-                        or presented.startswith(listed_token)
-                        or (unknown and len(listed_token) >= 3)
-                    )
-                )
-            ):
-                continue
+        for i, presented, presented_first, reach, known, unknown, slip in self._strict:
+            if not single and listed_token not in reach:
+                if first != presented_first:
+                    if not (slip and _first_letter_slip(presented, slip, listed_token)):
+                        continue
+                elif not (
+                    listed_token.startswith(presented)
+                    or presented.startswith(listed_token)
+                    or (unknown and len(listed_token) >= 3)
+                ):
+                    continue
             self._compare(row, i, presented, listed_token, known)
         if self._loose:
             # Initials and tokens without an index are compared with every listed word; a vowel-poor word
@@ -600,6 +621,17 @@ class QueryForm:
             row.append((sim, i))
 
 
+def _first_letter_slip(presented: str, rest: str, listed: str) -> bool:
+    """`listed` is `presented` (`rest` is all of it but its first letter) with the first letter mistyped
+    (`Uose`/Jose), one added before it (`OIbrahim`) or the first letter dropped (`bdulaziz`)."""
+    size = len(listed) - len(presented)
+    if size == 0:
+        return listed.endswith(rest)
+    if size == -1:
+        return listed == rest
+    return size == 1 and listed.endswith(presented)
+
+
 _LOOSE_NONE, _LOOSE_START, _LOOSE_ANY = 0, 1, 2
 """How a presented token is compared beyond its listed look-alikes: not at all; with listed words that start
 alike (a vowel-poor word, `hrnndz`, which no index key may lead to its listed spelling); with every listed
@@ -617,6 +649,7 @@ def _start_alike(presented: str, listed: str) -> bool:
 
 GIVEN_NAME_DIFFERS: Final = "given name differs"
 GENERATION_DIFFERS: Final = "generation differs"
+NUMBER_DIFFERS: Final = "number differs"
 
 
 def score_alignment(query: QueryForm, listed: ListedForm) -> tuple[float, str, list[tuple[int, int, float]]]:
@@ -732,6 +765,11 @@ def score_alignment(query: QueryForm, listed: ListedForm) -> tuple[float, str, l
         if not (used_l >> j) & 1 and j < after_cut:
             lost += penalty * dropped_factor
     score = gained / (gained + lost)
+    if listed.organisation and (
+        _lone_number(query.tokens, used_q, listed.tokens, len(q_weights))
+        or _lone_number(listed.tokens, used_l, query.tokens, after_cut)
+    ):
+        return score, NUMBER_DIFFERS, pairs  # `... FUND` and `... FUND 2`, `CASCADA` and `CASCADA II`
     if query.generation and listed.generation and query.generation != listed.generation:
         return score, GENERATION_DIFFERS, pairs  # Jr. and Sr.: the same name, another person
     if listed.has_given and not given_found:
@@ -740,6 +778,20 @@ def score_alignment(query: QueryForm, listed: ListedForm) -> tuple[float, str, l
             if substantive[i] and not (used_q >> i) & 1:
                 return score, GIVEN_NAME_DIFFERS, pairs
     return score, "", pairs
+
+
+def _lone_number(tokens: tuple[str, ...], used: int, others: tuple[str, ...], end: int) -> bool:
+    """A number among the first `end` tokens left unpaired, with no number starting alike on the other side
+    (`33` and `33rd` are one): a company's number or series tells it from its namesakes."""
+    for i in range(end):
+        token = tokens[i]
+        if token.isdigit() and not (used >> i) & 1:
+            for other in others:
+                if other[:1].isdigit() and (other.startswith(token) or token.startswith(other)):
+                    break
+            else:
+                return True
+    return False
 
 
 def _without_lone_slips(

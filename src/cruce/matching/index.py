@@ -20,7 +20,15 @@ from rapidfuzz.distance import OSA
 
 from cruce.matching.lexicon import short_forms
 from cruce.matching.names import STRIPPED_MIN_LENGTH, NameTokens, particle_splits, unglued
-from cruce.matching.phonetic import consonant_run, other_start_keys, skeleton, sound_key, vowel_count
+from cruce.matching.phonetic import (
+    anglo_reading,
+    consonant_run,
+    german_reading,
+    other_start_keys,
+    skeleton,
+    sound_key,
+    vowel_count,
+)
 from cruce.matching.scorer import CONFIG
 from cruce.matching.variants import NICKNAME_CANONICAL, VARIANT_KEY
 
@@ -33,6 +41,11 @@ SKELETON_LENGTH_SLACK: Final = 2  # how far in length a word with vowels reaches
 CUT_MIN_LETTERS: Final = 3  # a word cut shorter than this starts too many listed words to look them up
 CUT_MAX_WORDS: Final = 20  # nor does one that starts more listed words than this
 LENGTH_TIE_BREAK: Final = 0.02  # among names with equal evidence, prefer those of the query's length
+FUZZY_EVIDENCE_SHARE: Final = CONFIG.fuzzy_evidence_share
+"""What a word counts for in the ranking of a name that holds only a look-alike of it (a variant, a typo, a
+sound-alike), against a name holding it as written. Without it a misspelt word no list knows (`Razk`) found
+a dozen look-alikes that outranked the names holding the other word as written (`MUSAVI`), and a word as
+common as Salma tied hundreds of Salims and Usamas with the Salmas."""
 # candidates with less than this share of the best index evidence are not scored
 MIN_SHARE_OF_BEST: Final = 0.65
 _CACHED_TOKENS: Final = 100_000
@@ -53,6 +66,9 @@ def token_keys(token: str) -> set[str]:
         keys.add("s" + sound_key(token))
         if "x" in token:  # `xiros` is filed under `ksiros` too (Xiros/Ksiros, Alexei/Aleksei)
             keys.add("s" + sound_key(token.replace("x", "ks")))
+        german = german_reading(token)  # `prigoschin` under `prigoshin`, and `prigozhin` there too
+        if german or "zh" in token:
+            keys.add("s" + sound_key(german or anglo_reading(token)))
         skel = skeleton(token)
         if len(skel) >= 3:
             keys.add("k" + skel)
@@ -127,11 +143,9 @@ class NameIndex:
         self._token_names = {t: np.asarray(v, dtype=np.int32) for t, v in names_of_token.items()}
         self._key_tokens = dict(key_tokens)
         self.size = max(len(names), 1)
-        log_n = math.log(self.size + 1)
-        # Weight in [0.25, 1]: 1 for a token seen once, lower the more names share it.
+        self._log_n = math.log(self.size + 1)
         self.weight: dict[str, float] = {
-            token: 0.25 + 0.75 * (math.log((self.size + 1) / len(names_no)) / log_n)
-            for token, names_no in names_of_token.items()
+            token: self._rarity(len(names_no)) for token, names_no in names_of_token.items()
         }
         self.default_weight = 1.0
         self.name_lengths = np.asarray([len(n.tokens) for n in names], dtype=np.float32)
@@ -143,7 +157,7 @@ class NameIndex:
         for words in self._vocabulary.values():
             words.sort(key=len)  # stable
         self._near_cache: dict[str, tuple[str, ...]] = {}
-        self._key_cache: dict[str, tuple[np.ndarray, int]] = {}
+        self._key_cache: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
         self._reach_cache: dict[str, frozenset[str]] = {}
         self._query_keys_cache: dict[str, frozenset[str]] = {}
         self._list_cache: dict[str, list[int]] = {}
@@ -243,8 +257,8 @@ class NameIndex:
             return self._token_names[tokens[0]]
         return sorted_union([self._token_names[t] for t in tokens])
 
-    def _hits(self, token: str) -> tuple[np.ndarray, int]:
-        """Names the token may stand for, and how many it names exactly (0 = only fuzzy keys found it)."""
+    def _hits(self, token: str) -> tuple[np.ndarray, np.ndarray | None]:
+        """Names the token may stand for, and those holding it or a spelling of it (None: none do)."""
         cached = self._key_cache.get(token)
         if cached is not None:
             return cached
@@ -264,7 +278,14 @@ class NameIndex:
             hits = self._token_names[next(iter(listed))]
         else:
             hits = sorted_union([self._token_names[t] for t in listed])
-        result = (hits, 0 if exact is None else len(exact))
+        # Names holding the token as written, or a spelling of the same name (Mohammed for Muhammad): the
+        # ranking counts these in full, every other look-alike at `FUZZY_EVIDENCE_SHARE`.
+        variant = VARIANT_KEY.get(token)
+        same = exact
+        if variant is not None:
+            spelt = self._posting("v" + variant)
+            same = spelt if exact is None or spelt is None else sorted_union([exact, spelt])
+        result = (hits, same)
         if len(self._key_cache) < _CACHED_TOKENS:
             self._key_cache[token] = result
         return result
@@ -283,20 +304,25 @@ class NameIndex:
             unique = dict.fromkeys(t for t in unique if t not in letters)
         else:
             letters = []
-        # Per word: the word, the names it may stand for, and the key its cached lists of them are filed
-        # under (a word written without vowels, or cut, stands for more names than the same word as a whole).
-        found: list[tuple[str, np.ndarray, str]] = []
+        # Per word: the word, the names it may stand for, the key its cached lists of them are filed under
+        # (a word written without vowels, or cut, stands for more names than the same word as a whole), and
+        # the names holding it as written (`hits` itself when all do; None when none does, or for a word
+        # written without vowels: its every hit is a look-alike).
+        found: list[tuple[str, np.ndarray, str, np.ndarray | None]] = []
         for token in unique:
-            hits = self._hits(token)[0]
+            hits, exact = self._hits(token)
             key = token
             if token in stripped:
                 hits = self._stripped(token)[1]
                 key = "~" + token
+                exact = None
             if token == cut and len(token) >= CUT_MIN_LETTERS:
                 hits = self._cut_hits(token, hits)
                 key = "^" + key
+            if exact is not None and len(exact) == len(hits):
+                exact = hits
             if len(hits):
-                found.append((token, hits, key))
+                found.append((token, hits, key, exact))
         if not found:
             return []
         if letters:
@@ -305,21 +331,27 @@ class NameIndex:
         found.sort(key=lambda f: len(f[1]))
         rare_exists = len(found[0][1]) <= common_cutoff
         postings = 0
-        for _token, hits, _key in found:
+        for _token, hits, _key, _exact in found:
             if not (rare_exists and len(hits) > common_cutoff):
                 postings += len(hits)
         if postings <= SMALL_HITS:
             return self._candidates_small(found, limit, rare_exists, common_cutoff)
         scores = self._buffer()
         touched_parts = []
-        for token, hits, _key in found:
-            token_weight = self.weight.get(token, self.default_weight)
+        for token, hits, _key, exact in found:
+            token_weight = self._ranking_weight(token, hits)
+            fuzzy = token_weight if exact is hits else token_weight * FUZZY_EVIDENCE_SHARE
+            exact_only = None if exact is None or exact is hits else exact  # names owed the difference
             if rare_exists and len(hits) > common_cutoff:
                 seen = hits[scores[hits] > 0]
-                scores[seen] += token_weight
+                if exact_only is not None:
+                    exact_only = exact_only[scores[exact_only] > 0]
+                scores[seen] += fuzzy
             else:
-                scores[hits] += token_weight
+                scores[hits] += fuzzy
                 touched_parts.append(hits)
+            if exact_only is not None:
+                scores[exact_only] += token_weight - fuzzy  # every one is among `hits`
         touched = touched_parts[0] if len(touched_parts) == 1 else sorted_union(touched_parts)
         values = scores[touched] - LENGTH_TIE_BREAK * np.abs(self.name_lengths[touched] - len(found))
         scores[touched] = 0.0  # leave the buffer clean for the next query
@@ -332,9 +364,21 @@ class NameIndex:
         ranked: list[int] = touched[order[values >= cutoff]].tolist()
         return ranked
 
+    def _rarity(self, names: int) -> float:
+        """Weight in [0.25, 1]: 1 for a token on one name, lower the more names share it."""
+        return 0.25 + 0.75 * (math.log((self.size + 1) / max(names, 1)) / self._log_n)
+
+    def _ranking_weight(self, token: str, hits: np.ndarray) -> float:
+        """What a presented word counts for in the ranking: a listed word its rarity; a word no list knows
+        what a listed word on as many names as its look-alikes does. Counted as the rarest of words, a
+        misspelling (`Razk`) let its dozens of look-alikes outrank the names holding the other presented
+        word as written (MUSAVI)."""
+        weight = self.weight.get(token)
+        return self._rarity(len(hits)) if weight is None else weight
+
     def _candidates_small(
         self,
-        found: list[tuple[str, np.ndarray, str]],
+        found: list[tuple[str, np.ndarray, str, np.ndarray | None]],
         limit: int,
         rare_exists: bool,
         common_cutoff: int,
@@ -350,19 +394,34 @@ class NameIndex:
         scores = self._score_list()
         touched: list[int] = []
         try:
-            for token, hits, key in found:
-                token_weight = self.weight.get(token, self.default_weight)
+            for token, hits, key, exact in found:
+                token_weight = self._ranking_weight(token, hits)
+                fuzzy = token_weight if exact is hits else token_weight * FUZZY_EVIDENCE_SHARE
                 if not letters and rare_exists and len(hits) > common_cutoff:
                     members = self._member_set(key, hits)
+                    exact_members = (
+                        members
+                        if exact is hits
+                        else frozenset()
+                        if exact is None
+                        else self._member_set("=" + key, exact)
+                    )
+                    extra = token_weight - fuzzy
                     for name_no in touched:
                         if name_no in members:
-                            scores[name_no] += token_weight
+                            scores[name_no] += fuzzy
+                            if name_no in exact_members:
+                                scores[name_no] += extra
                     continue
                 for name_no in self._as_list(key, hits):
                     value = scores[name_no]
                     if value == 0.0:  # every weight is positive: 0.0 is a name no word has hit yet
                         touched.append(name_no)
-                    scores[name_no] = value + token_weight
+                    scores[name_no] = value + fuzzy
+                if exact is not None and exact is not hits:
+                    extra = token_weight - fuzzy
+                    for name_no in self._as_list("=" + key, exact):  # every one is among `hits`
+                        scores[name_no] += extra
             for letter in letters:
                 members = self._initial_set(letter)
                 for name_no in touched:

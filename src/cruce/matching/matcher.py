@@ -18,6 +18,7 @@ from cruce.core.model import AliasQuality, Entity, Name, Schema
 from cruce.matching.compare import (
     GENERATION_DIFFERS,
     GIVEN_NAME_DIFFERS,
+    NUMBER_DIFFERS,
     Alignment,
     ListedForm,
     QueryForm,
@@ -372,7 +373,7 @@ class Matcher:
 
     @staticmethod
     def _name_score(score: float, cap_reason: str, listed: _ListedName) -> float:
-        if cap_reason in (GIVEN_NAME_DIFFERS, GENERATION_DIFFERS):
+        if cap_reason in (GIVEN_NAME_DIFFERS, GENERATION_DIFFERS, NUMBER_DIFFERS):
             score = min(score, GIVEN_NAME_CONFLICT_CAP)
         if listed.weak:
             score = (

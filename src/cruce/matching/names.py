@@ -19,7 +19,7 @@ from cruce.core.model import Name, Schema
 from cruce.matching.lexicon import short_forms
 from cruce.matching.phonetic import has_vowel
 from cruce.matching.scorer import CONFIG
-from cruce.matching.text import tokenize
+from cruce.matching.text import ascii_fold, tokenize
 from cruce.matching.variants import (
     LEADING_TITLES,
     LEGAL_FORMS,
@@ -165,18 +165,36 @@ def person_tokens(text: str, *, name_end: bool = True, cut: bool = False) -> lis
         return ["".join(tokens)]  # G.L.G. is an acronym, not three initials
     tokens = _drop_titles(tokens, name_end=name_end)
     tokens = _join_kunya(_split_arabic_compounds(tokens))
+    accented = frozenset() if text.isascii() else _accented_particles(text)
     # A single letter leading a name is an initial (`Y. Aitzol`, `D. Castillo`), not the particle `y` or `d`.
     last = len(tokens) - 1
     kept = [
         t
         for i, t in enumerate(tokens)
         if t not in PARTICLES
+        or t in accented
         or (i == 0 and len(t) == 1 and len(tokens) > 1)
         or (cut and i == last and len(t) == 1 and i > 0)
     ]
     if len(kept) >= 2 and all(len(t) == 1 and t.isalpha() for t in kept):
         return ["".join(kept)]  # as above: letters alone are an acronym, however they were reached
     return kept or tokens
+
+
+def _accented_particles(text: str) -> frozenset[str]:
+    """Words spelt as a particle once their accents are gone, but written with them (`Lê`, `Văn`, `Đỗ`): no
+    particle carries an accent, so these are Vietnamese names (Le, Van, Do), kept as the lists keep them."""
+    return frozenset(
+        folded
+        for word in text.split()
+        if not word.isascii() and _latin(word) and (folded := ascii_fold(word)) in PARTICLES
+    )
+
+
+def _latin(word: str) -> bool:
+    """Written in Latin letters, accented ones included (Latin-1 to Extended-B, and Extended Additional,
+    where Vietnamese letters are): not the Arabic `بن` that folds to the particle bin."""
+    return all(ord(c) < 0x250 or 0x1E00 <= ord(c) <= 0x1EFF for c in word)
 
 
 def _join_acronyms(tokens: list[str]) -> list[str]:
@@ -257,6 +275,16 @@ def _splits_into_legal_pieces(rest: str, parts: int) -> bool:
 
 
 LONGEST_LEGAL_FORM: Final = 7  # words: Sociedad de Responsabilidad Limitada de Capital Variable
+FUZZY_JOINED_FORM: Final = 20
+_LONG_FORM_STARTS: Final = frozenset(f[:4] for f in _LONG_LEGAL_FORMS if len(f) >= FUZZY_JOINED_FORM)
+"""Letters from which a legal form of several words may be spelt two letters off and still be read as one
+(`ogranichennoi`/`ogranichennoy`, `aktsionernoye`/`aktsionernoe`): no name's words come that close to one."""
+
+
+def _may_spell_long_form(joined: str, first: str) -> bool:
+    """Words joined long enough to be a legal form spelt two letters off, and starting as one does: a name's
+    word before the form (`up` of `AMERICAN ROOF UP, SOCIEDAD ...`) is two letters too, and must stay."""
+    return len(joined) >= FUZZY_JOINED_FORM and first[:4] in _LONG_FORM_STARTS
 
 
 def _strip_legal_tail(tokens: list[str]) -> list[str]:
@@ -266,9 +294,11 @@ def _strip_legal_tail(tokens: list[str]) -> list[str]:
         changed = False
         for k in range(min(LONGEST_LEGAL_FORM, len(tokens) - 1), 0, -1):
             tail = "".join(ORG_SYNONYMS.get(t, t) for t in tokens[-k:])  # `Co` is company, `Ltd` limited
-            # Misspelt forms (`limiwted`) only as one word: joined to the word before, a spelling two letters
-            # from a legal form is a name (`up sociedad` is not `sociedad`, `uk limited` not `limited`).
-            legal = _is_legal_form(tail) if k == 1 else tail in LEGAL_FORMS
+            # Misspelt forms (`limiwted`) only as one word or as a long form of several (`Obshchestvo s
+            # Ogranichennoi Otvetstvennostyu`): joined to the word before, a short form two letters from a
+            # legal form is a name (`up sociedad` is not `sociedad`, `uk limited` not `limited`).
+            fuzzy = k == 1 or _may_spell_long_form(tail, tokens[-k])
+            legal = _is_legal_form(tail) if fuzzy else tail in LEGAL_FORMS
             if tail in PARTICLES or legal or _is_glued_legal_form(tail):
                 tokens = tokens[:-k]
                 changed = True
@@ -280,7 +310,8 @@ def _strip_legal_head(tokens: list[str]) -> list[str]:
     """Drop a legal form of several words written first (`JOINT STOCK COMPANY TAATTA BANK`); one-word forms
     are dropped wherever they stand (`org_tokens`)."""
     for k in range(min(4, len(tokens) - 1), 1, -1):
-        if "".join(ORG_SYNONYMS.get(t, t) for t in tokens[:k]) in LEGAL_FORMS:
+        head = "".join(ORG_SYNONYMS.get(t, t) for t in tokens[:k])
+        if head in LEGAL_FORMS or (_may_spell_long_form(head, tokens[0]) and _is_legal_form(head)):
             return tokens[k:]
     return tokens
 
@@ -448,6 +479,19 @@ def is_filler_word(token: str) -> bool:
 
 def is_title(token: str) -> bool:
     return token in LEADING_TITLES
+
+
+_PATRONYMIC_ENDINGS: Final = (
+    "ovich", "evich", "avich", "ovych", "evych", "ovna", "evna", "ivna", "owitsch", "ewitsch", "ovitch",
+    "evitch",
+)  # fmt: skip
+PATRONYMIC_MIN_LENGTH: Final = 7
+
+
+def is_patronymic(token: str) -> bool:
+    """A father's name as East Slavic names carry it (Romanovich, Borisovna, Hryhoryavich, German
+    Wladimirowitsch): a middle name, which one side often gives and the other leaves out."""
+    return len(token) >= PATRONYMIC_MIN_LENGTH and token.endswith(_PATRONYMIC_ENDINGS)
 
 
 def _assign_roles(tokens: list[str], first: Role, rest: Role) -> list[Role]:
@@ -721,6 +765,7 @@ def _unglued_uncached(token: str) -> str:
 
 
 MIN_SPLIT_PART: Final = 2
+LEGAL_SPLIT_MIN: Final = 4  # letters of each part when a company's word is split off a legal form or filler
 
 
 def rejoined(name: NameTokens, vocabulary: Mapping[str, object]) -> NameTokens | None:
@@ -743,11 +788,11 @@ def rejoined(name: NameTokens, vocabulary: Mapping[str, object]) -> NameTokens |
             changed = True
             i += 2
             continue
-        if token not in vocabulary and len(token) >= 2 * MIN_SPLIT_PART + 1:
+        if token not in vocabulary and len(token) >= 2 * MIN_SPLIT_PART + 1 and token not in LEGAL_FORMS:
             parts = _split_into_words(token, vocabulary, three=roles[i] == Role.ORG)
             out.extend(parts)
             out_roles.extend(roles[i] for _ in parts)
-            changed = changed or len(parts) > 1
+            changed = changed or parts != [token]
         else:
             out.append(token)
             out_roles.append(roles[i])
@@ -765,6 +810,15 @@ def _split_into_words(token: str, vocabulary: Mapping[str, object], *, three: bo
         head, tail = token[:cut], token[cut:]
         if head in vocabulary and tail in vocabulary:
             return [head, tail]
+    if three:
+        # A company's word joined to a word the lists drop from its names (`tigristrading`, `capitalpawn`):
+        # the listed word alone is what is left to compare.
+        for cut in range(LEGAL_SPLIT_MIN, len(token) - LEGAL_SPLIT_MIN + 1):
+            head, tail = token[:cut], token[cut:]
+            if head in vocabulary and tail in LEGAL_FORMS:
+                return [head]
+            if tail in vocabulary and head in LEGAL_FORMS:
+                return [tail]
     if three and len(token) >= 3 * MIN_SPLIT_PART:
         for cut in range(MIN_SPLIT_PART, len(token) - 2 * MIN_SPLIT_PART + 1):
             head = token[:cut]

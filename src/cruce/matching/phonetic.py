@@ -64,6 +64,26 @@ def other_start_keys(token: str) -> list[str]:
     return keys
 
 
+GERMAN_READING_MIN_LENGTH: Final = 5
+
+
+def german_reading(token: str) -> str:
+    """A Slavic name written the German way (`wladimirowitsch`, `prigoschin`, `jewgeni`) as the lists write
+    it: w as v, tsch as ch, sch as sh, a first j as y. "" for a word with none of these or too short to tell
+    (`wang`). The lists' zh is read as sh on both sides (`anglo_reading`): German writes both as sch."""
+    if len(token) < GERMAN_READING_MIN_LENGTH or ("w" not in token and "sch" not in token):
+        return ""
+    read = token.replace("tsch", "ch").replace("sch", "sh").replace("w", "v")
+    if read[0] == "j":
+        read = "y" + read[1:]
+    return read.replace("zh", "sh")
+
+
+def anglo_reading(token: str) -> str:
+    """The word with zh read as sh, as `german_reading` leaves both."""
+    return token.replace("zh", "sh") if "zh" in token else token
+
+
 _SOUND_KEYS: Final[dict[str, str]] = {}
 
 

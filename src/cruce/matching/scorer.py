@@ -65,6 +65,8 @@ class ScorerConfig:
     single_token_weak_alias_cap: float = 0.7
     # candidates
     candidate_names: int = 12
+    fuzzy_evidence_share: float = 0.8
+    """What a presented word counts for in ranking a name that holds only a look-alike of it."""
     other_aliases_from: float = 0.4
     min_reported_score: float = 0.3
     initial_boost: float = 0.3
@@ -112,7 +114,8 @@ TOKEN_RULES: tuple[FeatureSpec, ...] = (
         "compare:token_similarity",
         "transliterated_letters_similarity",
         "one name in two alphabets' conventions: x for ks (Alexei/Aleksei), j for y at the start "
-        "(Jurij/Yuriy, Jusuf/Yusuf), gh for q at the start (Ghasem/Qasem)",
+        "(Jurij/Yuriy, Jusuf/Yusuf), gh for q at the start (Ghasem/Qasem), a Slavic name written the German "
+        "way (Wladimirowitsch/Vladimirovich, Prigoschin/Prigozhin)",
         _v("transliterated_letters_similarity"),
     ),
     FeatureSpec(
@@ -184,7 +187,8 @@ TOKEN_RULES: tuple[FeatureSpec, ...] = (
         "1-2 letters differ",
         "compare:token_similarity",
         "0.9 / 0.8",
-        "edit distance within the length's allowance; only for words no list knows",
+        "edit distance within the length's allowance; only for words no list knows, which may also differ "
+        "in their first letter from four letters on (Uose/Jose, Fuiz/Ruiz)",
     ),
     FeatureSpec(
         "vowels dropped",
@@ -219,6 +223,14 @@ NAME_RULES: tuple[FeatureSpec, ...] = (
         _v("unmatched_query_penalty", "unmatched_query_initial_penalty", "title_weight"),
     ),
     FeatureSpec(
+        "patronymic left out",
+        "compare:QueryForm / ListedForm",
+        "unmatched_listed_penalty",
+        "a patronymic (Romanovich, Borisovna) one side gives and the other leaves out costs what a middle "
+        "name left out does, wherever it stands",
+        {"penalty": CONFIG.unmatched_listed_penalty[1]},
+    ),
+    FeatureSpec(
         "company word left out",
         "compare:score_alignment",
         "dropped_org_word_factor",
@@ -238,6 +250,14 @@ NAME_RULES: tuple[FeatureSpec, ...] = (
         "matcher:Matcher._name_score",
         "given_name_conflict_cap",
         "Jr. against Sr., or II against III: the father is not the son",
+        _v("given_name_conflict_cap"),
+    ),
+    FeatureSpec(
+        "number differs",
+        "matcher:Matcher._name_score",
+        "given_name_conflict_cap",
+        "a company's number or series differs or is on one side only (Fund II/Fund III, Cascada/Cascada II): "
+        "another company",
         _v("given_name_conflict_cap"),
     ),
     FeatureSpec(
@@ -285,7 +305,7 @@ class CruceScorer:
     """cruce's name-screening algorithm as one declared object (the shape of nomenklatura's logic-v2)."""
 
     NAME = "cruce-names"
-    VERSION = "2.3"
+    VERSION = "2.4"
     CONFIG = CONFIG
     FEATURES = (*TOKEN_RULES, *NAME_RULES, *EVIDENCE)
 

@@ -56,6 +56,8 @@ _ARABIC_LETTERS: Final = {
     "گ": "g", "ک": "k", "ی": "y",
 }  # fmt: skip
 _ARABIC_WORD: Final = re.compile("[\u0600-\u06ff]+")
+_PERSIAN_LETTERS: Final = str.maketrans({"ی": "ي", "ک": "ك"})
+"""Persian ya and kaf as the Arabic letters they are, so the names table knows Persian spellings too."""
 _HARAKAT: Final = re.compile("[\u064b-\u065f\u0670]")
 
 
@@ -79,6 +81,8 @@ def _arabic_letters(word: str) -> str:
             and _ARABIC_LETTERS.get(after, "x") not in ("a", "i", "u")
         ):
             latin = "u" if char == "و" else "i"
+        elif char == "ع" and k == 0:
+            latin = "a"  # a word opening with ayn: lists write its vowel (Abd, Ali, Aziz, Awlaki)
         out.append(latin)
     return "".join(out)
 
@@ -97,7 +101,7 @@ def arabic_word(word: str) -> str:
 
 
 def _arabic_word_uncached(word: str) -> str:
-    word = _HARAKAT.sub("", word)
+    word = _HARAKAT.sub("", word).translate(_PERSIAN_LETTERS)
     table = arabic_names()
     known = table.get(word)
     if known is not None:

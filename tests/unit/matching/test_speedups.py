@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import math
 import os
 import re
 import subprocess
@@ -76,7 +77,8 @@ def test_the_index_finds_names_through_keys_shared_by_several_tokens() -> None:
     index = NameIndex(names)
     assert sorted(index.candidates(["qaida"], 5)) == [0, 1]
     assert sorted(index.candidates(["alqaidda"], 5)) == [0]
-    assert index._hits("qaida")[1] == 2  # both names have it as written
+    exact = index._hits("qaida")[1]
+    assert exact is not None and len(exact) == 2  # both names have it as written
 
 
 def test_explaining_with_the_kept_alignment_is_explaining_afresh() -> None:
@@ -309,7 +311,12 @@ def test_screening_leaves_no_cyclic_garbage() -> None:
 def _plain_candidates(index: NameIndex, tokens: list[str], limit: int) -> list[int]:
     """`NameIndex.candidates` for a small query, worked out the plain way: a dict of sums in token order and
     one sort of (value, -name) tuples over every hit name."""
-    from cruce.matching.index import INITIAL_BOOST, LENGTH_TIE_BREAK, MIN_SHARE_OF_BEST
+    from cruce.matching.index import (
+        FUZZY_EVIDENCE_SHARE,
+        INITIAL_BOOST,
+        LENGTH_TIE_BREAK,
+        MIN_SHARE_OF_BEST,
+    )
 
     unique = list(dict.fromkeys(tokens))
     letters = [t for t in unique if len(t) == 1 and t.isalpha()]
@@ -317,7 +324,8 @@ def _plain_candidates(index: NameIndex, tokens: list[str], limit: int) -> list[i
         unique = [t for t in unique if t not in letters]
     else:
         letters = []
-    found = [(t, index._hits(t)[0].tolist()) for t in unique]
+    hits = {t: index._hits(t) for t in unique}
+    found = [(t, hits[t][0].tolist()) for t in unique]
     found = [(t, names) for t, names in found if names]
     if not found:
         return []
@@ -326,15 +334,24 @@ def _plain_candidates(index: NameIndex, tokens: list[str], limit: int) -> list[i
         found.sort(key=lambda f: len(f[1]))
     rare_exists = not letters and len(found[0][1]) <= common_cutoff
     scores: dict[int, float] = {}
+    log_n = math.log(index.size + 1)
     for token, names in found:
-        weight = index.weight.get(token, index.default_weight)
+        # A listed word weighs its rarity; a word no list knows, that of a word on as many names.
+        on = len(index._token_names[token]) if token in index._token_names else len(names)
+        weight = 0.25 + 0.75 * math.log((index.size + 1) / on) / log_n
+        # Names holding the word (or a spelling of it) count it in full, look-alikes in part.
+        exact = set() if hits[token][1] is None else set(hits[token][1].tolist())
+        fuzzy = weight if exact == set(names) else weight * FUZZY_EVIDENCE_SHARE
         if rare_exists and len(names) > common_cutoff:
-            for name_no in scores:
-                if name_no in names:
-                    scores[name_no] += weight
+            kept = [n for n in scores if n in names]
         else:
+            kept = names
             for name_no in names:
-                scores[name_no] = scores.get(name_no, 0.0) + weight
+                scores.setdefault(name_no, 0.0)
+        for name_no in kept:
+            scores[name_no] += fuzzy
+            if name_no in exact and fuzzy != weight:
+                scores[name_no] += weight - fuzzy
     for letter in letters:
         with_letter = set(index._initial_names[letter].tolist()) if letter in index._initial_names else set()
         for name_no in scores:
