@@ -39,7 +39,7 @@ from cruce.matching.phonetic import (
     vowel_count,
 )
 from cruce.matching.scorer import CONFIG
-from cruce.matching.variants import VARIANT_KEY, is_nickname_of
+from cruce.matching.variants import PARTICLES, VARIANT_KEY, is_nickname_of
 
 MIN_TOKEN_SIMILARITY: Final = CONFIG.min_token_similarity
 INITIAL_SIMILARITY: Final = CONFIG.initial_similarity
@@ -48,6 +48,7 @@ UNMATCHED_QUERY_INITIAL_PENALTY: Final = CONFIG.unmatched_query_initial_penalty
 UNMATCHED_PATRONYMIC_PENALTY: Final = CONFIG.unmatched_listed_penalty[int(Role.GIVEN)]
 """A presented patronymic the listed name leaves out costs what a listed middle name left out does."""
 UNKNOWN_TWO_EDITS: Final = CONFIG.unknown_two_edits
+
 UNKNOWN_ONE_EDIT_SHORT: Final = CONFIG.unknown_one_edit_short
 SHORT_FORM_SIMILARITY: Final = (
     CONFIG.short_form_similarity
@@ -255,6 +256,8 @@ def presented_similarity(presented: str, listed: str, known: bool) -> tuple[floa
 
 def _presented_similarity_uncached(presented: str, listed: str, known: bool) -> tuple[float, str]:
     sim, why = token_similarity(presented, listed)
+    if why in _SPELLING_ONLY and _two_known_names(presented, listed):
+        return 0.0, ""  # Hyon and Hyok, two names the spelling tables know: not a misspelling of one
     if sim == 0.0 and _other_numbers(presented, listed):
         return 0.0, ""  # another number is another series, however few its letters differ
     if known:
@@ -294,6 +297,15 @@ def _presented_similarity_uncached(presented: str, listed: str, known: bool) -> 
         if shorter == 3 and OSA.distance(presented, listed, score_cutoff=1) <= 1:
             return UNKNOWN_ONE_EDIT_SHORT, "1 letter differs"  # Cuz for Cruz, Saa for Saad
     return sim, why
+
+
+def _two_known_names(a: str, b: str) -> bool:
+    """Both words are spellings of names the variant tables know, and of two different names."""
+    key_a = VARIANT_KEY.get(a)
+    if key_a is None:
+        return False
+    key_b = VARIANT_KEY.get(b)
+    return key_b is not None and key_b != key_a
 
 
 ABBREVIATION_MIN_LENGTH: Final = 3
@@ -505,9 +517,10 @@ class QueryForm:
             vowel_poor.append(poor)
             weights.append(w)
             initial = len(t) == 1 and not t.isdigit()
+            # An initial says little; nor does a particle kept for its accents (`Văn`), which lists drop.
             unmatched = (
                 UNMATCHED_QUERY_INITIAL_PENALTY
-                if initial
+                if initial or t in PARTICLES
                 else UNMATCHED_PATRONYMIC_PENALTY
                 if is_patronymic(t)
                 else UNMATCHED_QUERY_PENALTY

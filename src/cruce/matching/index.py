@@ -42,7 +42,7 @@ CUT_MIN_LETTERS: Final = 3  # a word cut shorter than this starts too many liste
 CUT_MAX_WORDS: Final = 20  # nor does one that starts more listed words than this
 LENGTH_TIE_BREAK: Final = 0.02  # among names with equal evidence, prefer those of the query's length
 FUZZY_EVIDENCE_SHARE: Final = CONFIG.fuzzy_evidence_share
-"""What a word counts for in the ranking of a name that holds only a look-alike of it (a variant, a typo, a
+"""What a word counts for in the ranking of a name that holds only a look-alike of it (a typo, a
 sound-alike), against a name holding it as written. Without it a misspelt word no list knows (`Razk`) found
 a dozen look-alikes that outranked the names holding the other word as written (`MUSAVI`), and a word as
 common as Salma tied hundreds of Salims and Usamas with the Salmas."""
@@ -82,6 +82,22 @@ def token_keys(token: str) -> set[str]:
     bare = unglued(token)
     if bare != token:  # delarosa, abualkhayr: filed under rosa, abukhayr too
         keys.add("t" + bare)
+    return keys
+
+
+def same_name_keys(token: str) -> set[str]:
+    """The keys of the same name otherwise written: as written, its spellings (Mohammed/Muhammad), the
+    formal names of a nickname or written short form (Pepe, Ma.) and the reverse. Not typo, sound or
+    consonant keys: names found only through those hold a look-alike."""
+    keys = {"t" + token}
+    variant = VARIANT_KEY.get(token)
+    if variant is not None:
+        keys.add("v" + variant)
+    for formal in NICKNAME_CANONICAL.get(token, ()):
+        keys.update(("t" + formal, "v" + formal))
+    keys.update("t" + nick for nick in _NICKNAMES_OF.get(VARIANT_KEY.get(token, token), ()))
+    for full in _SHORT_FORMS.get(token, ()):
+        keys.update(("t" + full, "v" + VARIANT_KEY.get(full, full)))
     return keys
 
 
@@ -278,13 +294,16 @@ class NameIndex:
             hits = self._token_names[next(iter(listed))]
         else:
             hits = sorted_union([self._token_names[t] for t in listed])
-        # Names holding the token as written, or a spelling of the same name (Mohammed for Muhammad): the
-        # ranking counts these in full, every other look-alike at `FUZZY_EVIDENCE_SHARE`.
-        variant = VARIANT_KEY.get(token)
-        same = exact
-        if variant is not None:
-            spelt = self._posting("v" + variant)
-            same = spelt if exact is None or spelt is None else sorted_union([exact, spelt])
+        # Names holding the token as written or the same name otherwise written: the ranking counts these in
+        # full, every other look-alike at `FUZZY_EVIDENCE_SHARE`.
+        same_postings = [found for key in same_name_keys(token) if (found := self._posting(key)) is not None]
+        same = (
+            None
+            if not same_postings
+            else same_postings[0]
+            if len(same_postings) == 1
+            else sorted_union(same_postings)
+        )
         result = (hits, same)
         if len(self._key_cache) < _CACHED_TOKENS:
             self._key_cache[token] = result

@@ -188,7 +188,8 @@ TOKEN_RULES: tuple[FeatureSpec, ...] = (
         "compare:token_similarity",
         "0.9 / 0.8",
         "edit distance within the length's allowance; only for words no list knows, which may also differ "
-        "in their first letter from four letters on (Uose/Jose, Fuiz/Ruiz)",
+        "at their first letter from four letters on (Uose/Jose, OIbrahim/Ibrahim); never between two names "
+        "the spelling tables know (Hyon/Hyok)",
     ),
     FeatureSpec(
         "vowels dropped",
@@ -219,7 +220,8 @@ NAME_RULES: tuple[FeatureSpec, ...] = (
         "compare:score_alignment",
         "token rarity weights",
         "sum(sim*w) / (sum(sim*w) + sum((1-sim)*w) + penalties of unpaired tokens); w is a token's "
-        "rarity on the lists (0.25..1)",
+        "rarity on the lists (0.25..1); an unpaired presented initial, or particle kept for its accents "
+        "(Văn), costs the initial's penalty",
         _v("unmatched_query_penalty", "unmatched_query_initial_penalty", "title_weight"),
     ),
     FeatureSpec(
