@@ -61,6 +61,10 @@ SWAPPED_SIMILARITY: Final = (
 # `rn` read as `m`, `cl` as `d`: one misread glyph
 READ_ALIKE_SIMILARITY: Final = CONFIG.read_alike_similarity
 ABBREVIATION_SIMILARITY: Final = CONFIG.abbreviation_similarity
+DOTTED_SHORT_LETTERS: Final = 2
+DOTTED_SHORT_MIN_FULL: Final = 5
+"""A two-letter word with a full stop after it (`Vl.`) abbreviates a listed word of five letters or more
+that it starts (Vladimir, Ghulam); a shorter one is more likely a name of its own."""
 DROPPED_ORG_WORD_FACTOR: Final = CONFIG.dropped_org_word_factor
 DROPPED_ORG_WORD_MIN_PAIRED: Final = 3
 ACRONYM_SIMILARITY: Final = CONFIG.acronym_similarity
@@ -139,11 +143,15 @@ def _gender_pair(a: str, b: str) -> bool:
 
 
 TRANSLITERATED_LETTERS_SIMILARITY: Final = CONFIG.transliterated_letters_similarity
+GH_FOR_Q_MIN: Final = 5
+"""Letters a word needs before its gh is read as a Persian q (Eghtesad/Eqtesad, Sadegh/Sadeq), so that
+Hugh is not Huq."""
 
 
 def _transliterated_letters(a: str, b: str) -> bool:
     """The two words are one name written in two alphabets' conventions: x for ks (Alexeyevich/
-    Alekseyevich), or another start (`phonetic.INITIAL_LETTERS`: Jurij/Yuriy, Ghasem/Qasem)."""
+    Alekseyevich), Persian gh for Arabic q (Shargh/Sharq), a Slavic name written the German way, or another
+    start (`phonetic.INITIAL_LETTERS`: Jurij/Yuriy)."""
     german_a, german_b = german_reading(a), german_reading(b)
     if german_a or german_b:  # `Wladimirowitsch`/Vladimirovich, `Prigoschin`/Prigozhin, `Jewgeni`/Yevgeni
         read_a, read_b = german_a or anglo_reading(a), german_b or anglo_reading(b)
@@ -152,6 +160,13 @@ def _transliterated_letters(a: str, b: str) -> bool:
     if ("x" in a and "ks" in b) or ("x" in b and "ks" in a):  # (most pairs: neither, at no cost)
         a_ks, b_ks = a.replace("x", "ks"), b.replace("x", "ks")
         if a_ks == b_ks or sound_key(a_ks) == sound_key(b_ks):
+            return True
+    # Persian gh for Arabic q anywhere in the word (Eghtesad/Eqtesad; at the start also by `INITIAL_LETTERS`).
+    if (len(a) >= GH_FOR_Q_MIN and "gh" in a and "q" in b) or (
+        len(b) >= GH_FOR_Q_MIN and "gh" in b and "q" in a
+    ):
+        a_q, b_q = a.replace("gh", "q"), b.replace("gh", "q")
+        if a_q == b_q or sound_key(a_q) == sound_key(b_q):
             return True
     # Only words whose starts differ and are among the convention letters can be such a pair (few are).
     if a[0] == b[0] or a[0] not in INITIAL_LETTER_FIRSTS or b[0] not in INITIAL_LETTER_FIRSTS:
@@ -452,6 +467,7 @@ class QueryForm:
         "cut_optional",
         "cut_partial",
         "cut_whole",
+        "dotted_short",
         "generation",
         "initials",
         "known",
@@ -545,6 +561,11 @@ class QueryForm:
                 )
             )
         self.initials = tuple(i for i, t in enumerate(name.tokens) if len(t) == 1 and t.isalpha())
+        # Two letters written with a full stop (`Vl.`, `Gh.`): the start of a longer word, on purpose.
+        self.dotted_short = 0
+        for i, t in enumerate(name.tokens):
+            if len(t) == DOTTED_SHORT_LETTERS and t in dotted and t.isalpha():
+                self.dotted_short |= 1 << i
         self.known = tuple(known)
         self.vowel_poor = tuple(vowel_poor)
         self.weights = tuple(weights)
@@ -630,6 +651,13 @@ class QueryForm:
             and listed.startswith(presented)
         ):
             sim = max(sim, TRUNCATED_SIMILARITY)
+        elif (
+            self.dotted_short
+            and (self.dotted_short >> i) & 1
+            and len(listed) >= DOTTED_SHORT_MIN_FULL
+            and listed.startswith(presented)
+        ):
+            sim = max(sim, ABBREVIATION_SIMILARITY)  # `Vl.` for Vladimir
         if sim >= MIN_TOKEN_SIMILARITY:
             row.append((sim, i))
 
@@ -893,6 +921,10 @@ def _why(query: QueryForm, i: int, listed: str, sim: float) -> str:
     why = presented_similarity(presented, listed, query.known[i])[1]
     if not why and sim == ACRONYM_SIMILARITY and len(presented) >= ACRONYM_MIN_LETTERS:
         return "acronym"
+    if not why and sim == ABBREVIATION_SIMILARITY and (query.dotted_short >> i) & 1:
+        return "abbreviated"
+    if not why and sim == TRUNCATED_SIMILARITY and i == query.cut:
+        return "cut at a field width"
     return why or f"partly alike, {sim:.0%}"
 
 

@@ -66,6 +66,8 @@ def token_keys(token: str) -> set[str]:
         keys.add("s" + sound_key(token))
         if "x" in token:  # `xiros` is filed under `ksiros` too (Xiros/Ksiros, Alexei/Aleksei)
             keys.add("s" + sound_key(token.replace("x", "ks")))
+        if "gh" in token and len(token) >= 5:  # `shargh` under `sharq` too (Persian gh for Arabic q)
+            keys.add("s" + sound_key(token.replace("gh", "q")))
         german = german_reading(token)  # `prigoschin` under `prigoshin`, and `prigozhin` there too
         if german or "zh" in token:
             keys.add("s" + sound_key(german or anglo_reading(token)))

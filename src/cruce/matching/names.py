@@ -468,7 +468,8 @@ def dotted_words(text: str) -> frozenset[str]:
     writer marks them as short, so they are read as abbreviations even when a list knows the word itself."""
     if "." not in text:
         return _NO_WORDS
-    found = [t for m in _DOTTED_WORD.finditer(text) for t in tokenize(m.group(1))]
+    # Folded with its full stop, which keeps `Vl.` from being read as a misread `VI`.
+    found = [t for m in _DOTTED_WORD.finditer(text) for t in tokenize(m.group(0))]
     return frozenset(found) if found else _NO_WORDS
 
 

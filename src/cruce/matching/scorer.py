@@ -114,7 +114,8 @@ TOKEN_RULES: tuple[FeatureSpec, ...] = (
         "compare:token_similarity",
         "transliterated_letters_similarity",
         "one name in two alphabets' conventions: x for ks (Alexei/Aleksei), j for y at the start "
-        "(Jurij/Yuriy, Jusuf/Yusuf), gh for q at the start (Ghasem/Qasem), a Slavic name written the German "
+        "(Jurij/Yuriy, Jusuf/Yusuf), Persian gh for Arabic q (Ghasem/Qasem, Eghtesad/Eqtesad), a Slavic name "
+        "written the German "
         "way (Wladimirowitsch/Vladimirovich, Prigoschin/Prigozhin)",
         _v("transliterated_letters_similarity"),
     ),
@@ -131,7 +132,8 @@ TOKEN_RULES: tuple[FeatureSpec, ...] = (
         "abbreviation_similarity",
         "a word no list knows, or any word written with a full stop after it, that abbreviates a listed "
         "one: its start (Ign. for Ignacio, Aleks. for Aleksandr) or its first and last letters with "
-        "consonants between (Rbto. for Roberto, Stgo. for Santiago)",
+        "consonants between (Rbto. for Roberto, Stgo. for Santiago); two letters with a full stop for a "
+        "listed word of five or more they start (Vl. for Vladimir, Gh. for Ghulam)",
         _v("abbreviation_similarity"),
     ),
     FeatureSpec(
