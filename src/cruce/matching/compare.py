@@ -72,6 +72,8 @@ KNOWN_ONE_EDIT_SIMILARITY: Final = CONFIG.known_one_edit_similarity
 KNOWN_ONE_EDIT_SUPPORT: Final = 0.9
 KNOWN_ONE_EDIT_MIN_SUPPORT: Final = 2
 ACRONYM_MIN_LETTERS: Final = 2
+ACRONYM_MAX_SWAP: Final = 4
+"""A short word without vowels is an acronym, and one with two letters swapped is another (MSP, SMP)."""
 ACRONYM_MAX_LETTERS: Final = 6
 TRUNCATED_SIMILARITY: Final = CONFIG.truncated_similarity  # the last word of a name cut at a field width
 FIELD_WIDTHS: Final = frozenset(CONFIG.field_widths)
@@ -204,7 +206,13 @@ def token_similarity(a: str, b: str) -> tuple[float, str]:
     shorter = min(la, lb)
     if shorter >= 3 and sound_key(a) == sound_key(b):
         return CONFIG.sounds_alike_similarity, "sounds alike"
-    if la == lb and la >= 3 and sorted(a) == sorted(b) and OSA.distance(a, b, score_cutoff=1) == 1:
+    if (
+        la == lb
+        and la >= 3
+        and sorted(a) == sorted(b)
+        and OSA.distance(a, b, score_cutoff=1) == 1
+        and (la > ACRONYM_MAX_SWAP or has_vowel(a))
+    ):
         return SWAPPED_SIMILARITY, "letters swapped"  # `Abudl` for Abdul, `Ikm` for Kim
     edits = OSA.distance(a, b, score_cutoff=2)
     if edits <= _allowed_edits(shorter):

@@ -77,6 +77,7 @@ def test_alerts_on_the_listed_party(presented: str, listed: str, schema: Schema)
         ("Walter Smith", "SCHMIDT, Walter", P),
         ("Hugh Grant", "GRANT, Huq", P),
         ("KONONOV, Va.", "KONONOV, Vladimir", P),  # written short, but not for this name
+        ("MSP Bank", "SMP BANK", ORG),  # an acronym's letters swapped: another acronym
         ("Kim Kwang Hyon", "KIM, Kwang Hyok", P),  # two syllables the tables know: brothers, not a typo
         ("Ivan Petrovich Sidorov", "SIDOROV, Ivan Nikolaevich", P),  # another father
         ("Roman Abramovich", "IVANOV, Roman", P),
