@@ -57,6 +57,7 @@ P, ORG = Schema.PERSON, Schema.ORGANIZATION
         ("OOO Neobit", "OBSHCHESTVO S OGRANICHENNOI OTVETSTVENNOSTYU NEOBIT", ORG),  # -noi for -noy
         ("OAO Almaz", "OTKRYTOYE AKTSIONERNOYE OBSHCHESTVO ALMAZ", ORG),
         ("Eurobet Partners", "EUROBET PARTNERS OOD", ORG),  # Bulgarian limited company
+        ("SWISSOL TRADE", "SWISSOL TRADE DMCC", ORG),  # a Dubai free-zone company
         ("Acme Fund II", "ACME FUND 2", ORG),  # one number, written two ways
     ],
 )
