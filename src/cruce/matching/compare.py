@@ -48,7 +48,6 @@ UNMATCHED_QUERY_INITIAL_PENALTY: Final = CONFIG.unmatched_query_initial_penalty
 UNMATCHED_PATRONYMIC_PENALTY: Final = CONFIG.unmatched_listed_penalty[int(Role.GIVEN)]
 """A presented patronymic the listed name leaves out costs what a listed middle name left out does."""
 UNKNOWN_TWO_EDITS: Final = CONFIG.unknown_two_edits
-
 UNKNOWN_ONE_EDIT_SHORT: Final = CONFIG.unknown_one_edit_short
 SHORT_FORM_SIMILARITY: Final = (
     CONFIG.short_form_similarity
@@ -589,7 +588,7 @@ class QueryForm:
         for entry in plan:
             i, t, reach, is_known, loose, unknown_first = entry
             if reach is not None and loose == _LOOSE_NONE:
-                # An unknown word may also be a listed word with its first letter mistyped (`Uose`/Jose).
+                # An unknown word may also be a listed word with its first letter mistyped, added or dropped.
                 slip = t[1:] if not is_known and len(t) >= FIRST_LETTER_SLIP_MIN else ""
                 strict.append((i, t, t[:1], reach, is_known, unknown_first, slip))
             else:

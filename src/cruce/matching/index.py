@@ -276,7 +276,7 @@ class NameIndex:
         return sorted_union([self._token_names[t] for t in tokens])
 
     def _hits(self, token: str) -> tuple[np.ndarray, np.ndarray | None]:
-        """Names the token may stand for, and those holding it or a spelling of it (None: none do)."""
+        """Names the token may stand for, and those holding it or the same name otherwise (None: none do)."""
         cached = self._key_cache.get(token)
         if cached is not None:
             return cached
@@ -327,8 +327,8 @@ class NameIndex:
             letters = []
         # Per word: the word, the names it may stand for, the key its cached lists of them are filed under
         # (a word written without vowels, or cut, stands for more names than the same word as a whole), and
-        # the names holding it as written (`hits` itself when all do; None when none does, or for a word
-        # written without vowels: its every hit is a look-alike).
+        # the names holding it or the same name otherwise written (`hits` itself when all do; None when none
+        # does, or for a word written without vowels: its every hit is a look-alike).
         found: list[tuple[str, np.ndarray, str, np.ndarray | None]] = []
         for token in unique:
             hits, exact = self._hits(token)

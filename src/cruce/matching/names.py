@@ -276,9 +276,9 @@ def _splits_into_legal_pieces(rest: str, parts: int) -> bool:
 
 LONGEST_LEGAL_FORM: Final = 7  # words: Sociedad de Responsabilidad Limitada de Capital Variable
 FUZZY_JOINED_FORM: Final = 20
-_LONG_FORM_STARTS: Final = frozenset(f[:4] for f in _LONG_LEGAL_FORMS if len(f) >= FUZZY_JOINED_FORM)
 """Letters from which a legal form of several words may be spelt two letters off and still be read as one
 (`ogranichennoi`/`ogranichennoy`, `aktsionernoye`/`aktsionernoe`): no name's words come that close to one."""
+_LONG_FORM_STARTS: Final = frozenset(f[:4] for f in _LONG_LEGAL_FORMS if len(f) >= FUZZY_JOINED_FORM)
 
 
 def _may_spell_long_form(joined: str, first: str) -> bool:
