@@ -28,6 +28,7 @@ from cruce.matching.names import (
     unglued,
 )
 from cruce.matching.phonetic import (
+    GH_FOR_Q_MIN,
     INITIAL_LETTER_FIRSTS,
     anglo_reading,
     consonant_run,
@@ -144,9 +145,6 @@ def _gender_pair(a: str, b: str) -> bool:
 
 
 TRANSLITERATED_LETTERS_SIMILARITY: Final = CONFIG.transliterated_letters_similarity
-GH_FOR_Q_MIN: Final = 5
-"""Letters a word needs before its gh is read as a Persian q (Eghtesad/Eqtesad, Sadegh/Sadeq), so that
-Hugh is not Huq."""
 
 
 def _transliterated_letters(a: str, b: str) -> bool:

@@ -21,6 +21,7 @@ from rapidfuzz.distance import OSA
 from cruce.matching.lexicon import short_forms
 from cruce.matching.names import STRIPPED_MIN_LENGTH, NameTokens, particle_splits, unglued
 from cruce.matching.phonetic import (
+    GH_FOR_Q_MIN,
     anglo_reading,
     consonant_run,
     german_reading,
@@ -66,7 +67,7 @@ def token_keys(token: str) -> set[str]:
         keys.add("s" + sound_key(token))
         if "x" in token:  # `xiros` is filed under `ksiros` too (Xiros/Ksiros, Alexei/Aleksei)
             keys.add("s" + sound_key(token.replace("x", "ks")))
-        if "gh" in token and len(token) >= 5:  # `shargh` under `sharq` too (Persian gh for Arabic q)
+        if "gh" in token and len(token) >= GH_FOR_Q_MIN:  # `shargh` under `sharq` too (Persian gh for q)
             keys.add("s" + sound_key(token.replace("gh", "q")))
         german = german_reading(token)  # `prigoschin` under `prigoshin`, and `prigozhin` there too
         if german or "zh" in token:
@@ -105,16 +106,11 @@ def same_name_keys(token: str) -> set[str]:
 
 def query_token_keys(token: str) -> set[str]:
     """A presented token also looks up the formal names its nickname stands for, and the reverse."""
-    keys = token_keys(token)
+    keys = token_keys(token) | same_name_keys(token)  # fco -> francisco, pepe -> jose, and the reverse
     if len(token) == MIN_DELETE_LENGTH - 1:  # `gaza` for garza, `vila` for villa: a letter dropped from a
         keys.add("d" + token)  # five-letter word, found through that word's one-letter deletions
     if "rn" in token:  # `rn` read for `m` (`Mornir` is Momir)
         keys.add("t" + token.replace("rn", "m"))
-    for formal in NICKNAME_CANONICAL.get(token, ()):
-        keys.update(("t" + formal, "v" + formal))
-    keys.update("t" + nick for nick in _NICKNAMES_OF.get(VARIANT_KEY.get(token, token), ()))
-    for full in _SHORT_FORMS.get(token, ()):  # fco -> francisco
-        keys.update(("t" + full, "v" + VARIANT_KEY.get(full, full)))
     keys.update("t" + rest for rest in particle_splits(token))  # `deleon`: de Leon as well as del-eon
     keys.update("s" + key for key in other_start_keys(token))  # `jurij`: Yuriy, `ghasem`: Qasem
     return keys

@@ -65,6 +65,9 @@ def other_start_keys(token: str) -> list[str]:
 
 
 GERMAN_READING_MIN_LENGTH: Final = 5
+GH_FOR_Q_MIN: Final = 5
+"""Letters a word needs before its gh is read as a Persian q (Eghtesad/Eqtesad, Sadegh/Sadeq), so that
+Hugh is not Huq: the index files such a word under its q spelling, and the scorer pairs the two."""
 
 
 def german_reading(token: str) -> str:
