@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from cruce.core.dates import PartialDate
 from cruce.core.model import Entity, Name, Schema
 from cruce.matching.matcher import Matcher
-from cruce.matching.names import person_tokens, query_name_tokens
+from cruce.matching.names import _accented_particles, person_tokens, query_name_tokens
 from cruce.matching.text import _ascii_fold_uncached, ascii_fold, fold_any
 from cruce.matching.types import Query
 
@@ -66,7 +66,11 @@ def test_accented_latin_fast_path_folds_like_the_general_path(text: str) -> None
 def test_name_tokens_are_stable_under_refolding(text: str) -> None:
     tokens = person_tokens(text)
     assert all(t and t.isascii() and " " not in t for t in tokens)
-    assert person_tokens(" ".join(tokens)) == tokens or not tokens
+    # A word spelt as a particle once its accents are gone (`Lê`, `Văn`) is kept as a name for its accents;
+    # the ASCII tokens no longer carry them, so only the other words must come back the same.
+    accented = _accented_particles(text)
+    again = person_tokens(" ".join(tokens))
+    assert again == [t for t in tokens if t not in accented or t in again] or not tokens
 
 
 @given(
