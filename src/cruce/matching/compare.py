@@ -14,7 +14,9 @@ from rapidfuzz.distance import OSA, Indel
 
 from cruce.matching.lexicon import short_forms
 from cruce.matching.names import (
+    ORG_ROLE,
     TITLE_WEIGHT,
+    UNKNOWN_ROLE,
     UNMATCHED_PENALTY,
     NameTokens,
     Role,
@@ -505,10 +507,10 @@ class QueryForm:
         # A name written `FAMILY, Given` (the lists' order) at a field width, or one short of it (the space
         # after the cut stripped), may have been cut just after a word or its comma (`TAHA, Khalil Ibrahim`,
         # `CASTELLANOS SANCHEZ,` at 20): its last word may be whole, and only what followed is gone.
-        organisation = bool(name.roles) and all(r == Role.ORG for r in name.roles)
+        organisation = bool(name.roles) and all(r is ORG_ROLE for r in name.roles)
         self.generation = "" if organisation else generation(name.text)
         self.cut_whole = (self.cut >= 0 or length + 1 in FIELD_WIDTHS) and (
-            ("," in name.text and Role.UNKNOWN not in name.roles) or organisation
+            ("," in name.text and UNKNOWN_ROLE not in name.roles) or organisation
         )
         if self.cut_whole and name.tokens:
             self.cut = len(name.tokens) - 1

@@ -6,16 +6,16 @@ Conflicts are strong on purpose: the same name with a birth date years apart is,
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, final
 
 from cruce.core.dates import PartialDate
 from cruce.core.identifiers import check_identifier
 from cruce.core.model import Entity, Identifier
 from cruce.matching.scorer import CONFIG
-from cruce.matching.types import Feature
+from cruce.matching.types import Feature, Match
 
 _ID_CLEAN: Final = re.compile(r"[^A-Z0-9]")
 
@@ -36,11 +36,81 @@ _COMPARABLE: Final = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@final
 class Adjustment:
-    boost: float  # share of the remaining distance to 1 that agreement adds
-    factor: float  # multiplier for conflict (1.0 = none)
-    feature: Feature
+    """What one piece of evidence does to a score, and why. Its fields are final; not a frozen dataclass,
+    whose generated `__init__` would run in the interpreter for every candidate (see `NameTokens`)."""
+
+    def __init__(self, boost: float, factor: float, feature: Feature) -> None:
+        self.boost: Final = boost  # share of the remaining distance to 1 that agreement adds
+        self.factor: Final = factor  # multiplier for conflict (1.0 = none)
+        self.feature: Final = feature
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Adjustment) and (self.boost, self.factor, self.feature) == (
+            other.boost,
+            other.factor,
+            other.feature,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.boost, self.factor, self.feature))
+
+    def __repr__(self) -> str:
+        return f"Adjustment(boost={self.boost!r}, factor={self.factor!r}, feature={self.feature!r})"
+
+
+_NEAR_HALF: Final = 1e-6
+_EXACT_UP_TO: Final = 1e9  # far below 2**53: the product is exact to well within `_NEAR_HALF`
+
+
+def rounded(value: float, digits: int) -> float:
+    """`round(value, digits)`, the same float, without the decimal conversion `round` makes every time (a
+    reported score is rounded several times per match). Only a value within a hair of a half, where the
+    product with the power of ten may round either way, is left to `round`."""
+    scale = 10.0**digits
+    scaled = value * scale
+    if not -_EXACT_UP_TO < scaled < _EXACT_UP_TO:  # also inf and nan
+        return round(value, digits)
+    whole = math.floor(scaled)
+    rest = scaled - whole
+    if abs(rest - 0.5) < _NEAR_HALF:
+        return round(value, digits)
+    result = (whole + 1 if rest > 0.5 else whole) / scale
+    return result if result != 0.0 else math.copysign(0.0, value)  # round(-0.0001, 3) is -0.0
+
+
+_SET_FIELD: Final = object.__setattr__
+
+
+def new_feature(name: str, value: float, detail: str) -> Feature:
+    """`Feature(name, value, detail)`: the same frozen object, its fields set as the dataclass's generated
+    `__init__` sets them, without running that `__init__` in the interpreter (several per reported match)."""
+    made: Feature = object.__new__(Feature)
+    _SET_FIELD(made, "name", name)
+    _SET_FIELD(made, "value", value)
+    _SET_FIELD(made, "detail", detail)
+    return made
+
+
+def new_match(
+    entity: Entity,
+    score: float,
+    alert: bool,
+    matched_name: str,
+    *,
+    features: tuple[Feature, ...],
+    threshold: float,
+) -> Match:
+    """`Match(...)` with every field given, made as `new_feature` makes a feature."""
+    made: Match = object.__new__(Match)
+    _SET_FIELD(made, "entity", entity)
+    _SET_FIELD(made, "score", score)
+    _SET_FIELD(made, "alert", alert)
+    _SET_FIELD(made, "matched_name", matched_name)
+    _SET_FIELD(made, "features", features)
+    _SET_FIELD(made, "threshold", threshold)
+    return made
 
 
 def normalize_identifier(value: str) -> str:
@@ -85,7 +155,7 @@ def birth_date_adjustment(query: PartialDate | None, entity: Entity) -> Adjustme
     best = max((_compare_dates(query, listed) for listed in entity.birth_dates), key=lambda r: (r[1], r[0]))
     boost, factor, detail = best
     value = boost if factor == 1.0 else factor - 1.0
-    return Adjustment(boost, factor, Feature("birth_date", round(value, 3), detail))
+    return Adjustment(boost, factor, new_feature("birth_date", rounded(value, 3), detail))
 
 
 def identifier_adjustment(query_ids: Sequence[Identifier], entity: Entity) -> Adjustment | None:
@@ -110,7 +180,7 @@ def identifier_adjustment(query_ids: Sequence[Identifier], entity: Entity) -> Ad
             return Adjustment(
                 CONFIG.identifier_match_boost,
                 1.0,
-                Feature(
+                new_feature(
                     "identifier",
                     CONFIG.identifier_match_boost,
                     f"{ident.kind} {ident.value} is on the list{note}",
@@ -123,24 +193,26 @@ def identifier_adjustment(query_ids: Sequence[Identifier], entity: Entity) -> Ad
             )
     if conflict:
         f = CONFIG.identifier_conflict_factor
-        return Adjustment(0.0, f, Feature("identifier", round(f - 1.0, 3), conflict))
+        return Adjustment(0.0, f, new_feature("identifier", rounded(f - 1.0, 3), conflict))
     return None
 
 
 def country_adjustment(query_countries: Sequence[str], entity: Entity) -> Adjustment | None:
+    if not query_countries:
+        return None
     listed = set(entity.all_countries())
-    if not query_countries or not listed:
+    if not listed:
         return None
     shared = listed.intersection(query_countries)
     if shared:
         b = CONFIG.country_agrees_boost
-        return Adjustment(b, 1.0, Feature("country", b, f"country {', '.join(sorted(shared))} agrees"))
+        return Adjustment(b, 1.0, new_feature("country", b, f"country {', '.join(sorted(shared))} agrees"))
     return Adjustment(
         0.0,
         CONFIG.country_differs_factor,
-        Feature(
+        new_feature(
             "country",
-            round(CONFIG.country_differs_factor - 1.0, 3),
+            rounded(CONFIG.country_differs_factor - 1.0, 3),
             f"country {', '.join(query_countries)} vs listed {', '.join(sorted(listed))}",
         ),
     )
@@ -152,8 +224,8 @@ def gender_adjustment(query_gender: str | None, entity: Entity) -> Adjustment | 
     q, listed = query_gender.strip().lower()[:1], entity.gender.strip().lower()[:1]
     if q == listed:
         b = CONFIG.gender_agrees_boost
-        return Adjustment(b, 1.0, Feature("gender", b, f"gender {entity.gender} agrees"))
+        return Adjustment(b, 1.0, new_feature("gender", b, f"gender {entity.gender} agrees"))
     f = CONFIG.gender_differs_factor
     return Adjustment(
-        0.0, f, Feature("gender", round(f - 1.0, 3), f"gender {query_gender} vs listed {entity.gender}")
+        0.0, f, new_feature("gender", rounded(f - 1.0, 3), f"gender {query_gender} vs listed {entity.gender}")
     )

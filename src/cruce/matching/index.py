@@ -41,6 +41,7 @@ NEAR_PER_LENGTH: Final = 5  # of those, the nearest few of each length
 SKELETON_LENGTH_SLACK: Final = 2  # how far in length a word with vowels reaches words of its consonants
 CUT_MIN_LETTERS: Final = 3  # a word cut shorter than this starts too many listed words to look them up
 CUT_MAX_WORDS: Final = 20  # nor does one that starts more listed words than this
+_AFTER_EVERY_LETTER: Final = "\U0010ffff"  # sorts after any character a listed word holds
 LENGTH_TIE_BREAK: Final = 0.02  # among names with equal evidence, prefer those of the query's length
 FUZZY_EVIDENCE_SHARE: Final = CONFIG.fuzzy_evidence_share
 """What a word counts for in the ranking of a name that holds only a look-alike of it (a typo, a
@@ -49,6 +50,8 @@ a dozen look-alikes that outranked the names holding the other word as written (
 common as Salma tied hundreds of Salims and Usamas with the Salmas."""
 # candidates with less than this share of the best index evidence are not scored
 MIN_SHARE_OF_BEST: Final = 0.65
+REACH_MARGIN: Final = 1e-4
+"""How far below the cut a name must stay, at most, for `candidates` to stop looking for more names."""
 _CACHED_TOKENS: Final = 100_000
 """Words each per-token cache keeps at most (memory stays bounded; later words are worked out each time)."""
 SMALL_HITS: Final = 300  # up to this many postings, ranking in plain Python beats numpy's per-call overhead
@@ -138,6 +141,13 @@ def sorted_union(arrays: Sequence[np.ndarray]) -> np.ndarray:
     return merged[keep]
 
 
+def _beyond_reach(reach: float, best: float) -> bool:
+    """Whether a name the words so far did not find can no longer make the cut (`MIN_SHARE_OF_BEST` of the
+    best), even holding every word still to come: those words then only re-rank the names found. The ranking
+    is the same as adding every word up (MaxScore pruning); `REACH_MARGIN` keeps float rounding out of it."""
+    return reach < MIN_SHARE_OF_BEST * best - REACH_MARGIN
+
+
 class NameIndex:
     """Inverted index over the listed names; also the source of token rarity weights."""
 
@@ -170,6 +180,8 @@ class NameIndex:
             self._vocabulary[token[0]].append(token)
         for words in self._vocabulary.values():
             words.sort(key=len)  # stable
+        # All listed words in alphabetical order: the words a start begins are one slice (`_cut_hits`).
+        self._alphabetical = sorted(names_of_token)
         self._near_cache: dict[str, tuple[str, ...]] = {}
         self._key_cache: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
         self._reach_cache: dict[str, frozenset[str]] = {}
@@ -343,23 +355,37 @@ class NameIndex:
         if not found:
             return []
         if letters:
-            return self._candidates_small(found, limit, rare_exists=False, common_cutoff=0, letters=letters)
+            weights = [self._ranking_weight(token, hits) for token, hits, _, _ in found]
+            return self._candidates_small(found, limit, weights, [False] * len(found), letters=letters)
         # Rare tokens first, so that a very common one can be limited to re-ranking what they found.
         found.sort(key=lambda f: len(f[1]))
         rare_exists = len(found[0][1]) <= common_cutoff
+        reranks = [rare_exists and len(hits) > common_cutoff for _, hits, _, _ in found]
+        weights = [self._ranking_weight(token, hits) for token, hits, _, _ in found]
         postings = 0
-        for _token, hits, _key, _exact in found:
-            if not (rare_exists and len(hits) > common_cutoff):
+        for k, (_token, hits, _key, _exact) in enumerate(found):
+            if not reranks[k]:
                 postings += len(hits)
         if postings <= SMALL_HITS:
-            return self._candidates_small(found, limit, rare_exists, common_cutoff)
+            # reach[k]: the most evidence a name no word before the k-th found can still gather: found by the
+            # next word that adds names, it may hold that word and every one after it.
+            reach = [0.0] * len(found)
+            after = found_by_next = 0.0
+            for k in range(len(found) - 1, -1, -1):
+                after += weights[k]
+                if not reranks[k]:
+                    found_by_next = after
+                reach[k] = found_by_next
+            return self._candidates_small(found, limit, weights, reranks, reach=reach)
+        # Many names hit: numpy. (No early stop here: this path picks among names of equal evidence as
+        # `argpartition` leaves them, and stopping early would change which it keeps.)
         scores = self._buffer()
         touched_parts = []
-        for token, hits, _key, exact in found:
-            token_weight = self._ranking_weight(token, hits)
+        for k, (_token, hits, _key, exact) in enumerate(found):
+            token_weight = weights[k]
             fuzzy = token_weight if exact is hits else token_weight * FUZZY_EVIDENCE_SHARE
             exact_only = None if exact is None or exact is hits else exact  # names owed the difference
-            if rare_exists and len(hits) > common_cutoff:
+            if reranks[k]:
                 seen = hits[scores[hits] > 0]
                 if exact_only is not None:
                     exact_only = exact_only[scores[exact_only] > 0]
@@ -397,8 +423,10 @@ class NameIndex:
         self,
         found: list[tuple[str, np.ndarray, str, np.ndarray | None]],
         limit: int,
-        rare_exists: bool,
-        common_cutoff: int,
+        weights: list[float],
+        reranks: list[bool],
+        *,
+        reach: list[float] | None = None,
         letters: Sequence[str] = (),
     ) -> list[int]:
         """The same ranking in plain Python, faster than numpy when few names are hit.
@@ -406,15 +434,22 @@ class NameIndex:
         Evidence is added up in a per-thread list of zeros indexed by name number (cheaper than a dict:
         no hashing, no resizing); the names touched are remembered in order and their slots zeroed again.
         With initials, every name the words found counts, each initial adding a little to names with its
-        letter; otherwise a very common word only re-ranks names the rarer words found.
+        letter; otherwise a very common word, or any word once no other name can reach the cut (`reach`),
+        only re-ranks names the rarer words found.
         """
         scores = self._score_list()
         touched: list[int] = []
+        size = len(found) + len(letters)
+        settled = False
+        evidence = 0.0  # the most any name can hold so far
         try:
-            for token, hits, key, exact in found:
-                token_weight = self._ranking_weight(token, hits)
+            for k, (_token, hits, key, exact) in enumerate(found):
+                token_weight = weights[k]
                 fuzzy = token_weight if exact is hits else token_weight * FUZZY_EVIDENCE_SHARE
-                if not letters and rare_exists and len(hits) > common_cutoff:
+                if reach is not None and not settled and touched and reach[k] < MIN_SHARE_OF_BEST * evidence:
+                    settled = _beyond_reach(reach[k], self._best_value(scores, touched, size))
+                evidence += token_weight
+                if settled or reranks[k]:
                     members = self._member_set(key, hits)
                     exact_members = (
                         members
@@ -444,10 +479,18 @@ class NameIndex:
                 for name_no in touched:
                     if name_no in members:
                         scores[name_no] += INITIAL_BOOST
-            return self._ranked(scores, touched, limit, len(found) + len(letters))
+            return self._ranked(scores, touched, limit, size)
         finally:
             for name_no in touched:
                 scores[name_no] = 0.0
+
+    def _best_value(self, scores: list[float], touched: list[int], size: int) -> float:
+        """The best ranking value among the names found so far (evidence less the length tie-break)."""
+        lengths = self._lengths
+        best = 0.0
+        for name_no in touched:
+            best = max(best, scores[name_no] - LENGTH_TIE_BREAK * abs(lengths[name_no] - size))
+        return best
 
     def _ranked(self, scores: list[float], touched: list[int], limit: int, size: int) -> list[int]:
         lengths = self._lengths
@@ -502,9 +545,10 @@ class NameIndex:
         characters: Muhammad, Muhanad): the rest of the word was cut off, so no key of it can find them."""
         cached = self._cut_cache.get(token)
         if cached is None:
-            words = self._vocabulary.get(token[0], [])
-            start = bisect.bisect_left(words, len(token) + 1, key=len)
-            longer = [self._token_names[w] for w in words[start:] if w.startswith(token)]
+            words = self._alphabetical
+            start = bisect.bisect_left(words, token)
+            end = bisect.bisect_left(words, token + _AFTER_EVERY_LETTER, start)
+            longer = [self._token_names[w] for w in words[start:end] if len(w) > len(token)]
             # A start many listed words share says little of which: its names would only crowd the ranking.
             cached = sorted_union([hits, *longer]) if 0 < len(longer) <= CUT_MAX_WORDS else hits
             if len(self._cut_cache) < _CACHED_TOKENS:

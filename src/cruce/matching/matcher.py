@@ -31,10 +31,14 @@ from cruce.matching.features import (
     country_adjustment,
     gender_adjustment,
     identifier_adjustment,
+    new_feature,
+    new_match,
+    rounded,
 )
 from cruce.matching.index import NameIndex, query_token_keys, token_keys
 from cruce.matching.lexicon import common_name_tokens
 from cruce.matching.names import (
+    ORG_ROLE,
     NameTokens,
     Role,
     listed_name_tokens,
@@ -65,6 +69,8 @@ _COMPATIBLE: dict[Schema, frozenset[Schema]] = {
     Schema.VEHICLE: frozenset({Schema.VEHICLE, Schema.UNKNOWN}),
 }
 
+
+_PERSON: Final = Schema.PERSON  # read once: compiled code would look it up on the enum every time
 
 _Scored = tuple[float, str, list[tuple[int, int, float]]]
 _Best = dict[int, tuple[float, int, _Scored]]
@@ -186,8 +192,10 @@ class Matcher:
             listed = names[name_no]
             alignment = explain_alignment(form, listed.form, result)
             features = (_name_feature(name_score, listed, alignment), *(a.feature for a in adjustments))
-            matches.append(Match(entities[listed.entity_no], final, final >= self.threshold,
-                                 listed.tokens.text, features, self.threshold))  # fmt: skip
+            entity = entities[listed.entity_no]
+            alert, threshold = final >= self.threshold, self.threshold
+            matched = listed.tokens.text
+            matches.append(new_match(entity, final, alert, matched, features=features, threshold=threshold))
         return matches
 
     def _candidates_of(self, text: str, schema: Schema) -> tuple[_Best, dict[int, QueryForm]] | None:
@@ -390,14 +398,14 @@ class Matcher:
             birth_date_adjustment(query.birth_date, entity),
             identifier_adjustment(query.identifiers, entity),
             country_adjustment(query.countries, entity),
-            gender_adjustment(query.gender, entity) if entity.schema is Schema.PERSON else None,
+            gender_adjustment(query.gender, entity) if entity.schema is _PERSON else None,
         ]
         adjustments = [a for a in found if a is not None]
         score = name_score
         for adjustment in adjustments:
             score = score * adjustment.factor
             score = score + (1.0 - score) * adjustment.boost
-        return round(min(max(score, 0.0), 1.0), 4), adjustments
+        return rounded(min(max(score, 0.0), 1.0), 4), adjustments
 
 
 def _lookup_keys(tokens: tuple[str, ...]) -> set[str]:
@@ -417,21 +425,21 @@ def _name_feature(score: float, listed: _ListedName, alignment: Alignment) -> Fe
             parts.append(pair.listed)
         else:
             parts.append(f"{pair.query}~{pair.listed} ({pair.why})")
-    detail = f"{round(score, 2)} '{listed.tokens.text}'"
+    detail = f"{rounded(score, 2)} '{listed.tokens.text}'"
     if parts:
         detail += ": " + ", ".join(parts)
     if alignment.unmatched_query:
         detail += "; not on list: " + " ".join(alignment.unmatched_query)
     if alignment.unmatched_listed:
         detail += "; not given: " + " ".join(
-            f"{t} ({_ROLE_WORDS[role]})" if role is not Role.ORG else t
+            f"{t} ({_ROLE_WORDS[role]})" if role is not ORG_ROLE else t
             for t, role in alignment.unmatched_listed
         )
     if alignment.cap_reason:
         detail += f"; {alignment.cap_reason}"
     if listed.weak:
         detail += "; weak alias"
-    return Feature("name", round(score, 3), detail)
+    return new_feature("name", rounded(score, 3), detail)
 
 
 _ROLE_WORDS: Final = {

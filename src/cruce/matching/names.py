@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import IntEnum
-from typing import Final
+from typing import Final, final
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -43,6 +42,13 @@ class Role(IntEnum):
     TITLE = 6  # a title or rank that may also be a name (Haji, Sheikh, Coronel): kept, but weighs little
 
 
+# Enum members read once: compiled code would otherwise look each up on its class every time.
+ORG_ROLE: Final = Role.ORG
+UNKNOWN_ROLE: Final = Role.UNKNOWN
+_PERSON: Final = Schema.PERSON
+_UNKNOWN_SCHEMA: Final = Schema.UNKNOWN
+_ORG_LIKE: Final = frozenset((Schema.ORGANIZATION, Schema.VESSEL, Schema.AIRCRAFT, Schema.VEHICLE))
+
 # How much an unmatched listed token counts against a match, relative to its weight.
 UNMATCHED_PENALTY: Final = CONFIG.unmatched_listed_penalty
 TITLE_WEIGHT: Final = CONFIG.title_weight
@@ -61,16 +67,43 @@ _ARABIC_COMPOUND_PREFIXES: Final = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@final
 class NameTokens:
-    """A name reduced to comparable tokens; `tokens` and `roles` run in parallel."""
+    """A name reduced to comparable tokens; `tokens` and `roles` run in parallel. A value: its fields are
+    final, and two are equal when their fields are.
 
-    text: str
-    tokens: tuple[str, ...]
-    roles: tuple[Role, ...]
-    # (token index, letter): another letter the token may be written as an initial by, because a particle or
-    # a kunya the tokens leave out came first (`AL-NAQIB` is `A.`, `Abu Hammam` is `H.`).
-    alt_initials: tuple[tuple[int, str], ...] = ()
+    Not a frozen dataclass: compiled, this constructor runs as native code, where a frozen dataclass's
+    generated `__init__` ran in the interpreter for every presented name and every other reading of it.
+    """
+
+    def __init__(
+        self,
+        text: str,
+        tokens: tuple[str, ...],
+        roles: tuple[Role, ...],
+        alt_initials: tuple[tuple[int, str], ...] = (),
+    ) -> None:
+        self.text: Final = text
+        self.tokens: Final = tokens
+        self.roles: Final = roles
+        # (token index, letter): another letter the token may be written as an initial by, because a particle
+        # or a kunya the tokens leave out came first (`AL-NAQIB` is `A.`, `Abu Hammam` is `H.`).
+        self.alt_initials: Final = alt_initials
+
+    def _fields(self) -> tuple[str, tuple[str, ...], tuple[Role, ...], tuple[tuple[int, str], ...]]:
+        return (self.text, self.tokens, self.roles, self.alt_initials)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NameTokens) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"NameTokens(text={self.text!r}, tokens={self.tokens!r}, roles={self.roles!r}, "
+            f"alt_initials={self.alt_initials!r})"
+        )
 
 
 _SLAVIC_SURNAME_ENDINGS: Final = ("ov", "ova", "ev", "eva", "yev", "yeva", "ovich", "evich", "ovna", "evna")
@@ -592,9 +625,10 @@ def query_name_tokens(text: str, schema: Schema) -> NameTokens:
     lists and manifests write people that way, and reading it the same way as the list keeps the two alike.
     """
     if "," in text and (
-        schema is Schema.PERSON
+        schema is _PERSON
         or (
-            schema is Schema.UNKNOWN and (not looks_like_organization(text) or _surname_is_a_legal_form(text))
+            schema is _UNKNOWN_SCHEMA
+            and (not looks_like_organization(text) or _surname_is_a_legal_form(text))
         )
     ):
         family, _, given = text.partition(",")
@@ -606,13 +640,11 @@ def query_name_tokens(text: str, schema: Schema) -> NameTokens:
             tokens, roles = _roles_from_split(family, given, cut=length in _FIELD_WIDTHS)
             if tokens:
                 return NameTokens(text, tuple(tokens), tuple(roles))
-    if schema in (Schema.ORGANIZATION, Schema.VESSEL, Schema.AIRCRAFT, Schema.VEHICLE) or (
-        schema is Schema.UNKNOWN and looks_like_organization(text)
-    ):
+    if schema in _ORG_LIKE or (schema is _UNKNOWN_SCHEMA and looks_like_organization(text)):
         tokens = org_tokens(text, cut=len(text.strip()) in _FIELD_WIDTHS)
-        return NameTokens(text, tuple(tokens), tuple(Role.ORG for _ in tokens))
+        return NameTokens(text, tuple(tokens), (ORG_ROLE,) * len(tokens))
     tokens = person_tokens(text, cut=len(text.strip()) in _FIELD_WIDTHS)
-    return NameTokens(text, tuple(tokens), tuple(Role.UNKNOWN for _ in tokens))
+    return NameTokens(text, tuple(tokens), (UNKNOWN_ROLE,) * len(tokens))
 
 
 # Words that make a presented name of unknown kind a company: legal forms, bar those that are also words

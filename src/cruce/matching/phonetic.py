@@ -40,9 +40,9 @@ _RULES: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
         ("w", r"w", "u"),
         ("h", r"h", ""),
         ("y", r"y(?![aeiou])", "i"),
-        ("", r"(.)\1+", r"\1"),
     )
 )
+"""After them, each run of a letter is written once (`collapse_runs`)."""
 
 
 INITIAL_LETTERS: Final = (("j", "y"), ("gh", "q"))
@@ -105,11 +105,22 @@ def _sound_key_uncached(token: str) -> str:
     for guard, pattern, repl in _RULES:
         if guard in key:  # a regex substitution costs far more than this test, and most rules do not apply
             key = pattern.sub(repl, key)
-    return key  # upper-case marks (C for ch, S for sh) stay distinct from plain letters
+    return collapse_runs(key)  # upper-case marks (C for ch, S for sh) stay distinct from plain letters
 
 
-_VOWELS: Final = re.compile(r"[aeiouy]")
-_REPEATS: Final = re.compile(r"(.)\1+")
+def collapse_runs(text: str) -> str:
+    """Each run of one character written once (`mohammed` -> `mohamed`): `re.sub(r"(.)\\1+", r"\\1", text)`
+    without the regex module's Python-level template expansion on every call."""
+    kept: list[str] = []
+    previous = ""
+    for char in text:
+        if char != previous:
+            kept.append(char)
+            previous = char
+    return "".join(kept)
+
+
+_NO_VOWELS: Final = str.maketrans("", "", "aeiouy")
 
 
 _SKELETONS: Final[dict[str, str]] = {}
@@ -127,7 +138,7 @@ def skeleton(token: str) -> str:
 
 
 def _skeleton_uncached(token: str) -> str:
-    return _REPEATS.sub(r"\1", _VOWELS.sub("", sound_key(token)))
+    return collapse_runs(sound_key(token).translate(_NO_VOWELS))
 
 
 _CONSONANT_RUNS: Final[dict[str, str]] = {}
@@ -153,8 +164,5 @@ def has_vowel(token: str) -> bool:
 
 
 def vowel_count(token: str) -> int:
-    count = 0
-    for char in token:
-        if char in "aeiou":
-            count += 1
-    return count
+    # five scans in C beat a membership test per character in compiled code
+    return token.count("a") + token.count("e") + token.count("i") + token.count("o") + token.count("u")

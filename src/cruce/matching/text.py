@@ -113,16 +113,28 @@ def _ascii_fold_uncached(text: str) -> str:
     if "l" in text:
         text = _OCR_CAPITAL_L.sub(_capital_i, text)
     if text.isascii():  # most list names: the same result as `fold_any`, without its per-character work
-        return _words(text.translate(_ASCII_CLEAN).lower())
+        return _words(_clean(text).lower())
     if _ACCENTED_LATIN.fullmatch(text):  # most other names: Latin letters with accents (Piña, Błaszyk)
-        return _words(anyascii(text.translate(_ASCII_CLEAN)).lower())
+        return _words(to_ascii(_clean(text)).lower())
     return fold_any(text)
+
+
+def _clean(text: str) -> str:
+    """`text.translate(_ASCII_CLEAN)`: control characters out (tabs and line breaks read as spaces), and
+    apostrophes. A printable text has only the apostrophes to drop, which two replacements do faster."""
+    if text.isprintable():
+        return text.replace("'", "").replace("`", "")
+    return text.translate(_ASCII_CLEAN)
 
 
 def _words(latin: str) -> str:
     """Lowercase ASCII text as single-spaced alphanumeric words, digits read as letters where they stand
     for them."""
-    return " ".join(_fix_digit_lookalikes(t) for t in _NON_ALNUM.sub(" ", latin).split())
+    words = _NON_ALNUM.sub(" ", latin).split()
+    for char in latin:
+        if char.isdigit():
+            return " ".join([_fix_digit_lookalikes(t) for t in words])
+    return " ".join(words)  # no digit: every word is letters only, as `_fix_digit_lookalikes` leaves it
 
 
 # Printable ASCII and the precomposed Latin letters of Latin-1 and Latin Extended-A, bar the six with a
@@ -151,9 +163,27 @@ def fold_any(text: str) -> str:
     cleaned = _WORD.sub(lambda m: _fold_homoglyphs(m.group(0)), cleaned)
     if _HANGUL_OR_ARABIC.search(cleaned):
         cleaned = romanize_arabic(romanize_hangul(cleaned))
-    cleaned = _SYLLABIC.sub(r" \1 ", cleaned)
+    if _SYLLABIC.search(cleaned):  # a template substitution costs even where nothing matches
+        cleaned = _SYLLABIC.sub(r" \1 ", cleaned)
     cleaned = cleaned.replace("'", "").replace("’", "").replace("`", "").replace("ʼ", "").replace("ʻ", "")
-    return _words(anyascii(cleaned).lower().replace("'", ""))
+    return _words(to_ascii(cleaned).lower().replace("'", ""))
+
+
+_ASCII_OF: Final[dict[int, str]] = {}
+"""anyascii's transliteration of each non-ASCII character met so far, by code point."""
+
+
+def to_ascii(text: str) -> str:
+    """`anyascii(text)`, by `str.translate`: anyascii reads each character on its own, so its answer is
+    that of a table of single characters, and a table lookup per character beats its Python loop."""
+    if text.isascii():
+        return text
+    table = _ASCII_OF
+    for char in text:
+        point = ord(char)
+        if point > 127 and point not in table:
+            table[point] = anyascii(char)
+    return text.translate(table)
 
 
 def tokenize(text: str) -> list[str]:

@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import math
 import os
+import random
 import re
+import struct
 import subprocess
 import sys
 
 import numpy as np
-from hypothesis import given, settings
+import pytest
+from anyascii import anyascii
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from rapidfuzz.distance import OSA
 
 from cruce.core.model import Entity, Name, Schema
+from cruce.matching import text as text_module
 from cruce.matching.build import PURE_VARIABLE
 from cruce.matching.compare import ListedForm, QueryForm, explain_alignment, score_alignment
+from cruce.matching.features import new_feature, new_match, rounded
 from cruce.matching.index import NameIndex, sorted_union
 from cruce.matching.matcher import Matcher, gc_paused
 from cruce.matching.names import listed_name_tokens, query_name_tokens
-from cruce.matching.phonetic import _RULES, _sound_key_uncached
-from cruce.matching.types import Query
+from cruce.matching.phonetic import _RULES, _sound_key_uncached, collapse_runs, skeleton, sound_key
+from cruce.matching.text import to_ascii
+from cruce.matching.types import Feature, Match, Query
 
 # Letters every sound rule is about, and a few others, so that generated words trigger the rules often.
 _WORDS = st.text(alphabet="abcdeghiklnopqrstuvwxyz", max_size=12)
@@ -34,7 +42,37 @@ def test_sound_key_skips_only_rules_that_cannot_apply(token: str) -> None:
     key = token
     for _guard, pattern, repl in _RULES:
         key = pattern.sub(repl, key)
-    assert _sound_key_uncached(token) == key
+    assert _sound_key_uncached(token) == re.sub(r"(.)\1+", r"\1", key)
+
+
+@given(st.text(max_size=20) | _WORDS)
+@settings(max_examples=2000, deadline=None)
+def test_collapsing_runs_is_the_regex(text: str) -> None:
+    assert collapse_runs(text) == re.sub(r"(.)\1+", r"\1", text, flags=re.DOTALL)
+    # a word's skeleton: its sound key without vowels, runs collapsed
+    if text.isascii():
+        without_vowels = re.sub("[aeiouy]", "", sound_key(text))
+        assert skeleton(text) == re.sub(r"(.)\1+", r"\1", without_vowels, flags=re.DOTALL)
+
+
+@given(st.text(max_size=30) | st.text(alphabet="ab1 'l`\t\n\x7f\x00é", max_size=30))
+@settings(max_examples=2000, deadline=None)
+def test_folding_shortcuts_are_the_plain_steps(text: str) -> None:
+    """`_clean` skips the translation table for a printable text, `_words` the digit fixes for a text with no
+    digit; both answer as the plain steps do."""
+    assert text_module._clean(text) == text.translate(text_module._ASCII_CLEAN)
+    latin = text_module.to_ascii(text).lower()
+    plain = " ".join(
+        text_module._fix_digit_lookalikes(t) for t in text_module._NON_ALNUM.sub(" ", latin).split()
+    )
+    assert text_module._words(latin) == plain
+
+
+@given(st.text(max_size=30))
+@settings(max_examples=2000, deadline=None)
+def test_to_ascii_is_anyascii(text: str) -> None:
+    """`to_ascii` transliterates through a table of the characters met so far; anyascii reads each one."""
+    assert to_ascii(text) == anyascii(text)
 
 
 def test_every_sound_rule_guard_is_in_every_match() -> None:
@@ -338,7 +376,7 @@ def _plain_candidates(index: NameIndex, tokens: list[str], limit: int) -> list[i
     for token, names in found:
         # A listed word weighs its rarity; a word no list knows, that of a word on as many names.
         on = len(index._token_names[token]) if token in index._token_names else len(names)
-        weight = 0.25 + 0.75 * math.log((index.size + 1) / on) / log_n
+        weight = 0.25 + 0.75 * (math.log((index.size + 1) / on) / log_n)
         # Names holding the word (or a spelling of it) count it in full, look-alikes in part.
         exact = set() if hits[token][1] is None else set(hits[token][1].tolist())
         fuzzy = weight if exact == set(names) else weight * FUZZY_EVIDENCE_SHARE
@@ -389,3 +427,79 @@ def test_index_ranking_is_the_plain_ranking(listed: list[list[str]], query: list
     index = NameIndex(names)
     for _ in range(2):  # the second time the reused list must be clean again
         assert index.candidates(query, limit) == _plain_candidates(index, query, limit)
+
+
+@example(seed=891, count=917, query=["jon", "aly", "lopez", "juan"], limit=48)  # a common word re-ranks
+@example(seed=1301, count=887, query=["rahman", "garcia", "lopez", "ana"], limit=48)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(250, 1200),
+    st.lists(st.sampled_from(_VOCABULARY), min_size=1, max_size=4),
+    st.sampled_from([1, 3, 12, 48]),
+)
+@settings(max_examples=150, deadline=None)
+def test_ranking_many_names_is_the_plain_ranking(seed: int, count: int, query: list[str], limit: int) -> None:
+    """With hundreds of names, a very common word only re-ranks the names rarer words found, and the index
+    stops looking for new names once none could reach the cut (`_beyond_reach`); the answer is still the
+    plain computation's (where few enough names are hit to rank them in plain Python)."""
+    pick = random.Random(seed)
+    listed = [pick.sample(_VOCABULARY, pick.randint(1, 4)) for _ in range(count)]
+    names = [listed_name_tokens(Name(" ".join(words)), Schema.PERSON) for words in listed]
+    index = NameIndex(names)
+    assume(_ranked_in_python(index, query))
+    for _ in range(2):  # the second time the reused list must be clean again
+        assert index.candidates(query, limit) == _plain_candidates(index, query, limit)
+
+
+def _ranked_in_python(index: NameIndex, tokens: list[str]) -> bool:
+    """Whether `candidates` ranks these words' names in plain Python: few enough hits outside very common
+    words (numpy ranks the rest, picking among names of equal evidence in its own order)."""
+    from cruce.matching.index import SMALL_HITS
+
+    unique = list(dict.fromkeys(tokens))
+    sizes = sorted(len(index._hits(t)[0]) for t in unique)
+    sizes = [size for size in sizes if size]
+    if not sizes:
+        return True
+    common_cutoff = max(200, index.size // 10)
+    rare_exists = sizes[0] <= common_cutoff
+    return sum(size for size in sizes if not (rare_exists and size > common_cutoff)) <= SMALL_HITS
+
+
+_SHORT_WORDS = st.lists(st.text("abcm", min_size=1, max_size=6), min_size=1, max_size=80)
+
+
+@given(_SHORT_WORDS, st.text("abcm", min_size=3, max_size=4))
+@settings(max_examples=300, deadline=None)
+def test_a_cut_word_finds_the_listed_words_it_starts(words: list[str], start: str) -> None:
+    """`_cut_hits` finds the longer listed words a cut word starts by bisecting the words in alphabetical
+    order; the answer is a scan of every word's."""
+    index = NameIndex([listed_name_tokens(Name(word), Schema.PERSON) for word in words])
+    hits = np.empty(0, dtype=np.int32)
+    longer = [t for t in index._token_names if t.startswith(start) and len(t) > len(start)]
+    names = sorted({n for t in longer for n in index._token_names[t].tolist()})
+    assert index._cut_hits(start, hits).tolist() == (names if len(longer) <= 20 else [])
+
+
+_NEAR_HALVES = st.integers(-20000, 20000).map(lambda k: k / 10000 + 5e-5)
+
+
+@given(st.floats(allow_nan=False) | st.floats(-2, 2) | _NEAR_HALVES, st.integers(0, 5))
+@settings(max_examples=3000, deadline=None)
+def test_rounded_is_round(value: float, digits: int) -> None:
+    """The same float as `round`, sign of zero included (near-halves, the hard case, are generated too)."""
+    assert struct.pack("d", rounded(value, digits)) == struct.pack("d", round(value, digits))
+
+
+@given(st.text(max_size=8), st.floats(-1, 1), st.text(max_size=20), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_made_features_and_matches_are_the_constructed_ones(
+    name: str, value: float, detail: str, alert: bool
+) -> None:
+    feature = new_feature(name, value, detail)
+    assert feature == Feature(name, value, detail) and hash(feature) == hash(Feature(name, value, detail))
+    entity = Entity(id="x:1", schema=Schema.PERSON, names=(Name("Ana Perez"),), list_id="x", source_id="1")
+    made = new_match(entity, value, alert, detail, features=(feature,), threshold=0.8)
+    assert made == Match(entity, value, alert, detail, (feature,), 0.8)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.score = 1.0  # type: ignore[misc]
