@@ -164,7 +164,8 @@ class NameIndex:
                 key_tokens["c" + consonant_run(token)].append(token)
         # A key's posting list is the union of its tokens' names; it is only worked out when a query needs
         # it (`_posting`, `_hits`), since most of the ~200,000 keys are never looked up.
-        self._token_names = {t: np.asarray(v, dtype=np.int32) for t, v in names_of_token.items()}
+        # Name numbers as numpy's index type: an index array of any other type is cast on every use.
+        self._token_names = {t: np.asarray(v, dtype=np.intp) for t, v in names_of_token.items()}
         self._key_tokens = dict(key_tokens)
         self.size = max(len(names), 1)
         self._log_n = math.log(self.size + 1)
@@ -202,7 +203,7 @@ class NameIndex:
             letters.update(letter for _, letter in name.alt_initials)
             for letter in letters:
                 by_letter[letter].append(name_no)
-        self._initial_names = {k: np.asarray(v, dtype=np.int32) for k, v in by_letter.items()}
+        self._initial_names = {k: np.asarray(v, dtype=np.intp) for k, v in by_letter.items()}
         self._initial_sets: dict[str, frozenset[int]] = {}
 
     def warm(self) -> None:
@@ -299,7 +300,7 @@ class NameIndex:
             # All its keys (and near spellings of a long unknown token): the tokens `reachable` finds.
             listed = self.reachable(token)
         if not listed:
-            hits = np.empty(0, dtype=np.int32)
+            hits = np.empty(0, dtype=np.intp)
         elif len(listed) == 1:
             hits = self._token_names[next(iter(listed))]
         else:
