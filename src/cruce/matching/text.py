@@ -171,6 +171,7 @@ def fold_any(text: str) -> str:
 
 _ASCII_OF: Final[dict[int, str]] = {}
 """anyascii's transliteration of each non-ASCII character met so far, by code point."""
+_ASCII_OF_MAX: Final = 200_000
 
 
 def to_ascii(text: str) -> str:
@@ -182,6 +183,8 @@ def to_ascii(text: str) -> str:
     for char in text:
         point = ord(char)
         if point > 127 and point not in table:
+            if len(table) >= _ASCII_OF_MAX:  # memory stays bounded, whatever characters are sent
+                return anyascii(text)
             table[point] = anyascii(char)
     return text.translate(table)
 
