@@ -39,6 +39,7 @@ from cruce.matching.index import NameIndex, query_token_keys, token_keys
 from cruce.matching.lexicon import common_name_tokens
 from cruce.matching.names import (
     ORG_ROLE,
+    PERSON_SCHEMA,
     NameTokens,
     Role,
     listed_name_tokens,
@@ -69,8 +70,6 @@ _COMPATIBLE: dict[Schema, frozenset[Schema]] = {
     Schema.VEHICLE: frozenset({Schema.VEHICLE, Schema.UNKNOWN}),
 }
 
-
-_PERSON: Final = Schema.PERSON  # read once: compiled code would look it up on the enum every time
 
 _Scored = tuple[float, str, list[tuple[int, int, float]]]
 _Best = dict[int, tuple[float, int, _Scored]]
@@ -398,7 +397,7 @@ class Matcher:
             birth_date_adjustment(query.birth_date, entity),
             identifier_adjustment(query.identifiers, entity),
             country_adjustment(query.countries, entity),
-            gender_adjustment(query.gender, entity) if entity.schema is _PERSON else None,
+            gender_adjustment(query.gender, entity) if entity.schema is PERSON_SCHEMA else None,
         ]
         adjustments = [a for a in found if a is not None]
         score = name_score

@@ -45,8 +45,9 @@ class Role(IntEnum):
 # Enum members read once: compiled code would otherwise look each up on its class every time.
 ORG_ROLE: Final = Role.ORG
 UNKNOWN_ROLE: Final = Role.UNKNOWN
-_PERSON: Final = Schema.PERSON
+PERSON_SCHEMA: Final = Schema.PERSON
 _UNKNOWN_SCHEMA: Final = Schema.UNKNOWN
+_PERSON_OR_UNKNOWN: Final = frozenset((Schema.PERSON, Schema.UNKNOWN))
 _ORG_LIKE: Final = frozenset((Schema.ORGANIZATION, Schema.VESSEL, Schema.AIRCRAFT, Schema.VEHICLE))
 
 # How much an unmatched listed token counts against a match, relative to its weight.
@@ -593,7 +594,7 @@ _SURNAME_TITLES: Final = frozenset(
 
 def listed_name_tokens(name: Name, schema: Schema) -> NameTokens:
     """Tokens and roles of a name on a list, using the list's own surname split when it gives one."""
-    if schema is Schema.PERSON:
+    if schema is PERSON_SCHEMA:
         # Only a suffix or a title after the comma (`ORVILLE L. PARKER, JR.`): the name is not in the
         # lists' order, and is read as a whole below.
         if name.family is not None and (not name.given or _has_name_words(name.given)):
@@ -608,14 +609,14 @@ def listed_name_tokens(name: Name, schema: Schema) -> NameTokens:
                 alt = _alt_initials(family, tokens[:1])
                 return NameTokens(name.text, tuple(tokens), tuple(roles), alt)
         tokens = person_tokens(name.text)
-        roles = [Role.TITLE if is_title(t) else Role.UNKNOWN for t in tokens]
-        plain = [i for i, role in enumerate(roles) if role is Role.UNKNOWN]
+        roles = [Role.TITLE if is_title(t) else UNKNOWN_ROLE for t in tokens]
+        plain = [i for i, role in enumerate(roles) if role is UNKNOWN_ROLE]
         if len(plain) >= 2:
             roles[plain[0]] = Role.FIRST
             roles[plain[-1]] = Role.FAMILY
         return NameTokens(name.text, tuple(tokens), tuple(roles))
     tokens = org_tokens(name.text)
-    return NameTokens(name.text, tuple(tokens), tuple(Role.ORG for _ in tokens))
+    return NameTokens(name.text, tuple(tokens), (ORG_ROLE,) * len(tokens))
 
 
 def query_name_tokens(text: str, schema: Schema) -> NameTokens:
@@ -625,7 +626,7 @@ def query_name_tokens(text: str, schema: Schema) -> NameTokens:
     lists and manifests write people that way, and reading it the same way as the list keeps the two alike.
     """
     if "," in text and (
-        schema is _PERSON
+        schema is PERSON_SCHEMA
         or (
             schema is _UNKNOWN_SCHEMA
             and (not looks_like_organization(text) or _surname_is_a_legal_form(text))
@@ -684,13 +685,13 @@ def unordered_reading(name: NameTokens, schema: Schema) -> NameTokens | None:
     """`Mohammed GHABRA, AL`: only a particle after the comma, and one that is also a short given name (Al,
     Ben). Read first as `FAMILY, Given` (`TORRES SOSA, Ben`), the name is also read in no particular order,
     and the matcher keeps the better reading. None when there is no second reading."""
-    if "," not in name.text or schema not in (Schema.PERSON, Schema.UNKNOWN) or Role.ORG in name.roles:
+    if "," not in name.text or schema not in _PERSON_OR_UNKNOWN or ORG_ROLE in name.roles:
         return None
     words = tokenize(name.text.partition(",")[2])
     if not words or not all(t in PARTICLES for t in words) or not any(t in NICKNAME_CANONICAL for t in words):
         return None
     tokens = person_tokens(name.text)
-    return NameTokens(name.text, tuple(tokens), tuple(Role.UNKNOWN for _ in tokens))
+    return NameTokens(name.text, tuple(tokens), (UNKNOWN_ROLE,) * len(tokens))
 
 
 def _surname_is_a_legal_form(text: str) -> bool:
@@ -822,7 +823,7 @@ def rejoined(name: NameTokens, vocabulary: Mapping[str, object]) -> NameTokens |
             i += 2
             continue
         if token not in vocabulary and len(token) >= 2 * MIN_SPLIT_PART + 1 and token not in LEGAL_FORMS:
-            parts = _split_into_words(token, vocabulary, three=roles[i] == Role.ORG)
+            parts = _split_into_words(token, vocabulary, three=roles[i] is ORG_ROLE)
             out.extend(parts)
             out_roles.extend(roles[i] for _ in parts)
             changed = changed or parts != [token]
